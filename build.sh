@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Pinwatch: every build, run and test entry point.
+#
+#   ./build.sh            build the WASM packages, the native CLI and dist/{firefox,chromium}
+#   ./build.sh test       every test layer (BROWSER=firefox|chromium|all selects browser suites)
+#   ./build.sh bench      criterion (Rust) and the node WASM-vs-JS benchmark; prints figures
+#   ./build.sh demo       the end-to-end scenario in headless Firefox, screenshots in dist/demo/
+#   ./build.sh package    dist/pinwatch-firefox.xpi and dist/pinwatch-chromium.zip
+#   ./build.sh run firefox|chromium   a real browser window with the built extension
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+export PATH="$HOME/.cargo/bin:$ROOT/tests/node_modules/.bin:$PATH"
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+WASM_PACK_VERSION=0.15.1
+WASM_OPT_MIN=116
+CARGO_FUZZ_VERSION=0.13.2
+
+say() { printf '\n== %s\n' "$*" >&2; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+# The wasm-bindgen CLI must be exactly the crate version in Cargo.lock, or the JS glue and
+# the module disagree at load time.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock
+}
+
+have_version() { # binary, expected version substring
+  command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -qF "$2"
+}
+
+ensure_tools() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  [ -f Cargo.lock ] || cargo generate-lockfile
+  local wbg; wbg=$(wasm_bindgen_version)
+  [ -n "$wbg" ] || die "wasm-bindgen is not in Cargo.lock"
+  if ! have_version wasm-bindgen "$wbg"; then
+    say "installing wasm-bindgen-cli $wbg (about 5 min)"
+    cargo install wasm-bindgen-cli --version "$wbg" --force
+  fi
+  if ! have_version wasm-pack "$WASM_PACK_VERSION"; then
+    say "installing wasm-pack $WASM_PACK_VERSION (about 10 min)"
+    cargo install wasm-pack --version "$WASM_PACK_VERSION" --force
+  fi
+  ensure_node_modules
+  local opt_version
+  opt_version=$(wasm-opt --version 2>/dev/null | grep -oE '[0-9]+' | head -n1 || true)
+  [ -n "$opt_version" ] || die "wasm-opt not found (npm package binaryen in tests/)"
+  # Debian's binaryen 108 emits modules that fail at load time; refuse anything that old.
+  [ "$opt_version" -ge "$WASM_OPT_MIN" ] || die "wasm-opt $opt_version is older than $WASM_OPT_MIN"
+}
+
+ensure_node_modules() {
+  if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+    say "installing npm packages"
+    (cd tests && npm ci --no-audit --no-fund)
+  fi
+}
+
+# One wasm-pack build per target: `web` for the extension, `nodejs` for tests and benchmarks.
+build_wasm() {
+  local target=$1 out=$ROOT/target/pkg-$1
+  say "wasm-pack build --target $target"
+  wasm-pack build crate --mode no-install --release --target "$target" --out-dir "$out" --out-name pinwatch \
+    -- --no-default-features >&2
+  local wasm=$out/pinwatch_bg.wasm
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types "$wasm" -o "$wasm.opt"
+  mv "$wasm.opt" "$wasm"
+}
+
+# Instantiates the optimised module and computes one pin, so a broken wasm-opt never ships.
+load_test() {
+  node tests/wasm/load-test.mjs "$ROOT/target/pkg-nodejs" "$ROOT/target/pkg-web"
+}
+
+build_native() {
+  say "cargo build --release (pinwatch CLI)"
+  cargo build --release --bin pinwatch >&2
+}
+
+# dist/<browser>/ = manifest.json (patched per browser) + extension/ + the web WASM package.
+assemble_dist() {
+  node extension/tools/assemble.mjs "$ROOT" >&2
+}
+
+build_all() {
+  ensure_tools
+  build_wasm web
+  build_wasm nodejs
+  load_test
+  build_native
+  if [ -f extension/tools/assemble.mjs ]; then assemble_dist; fi
+}
+
+test_rust() {
+  say "cargo fmt --check"
+  cargo fmt --all -- --check
+  say "cargo clippy (native with CLI, wasm32 without)"
+  cargo clippy --all-targets -- -D warnings
+  cargo clippy --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
+  say "cargo test (native)"
+  cargo test --all-targets
+  say "cargo test (wasm32 under node, wasm-bindgen-test)"
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --target wasm32-unknown-unknown --no-default-features --tests
+}
+
+test_fuzz() {
+  [ -d crate/fuzz ] || return 0
+  if ! have_version cargo-fuzz "$CARGO_FUZZ_VERSION"; then
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+  fi
+  local seconds=${FUZZ_SECONDS:-30} target
+  for target in $(cd crate && cargo +nightly fuzz list); do
+    say "fuzz $target for ${seconds}s"
+    (cd crate && cargo +nightly fuzz run "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048)
+  done
+}
+
+test_node() {
+  say "node tests (WASM glue, lists, extension modules)"
+  node --test tests/unit/
+}
+
+test_browsers() {
+  local browser=${BROWSER:-all}
+  case $browser in
+    firefox|chromium|all) ;;
+    *) die "BROWSER must be firefox, chromium or all (got $browser)" ;;
+  esac
+  say "browser end-to-end tests: $browser"
+  BROWSER=$browser node --test --test-concurrency=1 tests/e2e/
+}
+
+cmd=${1:-build}
+case $cmd in
+  build) build_all ;;
+  test)
+    build_all
+    test_rust
+    test_node
+    test_browsers
+    test_fuzz
+    ;;
+  bench)
+    build_all
+    say "criterion (native core)"
+    cargo bench --bench core
+    say "node: WASM vs pure-JS peer"
+    node tests/bench/bench.mjs "$ROOT/target/pkg-nodejs"
+    ;;
+  demo)
+    build_all
+    node tests/e2e/demo.mjs
+    ;;
+  package)
+    build_all
+    node extension/tools/package.mjs "$ROOT"
+    ;;
+  run)
+    build_all
+    node tests/e2e/run-browser.mjs "${2:-firefox}"
+    ;;
+  *) die "unknown command $cmd (build, test, bench, demo, package, run)" ;;
+esac

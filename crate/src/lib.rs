@@ -1,0 +1,26 @@
+//! Pinwatch core: certificate facts, SPKI pins, pin lists, host matching and verdicts.
+//!
+//! No I/O and no clock: bytes and time come in as arguments, so the same code runs natively
+//! (CLI, tests, benches) and as WebAssembly in the extension.
+
+#![forbid(unsafe_code)]
+
+pub mod cert;
+pub mod engine;
+pub mod host;
+pub mod json;
+pub mod list;
+pub mod pin;
+pub mod proof;
+pub mod time;
+pub mod verdict;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use cert::{parse_chain, Cert, CertError, CertFacts};
+pub use engine::{Engine, Settings, Source};
+pub use host::{normalize as normalize_host, Host, HostError};
+pub use list::{ListError, Mode, Payload, PinList};
+pub use pin::{Pin, PinError};
+pub use verdict::{Status, Verdict};

@@ -1,0 +1,135 @@
+//! SPKI pins: base64(SHA-256(SubjectPublicKeyInfo DER)), as HPKP `pin-sha256` (RFC 7469 §2.4).
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use core::fmt;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+/// A SHA-256 digest used as a pin: of an SPKI, or of a whole certificate in the block list.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pin(pub [u8; 32]);
+
+/// Why a pin string was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PinError {
+    /// The text is not standard, padded base64.
+    NotBase64,
+    /// The text decodes, but not to the 32 bytes of a SHA-256 digest.
+    WrongLength(usize),
+}
+
+impl fmt::Display for PinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PinError::NotBase64 => f.write_str("pin is not standard base64"),
+            PinError::WrongLength(n) => write!(f, "pin decodes to {n} bytes, a SHA-256 pin has 32"),
+        }
+    }
+}
+
+impl std::error::Error for PinError {}
+
+impl Pin {
+    /// The pin of a DER-encoded SubjectPublicKeyInfo.
+    pub fn of_spki(spki_der: &[u8]) -> Pin {
+        Pin::sha256(spki_der)
+    }
+
+    /// SHA-256 of arbitrary bytes (a certificate's DER for block-list entries).
+    pub fn sha256(bytes: &[u8]) -> Pin {
+        Pin(Sha256::digest(bytes).into())
+    }
+
+    pub fn to_base64(&self) -> String {
+        STANDARD.encode(self.0)
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex(&self.0)
+    }
+
+    pub fn from_base64(text: &str) -> Result<Pin, PinError> {
+        let bytes = STANDARD.decode(text.trim()).map_err(|_| PinError::NotBase64)?;
+        let array: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| PinError::WrongLength(bytes.len()))?;
+        Ok(Pin(array))
+    }
+
+    /// Accepts base64 (the list format) or hex with optional colons (browser fingerprints).
+    pub fn from_base64_or_hex(text: &str) -> Result<Pin, PinError> {
+        let compact: String = text.chars().filter(|c| *c != ':').collect();
+        if compact.len() == 64 && compact.chars().all(|c| c.is_ascii_hexdigit()) {
+            let mut out = [0u8; 32];
+            for (i, byte) in out.iter_mut().enumerate() {
+                *byte = u8::from_str_radix(&compact[2 * i..2 * i + 2], 16)
+                    .map_err(|_| PinError::NotBase64)?;
+            }
+            return Ok(Pin(out));
+        }
+        Pin::from_base64(text)
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+impl fmt::Debug for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pin({})", self.to_base64())
+    }
+}
+
+impl fmt::Display for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_base64())
+    }
+}
+
+impl Serialize for Pin {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_base64())
+    }
+}
+
+impl<'de> Deserialize<'de> for Pin {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Pin, D::Error> {
+        let text = String::deserialize(d)?;
+        Pin::from_base64(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_base64() {
+        let pin = Pin::sha256(b"abc");
+        assert_eq!(Pin::from_base64(&pin.to_base64()).unwrap(), pin);
+        assert_eq!(pin.to_base64(), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
+    }
+
+    #[test]
+    fn refuses_wrong_lengths_and_junk() {
+        assert_eq!(Pin::from_base64("AAAA"), Err(PinError::WrongLength(3)));
+        assert_eq!(Pin::from_base64("not base64!"), Err(PinError::NotBase64));
+    }
+
+    #[test]
+    fn reads_colon_hex_fingerprints() {
+        let pin = Pin::sha256(b"abc");
+        let colon: Vec<String> = pin.0.iter().map(|b| format!("{b:02X}")).collect();
+        assert_eq!(Pin::from_base64_or_hex(&colon.join(":")).unwrap(), pin);
+    }
+}
