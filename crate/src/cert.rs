@@ -51,11 +51,21 @@ impl fmt::Display for CertError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CertError::Empty => f.write_str("no certificate given"),
-            CertError::TooLarge(n) => write!(f, "certificate input is {n} bytes, the limit is {MAX_CERT_BYTES} per certificate"),
-            CertError::ChainTooLong(n) => write!(f, "chain has {n} certificates, at most {MAX_CHAIN_LEN} are read"),
+            CertError::TooLarge(n) => write!(
+                f,
+                "certificate input is {n} bytes, the limit is {MAX_CERT_BYTES} per certificate"
+            ),
+            CertError::ChainTooLong(n) => write!(
+                f,
+                "chain has {n} certificates, at most {MAX_CHAIN_LEN} are read"
+            ),
             CertError::Truncated => f.write_str("certificate DER is truncated"),
-            CertError::TrailingData(n) => write!(f, "{n} bytes of trailing data after the certificate"),
-            CertError::UnexpectedTag(what) => write!(f, "certificate DER has a wrong tag where {what} belongs"),
+            CertError::TrailingData(n) => {
+                write!(f, "{n} bytes of trailing data after the certificate")
+            }
+            CertError::UnexpectedTag(what) => {
+                write!(f, "certificate DER has a wrong tag where {what} belongs")
+            }
             CertError::BadLength => f.write_str("certificate DER has an unreadable length"),
             CertError::BadPem => f.write_str("PEM block body is not base64"),
             CertError::NoPemBlock => f.write_str("no -----BEGIN CERTIFICATE----- block found"),
@@ -126,14 +136,21 @@ fn read_tlv(b: &[u8], at: usize) -> Result<Tlv, CertError> {
             return Err(CertError::BadLength);
         }
         let bytes = b.get(at + 2..at + 2 + n).ok_or(CertError::Truncated)?;
-        (bytes.iter().fold(0usize, |acc, &x| (acc << 8) | x as usize), 2 + n)
+        (
+            bytes.iter().fold(0usize, |acc, &x| (acc << 8) | x as usize),
+            2 + n,
+        )
     };
     let start = at + header;
     let end = start.checked_add(len).ok_or(CertError::BadLength)?;
     if end > b.len() {
         return Err(CertError::Truncated);
     }
-    Ok(Tlv { tag, whole: at..end, content: start..end })
+    Ok(Tlv {
+        tag,
+        whole: at..end,
+        content: start..end,
+    })
 }
 
 fn expect(b: &[u8], at: usize, tag: u8, what: &'static str) -> Result<Tlv, CertError> {
@@ -180,7 +197,11 @@ impl Cert {
         if spki.whole.end > tbs.whole.end {
             return Err(CertError::Truncated);
         }
-        let signature = if sig.content.is_empty() { sig.content.clone() } else { sig.content.start + 1..sig.content.end };
+        let signature = if sig.content.is_empty() {
+            sig.content.clone()
+        } else {
+            sig.content.start + 1..sig.content.end
+        };
         let mut cert = Cert {
             spki_pin: Pin::of_spki(&der[spki.whole.clone()]),
             cert_hash: Pin::sha256(der),
@@ -215,15 +236,19 @@ impl Cert {
         cert.facts.key_bits = bits;
         match x509_cert::Certificate::from_der(der) {
             Ok(parsed) => cert.fill_facts(&parsed),
-            Err(e) => cert.facts.parse_note = Some(format!("not strict X.509 ({e}); pin read from the raw bytes")),
+            Err(e) => {
+                cert.facts.parse_note = Some(format!(
+                    "not strict X.509 ({e}); pin read from the raw bytes"
+                ))
+            }
         }
         Ok(cert)
     }
 
     fn fill_facts(&mut self, parsed: &x509_cert::Certificate) {
         let tbs = &parsed.tbs_certificate;
-        self.facts.subject = tbs.subject.to_string();
-        self.facts.issuer = tbs.issuer.to_string();
+        self.facts.subject = display_name(&tbs.subject);
+        self.facts.issuer = display_name(&tbs.issuer);
         let nb = tbs.validity.not_before.to_unix_duration().as_secs() as i64;
         let na = tbs.validity.not_after.to_unix_duration().as_secs() as i64;
         self.not_before = Some(nb);
@@ -263,6 +288,42 @@ impl Cert {
     pub fn signature(&self) -> &[u8] {
         &self.der[self.signature.clone()]
     }
+}
+
+/// A distinguished name for people: most specific first (as RFC 4514 orders it) but with values
+/// unescaped, since pages render it with `textContent` and never parse it back.
+fn display_name(name: &x509_cert::name::Name) -> String {
+    let mut parts = Vec::new();
+    for rdn in name.0.iter().rev() {
+        for atv in rdn.0.iter() {
+            let key = match atv.oid.to_string().as_str() {
+                "2.5.4.3" => "CN".to_string(),
+                "2.5.4.6" => "C".to_string(),
+                "2.5.4.7" => "L".to_string(),
+                "2.5.4.8" => "ST".to_string(),
+                "2.5.4.10" => "O".to_string(),
+                "2.5.4.11" => "OU".to_string(),
+                "2.5.4.5" => "serialNumber".to_string(),
+                "1.2.840.113549.1.9.1" => "emailAddress".to_string(),
+                "0.9.2342.19200300.100.1.25" => "DC".to_string(),
+                other => other.to_string(),
+            };
+            let raw = atv.value.value();
+            let value = match der::Tagged::tag(&atv.value) {
+                // BMPString is UTF-16BE; everything else seen in Web PKI is ASCII or UTF-8.
+                der::Tag::BmpString => {
+                    let units: Vec<u16> = raw
+                        .chunks(2)
+                        .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                        .collect();
+                    String::from_utf16_lossy(&units)
+                }
+                _ => String::from_utf8_lossy(raw).into_owned(),
+            };
+            parts.push(format!("{key}={value}"));
+        }
+    }
+    parts.join(", ")
 }
 
 /// The key algorithm and size, for people; never used for a decision.
@@ -312,7 +373,10 @@ pub fn parse_chain(input: &[u8]) -> Result<Vec<Cert>, CertError> {
         return Err(CertError::TooLarge(input.len()));
     }
     if input.windows(11).any(|w| w == b"-----BEGIN ") {
-        return pem_blocks(input)?.iter().map(|der| Cert::from_der(der)).collect();
+        return pem_blocks(input)?
+            .iter()
+            .map(|der| Cert::from_der(der))
+            .collect();
     }
     let mut certs = Vec::new();
     let mut at = 0;
@@ -347,7 +411,10 @@ fn pem_blocks(input: &[u8]) -> Result<Vec<Vec<u8>>, CertError> {
     while let Some(start) = rest.find(BEGIN) {
         let body_start = start + BEGIN.len();
         let end = rest[body_start..].find(END).ok_or(CertError::BadPem)? + body_start;
-        let body: String = rest[body_start..end].chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let body: String = rest[body_start..end]
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
         let der = STANDARD.decode(body).map_err(|_| CertError::BadPem)?;
         if out.len() == MAX_CHAIN_LEN {
             return Err(CertError::ChainTooLong(out.len() + 1));
@@ -368,7 +435,10 @@ pub fn spki_from_public_key(input: &[u8]) -> Option<Vec<u8>> {
         Some((t, s)) => {
             let body_start = s + "-----BEGIN PUBLIC KEY-----".len();
             let end = t[body_start..].find("-----END PUBLIC KEY-----")? + body_start;
-            let body: String = t[body_start..end].chars().filter(|c| !c.is_ascii_whitespace()).collect();
+            let body: String = t[body_start..end]
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect();
             STANDARD.decode(body).ok()?
         }
         None => input.to_vec(),

@@ -70,7 +70,10 @@ pub struct Engine {
 fn in_scope(host: &str, scope: &[String]) -> bool {
     scope.iter().any(|s| {
         let s = s.trim_end_matches('.').to_ascii_lowercase();
-        host == s || host.strip_suffix(s.as_str()).is_some_and(|p| p.ends_with('.'))
+        host == s
+            || host
+                .strip_suffix(s.as_str())
+                .is_some_and(|p| p.ends_with('.'))
     })
 }
 
@@ -137,7 +140,11 @@ impl Engine {
     /// The entry and its source for a normalised host: exact first, then the nearest parent
     /// that includes subdomains. O(number of labels).
     pub fn lookup(&self, host: &Host) -> Option<(&Source, &Entry)> {
-        let get = |key: &str| self.index.get(key).map(|&(s, e)| (&self.sources[s], &self.sources[s].list.entries[e]));
+        let get = |key: &str| {
+            self.index
+                .get(key)
+                .map(|&(s, e)| (&self.sources[s], &self.sources[s].list.entries[e]))
+        };
         let name = match host {
             Host::Ip(ip) => return get(ip),
             Host::Name(n) => n.as_str(),
@@ -159,15 +166,21 @@ impl Engine {
 
     /// Whether a host has an entry, without a chain: lets callers skip work for unpinned hosts.
     pub fn is_pinned(&self, host: &str) -> bool {
-        host::normalize(host).ok().is_some_and(|h| self.lookup(&h).is_some())
+        host::normalize(host)
+            .ok()
+            .is_some_and(|h| self.lookup(&h).is_some())
     }
 
     /// Hosts with entries, for building request filters.
     pub fn pinned_hosts(&self) -> Vec<(String, bool)> {
-        let mut hosts: Vec<_> = self.index.values().map(|&(s, e)| {
-            let entry = &self.sources[s].list.entries[e];
-            (entry.host.clone(), entry.include_subdomains)
-        }).collect();
+        let mut hosts: Vec<_> = self
+            .index
+            .values()
+            .map(|&(s, e)| {
+                let entry = &self.sources[s].list.entries[e];
+                (entry.host.clone(), entry.include_subdomains)
+            })
+            .collect();
         hosts.sort();
         hosts
     }
@@ -208,7 +221,10 @@ impl Engine {
             for (i, der) in chain.iter().enumerate() {
                 let hash = Pin::sha256(der.as_ref());
                 if self.blocked_certs.contains(&hash) {
-                    let parsed: Vec<Cert> = chain.iter().filter_map(|d| Cert::from_der(d.as_ref()).ok()).collect();
+                    let parsed: Vec<Cert> = chain
+                        .iter()
+                        .filter_map(|d| Cert::from_der(d.as_ref()).ok())
+                        .collect();
                     v.chain = parsed.into_iter().map(|c| c.facts).collect();
                     return blocked(v, MatchKind::BlockedCertificate, hash, i);
                 }
@@ -217,13 +233,25 @@ impl Engine {
         let certs = match parse_der_list(chain) {
             Ok(c) => c,
             Err(e) => {
-                v.chain = chain.iter().filter_map(|d| Cert::from_der(d.as_ref()).ok()).map(|c| c.facts).collect();
+                v.chain = chain
+                    .iter()
+                    .filter_map(|d| Cert::from_der(d.as_ref()).ok())
+                    .map(|c| c.facts)
+                    .collect();
                 v.reason = format!("The certificate chain could not be read: {e}.");
                 return v;
             }
         };
-        let allowed_root = certs.iter().enumerate().find(|(_, c)| self.allowed_roots.contains(&c.spki_pin)).map(|(i, c)| (i, c.spki_pin));
-        let blocked_key = certs.iter().enumerate().find(|(_, c)| self.blocked_spki.contains(&c.spki_pin)).map(|(i, c)| (i, c.spki_pin));
+        let allowed_root = certs
+            .iter()
+            .enumerate()
+            .find(|(_, c)| self.allowed_roots.contains(&c.spki_pin))
+            .map(|(i, c)| (i, c.spki_pin));
+        let blocked_key = certs
+            .iter()
+            .enumerate()
+            .find(|(_, c)| self.blocked_spki.contains(&c.spki_pin))
+            .map(|(i, c)| (i, c.spki_pin));
         let entry = self.lookup(&host);
         if let Some((i, pin)) = blocked_key {
             v.chain = certs.into_iter().map(|c| c.facts).collect();
@@ -264,18 +292,33 @@ impl Engine {
             Judgement::Bad(i, pin) => {
                 v.status = Status::Mismatch;
                 v.action = Some(mode);
-                v.reason = "The connection uses a key that the pin list marks as bad for this host.".into();
-                v.matched = Some(Matched { kind: MatchKind::BadPin, pin: pin.to_base64(), cert_index: Some(i) });
+                v.reason =
+                    "The connection uses a key that the pin list marks as bad for this host."
+                        .into();
+                v.matched = Some(Matched {
+                    kind: MatchKind::BadPin,
+                    pin: pin.to_base64(),
+                    cert_index: Some(i),
+                });
             }
             Judgement::Good(kind, i, pin) => {
                 v.status = Status::Pinned;
                 v.reason = match kind {
-                    MatchKind::IssuerKey => "The leaf certificate was signed by a pinned issuer key.".into(),
+                    MatchKind::IssuerKey => {
+                        "The leaf certificate was signed by a pinned issuer key.".into()
+                    }
                     _ => "A pinned key is in the certificate chain.".into(),
                 };
-                v.matched = Some(Matched { kind, pin: pin.to_base64(), cert_index: i });
+                v.matched = Some(Matched {
+                    kind,
+                    pin: pin.to_base64(),
+                    cert_index: i,
+                });
             }
-            Judgement::NoMatch { leaf_only, had_issuer_keys } => {
+            Judgement::NoMatch {
+                leaf_only,
+                had_issuer_keys,
+            } => {
                 if let Some((i, pin)) = allowed_root {
                     return allowed(v, pin, i);
                 }
@@ -299,7 +342,10 @@ impl Engine {
 enum Judgement {
     Bad(usize, Pin),
     Good(MatchKind, Option<usize>, Pin),
-    NoMatch { leaf_only: bool, had_issuer_keys: bool },
+    NoMatch {
+        leaf_only: bool,
+        had_issuer_keys: bool,
+    },
 }
 
 fn judge(set: &PinSet, certs: &[Cert]) -> Judgement {
@@ -321,7 +367,10 @@ fn judge(set: &PinSet, certs: &[Cert]) -> Judgement {
             }
         }
     }
-    Judgement::NoMatch { leaf_only, had_issuer_keys: !set.issuer_keys.is_empty() }
+    Judgement::NoMatch {
+        leaf_only,
+        had_issuer_keys: !set.issuer_keys.is_empty(),
+    }
 }
 
 fn view(set: &PinSet) -> PinSetView {
@@ -337,10 +386,16 @@ fn blocked(mut v: Verdict, kind: MatchKind, pin: Pin, i: usize) -> Verdict {
     v.status = Status::Blocked;
     v.action = Some(Mode::Enforce);
     v.reason = match kind {
-        MatchKind::BlockedCertificate => "This certificate is on the block list of known mis-issued certificates.".into(),
+        MatchKind::BlockedCertificate => {
+            "This certificate is on the block list of known mis-issued certificates.".into()
+        }
         _ => "A key in this certificate chain is on the block list of compromised keys.".into(),
     };
-    v.matched = Some(Matched { kind, pin: pin.to_base64(), cert_index: Some(i) });
+    v.matched = Some(Matched {
+        kind,
+        pin: pin.to_base64(),
+        cert_index: Some(i),
+    });
     v
 }
 
@@ -348,6 +403,10 @@ fn allowed(mut v: Verdict, pin: Pin, i: usize) -> Verdict {
     v.status = Status::AllowedInterception;
     v.action = Some(Mode::Report);
     v.reason = "The connection is inspected by a proxy your organisation declared.".into();
-    v.matched = Some(Matched { kind: MatchKind::AllowedRoot, pin: pin.to_base64(), cert_index: Some(i) });
+    v.matched = Some(Matched {
+        kind: MatchKind::AllowedRoot,
+        pin: pin.to_base64(),
+        cert_index: Some(i),
+    });
     v
 }

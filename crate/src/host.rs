@@ -24,8 +24,13 @@ impl fmt::Display for HostError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             HostError::Empty => f.write_str("host name is empty"),
-            HostError::TooLong(n) => write!(f, "host name is {n} characters long, at most {MAX_HOST_LEN} are allowed"),
-            HostError::BadLabel => f.write_str("host name has an empty label or one over 63 characters"),
+            HostError::TooLong(n) => write!(
+                f,
+                "host name is {n} characters long, at most {MAX_HOST_LEN} are allowed"
+            ),
+            HostError::BadLabel => {
+                f.write_str("host name has an empty label or one over 63 characters")
+            }
             HostError::BadCharacter(c) => write!(f, "host name contains the character {:?}", c),
         }
     }
@@ -49,7 +54,10 @@ impl Host {
 }
 
 fn is_ip_literal(s: &str) -> bool {
-    let inner = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')).unwrap_or(s);
+    let inner = s
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(s);
     inner.parse::<std::net::IpAddr>().is_ok()
 }
 
@@ -86,7 +94,10 @@ pub fn normalize(input: &str) -> Result<Host, HostError> {
             }
         } else {
             let lower: String = label.chars().flat_map(char::to_lowercase).collect();
-            if let Some(c) = lower.chars().find(|c| c.is_control() || c.is_whitespace() || "/:?#@[]\\%".contains(*c)) {
+            if let Some(c) = lower
+                .chars()
+                .find(|c| c.is_control() || c.is_whitespace() || "/:?#@[]\\%".contains(*c))
+            {
                 return Err(HostError::BadCharacter(c));
             }
             out.push_str("xn--");
@@ -108,7 +119,11 @@ fn punycode_encode(label: &str) -> String {
     const TMIN: u32 = 1;
     const TMAX: u32 = 26;
     fn digit(d: u32) -> char {
-        (if d < 26 { b'a' + d as u8 } else { b'0' + (d - 26) as u8 }) as char
+        (if d < 26 {
+            b'a' + d as u8
+        } else {
+            b'0' + (d - 26) as u8
+        }) as char
     }
     fn adapt(mut delta: u32, points: u32, first: bool) -> u32 {
         delta = if first { delta / 700 } else { delta / 2 };
@@ -139,7 +154,13 @@ fn punycode_encode(label: &str) -> String {
                 let mut q = delta;
                 let mut k = BASE;
                 loop {
-                    let t = if k <= bias { TMIN } else if k >= bias + TMAX { TMAX } else { k - bias };
+                    let t = if k <= bias {
+                        TMIN
+                    } else if k >= bias + TMAX {
+                        TMAX
+                    } else {
+                        k - bias
+                    };
                     if q < t {
                         break;
                     }
@@ -177,7 +198,13 @@ mod tests {
 
     #[test]
     fn encodes_idn_as_punycode_like_the_idna_crate() {
-        for s in ["bücher.example", "münchen.de", "例え.テスト", "ÄÖÜ.de", "xn--bcher-kva.example"] {
+        for s in [
+            "bücher.example",
+            "münchen.de",
+            "例え.テスト",
+            "ÄÖÜ.de",
+            "xn--bcher-kva.example",
+        ] {
             let expected = idna::domain_to_ascii(s).unwrap();
             assert_eq!(name(s), expected, "{s}");
         }
@@ -185,7 +212,10 @@ mod tests {
 
     #[test]
     fn keeps_ip_literals_apart() {
-        assert_eq!(normalize("127.0.0.1").unwrap(), Host::Ip("127.0.0.1".into()));
+        assert_eq!(
+            normalize("127.0.0.1").unwrap(),
+            Host::Ip("127.0.0.1".into())
+        );
         assert_eq!(normalize("[::1]").unwrap(), Host::Ip("::1".into()));
     }
 
@@ -194,9 +224,15 @@ mod tests {
         assert_eq!(normalize(""), Err(HostError::Empty));
         assert_eq!(normalize("."), Err(HostError::Empty));
         assert_eq!(normalize("a..b"), Err(HostError::BadLabel));
-        assert_eq!(normalize("mail\0.google.com"), Err(HostError::BadCharacter('\0')));
+        assert_eq!(
+            normalize("mail\0.google.com"),
+            Err(HostError::BadCharacter('\0'))
+        );
         assert_eq!(normalize("a b"), Err(HostError::BadCharacter(' ')));
-        assert!(matches!(normalize(&"a.".repeat(150)), Err(HostError::TooLong(_))));
+        assert!(matches!(
+            normalize(&"a.".repeat(150)),
+            Err(HostError::TooLong(_))
+        ));
         assert_eq!(normalize(&"a".repeat(64)), Err(HostError::BadLabel));
         assert!(normalize(&"é".repeat(10_000)).is_err());
     }

@@ -31,7 +31,10 @@ pub enum JsonError {
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            JsonError::TooLarge(n) => write!(f, "document is {n} bytes, the limit is {MAX_DOCUMENT_BYTES}"),
+            JsonError::TooLarge(n) => write!(
+                f,
+                "document is {n} bytes, the limit is {MAX_DOCUMENT_BYTES}"
+            ),
             JsonError::InvalidUtf8(at) => write!(f, "document is not valid UTF-8 (byte {at})"),
             JsonError::TooDeep => write!(f, "JSON nests deeper than {MAX_DEPTH} levels"),
             JsonError::DuplicateKey(k) => write!(f, "JSON object has the key {k:?} twice"),
@@ -73,7 +76,11 @@ fn scan(b: &[u8]) -> Result<(), JsonError> {
                 if stack.len() == MAX_DEPTH {
                     return Err(JsonError::TooDeep);
                 }
-                stack.push(if b[i] == b'{' { Frame::Object(HashSet::new()) } else { Frame::Array });
+                stack.push(if b[i] == b'{' {
+                    Frame::Object(HashSet::new())
+                } else {
+                    Frame::Array
+                });
                 i += 1;
             }
             b'}' | b']' => {
@@ -121,10 +128,14 @@ fn read_string(b: &[u8], start: usize) -> Result<(String, usize), JsonError> {
         match b[i] {
             b'"' => {
                 let value = if has_escape {
-                    String::from_utf16(&out).map_err(|_| JsonError::Syntax(i, "lone surrogate in string"))?
+                    String::from_utf16(&out)
+                        .map_err(|_| JsonError::Syntax(i, "lone surrogate in string"))?
                 } else {
                     // Valid UTF-8 was checked by the caller; slicing at ASCII quotes stays on boundaries.
-                    raw.push_str(core::str::from_utf8(&b[begin..i]).map_err(|_| JsonError::InvalidUtf8(begin))?);
+                    raw.push_str(
+                        core::str::from_utf8(&b[begin..i])
+                            .map_err(|_| JsonError::InvalidUtf8(begin))?,
+                    );
                     raw
                 };
                 return Ok((value, i + 1));
@@ -132,10 +143,13 @@ fn read_string(b: &[u8], start: usize) -> Result<(String, usize), JsonError> {
             b'\\' => {
                 if !has_escape {
                     has_escape = true;
-                    let prefix = core::str::from_utf8(&b[begin..i]).map_err(|_| JsonError::InvalidUtf8(begin))?;
+                    let prefix = core::str::from_utf8(&b[begin..i])
+                        .map_err(|_| JsonError::InvalidUtf8(begin))?;
                     out.extend(prefix.encode_utf16());
                 }
-                let esc = *b.get(i + 1).ok_or(JsonError::Syntax(i, "unterminated string"))?;
+                let esc = *b
+                    .get(i + 1)
+                    .ok_or(JsonError::Syntax(i, "unterminated string"))?;
                 i += 2;
                 let unit = match esc {
                     b'"' => '"' as u16,
@@ -147,10 +161,14 @@ fn read_string(b: &[u8], start: usize) -> Result<(String, usize), JsonError> {
                     b'r' => 13,
                     b't' => 9,
                     b'u' => {
-                        let hex = b.get(i..i + 4).ok_or(JsonError::Syntax(i, "short \\u escape"))?;
-                        let hex = core::str::from_utf8(hex).map_err(|_| JsonError::Syntax(i, "bad \\u escape"))?;
+                        let hex = b
+                            .get(i..i + 4)
+                            .ok_or(JsonError::Syntax(i, "short \\u escape"))?;
+                        let hex = core::str::from_utf8(hex)
+                            .map_err(|_| JsonError::Syntax(i, "bad \\u escape"))?;
                         i += 4;
-                        u16::from_str_radix(hex, 16).map_err(|_| JsonError::Syntax(i, "bad \\u escape"))?
+                        u16::from_str_radix(hex, 16)
+                            .map_err(|_| JsonError::Syntax(i, "bad \\u escape"))?
                     }
                     _ => return Err(JsonError::Syntax(i, "unknown escape")),
                 };
@@ -165,8 +183,9 @@ fn read_string(b: &[u8], start: usize) -> Result<(String, usize), JsonError> {
                         0xe0..=0xef => 3,
                         _ => 4,
                     };
-                    let ch = core::str::from_utf8(b.get(i..i + len).ok_or(JsonError::InvalidUtf8(i))?)
-                        .map_err(|_| JsonError::InvalidUtf8(i))?;
+                    let ch =
+                        core::str::from_utf8(b.get(i..i + len).ok_or(JsonError::InvalidUtf8(i))?)
+                            .map_err(|_| JsonError::InvalidUtf8(i))?;
                     out.extend(ch.encode_utf16());
                     i += len;
                 } else {
@@ -189,8 +208,14 @@ mod tests {
 
     #[test]
     fn refuses_duplicate_keys_even_when_escaped() {
-        assert_eq!(guard(br#"{"a": 1, "a": 2}"#), Err(JsonError::DuplicateKey("a".into())));
-        assert_eq!(guard(br#"{"a": 1, "\u0061": 2}"#), Err(JsonError::DuplicateKey("a".into())));
+        assert_eq!(
+            guard(br#"{"a": 1, "a": 2}"#),
+            Err(JsonError::DuplicateKey("a".into()))
+        );
+        assert_eq!(
+            guard(br#"{"a": 1, "\u0061": 2}"#),
+            Err(JsonError::DuplicateKey("a".into()))
+        );
         assert!(guard(br#"{"x": {"a": 1}, "y": {"a": 2}}"#).is_ok());
     }
 
@@ -200,7 +225,10 @@ mod tests {
         assert_eq!(guard(deep.as_bytes()), Err(JsonError::TooDeep));
         let ok = format!("{}{}", "[".repeat(32), "]".repeat(32));
         assert!(guard(ok.as_bytes()).is_ok());
-        assert_eq!(guard(&vec![b' '; MAX_DOCUMENT_BYTES + 1]), Err(JsonError::TooLarge(MAX_DOCUMENT_BYTES + 1)));
+        assert_eq!(
+            guard(&vec![b' '; MAX_DOCUMENT_BYTES + 1]),
+            Err(JsonError::TooLarge(MAX_DOCUMENT_BYTES + 1))
+        );
         assert_eq!(guard(b"{\"a\": \"\xff\"}"), Err(JsonError::InvalidUtf8(7)));
     }
 

@@ -44,15 +44,26 @@ impl fmt::Display for ListError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ListError::Json(e) => write!(f, "{e}"),
-            ListError::UnsupportedVersion(v) => write!(f, "list format version {v} is not supported (this build reads {FORMAT_VERSION})"),
+            ListError::UnsupportedVersion(v) => write!(
+                f,
+                "list format version {v} is not supported (this build reads {FORMAT_VERSION})"
+            ),
             ListError::BadTime(field) => write!(f, "{field} is not an RFC 3339 timestamp"),
             ListError::ExpiresBeforeIssued => f.write_str("expires_at is not after issued_at"),
             ListError::BadPin(path) => write!(f, "{path}: not a base64 SHA-256 pin (32 bytes)"),
-            ListError::BadIssuerKey(path) => write!(f, "{path}: not a base64 DER SubjectPublicKeyInfo"),
+            ListError::BadIssuerKey(path) => {
+                write!(f, "{path}: not a base64 DER SubjectPublicKeyInfo")
+            }
             ListError::BadHost(path, e) => write!(f, "{path}: {e}"),
-            ListError::UnknownPinSet(path) => write!(f, "{path}: names a pin set that is not defined"),
-            ListError::DuplicateEntry(path) => write!(f, "{path}: a second entry for the same host"),
-            ListError::EmptyPinSet(path) => write!(f, "{path}: pin set has no good pin and no issuer key"),
+            ListError::UnknownPinSet(path) => {
+                write!(f, "{path}: names a pin set that is not defined")
+            }
+            ListError::DuplicateEntry(path) => {
+                write!(f, "{path}: a second entry for the same host")
+            }
+            ListError::EmptyPinSet(path) => {
+                write!(f, "{path}: pin set has no good pin and no issuer key")
+            }
         }
     }
 }
@@ -218,7 +229,11 @@ impl PinList {
                     .issuer_keys
                     .iter()
                     .enumerate()
-                    .map(|(i, k)| issuer_key(k).ok_or_else(|| ListError::BadIssuerKey(format!("{path}.issuer_keys[{i}]"))))
+                    .map(|(i, k)| {
+                        issuer_key(k).ok_or_else(|| {
+                            ListError::BadIssuerKey(format!("{path}.issuer_keys[{i}]"))
+                        })
+                    })
                     .collect::<Result<_, _>>()?,
             };
             if set.good.is_empty() && set.issuer_keys.is_empty() {
@@ -236,11 +251,18 @@ impl PinList {
                 Ok(Host::Ip(ip)) => ip,
                 Err(err) => return Err(ListError::BadHost(format!("{path}.host"), err)),
             };
-            let pinset = *names.get(e.pinset.as_str()).ok_or_else(|| ListError::UnknownPinSet(format!("{path}.pinset")))?;
+            let pinset = *names
+                .get(e.pinset.as_str())
+                .ok_or_else(|| ListError::UnknownPinSet(format!("{path}.pinset")))?;
             if index.insert(host.clone(), entries.len()).is_some() {
                 return Err(ListError::DuplicateEntry(path));
             }
-            entries.push(Entry { host, include_subdomains: e.include_subdomains, pinset, mode: e.mode });
+            entries.push(Entry {
+                host,
+                include_subdomains: e.include_subdomains,
+                pinset,
+                mode: e.mode,
+            });
         }
         Ok(PinList {
             info: ListInfo {
@@ -256,8 +278,12 @@ impl PinList {
             pinsets,
             entries,
             index,
-            blocked_spki: pins(&p.blocklist.spki, "blocklist.spki")?.into_iter().collect(),
-            blocked_certs: pins(&p.blocklist.certificates, "blocklist.certificates")?.into_iter().collect(),
+            blocked_spki: pins(&p.blocklist.spki, "blocklist.spki")?
+                .into_iter()
+                .collect(),
+            blocked_certs: pins(&p.blocklist.certificates, "blocklist.certificates")?
+                .into_iter()
+                .collect(),
             next_signers: p.next_signers.clone(),
         })
     }
@@ -323,7 +349,10 @@ const NEVER: &str = "9999-12-31T23:59:59Z";
 
 impl PinList {
     /// A list made of extra entries, one pin set per entry, that never expires.
-    pub fn from_extra_entries(publisher: &str, extras: &[ExtraEntry]) -> Result<PinList, ListError> {
+    pub fn from_extra_entries(
+        publisher: &str,
+        extras: &[ExtraEntry],
+    ) -> Result<PinList, ListError> {
         let mut payload = Payload {
             version: FORMAT_VERSION,
             sequence: 0,
@@ -341,7 +370,13 @@ impl PinList {
             if extra.pins.is_empty() {
                 return Err(ListError::EmptyPinSet(format!("extraEntries[{i}].pins")));
             }
-            payload.pinsets.insert(name.clone(), PinSetSpec { good: extra.pins.clone(), ..PinSetSpec::default() });
+            payload.pinsets.insert(
+                name.clone(),
+                PinSetSpec {
+                    good: extra.pins.clone(),
+                    ..PinSetSpec::default()
+                },
+            );
             payload.entries.push(EntrySpec {
                 host: extra.host.clone(),
                 include_subdomains: extra.include_subdomains,
@@ -352,7 +387,10 @@ impl PinList {
         }
         PinList::compile(&payload).map_err(|e| match e {
             // Paths in a synthetic payload would confuse; point at the extra entries instead.
-            ListError::BadPin(p) | ListError::DuplicateEntry(p) => ListError::BadPin(p.replace("pinsets.extra-", "extraEntries[").replace(".good", "].pins")),
+            ListError::BadPin(p) | ListError::DuplicateEntry(p) => ListError::BadPin(
+                p.replace("pinsets.extra-", "extraEntries[")
+                    .replace(".good", "].pins"),
+            ),
             other => other,
         })
     }

@@ -51,7 +51,9 @@ impl Pin {
     }
 
     pub fn from_base64(text: &str) -> Result<Pin, PinError> {
-        let bytes = STANDARD.decode(text.trim()).map_err(|_| PinError::NotBase64)?;
+        let bytes = STANDARD
+            .decode(text.trim())
+            .map_err(|_| PinError::NotBase64)?;
         let array: [u8; 32] = bytes
             .as_slice()
             .try_into()
@@ -117,7 +119,10 @@ mod tests {
     fn round_trips_base64() {
         let pin = Pin::sha256(b"abc");
         assert_eq!(Pin::from_base64(&pin.to_base64()).unwrap(), pin);
-        assert_eq!(pin.to_base64(), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
+        assert_eq!(
+            pin.to_base64(),
+            "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+        );
     }
 
     #[test]

@@ -58,7 +58,12 @@ fn scheme(signature_algorithm_der: &[u8]) -> Option<Scheme> {
             let hash = Hash::from_oid(&params.hash.oid.to_string())?;
             // The MGF must use the same hash; other combinations do not occur in Web PKI.
             let mgf_hash = params.mask_gen.parameters.map(|p| p.oid.to_string());
-            if mgf_hash.as_deref().and_then(Hash::from_oid).map(|h| h as u8) != Some(hash as u8) {
+            if mgf_hash
+                .as_deref()
+                .and_then(Hash::from_oid)
+                .map(|h| h as u8)
+                != Some(hash as u8)
+            {
                 return None;
             }
             Some(Scheme::Pss(hash, params.salt_len as usize))
@@ -89,12 +94,24 @@ pub fn signed_by(leaf: &Cert, issuer_spki_der: &[u8]) -> bool {
             };
             let digest = hash.digest(tbs);
             let padding_ok = match (scheme, hash) {
-                (Scheme::Pkcs1(_), Hash::Sha256) => key.verify(Pkcs1v15Sign::new::<Sha256>(), &digest, sig),
-                (Scheme::Pkcs1(_), Hash::Sha384) => key.verify(Pkcs1v15Sign::new::<Sha384>(), &digest, sig),
-                (Scheme::Pkcs1(_), Hash::Sha512) => key.verify(Pkcs1v15Sign::new::<Sha512>(), &digest, sig),
-                (Scheme::Pss(_, salt), Hash::Sha256) => key.verify(Pss::new_with_salt::<Sha256>(salt), &digest, sig),
-                (Scheme::Pss(_, salt), Hash::Sha384) => key.verify(Pss::new_with_salt::<Sha384>(salt), &digest, sig),
-                (Scheme::Pss(_, salt), Hash::Sha512) => key.verify(Pss::new_with_salt::<Sha512>(salt), &digest, sig),
+                (Scheme::Pkcs1(_), Hash::Sha256) => {
+                    key.verify(Pkcs1v15Sign::new::<Sha256>(), &digest, sig)
+                }
+                (Scheme::Pkcs1(_), Hash::Sha384) => {
+                    key.verify(Pkcs1v15Sign::new::<Sha384>(), &digest, sig)
+                }
+                (Scheme::Pkcs1(_), Hash::Sha512) => {
+                    key.verify(Pkcs1v15Sign::new::<Sha512>(), &digest, sig)
+                }
+                (Scheme::Pss(_, salt), Hash::Sha256) => {
+                    key.verify(Pss::new_with_salt::<Sha256>(salt), &digest, sig)
+                }
+                (Scheme::Pss(_, salt), Hash::Sha384) => {
+                    key.verify(Pss::new_with_salt::<Sha384>(salt), &digest, sig)
+                }
+                (Scheme::Pss(_, salt), Hash::Sha512) => {
+                    key.verify(Pss::new_with_salt::<Sha512>(salt), &digest, sig)
+                }
                 (Scheme::Ecdsa(_), _) => return false,
             };
             padding_ok.is_ok()
@@ -103,18 +120,27 @@ pub fn signed_by(leaf: &Cert, issuer_spki_der: &[u8]) -> bool {
             if spki.algorithm.oid.to_string() != EC_PUBLIC_KEY {
                 return false;
             }
-            let curve = spki.algorithm.parameters.and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+            let curve = spki
+                .algorithm
+                .parameters
+                .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
             let point = spki.subject_public_key.raw_bytes();
             let digest = hash.digest(tbs);
             match curve.map(|c| c.to_string()).as_deref() {
                 Some(P256) => {
-                    let (Ok(key), Ok(sig)) = (p256::ecdsa::VerifyingKey::from_sec1_bytes(point), p256::ecdsa::Signature::from_der(sig)) else {
+                    let (Ok(key), Ok(sig)) = (
+                        p256::ecdsa::VerifyingKey::from_sec1_bytes(point),
+                        p256::ecdsa::Signature::from_der(sig),
+                    ) else {
                         return false;
                     };
                     key.verify_prehash(&digest, &sig).is_ok()
                 }
                 Some(P384) => {
-                    let (Ok(key), Ok(sig)) = (p384::ecdsa::VerifyingKey::from_sec1_bytes(point), p384::ecdsa::Signature::from_der(sig)) else {
+                    let (Ok(key), Ok(sig)) = (
+                        p384::ecdsa::VerifyingKey::from_sec1_bytes(point),
+                        p384::ecdsa::Signature::from_der(sig),
+                    ) else {
                         return false;
                     };
                     key.verify_prehash(&digest, &sig).is_ok()

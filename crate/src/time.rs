@@ -70,7 +70,11 @@ pub fn parse_rfc3339(text: &str) -> Result<i64, TimeError> {
         }
         s.parse().map_err(|_| bad())
     };
-    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':'
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't')
+        || b[13] != b':'
+        || b[16] != b':'
     {
         return Err(bad());
     }
@@ -90,7 +94,10 @@ pub fn parse_rfc3339(text: &str) -> Result<i64, TimeError> {
     }
     let offset = match rest {
         "Z" | "z" => 0,
-        _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) && &rest[3..4] == ":" => {
+        _ if rest.len() == 6
+            && (rest.starts_with('+') || rest.starts_with('-'))
+            && &rest[3..4] == ":" =>
+        {
             let base = text.len() - 6;
             let sign = if rest.starts_with('-') { -1 } else { 1 };
             let (oh, om) = (num(base + 1..base + 3)?, num(base + 4..base + 6)?);
@@ -123,16 +130,33 @@ mod tests {
     #[test]
     fn parses_and_formats() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z").unwrap(), 0);
-        assert_eq!(parse_rfc3339("2026-11-28T10:00:00Z").unwrap(), 1_795_860_000);
-        assert_eq!(parse_rfc3339("2026-11-28T11:00:00+01:00").unwrap(), 1_795_860_000);
-        assert_eq!(parse_rfc3339("2026-11-28T10:00:00.123Z").unwrap(), 1_795_860_000);
+        assert_eq!(
+            parse_rfc3339("2026-11-28T10:00:00Z").unwrap(),
+            1_795_860_000
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-28T11:00:00+01:00").unwrap(),
+            1_795_860_000
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-28T10:00:00.123Z").unwrap(),
+            1_795_860_000
+        );
         assert_eq!(format_rfc3339(1_795_860_000), "2026-11-28T10:00:00Z");
         assert_eq!(format_rfc3339(-1), "1969-12-31T23:59:59Z");
     }
 
     #[test]
     fn refuses_nonsense() {
-        for s in ["", "2026-02-30T00:00:00Z", "2026-11-28 10:00:00Z", "2026-11-28T10:00:00", "2026-11-28T25:00:00Z", "２０２６-11-28T10:00:00Z", "2026-11-28T10:00:00+1:00"] {
+        for s in [
+            "",
+            "2026-02-30T00:00:00Z",
+            "2026-11-28 10:00:00Z",
+            "2026-11-28T10:00:00",
+            "2026-11-28T25:00:00Z",
+            "２０２６-11-28T10:00:00Z",
+            "2026-11-28T10:00:00+1:00",
+        ] {
             assert!(parse_rfc3339(s).is_err(), "{s}");
         }
     }

@@ -9,7 +9,9 @@ use wasm_bindgen::prelude::*;
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    value.serialize(&serializer).map_err(|e| JsError::new(&e.to_string()))
+    value
+        .serialize(&serializer)
+        .map_err(|e| JsError::new(&e.to_string()))
 }
 
 fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, JsError> {
@@ -48,7 +50,8 @@ impl Engine {
     /// A source that does not parse is left out and listed by `problems()`.
     #[wasm_bindgen(constructor)]
     pub fn new(sources: JsValue, settings: JsValue) -> Result<Engine, JsError> {
-        let inputs: Vec<SourceInput> = serde_wasm_bindgen::from_value(sources).map_err(|e| JsError::new(&e.to_string()))?;
+        let inputs: Vec<SourceInput> =
+            serde_wasm_bindgen::from_value(sources).map_err(|e| JsError::new(&e.to_string()))?;
         let settings: Settings = from_js(settings)?;
         let mut problems = Vec::new();
         let mut list_sources = Vec::new();
@@ -59,20 +62,38 @@ impl Engine {
                 (None, None) => continue,
             };
             match list {
-                Ok(list) => list_sources.push(Source { origin: input.origin, list, scope: input.scope }),
-                Err(e) => problems.push(SourceProblem { origin: input.origin, error: e.to_string() }),
+                Ok(list) => list_sources.push(Source {
+                    origin: input.origin,
+                    list,
+                    scope: input.scope,
+                }),
+                Err(e) => problems.push(SourceProblem {
+                    origin: input.origin,
+                    error: e.to_string(),
+                }),
             }
         }
         let (inner, rejected) = engine::Engine::new(list_sources, &settings);
         for pin in rejected {
-            problems.push(SourceProblem { origin: "allowedInterceptionSpkis".into(), error: format!("not a SHA-256 pin: {pin:?}") });
+            problems.push(SourceProblem {
+                origin: "allowedInterceptionSpkis".into(),
+                error: format!("not a SHA-256 pin: {pin:?}"),
+            });
         }
         Ok(Engine { inner, problems })
     }
 
     /// The verdict for `host` and its chain (`Uint8Array[]`, leaf first) at `nowSecs`.
-    pub fn check(&self, host: &str, chain: js_sys::Array, now_secs: f64) -> Result<JsValue, JsError> {
-        let ders: Vec<Vec<u8>> = chain.iter().map(|v| js_sys::Uint8Array::new(&v).to_vec()).collect();
+    pub fn check(
+        &self,
+        host: &str,
+        chain: js_sys::Array,
+        now_secs: f64,
+    ) -> Result<JsValue, JsError> {
+        let ders: Vec<Vec<u8>> = chain
+            .iter()
+            .map(|v| js_sys::Uint8Array::new(&v).to_vec())
+            .collect();
         to_js(&self.inner.check(host, &ders, now_secs as i64))
     }
 
@@ -112,7 +133,9 @@ pub fn cert_facts(der: &[u8]) -> Result<JsValue, JsError> {
 /// The SPKI pin (base64) of one DER certificate.
 #[wasm_bindgen(js_name = spkiPin)]
 pub fn spki_pin(der: &[u8]) -> Result<String, JsError> {
-    cert::Cert::from_der(der).map(|c| c.spki_pin.to_base64()).map_err(|e| JsError::new(&e.to_string()))
+    cert::Cert::from_der(der)
+        .map(|c| c.spki_pin.to_base64())
+        .map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// Validates payload JSON text; returns its summary or throws the reason.
@@ -125,5 +148,7 @@ pub fn read_payload(text: &str) -> Result<JsValue, JsError> {
 /// Normalises a pin given as base64 or colon hex; throws when it is neither.
 #[wasm_bindgen(js_name = normalizePin)]
 pub fn normalize_pin(text: &str) -> Result<String, JsError> {
-    Pin::from_base64_or_hex(text).map(|p| p.to_base64()).map_err(|e| JsError::new(&e.to_string()))
+    Pin::from_base64_or_hex(text)
+        .map(|p| p.to_base64())
+        .map_err(|e| JsError::new(&e.to_string()))
 }

@@ -1,0 +1,158 @@
+//! The signed form of a pin list: a DSSE envelope (github.com/secure-systems-lab/dsse).
+//!
+//! The payload travels as exact bytes (base64), so what was signed is what is parsed; no JSON
+//! canonicalisation is involved. Each signature is Ed25519 over the pre-authentication encoding
+//! `PAE(payloadType, payload)`, which binds the payload type into what is signed: a signature
+//! made for another kind of document can never be replayed as a pin list.
+
+use crate::json::{self, JsonError};
+use crate::key::{KeyId, SecretKey};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use core::fmt;
+use serde::{Deserialize, Serialize};
+
+/// The payload type of a version 1 pin list.
+pub const PAYLOAD_TYPE: &str = "application/vnd.pinwatch.pinlist.v1+json";
+/// More signatures than any signer set needs; bounds the work one envelope can cause.
+pub const MAX_SIGNATURES: usize = 32;
+
+/// Why bytes are not an envelope this build can read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EnvelopeError {
+    /// The JSON guard or serde refused the document.
+    Json(JsonError),
+    /// `payload` is not standard, padded base64.
+    PayloadNotBase64,
+    /// More than [`MAX_SIGNATURES`] signatures (how many).
+    TooManySignatures(usize),
+}
+
+impl fmt::Display for EnvelopeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EnvelopeError::Json(e) => write!(f, "not a signed pin list envelope: {e}"),
+            EnvelopeError::PayloadNotBase64 => f.write_str("the envelope's payload is not standard base64"),
+            EnvelopeError::TooManySignatures(n) => {
+                write!(f, "the envelope has {n} signatures, at most {MAX_SIGNATURES} are read")
+            }
+        }
+    }
+}
+
+impl std::error::Error for EnvelopeError {}
+
+impl From<JsonError> for EnvelopeError {
+    fn from(e: JsonError) -> Self {
+        EnvelopeError::Json(e)
+    }
+}
+
+/// One signature: the signer's key id (see `key.rs`) and the base64 Ed25519 signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeSignature {
+    pub keyid: String,
+    pub sig: String,
+}
+
+/// The envelope exactly as it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Envelope {
+    pub payload_type: String,
+    pub payload: String,
+    pub signatures: Vec<EnvelopeSignature>,
+}
+
+/// DSSE v1 pre-authentication encoding: `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`,
+/// lengths in ASCII decimal bytes.
+pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let head = format!("DSSEv1 {} {} {} ", payload_type.len(), payload_type, payload.len());
+    let mut out = Vec::with_capacity(head.len() + payload.len());
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+impl Envelope {
+    /// Guard and parse envelope bytes. Signatures are not checked here (see `accept.rs`).
+    pub fn from_json(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
+        let envelope: Envelope = json::parse(bytes)?;
+        if envelope.signatures.len() > MAX_SIGNATURES {
+            return Err(EnvelopeError::TooManySignatures(envelope.signatures.len()));
+        }
+        Ok(envelope)
+    }
+
+    /// The payload bytes, exactly as signed.
+    pub fn payload_bytes(&self) -> Result<Vec<u8>, EnvelopeError> {
+        STANDARD.decode(&self.payload).map_err(|_| EnvelopeError::PayloadNotBase64)
+    }
+
+    /// A new envelope with one signature per key, in the given order.
+    pub fn sign(payload_type: &str, payload: &[u8], keys: &[&SecretKey]) -> Envelope {
+        let mut envelope = Envelope {
+            payload_type: payload_type.to_string(),
+            payload: STANDARD.encode(payload),
+            signatures: Vec::new(),
+        };
+        for key in keys {
+            envelope.add_signature(payload, key);
+        }
+        envelope
+    }
+
+    /// Appends `key`'s signature over `payload` (which must be this envelope's payload bytes),
+    /// so signers holding different keys can sign one after another.
+    pub fn add_signature(&mut self, payload: &[u8], key: &SecretKey) {
+        let sig = key.sign(&pae(&self.payload_type, payload));
+        self.signatures.push(EnvelopeSignature { keyid: key.public().id().to_string(), sig: STANDARD.encode(sig) });
+    }
+
+    /// Whether a signature with `id` is already present.
+    pub fn is_signed_by(&self, id: &KeyId) -> bool {
+        let id = id.to_string();
+        self.signatures.iter().any(|s| s.keyid == id)
+    }
+
+    /// Pretty JSON with a final newline, as the CLI writes it.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pae_matches_the_dsse_specification() {
+        // The test vector of the DSSE protocol document.
+        assert_eq!(pae("http://example.com/HelloWorld", b"hello world"), b"DSSEv1 29 http://example.com/HelloWorld 11 hello world".to_vec());
+        assert_eq!(pae("", b""), b"DSSEv1 0  0 ".to_vec());
+    }
+
+    #[test]
+    fn signs_and_reads_back() {
+        let key = SecretKey::from_seed(&[3; 32]);
+        let envelope = Envelope::sign(PAYLOAD_TYPE, b"{}", &[&key]);
+        let back = Envelope::from_json(envelope.to_json().as_bytes()).unwrap();
+        assert_eq!(back, envelope);
+        assert_eq!(back.payload_bytes().unwrap(), b"{}");
+        let sig = STANDARD.decode(&back.signatures[0].sig).unwrap();
+        assert!(key.public().verify(&pae(PAYLOAD_TYPE, b"{}"), &sig));
+        assert!(back.is_signed_by(&key.public().id()));
+    }
+
+    #[test]
+    fn refuses_unknown_fields_and_bad_base64() {
+        let text = br#"{"payloadType": "x", "payload": "e30=", "signatures": [], "extra": 1}"#;
+        assert!(matches!(Envelope::from_json(text), Err(EnvelopeError::Json(JsonError::Schema(_)))));
+        let text = br#"{"payloadType": "x", "payload": "e30", "signatures": []}"#;
+        assert_eq!(Envelope::from_json(text).unwrap().payload_bytes(), Err(EnvelopeError::PayloadNotBase64));
+    }
+}
