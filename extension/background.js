@@ -1,0 +1,241 @@
+// Wiring only: listeners, and the path of one response from chain to action.
+// The event page may be unloaded at any time; every listener is registered synchronously
+// here so that the browser wakes the page for it, and all state lives in storage.
+
+import { api, onTabStatus, ownOrigin } from './compat.js';
+import * as actions from './actions.js';
+import * as capture from './capture.js';
+import * as engine from './engine.js';
+import { allowedUserModes, saveUser, WATCHED_LOCAL_KEYS, cleanUser } from './settings.js';
+import * as verdicts from './verdicts.js';
+
+/** A response is never held longer than this because of us: past it the page goes through. */
+const HANDLER_LIMIT_MS = 5000;
+
+// Main frames everywhere: the block list applies to every host.
+api.webRequest.onHeadersReceived.addListener(onHeaders, { urls: ['https://*/*'], types: ['main_frame'] }, capture.extraInfoSpec());
+api.runtime.onMessage.addListener(onMessage);
+api.tabs.onRemoved.addListener((tabId) => { verdicts.forgetTab(tabId).catch(() => {}); });
+onTabStatus((tabId, _status, tab) => { actions.refreshBadge(tabId, tab).catch(() => {}); });
+api.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && WATCHED_LOCAL_KEYS.some((k) => k in changes)) {
+    engine.invalidate();
+    warm();
+  }
+});
+
+// Every other request type, only for the hosts the active list pins: its filter is made from
+// the list, so it is (re)registered once the engine is built.
+let pinnedListener = null;
+let pinnedPatterns = '';
+
+function watchPinnedHosts(ctx) {
+  const patterns = ctx.pinnedHosts.flatMap(([host, sub]) => {
+    const h = host.includes(':') ? `[${host}]` : host;
+    return sub ? [`https://${h}/*`, `https://*.${h}/*`] : [`https://${h}/*`];
+  });
+  const key = patterns.join(' ');
+  if (key === pinnedPatterns) return;
+  if (pinnedListener) api.webRequest.onHeadersReceived.removeListener(pinnedListener);
+  pinnedListener = null;
+  pinnedPatterns = key;
+  if (!patterns.length) return;
+  const listener = (details) => onHeaders(details);
+  const filter = { urls: patterns };
+  const types = capturedSubTypes();
+  if (types) filter.types = types;
+  api.webRequest.onHeadersReceived.addListener(listener, filter, capture.extraInfoSpec());
+  pinnedListener = listener;
+}
+
+function capturedSubTypes() {
+  const known = api.webRequest?.ResourceType;
+  return known ? Object.values(known).filter((t) => t !== 'main_frame') : undefined;
+}
+
+async function warm() {
+  try {
+    const ctx = await engine.getEngine();
+    watchPinnedHosts(ctx);
+    return ctx;
+  } catch (e) {
+    console.error('Pinwatch: the engine could not be built', e);
+    return null;
+  }
+}
+
+const woken = warm().then(() => verdicts.noteBoot({
+  at: Date.now(),
+  wasmMs: engine.timings.wasmMs,
+  buildMs: engine.timings.buildMs,
+  readyMs: performance.now(), // since this page started: script load + WASM + lists
+})).catch(() => {});
+
+function hostOf(url) {
+  return new URL(url).hostname.replace(/^\[|\]$/g, '');
+}
+
+async function onHeaders(details) {
+  const seen = { record: null };
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no verdict within ${HANDLER_LIMIT_MS} ms`)), HANDLER_LIMIT_MS);
+  });
+  try {
+    return await Promise.race([handle(details, seen), limit]);
+  } catch (e) {
+    return failOpen(details, e, seen.record);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function handle(details, seen) {
+  const ctx = await engine.getEngine();
+  const host = hostOf(details.url);
+  if (details.type !== 'main_frame' && !ctx.engine.isPinned(host)) return {};
+  const cap = await capture.readChain(details);
+  const verdict = ctx.engine.check(host, cap.chain, engine.nowSecs());
+  const record = verdicts.makeRecord(verdict, details, cap);
+  seen.record = record;
+
+  const allowOverride = actions.overrideAllowed(record, ctx.policy);
+  const overridden = record.status === 'mismatch' && await verdicts.hasOverride(details.tabId, record.host);
+  record.overridden = overridden && allowOverride;
+  const decision = actions.decide(record, { overridden, allowOverride });
+  let response = {};
+  switch (decision.kind) {
+    case 'warn-page': {
+      record.outcome = 'stopped';
+      const nonce = await verdicts.putWarning(details.tabId, record, allowOverride);
+      await verdicts.recordVerdict(details.tabId, record);
+      response = showWarningPage(details, actions.warningUrl(nonce));
+      break;
+    }
+    case 'cancel':
+      record.outcome = 'cancelled';
+      response = { cancel: true };
+      await verdicts.recordVerdict(details.tabId, record);
+      break;
+    case 'notify':
+      record.outcome = 'notified';
+      await verdicts.recordVerdict(details.tabId, record);
+      actions.notify(record, details.tabId).catch((e) => console.warn('Pinwatch: notification failed', e));
+      break;
+    default:
+      record.outcome = record.overridden ? 'proceeded' : 'none';
+      await verdicts.recordVerdict(details.tabId, record);
+  }
+  actions.refreshBadge(details.tabId).catch(() => {});
+  return response;
+}
+
+/**
+ * Stops a main-frame response and puts the warning page in its tab. The warning page is not
+ * web-accessible, so a redirect to it is refused (NS_ERROR_DOM_BAD_URI): the response is
+ * cancelled (its body never reaches the page) and the tab is navigated to the warning page.
+ * Where webRequest cannot block, the page may have started; the tab is navigated all the same.
+ */
+function showWarningPage(details, url) {
+  if (details.tabId >= 0) {
+    api.tabs.update(details.tabId, { url }).catch((e) => console.error('Pinwatch: could not show the warning page', e));
+  }
+  return { cancel: true };
+}
+
+/**
+ * Our failure never blocks browsing: the response goes through with an error badge. The one
+ * exception is a verdict that already said "blocked" (a known-compromised certificate).
+ */
+function failOpen(details, error, record) {
+  console.error('Pinwatch: internal error while checking', details.url, error);
+  if (record?.status === 'blocked') {
+    return details.type === 'main_frame' ? showWarningPage(details, actions.warningUrl('')) : { cancel: true };
+  }
+  if (details.tabId >= 0) {
+    const errorRecord = verdicts.errorRecord(details, error);
+    verdicts.recordVerdict(details.tabId, errorRecord)
+      .then(() => actions.showBadge(details.tabId, errorRecord))
+      .catch(() => {});
+  }
+  return {};
+}
+
+function fromOwnPage(sender) {
+  return sender.id === api.runtime.id && typeof sender.url === 'string' && sender.url.startsWith(ownOrigin);
+}
+
+function onMessage(message, sender, sendResponse) {
+  if (!fromOwnPage(sender) || !message || typeof message.type !== 'string') return false;
+  answer(message, sender).then(
+    (value) => sendResponse({ ok: true, value }),
+    (e) => sendResponse({ ok: false, error: String(e?.message ?? e) }),
+  );
+  return true;
+}
+
+async function answer(message, sender) {
+  switch (message.type) {
+    case 'proceed': return proceed(sender.tab?.id, message.nonce);
+    case 'status': return status();
+    case 'save-user': return saveUserSettings(message.user);
+    default: throw new Error(`unknown message ${message.type}`);
+  }
+}
+
+/** "Proceed anyway for this session": only for the tab and nonce Pinwatch stopped. */
+async function proceed(tabId, nonce) {
+  if (typeof tabId !== 'number') throw new Error('not sent from a tab');
+  const warning = await verdicts.getWarning(tabId, nonce);
+  if (!warning) throw new Error('this warning is not current');
+  if (!warning.allowOverride) throw new Error('proceeding is not allowed here');
+  await verdicts.addOverride(tabId, warning.record.host);
+  await api.tabs.update(tabId, { url: warning.record.url });
+  return true;
+}
+
+async function status() {
+  await woken;
+  const ctx = await engine.getEngine();
+  return {
+    sources: ctx.engine.status(engine.nowSecs()),
+    problems: ctx.problems,
+    pinnedHosts: ctx.pinnedHosts.length,
+    hasBlockList: ctx.hasBlockList,
+    policy: ctx.policy,
+    user: ctx.user,
+    allowedModes: allowedUserModes(ctx.policy.mode),
+    hostPermission: await api.permissions.contains({ origins: ['https://*/*'] }),
+    timings: { ...engine.timings },
+    boots: await verdicts.boots(),
+  };
+}
+
+/** Checks the user's settings with the engine before saving them; returns what was wrong. */
+async function saveUserSettings(input) {
+  const user = cleanUser(input);
+  const errors = [];
+  for (const [i, e] of user.extraEntries.entries()) {
+    const where = `entry ${i + 1} (${e.host || 'no host'})`;
+    if (!e.host.trim()) errors.push(`${where}: the host is empty`);
+    if (!e.pins.length) errors.push(`${where}: at least one pin is needed`);
+    const pins = [];
+    for (const p of e.pins) {
+      try {
+        pins.push(await engine.cleanPin(p));
+      } catch (err) {
+        errors.push(`${where}: "${p.slice(0, 80)}" is not a SHA-256 pin (${err.message ?? err})`);
+      }
+    }
+    e.pins = pins;
+    e.host = e.host.trim().toLowerCase();
+  }
+  if (!errors.length && user.extraEntries.length) {
+    errors.push(...(await engine.sourceProblems({ origin: 'user', extraEntries: user.extraEntries })));
+  }
+  if (errors.length) return { saved: false, errors };
+  await saveUser(user);
+  engine.invalidate();
+  warm();
+  return { saved: true, errors: [] };
+}

@@ -1,0 +1,52 @@
+// The one module for browser differences. Everything here is feature detection on the API
+// objects and the manifest, never user-agent sniffing; other modules ask this one.
+
+export const api = globalThis.browser ?? globalThis.chrome;
+
+const manifest = api.runtime.getManifest();
+
+/** The toolbar button API (MV3 `action`; `browserAction` only on old builds). */
+export const action = api.action ?? api.browserAction;
+
+export const features = Object.freeze({
+  /** Firefox: the full built chain from `webRequest.getSecurityInfo` inside onHeadersReceived. */
+  securityInfo: typeof api.webRequest?.getSecurityInfo === 'function',
+  /** Blocking webRequest listeners: Firefox MV3; Chromium only for policy-installed builds. */
+  blockingWebRequest: (manifest.permissions ?? []).includes('webRequestBlocking'),
+  /** `storage.session`: in-memory, survives the event page being unloaded, gone at browser exit. */
+  sessionStorage: Boolean(api.storage?.session),
+  notifications: typeof api.notifications?.create === 'function',
+});
+
+/** Resource types the browser knows, minus the ones in `exclude`; `undefined` when it does not say. */
+export function resourceTypes(exclude = []) {
+  const known = api.webRequest?.ResourceType;
+  if (!known) return undefined;
+  return Object.values(known).filter((t) => !exclude.includes(t));
+}
+
+/**
+ * extraInfoSpec for onHeadersReceived: blocking where the browser lets us stop a response
+ * before the page gets it. The Chromium capture tier adds its own entries (see capture.js).
+ */
+export function headersSpec(extra = []) {
+  return [...(features.blockingWebRequest ? ['blocking'] : []), ...extra];
+}
+
+/**
+ * tabs.onUpdated for status changes only. Firefox takes a filter that spares us most events;
+ * browsers whose addListener refuses the second argument get the plain listener.
+ */
+export function onTabStatus(listener) {
+  const wrapped = (tabId, changeInfo, tab) => {
+    if (changeInfo.status) listener(tabId, changeInfo.status, tab);
+  };
+  try {
+    api.tabs.onUpdated.addListener(wrapped, { properties: ['status'] });
+  } catch {
+    api.tabs.onUpdated.addListener(wrapped);
+  }
+}
+
+/** The extension's own origin, to recognise its pages and its senders. */
+export const ownOrigin = api.runtime.getURL('');

@@ -1,0 +1,48 @@
+// The toolbar popup: the verdict of the tab, its chain, the matched entry and the list.
+// `popup.html?tab=<id>` shows another tab (used to view the popup in a tab of its own).
+
+import { api } from './compat.js';
+import * as verdicts from './verdicts.js';
+import { chainMarks, chainTable, el, entryView, fill, listView, statusBadge, statusWords, when } from './ui.js';
+
+async function targetTab() {
+  const id = Number(new URLSearchParams(location.search).get('tab'));
+  if (Number.isInteger(id) && id > 0) return api.tabs.get(id);
+  const [tab] = await api.tabs.query({ active: true, currentWindow: true });
+  return tab;
+}
+
+function show(id) {
+  document.getElementById(id).hidden = false;
+}
+
+async function main() {
+  const tab = await targetTab();
+  const view = await verdicts.tabViewFor(tab);
+  const r = view.main;
+  if (!r) {
+    fill('host', 'No verdict for this page');
+    fill('words', 'Pinwatch checks https pages. Nothing was checked for this one, so nothing is claimed about it.');
+    return;
+  }
+  fill('verdict-badge', statusBadge(r.status));
+  fill('host', r.host);
+  fill('words', statusWords(r.status), r.overridden ? ' — you chose to proceed anyway' : '');
+  fill('reason', r.reason, r.captureError ? ` (${r.captureError})` : '', ' — ', when(r.time));
+  if (r.chain.length || r.status !== 'unpinned') {
+    fill('chain', chainTable(r.chain, chainMarks(r)));
+    show('chain-section');
+  }
+  if (r.entry) {
+    fill('entry', entryView(r.entry));
+    show('entry-section');
+  }
+  fill('list', listView(r.list));
+  show('list-section');
+  if (view.subs.length) {
+    fill('subs', view.subs.map((s) => el('li', {}, statusBadge(s.status), ' ', s.host, ': ', s.reason)));
+    show('subs-section');
+  }
+}
+
+main().catch((e) => fill('reason', `The verdict could not be shown: ${e.message}`));

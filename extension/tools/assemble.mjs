@@ -1,0 +1,110 @@
+// Assembles an unpacked extension: dist/<browser>/ = manifest.json (patched for the browser) +
+// extension/ (without tools/) + the web WASM package in wasm/.
+//
+//   node extension/tools/assemble.mjs <root>                  dist/firefox and dist/chromium
+//   import { assemble } from '…/assemble.mjs'                 tests: a test build with its own list
+//
+// Per-browser patches are only what must differ (see PATCHES); everything else is shared.
+
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BROWSERS = ['firefox', 'chromium'];
+const WASM_FILES = ['pinwatch.js', 'pinwatch_bg.wasm'];
+const SKIP = new Set(['tools']);
+
+/** What differs per browser, and why. Each patch edits a copy of the manifest. */
+export const PATCHES = {
+  firefox(m) {
+    // Firefox derives nothing from `key` and `web-ext lint` flags it; its id is gecko.id.
+    delete m.key;
+    // Firefox runs `background.scripts` as an event page; it has no use for the worker entry.
+    delete m.background.service_worker;
+    return m;
+  },
+  chromium(m) {
+    // Chromium runs the service worker and warns about keys it does not know.
+    delete m.background.scripts;
+    delete m.browser_specific_settings;
+    // MV3 Chromium allows blocking webRequest only for policy-installed extensions and warns
+    // otherwise; without it compat.js reports no blocking and the extension acts after the fact.
+    m.permissions = m.permissions.filter((p) => p !== 'webRequestBlocking');
+    return m;
+  },
+};
+
+/**
+ * Builds one unpacked extension.
+ * @param {object} o
+ * @param {string} o.root          the repository root
+ * @param {string} o.browser       'firefox' | 'chromium'
+ * @param {string} [o.out]         output folder (default dist/<browser>)
+ * @param {string} [o.bundledList] payload text to ship as lists/default.json instead of the repo's
+ */
+export function assemble({ root, browser, out, bundledList }) {
+  if (!PATCHES[browser]) throw new Error(`unknown browser ${browser}`);
+  out = resolve(out ?? join(root, 'dist', browser));
+  const source = join(root, 'extension');
+  const pkg = join(root, 'target', 'pkg-web');
+  for (const f of WASM_FILES) {
+    if (!existsSync(join(pkg, f))) throw new Error(`${join(pkg, f)} is missing: build the web package first (./build.sh)`);
+  }
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  for (const name of readdirSync(source)) {
+    if (SKIP.has(name)) continue;
+    cpSync(join(source, name), join(out, name), { recursive: true });
+  }
+  mkdirSync(join(out, 'wasm'), { recursive: true });
+  for (const f of WASM_FILES) cpSync(join(pkg, f), join(out, 'wasm', f));
+  if (bundledList !== undefined) {
+    mkdirSync(join(out, 'lists'), { recursive: true });
+    writeFileSync(join(out, 'lists', 'default.json'), bundledList);
+  }
+  const manifest = PATCHES[browser](JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')));
+  writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const problems = check(out, manifest);
+  if (problems.length) throw new Error(`${out}:\n  ${problems.join('\n  ')}`);
+  return out;
+}
+
+/** Every file the manifest names and every relative module import must exist in the build. */
+function check(out, m) {
+  const problems = [];
+  const named = [
+    ...(m.background.scripts ?? []), m.background.service_worker,
+    m.action?.default_popup, m.options_ui?.page,
+    ...Object.values(m.action?.default_icon ?? {}), ...Object.values(m.icons ?? {}),
+  ].filter(Boolean);
+  for (const f of named) if (!existsSync(join(out, f))) problems.push(`manifest names ${f}, which is missing`);
+  for (const file of walk(out)) {
+    if (!/\.(js|html)$/.test(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    const refs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|src=|href=)["'](\.{0,2}\/?[\w./-]+\.(?:js|css|png|html))["']/g)].map((x) => x[1]);
+    for (const ref of refs) {
+      if (/^[a-z]+:/.test(ref)) continue;
+      if (!existsSync(resolve(dirname(file), ref))) problems.push(`${relative(out, file)} refers to ${ref}, which is missing`);
+    }
+  }
+  if (!existsSync(join(out, 'lists', 'default.json'))) {
+    console.error(`assemble: warning: ${relative(process.cwd(), out)} has no lists/default.json; the extension starts without a bundled list`);
+  }
+  return problems;
+}
+
+function* walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) yield* walk(p);
+    else yield p;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..'));
+  for (const browser of BROWSERS) {
+    const out = assemble({ root, browser });
+    console.error(`assemble: ${relative(root, out)}`);
+  }
+}

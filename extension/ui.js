@@ -1,0 +1,106 @@
+// DOM helpers for the extension's pages. Every piece of text, above all certificate text a
+// server chose, goes into the page as a text node: nothing here ever parses HTML.
+
+import { BADGES } from './actions.js';
+
+/** `el('td', {class: 'pin', title: '…'}, 'text', childNode, …)`: attributes and text only. */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on')) throw new Error('ui.el: no event handler attributes');
+    node.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** Replaces the children of `target` (an element or its id). */
+export function fill(target, ...children) {
+  const node = typeof target === 'string' ? document.getElementById(target) : target;
+  node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false)
+    .map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
+  return node;
+}
+
+export function statusWords(status) {
+  return (BADGES[status] ?? BADGES.error).words;
+}
+
+export function statusBadge(status) {
+  const badge = BADGES[status] ?? BADGES.error;
+  return el('span', { class: `status status-${status}`, style: `background:${badge.color}` }, status);
+}
+
+export function when(ms) {
+  return new Date(ms).toLocaleString();
+}
+
+/**
+ * The chain as a table: subject, issuer, validity and SPKI pin of each certificate, leaf first.
+ * `marks` maps a certificate index to a note ("pinned key", "bad key", …).
+ */
+export function chainTable(chain, marks = new Map()) {
+  if (!chain?.length) return el('p', { class: 'muted' }, 'No certificate could be read for this connection.');
+  const rows = chain.map((c, i) => el('tr', { class: marks.has(i) ? 'marked' : null },
+    el('td', {}, i === 0 ? 'leaf' : c.isCa && i === chain.length - 1 ? 'root' : 'CA', marks.has(i) ? el('div', { class: 'mark' }, marks.get(i)) : null),
+    el('td', {},
+      el('div', { class: 'subject' }, c.subject || '(empty subject)'),
+      el('div', { class: 'issuer muted' }, 'issued by ', el('span', { class: 'issuer-name' }, c.issuer || '(empty issuer)')),
+      c.sanDns?.length ? el('div', { class: 'muted san' }, 'names: ', c.sanDns.join(', ')) : null),
+    el('td', { class: 'validity' }, c.notBefore ?? '?', el('br'), c.notAfter ?? '?'),
+    el('td', {}, el('code', { class: 'pin' }, c.spkiSha256), c.keyAlgorithm ? el('div', { class: 'muted' }, `${c.keyAlgorithm}${c.keyBits ? ` ${c.keyBits}` : ''}`) : null),
+  ));
+  return el('table', { class: 'chain' },
+    el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, 'Subject / issuer'), el('th', {}, 'Valid from / until'), el('th', {}, 'SPKI pin (SHA-256)'))),
+    el('tbody', {}, rows));
+}
+
+/** Marks for `chainTable` from a record's match. */
+export function chainMarks(record) {
+  const marks = new Map();
+  const m = record.matched;
+  if (m && m.certIndex !== null && m.certIndex !== undefined) {
+    const words = {
+      'chain-pin': 'pinned key',
+      'bad-pin': 'key marked bad',
+      'blocked-spki': 'compromised key',
+      'blocked-certificate': 'compromised certificate',
+      'allowed-root': 'declared proxy',
+    };
+    marks.set(m.certIndex, words[m.kind] ?? m.kind);
+  }
+  return marks;
+}
+
+export function entryView(entry) {
+  if (!entry) return el('p', { class: 'muted' }, 'No pin list entry covers this host.');
+  return el('dl', { class: 'facts' },
+    el('dt', {}, 'Entry'), el('dd', {}, entry.host, entry.includeSubdomains ? ' and its subdomains' : ''),
+    el('dt', {}, 'Pin set'), el('dd', {}, entry.pinset),
+    el('dt', {}, 'Mode'), el('dd', {}, entry.mode),
+    el('dt', {}, 'From'), el('dd', {}, entry.source));
+}
+
+export function listView(list) {
+  if (!list) return el('p', { class: 'muted' }, 'No pin list is loaded.');
+  return el('dl', { class: 'facts' },
+    el('dt', {}, 'Publisher'), el('dd', {}, list.publisher),
+    el('dt', {}, 'Sequence'), el('dd', {}, String(list.sequence)),
+    el('dt', {}, 'Issued'), el('dd', {}, list.issuedAt),
+    el('dt', {}, 'Expires'), el('dd', {}, list.expiresAt));
+}
+
+/** The pins a pin set expects, as a list. */
+export function expectedPins(pinset) {
+  if (!pinset) return el('p', { class: 'muted' }, 'No pin set.');
+  const items = [
+    ...pinset.good.map((p) => el('li', { class: 'good' }, el('code', { class: 'pin' }, p))),
+    ...pinset.issuerKeys.map((p) => el('li', { class: 'issuer-key' }, el('code', { class: 'pin' }, p), ' (issuer key)')),
+    ...pinset.bad.map((p) => el('li', { class: 'bad' }, el('code', { class: 'pin' }, p), ' (must never appear)')),
+  ];
+  return el('ul', { class: 'pins', id: 'expected-pins' }, items);
+}

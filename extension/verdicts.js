@@ -1,0 +1,190 @@
+// Per-tab verdict state in storage.session, so it survives the event page being unloaded and
+// is gone when the browser closes. The popup, the warning page and the badge read it from here.
+//
+// Keys: `tab:<id>`      {page, byHost, subs}  the latest main-frame record, per host, and notable sub-resources
+//       `warning:<id>`  {nonce, record, allowOverride}  what the warning page of that tab shows
+//       `override:<id>` [host…]  hosts the person chose to proceed to in that tab
+//       `boots`         [{at, wasmMs, buildMs}]  the last wakes of the background
+
+import { api, ownOrigin } from './compat.js';
+
+const session = () => api.storage.session;
+
+/** Verdicts that deserve a place in the tab's list even when they come from a sub-resource. */
+const NOTABLE = new Set(['mismatch', 'blocked', 'allowed-interception', 'unverifiable', 'stale', 'error']);
+const MAX_HOSTS = 20;
+const MAX_SUBS = 20;
+const MAX_BOOTS = 50;
+
+// storage has no transactions: read-modify-write of one key goes through this queue.
+let queue = Promise.resolve();
+function serial(fn) {
+  const run = queue.then(fn, fn);
+  queue = run.catch(() => {});
+  return run;
+}
+
+async function get(key) {
+  return (await session().get(key))[key];
+}
+
+/** The verdict as stored: everything the popup and the warning page show, nothing more. */
+export function makeRecord(verdict, details, capture) {
+  return {
+    status: verdict.status,
+    reason: verdict.reason,
+    host: verdict.host,
+    url: details.url,
+    type: details.type,
+    action: verdict.action ?? null,
+    entry: verdict.entry ?? null,
+    pinset: verdict.pinset ?? null,
+    matched: verdict.matched ?? null,
+    chain: verdict.chain ?? [],
+    leafOnly: Boolean(verdict.leafOnly),
+    list: verdict.list ?? null,
+    tier: capture?.tier ?? null,
+    captureError: capture?.error ?? null,
+    time: Date.now(),
+  };
+}
+
+/** A record for an internal error: the page was let through. */
+export function errorRecord(details, error) {
+  let host = '';
+  try { host = new URL(details.url).hostname; } catch { /* keep empty */ }
+  return {
+    status: 'error',
+    reason: `Pinwatch could not check this connection because of an internal error (${String(error?.message ?? error).slice(0, 300)}). The page was not stopped.`,
+    host,
+    url: details.url,
+    type: details.type,
+    action: null, entry: null, pinset: null, matched: null, chain: [], leafOnly: false, list: null,
+    tier: null, captureError: null,
+    time: Date.now(),
+  };
+}
+
+export function recordVerdict(tabId, record) {
+  if (tabId < 0) return Promise.resolve();
+  return serial(async () => {
+    const key = `tab:${tabId}`;
+    const state = (await get(key)) ?? { page: null, byHost: {}, subs: [] };
+    if (record.type === 'main_frame') {
+      state.page = record;
+      state.subs = [];
+      delete state.byHost[record.host];
+      state.byHost[record.host] = record;
+      const hosts = Object.keys(state.byHost);
+      for (const h of hosts.slice(0, Math.max(0, hosts.length - MAX_HOSTS))) delete state.byHost[h];
+    } else if (NOTABLE.has(record.status)) {
+      state.subs = state.subs.filter((s) => !(s.host === record.host && s.status === record.status));
+      state.subs.push(record);
+      state.subs = state.subs.slice(-MAX_SUBS);
+    } else {
+      return;
+    }
+    await session().set({ [key]: state });
+  });
+}
+
+/**
+ * What the tab shows: the main-frame record for `host` (or the latest one when the tab's
+ * address is not known to us) and the notable sub-resource records.
+ */
+export async function tabView(tabId, host = null) {
+  const state = await get(`tab:${tabId}`);
+  if (!state) return { main: null, subs: [] };
+  const main = host ? state.byHost[host] ?? null : state.page;
+  return { main, subs: state.subs };
+}
+
+/**
+ * The view for a tab as the browser describes it: its own host's record on an https page,
+ * the latest record on Pinwatch's warning page, nothing on any other page (or when the
+ * browser does not tell us the address).
+ */
+export async function tabViewFor(tab) {
+  const url = tab?.url;
+  if (url?.startsWith(ownOrigin)) return tabView(tab.id);
+  if (!url?.startsWith('https:')) return { main: null, subs: [] };
+  let host;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return { main: null, subs: [] };
+  }
+  return tabView(tab.id, host);
+}
+
+const SEVERITY = ['pinned', 'unpinned', 'allowed-interception', 'stale', 'unverifiable', 'error', 'mismatch', 'blocked'];
+
+/** The record that decides the badge: the most severe of the main frame and sub-resources. */
+export function worst(view) {
+  let top = view.main;
+  for (const sub of view.subs) {
+    if (!top || SEVERITY.indexOf(sub.status) > SEVERITY.indexOf(top.status)) top = sub;
+  }
+  return top;
+}
+
+function nonce() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Stores what the warning page of `tabId` shows; returns the nonce its URL carries. */
+export async function putWarning(tabId, record, allowOverride) {
+  const value = { nonce: nonce(), record, allowOverride };
+  await session().set({ [`warning:${tabId}`]: value });
+  return value.nonce;
+}
+
+/** The warning for `tabId`, only when `givenNonce` is the one Pinwatch issued for it. */
+export async function getWarning(tabId, givenNonce) {
+  const value = await get(`warning:${tabId}`);
+  if (!value || typeof givenNonce !== 'string' || value.nonce !== givenNonce) return null;
+  return value;
+}
+
+export async function hasOverride(tabId, host) {
+  if (tabId < 0) return false;
+  return ((await get(`override:${tabId}`)) ?? []).includes(host);
+}
+
+export function addOverride(tabId, host) {
+  return serial(async () => {
+    const key = `override:${tabId}`;
+    const hosts = (await get(key)) ?? [];
+    if (!hosts.includes(host)) hosts.push(host);
+    await session().set({ [key]: hosts });
+  });
+}
+
+/** Whether a warn-mode notification for this tab and host was already shown; marks it shown. */
+export function firstNotice(tabId, host) {
+  return serial(async () => {
+    const key = `notified:${tabId}`;
+    const hosts = (await get(key)) ?? [];
+    if (hosts.includes(host)) return false;
+    hosts.push(host);
+    await session().set({ [key]: hosts });
+    return true;
+  });
+}
+
+export function forgetTab(tabId) {
+  return serial(() => session().remove([`tab:${tabId}`, `warning:${tabId}`, `override:${tabId}`, `notified:${tabId}`]));
+}
+
+export function noteBoot(entry) {
+  return serial(async () => {
+    const boots = (await get('boots')) ?? [];
+    boots.push(entry);
+    await session().set({ boots: boots.slice(-MAX_BOOTS) });
+  });
+}
+
+export async function boots() {
+  return (await get('boots')) ?? [];
+}

@@ -1,0 +1,231 @@
+// End-to-end: the built extension in headless Firefox ESR, against HTTPS servers on loopback
+// whose chains are made for this run. Each case opens a fresh tab.
+//
+//   BROWSER=firefox node --test --test-concurrency=1 tests/e2e/     (after ./build.sh)
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { HOSTILE_SUBJECT } from './lib/pki.mjs';
+import { prepare, HOSTS } from './lib/scenario.mjs';
+import { Inspector, launchFirefox, openExtensionPage, sleep, visit, waitFor } from './lib/firefox.mjs';
+
+const browserChoice = process.env.BROWSER ?? 'all';
+const skip = !['firefox', 'all'].includes(browserChoice) && `BROWSER=${browserChoice}`;
+
+// Short enough that case 7 can wait for an unload, long enough not to unload mid-case.
+const IDLE_TIMEOUT_MS = 3000;
+
+describe('Firefox ESR: capture, verdict, warning page, badge, popup', { skip }, () => {
+  let s; // scenario: pki, lists, servers, dist folders
+  let ff; // launched Firefox
+  let insp; // an extension page to read badges, notifications and session state
+
+  async function install(dir) {
+    const since = Date.now();
+    await ff.browser.installExtension(dir);
+    insp = await Inspector.open(ff);
+    const booted = await waitFor(async () => (await insp.session('boots'))?.some((b) => b.at >= since), { timeout: 10_000 });
+    assert.ok(booted, 'the background page started and built the engine');
+  }
+
+  /** Visits a server in a fresh tab; returns the visit, the tab id and the server's new requests. */
+  async function visitServer(server) {
+    const seen = server.requests.length;
+    const v = await visit(ff, server.url);
+    const tabId = await insp.tabId(v.page);
+    return { ...v, tabId, requests: () => server.requests.slice(seen) };
+  }
+
+  before(async () => {
+    s = await prepare({ browser: 'firefox' });
+    ff = await launchFirefox({ roots: s.pki.roots, hosts: HOSTS, idleTimeoutMs: IDLE_TIMEOUT_MS });
+    await install(s.dist);
+  });
+
+  after(async () => {
+    await ff?.close();
+    await s?.cleanup();
+  });
+
+  it('1. the legitimate chain: the page loads, badge "pinned", the popup shows chain, entry and list', async () => {
+    const v = await visitServer(s.servers.mailLegit);
+    assert.equal(v.outcome, 'page', `expected the served page, got ${v.outcome} at ${v.href}`);
+    assert.ok(v.requests().some((r) => r.path.startsWith('/sub.png')), 'the page loaded its sub-resource');
+    const badge = await insp.waitBadge(v.tabId, '✓');
+    assert.equal(badge.text, '✓');
+    assert.match(badge.title, /mail\.example\.test: pinned/);
+
+    const popup = await openExtensionPage(ff, `popup.html?tab=${v.tabId}`);
+    const shown = await waitFor(() => popup.evaluate(() => document.getElementById('chain-section').hidden === false && {
+      status: document.querySelector('#verdict-badge .status')?.textContent,
+      host: document.getElementById('host').textContent,
+      subjects: [...document.querySelectorAll('#chain .subject')].map((e) => e.textContent),
+      pins: [...document.querySelectorAll('#chain .pin')].map((e) => e.textContent),
+      marks: [...document.querySelectorAll('#chain .mark')].map((e) => e.textContent),
+      entry: document.getElementById('entry').textContent,
+      list: document.getElementById('list').textContent,
+    }));
+    assert.ok(shown, 'the popup rendered a verdict');
+    assert.equal(shown.status, 'pinned');
+    assert.equal(shown.host, 'mail.example.test');
+    assert.deepEqual(shown.subjects.slice(0, 2), ['CN=mail.example.test', 'O=Pinwatch tests, CN=Pinwatch Test Legit Issuing CA']);
+    assert.ok(shown.pins.includes(s.pki.legitInter.spkiPin), 'the intermediate SPKI pin is shown');
+    assert.ok(shown.marks.includes('pinned key'), 'the matching certificate is marked');
+    assert.match(shown.entry, /mail\.example\.test.*test-legit.*enforce.*bundled/);
+    assert.match(shown.list, new RegExp(`Pinwatch e2e test list.*${s.list.sequence}.*${s.list.expires_at}`));
+    await popup.close();
+    await v.page.close();
+  });
+
+  it('2. a chain from a second trusted CA: warning page before any content, expected and served keys listed', async () => {
+    const v = await visitServer(s.servers.mailRogue);
+    assert.equal(v.outcome, 'warning', `expected the warning page, got ${v.outcome} at ${v.href}`);
+    assert.ok(v.href.startsWith(`${ff.base}warning.html#`), v.href);
+    // The server answered the page request, but the browser never got the HTML: no sub-resource request.
+    await sleep(500);
+    assert.deepEqual(v.requests().map((r) => r.path), ['/'], 'only the page itself was requested');
+    const page = await v.page.evaluate(() => ({
+      title: document.getElementById('title').textContent,
+      host: document.getElementById('host').textContent,
+      expected: [...document.querySelectorAll('#expected-pins li.good .pin')].map((e) => e.textContent),
+      served: [...document.querySelectorAll('#served-chain .pin')].map((e) => e.textContent),
+      subjects: [...document.querySelectorAll('#served-chain .subject')].map((e) => e.textContent),
+      proceed: !document.getElementById('proceed').hidden,
+      advice: document.getElementById('advice').textContent,
+    }));
+    assert.equal(page.host, 'mail.example.test');
+    assert.match(page.title, /mail\.example\.test may be intercepted/);
+    assert.deepEqual(page.expected, [s.pki.legitInter.spkiPin, s.pki.legitRoot.spkiPin]);
+    assert.deepEqual(page.served, [s.pki.leaves.mailRogue.spkiPin, s.pki.rogueRoot.spkiPin]);
+    assert.equal(page.subjects[1], 'O=Interceptor Ltd, CN=Pinwatch Test Rogue Root');
+    assert.match(page.advice, /Do not type your password/);
+    assert.ok(page.proceed, 'proceeding is offered when policy allows it');
+    assert.equal((await insp.waitBadge(v.tabId, '!')).text, '!');
+    await v.page.close();
+  });
+
+  it('2b. "proceed anyway" lets the host load in that tab only, for the session', async () => {
+    const v = await visitServer(s.servers.mailRogue);
+    assert.equal(v.outcome, 'warning');
+    await v.page.click('#proceed');
+    const loaded = await waitFor(() => v.page.evaluate(() => Boolean(document.getElementById('served-page')) && document.readyState === 'complete'));
+    assert.ok(loaded, 'the page loaded after proceeding');
+    assert.ok(v.requests().some((r) => r.path.startsWith('/sub.png')), 'its content was delivered');
+    assert.equal((await insp.waitBadge(v.tabId, '!')).text, '!', 'the badge still says mismatch');
+    // Another tab is not covered by that choice.
+    const other = await visitServer(s.servers.mailRogue);
+    assert.equal(other.outcome, 'warning', 'a new tab is warned again');
+    await other.page.close();
+    await v.page.close();
+  });
+
+  it('3. a block-listed leaf on an unpinned host: warning, and no way past it', async () => {
+    const v = await visitServer(s.servers.blocked);
+    assert.equal(v.outcome, 'warning', `expected the warning page, got ${v.outcome} at ${v.href}`);
+    const page = await v.page.evaluate(() => ({
+      title: document.getElementById('title').textContent,
+      reason: document.getElementById('reason').textContent,
+      proceed: !document.getElementById('proceed').hidden,
+      marks: [...document.querySelectorAll('#served-chain .mark')].map((e) => e.textContent),
+    }));
+    assert.match(page.title, /blocked\.example\.test is known to be compromised/);
+    assert.match(page.reason, /block list/);
+    assert.deepEqual(page.marks, ['compromised certificate']);
+    assert.equal(page.proceed, false);
+    await sleep(300);
+    assert.equal(v.requests().filter((r) => r.path.startsWith('/sub.png')).length, 0);
+    assert.equal((await insp.waitBadge(v.tabId, '✕')).text, '✕');
+    await v.page.close();
+  });
+
+  it('4. an unpinned host: no interference', async () => {
+    const v = await visitServer(s.servers.plain);
+    assert.equal(v.outcome, 'page', `expected the served page, got ${v.outcome} at ${v.href}`);
+    assert.ok(v.requests().some((r) => r.path.startsWith('/sub.png')));
+    const badge = await insp.waitBadge(v.tabId, '–');
+    assert.match(badge.title, /plain\.example\.test: unpinned/);
+    assert.equal(await insp.session(`warning:${v.tabId}`), undefined, 'no warning was prepared');
+    await v.page.close();
+  });
+
+  it('5. a warn-mode entry: the page loads, with badge and notification', async () => {
+    const before = Object.keys(await insp.notifications());
+    const v = await visitServer(s.servers.warnRogue);
+    assert.equal(v.outcome, 'page', `expected the served page, got ${v.outcome} at ${v.href}`);
+    assert.ok(v.requests().some((r) => r.path.startsWith('/sub.png')));
+    const badge = await insp.waitBadge(v.tabId, '!');
+    assert.match(badge.title, /warn\.example\.test: MISMATCH/);
+    const notes = await waitFor(async () => {
+      const all = await insp.notifications();
+      const added = Object.entries(all).filter(([id]) => !before.includes(id));
+      return added.length ? added : null;
+    });
+    assert.ok(notes, 'a notification was shown');
+    assert.match(notes[0][1].title, /warn\.example\.test may be intercepted/);
+    await v.page.close();
+  });
+
+  it('6. an expired list: no enforcement, "stale" shown', async () => {
+    // Installing over the temporary add-on keeps its id and UUID (an uninstall would drop the UUID).
+    try {
+      await install(s.staleDist);
+      const v = await visitServer(s.servers.mailRogue);
+      assert.equal(v.outcome, 'page', `expected the served page (not enforced), got ${v.outcome} at ${v.href}`);
+      assert.ok(v.requests().some((r) => r.path.startsWith('/sub.png')));
+      const badge = await insp.waitBadge(v.tabId, 'OLD');
+      assert.equal(badge.text, 'OLD');
+      assert.match(badge.title, /stale/);
+      const popup = await openExtensionPage(ff, `popup.html?tab=${v.tabId}`);
+      const words = await waitFor(() => popup.evaluate(() => document.querySelector('#verdict-badge .status')?.textContent && {
+        status: document.querySelector('#verdict-badge .status').textContent,
+        reason: document.getElementById('reason').textContent,
+      }));
+      assert.equal(words.status, 'stale');
+      assert.match(words.reason, /expired/);
+      await popup.close();
+      await v.page.close();
+    } finally {
+      await install(s.dist);
+    }
+  });
+
+  it('7. after the event page is unloaded, the rogue chain is still stopped', async () => {
+    const waitStart = Date.now();
+    await sleep(IDLE_TIMEOUT_MS + 3000);
+    const v = await visitServer(s.servers.mailRogue);
+    assert.equal(v.outcome, 'warning', `expected the warning page, got ${v.outcome} at ${v.href}`);
+    await sleep(300);
+    assert.deepEqual(v.requests().map((r) => r.path), ['/']);
+    const boots = await insp.session('boots');
+    const wake = boots.find((b) => b.at > waitStart);
+    assert.ok(wake, `the background page was started again after the idle wait (boots: ${JSON.stringify(boots)})`);
+    assert.ok(wake.wasmMs < 50, `WASM instantiated on wake in ${wake.wasmMs} ms`);
+    await v.page.close();
+  });
+
+  it('8. a subject with HTML and script: shown as text, nothing runs', async () => {
+    const v = await visitServer(s.servers.hostile);
+    assert.equal(v.outcome, 'warning', `expected the warning page, got ${v.outcome} at ${v.href}`);
+    const page = await v.page.evaluate(() => ({
+      subject: document.querySelector('#served-chain .subject')?.textContent,
+      injected: Boolean(document.getElementById('pw-bold')) || document.querySelectorAll('main img:not([src^="icons/"]), main script, main b').length,
+      title: document.title,
+    }));
+    assert.ok(page.subject.includes(HOSTILE_SUBJECT.CN), `the subject is shown verbatim: ${page.subject}`);
+    assert.ok(page.subject.includes(HOSTILE_SUBJECT.O));
+    assert.equal(page.injected, 0, 'no element came from the certificate text');
+    assert.match(page.title, /^Pinwatch: /, 'the page title was not changed by a script');
+
+    const popup = await openExtensionPage(ff, `popup.html?tab=${v.tabId}`);
+    const shown = await waitFor(() => popup.evaluate(() => document.querySelector('#chain .subject') && {
+      subject: document.querySelector('#chain .subject').textContent,
+      injected: Boolean(document.getElementById('pw-bold')) || document.querySelectorAll('body img, body b').length,
+      title: document.title,
+    }));
+    assert.ok(shown.subject.includes(HOSTILE_SUBJECT.CN));
+    assert.equal(shown.injected, 0);
+    assert.equal(shown.title, 'Pinwatch');
+    await popup.close();
+    await v.page.close();
+  });
+});

@@ -1,0 +1,177 @@
+// Headless Firefox ESR driven by puppeteer-core over WebDriver BiDi, with a fresh profile that
+// trusts the test CAs (certutil), resolves the test hosts to loopback, and a fixed add-on UUID
+// so the extension's pages have a known address.
+
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+
+export const FIREFOX = process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr';
+export const GECKO_ID = JSON.parse(readFileSync(new URL('../../../manifest.json', import.meta.url), 'utf8'))
+  .browser_specific_settings.gecko.id;
+
+/** A profile folder whose NSS store trusts `roots` (results of pki.makePki) for TLS servers. */
+export function makeProfile(roots) {
+  const dir = mkdtempSync(join(tmpdir(), 'pinwatch-ff-'));
+  execFileSync('certutil', ['-N', '-d', `sql:${dir}`, '--empty-password']);
+  for (const root of roots) {
+    execFileSync('certutil', ['-A', '-d', `sql:${dir}`, '-n', root.name, '-t', 'C,,', '-i', root.pem]);
+  }
+  return dir;
+}
+
+/**
+ * Launches Firefox. `hosts` resolve to 127.0.0.1; `idleTimeoutMs` shortens the event page's
+ * idle timeout (Firefox unloads the background page after it).
+ * Returns {browser, uuid, base, profile, close()}.
+ */
+export async function launchFirefox({ roots = [], hosts = [], idleTimeoutMs, headless = true, prefs = {} } = {}) {
+  const profile = makeProfile(roots);
+  const uuid = randomUUID();
+  const extraPrefsFirefox = {
+    'network.dns.localDomains': hosts.join(','),
+    'network.trr.mode': 5,
+    'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: uuid }),
+    'browser.shell.checkDefaultBrowser': false,
+    'datareporting.policy.dataSubmissionEnabled': false,
+    'network.captive-portal-service.enabled': false,
+    'network.connectivity-service.enabled': false,
+    'extensions.getAddons.cache.enabled': false,
+    'security.OCSP.enabled': 0,
+    // Notifications through Firefox's own alert window: there is no desktop notification daemon here.
+    'alerts.useSystemBackend': false,
+    ...(idleTimeoutMs ? { 'extensions.background.idle.timeout': idleTimeoutMs } : {}),
+    ...prefs,
+  };
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX,
+    headless,
+    userDataDir: profile,
+    extraPrefsFirefox,
+    args: ['--remote-allow-system-access'],
+    protocolTimeout: 60_000,
+  });
+  return {
+    browser,
+    uuid,
+    base: `moz-extension://${uuid}/`,
+    profile,
+    async close() {
+      await browser.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `fn` until it returns a truthy value or `timeout` ms pass; returns the last value. */
+export async function waitFor(fn, { timeout = 10_000, interval = 100 } = {}) {
+  const end = Date.now() + timeout;
+  let value;
+  for (;;) {
+    try {
+      value = await fn();
+    } catch {
+      value = undefined;
+    }
+    if (value || Date.now() > end) return value;
+    await sleep(interval);
+  }
+}
+
+/**
+ * Opens `url` in a fresh tab and waits until it settles: Pinwatch's warning page, the served
+ * page (loaded with its sub-resource), or an error page. A redirect by the extension never
+ * settles `page.goto()`, so this watches the document instead.
+ * Returns {page, outcome: 'warning'|'page'|'error'|'timeout', href}.
+ */
+export async function visit(ff, url, { timeout = 15_000 } = {}) {
+  const page = await ff.browser.newPage();
+  page.goto(url, { waitUntil: 'load', timeout }).catch(() => {});
+  const state = await waitFor(() => page.evaluate(() => ({
+    href: location.href,
+    ready: document.readyState,
+    served: Boolean(document.getElementById('served-page')),
+    warningReady: document.body?.classList.contains('warning-page')
+      && (!document.getElementById('details').hidden || !document.getElementById('no-details').hidden),
+  })).then((s) => {
+    if (s.ready !== 'complete') return null;
+    if (s.href.startsWith('about:neterror') || s.href.startsWith('about:certerror')) return { ...s, outcome: 'error' };
+    if (s.warningReady) return { ...s, outcome: 'warning' };
+    if (s.served) return { ...s, outcome: 'page' };
+    return null;
+  }), { timeout });
+  return { page, outcome: state?.outcome ?? 'timeout', href: state?.href ?? null };
+}
+
+/**
+ * Opens one of the extension's pages in a new tab. `page.goto()` does not settle for
+ * moz-extension pages over BiDi, so this waits for the document instead.
+ */
+export async function openExtensionPage(ff, path, { timeout = 10_000 } = {}) {
+  const page = await ff.browser.newPage();
+  const url = `${ff.base}${path}`;
+  page.goto(url, { timeout }).catch(() => {});
+  const ok = await waitFor(() => page.evaluate((u) => location.href === u && document.readyState === 'complete', url), { timeout });
+  if (!ok) throw new Error(`${url} did not load`);
+  return page;
+}
+
+/**
+ * An extension page kept open to ask the extension's APIs what a person would see: badge,
+ * title, notifications, session state. It never messages the background page, so it does not
+ * wake it.
+ */
+export class Inspector {
+  constructor(ff, page) {
+    this.ff = ff;
+    this.page = page;
+  }
+
+  static async open(ff) {
+    return new Inspector(ff, await openExtensionPage(ff, 'popup.html?tab=-1'));
+  }
+
+  eval(fn, ...args) {
+    return this.page.evaluate(fn, ...args);
+  }
+
+  /** The id of the tab showing `page` (matched by its address). */
+  async tabId(page) {
+    const href = await page.evaluate(() => location.href);
+    return waitFor(() => this.eval(async (h) => {
+      const tabs = await browser.tabs.query({});
+      return tabs.find((t) => t.url === h)?.id ?? null;
+    }, href), { timeout: 5000 });
+  }
+
+  badge(tabId) {
+    return this.eval(async (id) => ({
+      text: await browser.action.getBadgeText({ tabId: id }),
+      title: await browser.action.getTitle({ tabId: id }),
+    }), tabId);
+  }
+
+  /** Waits until the badge text of `tabId` is `text`; returns the last badge seen. */
+  async waitBadge(tabId, text, timeout = 8000) {
+    let last;
+    await waitFor(async () => {
+      last = await this.badge(tabId);
+      return last.text === text;
+    }, { timeout });
+    return last;
+  }
+
+  notifications() {
+    return this.eval(() => browser.notifications.getAll());
+  }
+
+  session(key) {
+    return this.eval(async (k) => (await browser.storage.session.get(k))[k], key);
+  }
+}
