@@ -16,7 +16,10 @@ const HANDLER_LIMIT_MS = 5000;
 api.webRequest.onHeadersReceived.addListener(onHeaders, { urls: ['https://*/*'], types: ['main_frame'] }, capture.extraInfoSpec());
 api.runtime.onMessage.addListener(onMessage);
 api.tabs.onRemoved.addListener((tabId) => { verdicts.forgetTab(tabId).catch(() => {}); });
-onTabStatus((tabId, _status, tab) => { actions.refreshBadge(tabId, tab).catch(() => {}); });
+// Browsers reset per-tab badges when a navigation commits: set it again once the page is there.
+onTabStatus((tabId, status, tab) => {
+  if (status === 'complete') actions.refreshBadge(tabId, tab).catch(() => {});
+});
 api.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && WATCHED_LOCAL_KEYS.some((k) => k in changes)) {
     engine.invalidate();
@@ -94,40 +97,41 @@ async function handle(details, seen) {
   const ctx = await engine.getEngine();
   const host = hostOf(details.url);
   if (details.type !== 'main_frame' && !ctx.engine.isPinned(host)) return {};
+  const t0 = performance.now();
   const cap = await capture.readChain(details);
+  const t1 = performance.now();
   const verdict = ctx.engine.check(host, cap.chain, engine.nowSecs());
   const record = verdicts.makeRecord(verdict, details, cap);
+  record.ms = { capture: t1 - t0, check: performance.now() - t1 };
   seen.record = record;
 
   const allowOverride = actions.overrideAllowed(record, ctx.policy);
   const overridden = record.status === 'mismatch' && await verdicts.hasOverride(details.tabId, record.host);
   record.overridden = overridden && allowOverride;
   const decision = actions.decide(record, { overridden, allowOverride });
-  let response = {};
-  switch (decision.kind) {
-    case 'warn-page': {
-      record.outcome = 'stopped';
-      const nonce = await verdicts.putWarning(details.tabId, record, allowOverride);
-      await verdicts.recordVerdict(details.tabId, record);
-      response = showWarningPage(details, actions.warningUrl(nonce));
-      break;
-    }
-    case 'cancel':
-      record.outcome = 'cancelled';
-      response = { cancel: true };
-      await verdicts.recordVerdict(details.tabId, record);
-      break;
-    case 'notify':
-      record.outcome = 'notified';
-      await verdicts.recordVerdict(details.tabId, record);
-      actions.notify(record, details.tabId).catch((e) => console.warn('Pinwatch: notification failed', e));
-      break;
-    default:
-      record.outcome = record.overridden ? 'proceeded' : 'none';
-      await verdicts.recordVerdict(details.tabId, record);
+  if (decision.kind === 'warn-page') {
+    // The warning page reads its details from storage: store them before it can load.
+    record.outcome = 'stopped';
+    const nonce = await verdicts.putWarning(details.tabId, record, allowOverride);
+    await verdicts.recordVerdict(details.tabId, record);
+    return showWarningPage(details, actions.warningUrl(nonce));
   }
-  actions.refreshBadge(details.tabId).catch(() => {});
-  return response;
+  record.outcome = { cancel: 'cancelled', notify: 'notified' }[decision.kind] ?? (record.overridden ? 'proceeded' : 'none');
+  // Everything else happens after the response is released, so it costs the page nothing.
+  queueMicrotask(() => after(details, record, decision));
+  return decision.kind === 'cancel' ? { cancel: true } : {};
+}
+
+async function after(details, record, decision) {
+  try {
+    await verdicts.recordVerdict(details.tabId, record);
+    if (decision.kind === 'notify') await actions.notify(record, details.tabId);
+    // A main frame's badge is set when its navigation commits (tabs.onUpdated); a sub-resource
+    // changes no navigation, so its badge is refreshed here.
+    if (details.type !== 'main_frame') await actions.refreshBadge(details.tabId);
+  } catch (e) {
+    console.warn('Pinwatch: could not record or show a verdict', e);
+  }
 }
 
 /**
