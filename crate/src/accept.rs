@@ -6,7 +6,7 @@
 //! threshold of the current keys *and* of the new keys; once it is accepted the new set is the
 //! trusted one and the old keys alone no longer count.
 
-use crate::envelope::{pae, Envelope, EnvelopeError, EnvelopeSignature, PAYLOAD_TYPE};
+use crate::envelope::{EnvelopeError, EnvelopeSignature, Opened, PAYLOAD_TYPE};
 use crate::key::{KeyError, KeyId, SignerSet};
 use crate::list::{ListError, PinList};
 use base64::engine::general_purpose::STANDARD;
@@ -40,11 +40,18 @@ pub struct TrustSpec {
 
 impl TrustState {
     pub fn from_spec(spec: &TrustSpec) -> Result<TrustState, KeyError> {
-        Ok(TrustState { signers: SignerSet::from_texts(&spec.keys, spec.threshold)?, sequence: spec.sequence })
+        Ok(TrustState {
+            signers: SignerSet::from_texts(&spec.keys, spec.threshold)?,
+            sequence: spec.sequence,
+        })
     }
 
     pub fn to_spec(&self) -> TrustSpec {
-        TrustSpec { keys: self.signers.texts(), threshold: self.signers.threshold(), sequence: self.sequence }
+        TrustSpec {
+            keys: self.signers.texts(),
+            threshold: self.signers.threshold(),
+            sequence: self.sequence,
+        }
     }
 }
 
@@ -65,10 +72,15 @@ pub struct Tally {
 
 impl Tally {
     fn count(set: &SignerSet, message: &[u8], signatures: &[EnvelopeSignature]) -> Tally {
-        let mut tally = Tally { required: set.threshold(), ..Tally::default() };
+        let mut tally = Tally {
+            required: set.threshold(),
+            ..Tally::default()
+        };
         for signature in signatures {
             let Some(key) = set.get(&signature.keyid) else {
-                tally.untrusted.push(signature.keyid.chars().take(64).collect());
+                tally
+                    .untrusted
+                    .push(signature.keyid.chars().take(64).collect());
                 continue;
             };
             let id = key.id();
@@ -76,7 +88,9 @@ impl Tally {
                 tally.repeated.push(id);
                 continue;
             }
-            let verifies = STANDARD.decode(&signature.sig).is_ok_and(|sig| key.verify(message, &sig));
+            let verifies = STANDARD
+                .decode(&signature.sig)
+                .is_ok_and(|sig| key.verify(message, &sig));
             if verifies {
                 tally.verified.push(id);
                 tally.failed.retain(|f| *f != id);
@@ -94,16 +108,34 @@ impl Tally {
 
 impl fmt::Display for Tally {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} of the {} required signatures verified", self.verified.len(), self.required)?;
-        let ids = |v: &[KeyId]| v.iter().map(KeyId::to_string).collect::<Vec<_>>().join(", ");
+        write!(
+            f,
+            "{} of the {} required signatures verified",
+            self.verified.len(),
+            self.required
+        )?;
+        let ids = |v: &[KeyId]| {
+            v.iter()
+                .map(KeyId::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         if !self.failed.is_empty() {
             write!(f, "; did not verify: {}", ids(&self.failed))?;
         }
         if !self.repeated.is_empty() {
-            write!(f, "; signed more than once, counted once: {}", ids(&self.repeated))?;
+            write!(
+                f,
+                "; signed more than once, counted once: {}",
+                ids(&self.repeated)
+            )?;
         }
         if !self.untrusted.is_empty() {
-            write!(f, "; keys not in the signer set: {}", self.untrusted.join(", "))?;
+            write!(
+                f,
+                "; keys not in the signer set: {}",
+                self.untrusted.join(", ")
+            )?;
         }
         Ok(())
     }
@@ -223,16 +255,15 @@ fn same_signers(a: &SignerSet, b: &SignerSet) -> bool {
 /// Accepts `envelope` when every rule of `docs/pinlist-format.md` "Acceptance" holds at `now`
 /// (Unix seconds), or says which one failed first.
 pub fn accept(envelope: &[u8], trust: &TrustState, now: i64) -> Result<Accepted, Rejection> {
-    let envelope = Envelope::from_json(envelope).map_err(Rejection::Envelope)?;
+    let envelope = Opened::from_json(envelope).map_err(Rejection::Envelope)?;
     if envelope.payload_type != PAYLOAD_TYPE {
         return Err(Rejection::PayloadType(envelope.payload_type));
     }
     if envelope.signatures.is_empty() {
         return Err(Rejection::NoSignatures);
     }
-    let payload = envelope.payload_bytes().map_err(Rejection::Envelope)?;
-    let message = pae(&envelope.payload_type, &payload);
-    let tally = Tally::count(&trust.signers, &message, &envelope.signatures);
+    let message = envelope.pae();
+    let tally = Tally::count(&trust.signers, message, &envelope.signatures);
     if !tally.met() {
         return Err(if !tally.failed.is_empty() {
             Rejection::BadSignature(tally)
@@ -242,25 +273,33 @@ pub fn accept(envelope: &[u8], trust: &TrustState, now: i64) -> Result<Accepted,
             Rejection::ThresholdNotMet(tally)
         });
     }
-    let list = PinList::from_json(&payload).map_err(Rejection::Payload)?;
+    let list = PinList::from_json(envelope.payload()).map_err(Rejection::Payload)?;
     let sequence = list.info.sequence;
     if sequence > MAX_SEQUENCE {
         return Err(Rejection::SequenceTooLarge(sequence));
     }
     if sequence <= trust.sequence {
-        return Err(Rejection::Rollback { sequence, last: trust.sequence });
+        return Err(Rejection::Rollback {
+            sequence,
+            last: trust.sequence,
+        });
     }
     if now < list.info.issued_at_unix.saturating_sub(CLOCK_SKEW_SECS) {
-        return Err(Rejection::NotYetValid { issued_at: list.info.issued_at.clone() });
+        return Err(Rejection::NotYetValid {
+            issued_at: list.info.issued_at.clone(),
+        });
     }
     if now > list.info.expires_at_unix {
-        return Err(Rejection::Expired { expires_at: list.info.expires_at.clone() });
+        return Err(Rejection::Expired {
+            expires_at: list.info.expires_at.clone(),
+        });
     }
     let (signers, rotated) = match &list.next_signers {
         None => (trust.signers.clone(), false),
         Some(next) => {
-            let next = SignerSet::from_texts(&next.keys, next.threshold).map_err(Rejection::BadNextSigners)?;
-            let new_tally = Tally::count(&next, &message, &envelope.signatures);
+            let next = SignerSet::from_texts(&next.keys, next.threshold)
+                .map_err(Rejection::BadNextSigners)?;
+            let new_tally = Tally::count(&next, message, &envelope.signatures);
             if !new_tally.met() {
                 return Err(Rejection::RotationNotSigned(new_tally));
             }
@@ -268,5 +307,11 @@ pub fn accept(envelope: &[u8], trust: &TrustState, now: i64) -> Result<Accepted,
             (next, rotated)
         }
     };
-    Ok(Accepted { payload, list, trust: TrustState { signers, sequence }, signed_by: tally.verified, rotated })
+    Ok(Accepted {
+        payload: envelope.into_payload(),
+        list,
+        trust: TrustState { signers, sequence },
+        signed_by: tally.verified,
+        rotated,
+    })
 }

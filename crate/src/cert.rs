@@ -1,22 +1,18 @@
 //! Certificates as the verdict needs them: the facts a person reads, and the exact bytes
 //! (SPKI, TBS, signature) a pin or a signature check needs.
 //!
-//! The SPKI pin comes from a minimal TLV walk over the original bytes, not from a re-encoding
-//! by a strict parser: browsers accept certificates that RFC 5280 parsers refuse (21-byte or
-//! negative serials, odd string types), and a pin must never be lost to parser strictness.
-//! `x509-cert` then adds the human facts when it can; when it cannot, the facts say so.
+//! Everything is read by a minimal DER walk over the original bytes (`tlv.rs` says why), so the
+//! pin is always the hash of the exact SPKI bytes served, never of a re-encoding. A fact that
+//! cannot be read is left empty and `parse_note` says so; the pin is still exact.
 
 use crate::pin::{hex, Pin};
 use crate::time::format_rfc3339;
+use crate::tlv::{self, expect, read, SEQUENCE};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use core::fmt;
 use core::ops::Range;
-use der::{Decode, Encode};
 use serde::Serialize;
-use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, SubjectAltName, SubjectKeyIdentifier,
-};
 
 /// Larger than any real certificate; anything bigger is refused before parsing.
 pub const MAX_CERT_BYTES: usize = 64 * 1024;
@@ -114,55 +110,6 @@ pub struct Cert {
     pub facts: CertFacts,
 }
 
-/// A DER tag-length-value header: the tag and the ranges of the whole element and its content.
-struct Tlv {
-    tag: u8,
-    whole: Range<usize>,
-    content: Range<usize>,
-}
-
-fn read_tlv(b: &[u8], at: usize) -> Result<Tlv, CertError> {
-    let tag = *b.get(at).ok_or(CertError::Truncated)?;
-    if tag & 0x1f == 0x1f {
-        // High tag numbers never occur in the parts of X.509 walked here.
-        return Err(CertError::UnexpectedTag("a low-numbered tag"));
-    }
-    let first = *b.get(at + 1).ok_or(CertError::Truncated)?;
-    let (len, header) = if first < 0x80 {
-        (first as usize, 2)
-    } else {
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 4 {
-            return Err(CertError::BadLength);
-        }
-        let bytes = b.get(at + 2..at + 2 + n).ok_or(CertError::Truncated)?;
-        (
-            bytes.iter().fold(0usize, |acc, &x| (acc << 8) | x as usize),
-            2 + n,
-        )
-    };
-    let start = at + header;
-    let end = start.checked_add(len).ok_or(CertError::BadLength)?;
-    if end > b.len() {
-        return Err(CertError::Truncated);
-    }
-    Ok(Tlv {
-        tag,
-        whole: at..end,
-        content: start..end,
-    })
-}
-
-fn expect(b: &[u8], at: usize, tag: u8, what: &'static str) -> Result<Tlv, CertError> {
-    let tlv = read_tlv(b, at)?;
-    if tlv.tag != tag {
-        return Err(CertError::UnexpectedTag(what));
-    }
-    Ok(tlv)
-}
-
-const SEQUENCE: u8 = 0x30;
-
 impl Cert {
     pub fn from_der(der: &[u8]) -> Result<Cert, CertError> {
         if der.is_empty() {
@@ -179,21 +126,18 @@ impl Cert {
         let sig_alg = expect(der, tbs.whole.end, SEQUENCE, "signatureAlgorithm")?;
         let sig = expect(der, sig_alg.whole.end, 0x03, "signatureValue")?;
         // Walk the TBS: [0] version?, serial, signature, issuer, validity, subject, SPKI.
-        let mut at = tbs.content.start;
-        let mut field = read_tlv(der, at)?;
-        if field.tag == 0xa0 {
-            at = field.whole.end;
-            field = read_tlv(der, at)?;
+        let mut serial = read(der, tbs.content.start)?;
+        if serial.tag == 0xa0 {
+            serial = read(der, serial.whole.end)?;
         }
-        if field.tag != 0x02 {
+        if serial.tag != 0x02 {
             return Err(CertError::UnexpectedTag("serialNumber"));
         }
-        let serial = field.content.clone();
-        for what in ["signature", "issuer", "validity", "subject"] {
-            at = field.whole.end;
-            field = expect(der, at, SEQUENCE, what)?;
-        }
-        let spki = expect(der, field.whole.end, SEQUENCE, "subjectPublicKeyInfo")?;
+        let inner_algorithm = expect(der, serial.whole.end, SEQUENCE, "signature")?;
+        let issuer = expect(der, inner_algorithm.whole.end, SEQUENCE, "issuer")?;
+        let validity = expect(der, issuer.whole.end, SEQUENCE, "validity")?;
+        let subject = expect(der, validity.whole.end, SEQUENCE, "subject")?;
+        let spki = expect(der, subject.whole.end, SEQUENCE, "subjectPublicKeyInfo")?;
         if spki.whole.end > tbs.whole.end {
             return Err(CertError::Truncated);
         }
@@ -206,7 +150,7 @@ impl Cert {
             spki_pin: Pin::of_spki(&der[spki.whole.clone()]),
             cert_hash: Pin::sha256(der),
             der: der.to_vec(),
-            spki: spki.whole,
+            spki: spki.whole.clone(),
             tbs: tbs.whole,
             signature_algorithm: sig_alg.whole,
             signature,
@@ -218,7 +162,7 @@ impl Cert {
                 san_dns: Vec::new(),
                 not_before: None,
                 not_after: None,
-                serial: hex(&der[serial]),
+                serial: hex(&der[serial.content.clone()]),
                 sha256: String::new(),
                 spki_sha256: String::new(),
                 key_algorithm: String::from("unknown"),
@@ -231,46 +175,49 @@ impl Cert {
         };
         cert.facts.sha256 = cert.cert_hash.to_hex();
         cert.facts.spki_sha256 = cert.spki_pin.to_base64();
-        let (algorithm, bits) = key_description(cert.spki_der());
+        let (algorithm, bits) = tlv::key_description(cert.spki_der());
         cert.facts.key_algorithm = algorithm;
         cert.facts.key_bits = bits;
-        match x509_cert::Certificate::from_der(der) {
-            Ok(parsed) => cert.fill_facts(&parsed),
-            Err(e) => {
-                cert.facts.parse_note = Some(format!(
-                    "not strict X.509 ({e}); pin read from the raw bytes"
-                ))
+        // Facts are for people: one that cannot be read is noted, never fatal.
+        let mut unread = Vec::new();
+        match tlv::display_name(der, &subject) {
+            Ok(name) => cert.facts.subject = name,
+            Err(_) => unread.push("subject"),
+        }
+        match tlv::display_name(der, &issuer) {
+            Ok(name) => cert.facts.issuer = name,
+            Err(_) => unread.push("issuer"),
+        }
+        let mut times = tlv::children(der, validity.content.clone())
+            .map(|t| t.ok().and_then(|t| tlv::time(der, &t)));
+        cert.not_before = times.next().flatten();
+        cert.not_after = times.next().flatten();
+        if cert.not_before.is_none() || cert.not_after.is_none() {
+            unread.push("validity");
+        }
+        cert.facts.not_before = cert.not_before.map(format_rfc3339);
+        cert.facts.not_after = cert.not_after.map(format_rfc3339);
+        let explicit = tlv::children(der, spki.whole.end..tbs.content.end)
+            .filter_map(Result::ok)
+            .find(|t| t.tag == 0xa3);
+        if let Some(explicit) = explicit {
+            match tlv::extensions(der, &explicit) {
+                Ok(ext) => {
+                    cert.facts.san_dns = ext.san_dns;
+                    cert.facts.subject_key_id = ext.subject_key_id.as_deref().map(hex);
+                    cert.facts.authority_key_id = ext.authority_key_id.as_deref().map(hex);
+                    cert.facts.is_ca = ext.is_ca;
+                }
+                Err(_) => unread.push("extensions"),
             }
+        }
+        if !unread.is_empty() {
+            cert.facts.parse_note = Some(format!(
+                "could not read the {}; the pin is exact",
+                unread.join(", ")
+            ));
         }
         Ok(cert)
-    }
-
-    fn fill_facts(&mut self, parsed: &x509_cert::Certificate) {
-        let tbs = &parsed.tbs_certificate;
-        self.facts.subject = display_name(&tbs.subject);
-        self.facts.issuer = display_name(&tbs.issuer);
-        let nb = tbs.validity.not_before.to_unix_duration().as_secs() as i64;
-        let na = tbs.validity.not_after.to_unix_duration().as_secs() as i64;
-        self.not_before = Some(nb);
-        self.not_after = Some(na);
-        self.facts.not_before = Some(format_rfc3339(nb));
-        self.facts.not_after = Some(format_rfc3339(na));
-        if let Ok(Some((_, san))) = tbs.get::<SubjectAltName>() {
-            for name in san.0 {
-                if let x509_cert::ext::pkix::name::GeneralName::DnsName(dns) = name {
-                    self.facts.san_dns.push(dns.to_string());
-                }
-            }
-        }
-        if let Ok(Some((_, ski))) = tbs.get::<SubjectKeyIdentifier>() {
-            self.facts.subject_key_id = Some(hex(ski.0.as_bytes()));
-        }
-        if let Ok(Some((_, aki))) = tbs.get::<AuthorityKeyIdentifier>() {
-            self.facts.authority_key_id = aki.key_identifier.map(|k| hex(k.as_bytes()));
-        }
-        if let Ok(Some((_, bc))) = tbs.get::<BasicConstraints>() {
-            self.facts.is_ca = bc.ca;
-        }
     }
 
     pub fn der(&self) -> &[u8] {
@@ -287,79 +234,6 @@ impl Cert {
     }
     pub fn signature(&self) -> &[u8] {
         &self.der[self.signature.clone()]
-    }
-}
-
-/// A distinguished name for people: most specific first (as RFC 4514 orders it) but with values
-/// unescaped, since pages render it with `textContent` and never parse it back.
-fn display_name(name: &x509_cert::name::Name) -> String {
-    let mut parts = Vec::new();
-    for rdn in name.0.iter().rev() {
-        for atv in rdn.0.iter() {
-            let key = match atv.oid.to_string().as_str() {
-                "2.5.4.3" => "CN".to_string(),
-                "2.5.4.6" => "C".to_string(),
-                "2.5.4.7" => "L".to_string(),
-                "2.5.4.8" => "ST".to_string(),
-                "2.5.4.10" => "O".to_string(),
-                "2.5.4.11" => "OU".to_string(),
-                "2.5.4.5" => "serialNumber".to_string(),
-                "1.2.840.113549.1.9.1" => "emailAddress".to_string(),
-                "0.9.2342.19200300.100.1.25" => "DC".to_string(),
-                other => other.to_string(),
-            };
-            let raw = atv.value.value();
-            let value = match der::Tagged::tag(&atv.value) {
-                // BMPString is UTF-16BE; everything else seen in Web PKI is ASCII or UTF-8.
-                der::Tag::BmpString => {
-                    let units: Vec<u16> = raw
-                        .chunks(2)
-                        .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
-                        .collect();
-                    String::from_utf16_lossy(&units)
-                }
-                _ => String::from_utf8_lossy(raw).into_owned(),
-            };
-            parts.push(format!("{key}={value}"));
-        }
-    }
-    parts.join(", ")
-}
-
-/// The key algorithm and size, for people; never used for a decision.
-fn key_description(spki_der: &[u8]) -> (String, Option<u32>) {
-    use spki::SubjectPublicKeyInfoRef;
-    let Ok(spki) = SubjectPublicKeyInfoRef::from_der(spki_der) else {
-        return ("unknown".into(), None);
-    };
-    let oid = spki.algorithm.oid.to_string();
-    match oid.as_str() {
-        "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
-            let bits = rsa::pkcs1::RsaPublicKey::from_der(spki.subject_public_key.raw_bytes())
-                .ok()
-                .map(|k| {
-                    let m = k.modulus.as_bytes();
-                    let lead = m.first().map_or(8, |b| b.leading_zeros());
-                    (m.len() as u32 * 8).saturating_sub(lead)
-                });
-            ("RSA".into(), bits)
-        }
-        "1.2.840.10045.2.1" => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .and_then(|p| p.decode_as::<der::asn1::ObjectIdentifier>().ok())
-                .map(|c| c.to_string());
-            match curve.as_deref() {
-                Some("1.2.840.10045.3.1.7") => ("ECDSA P-256".into(), Some(256)),
-                Some("1.3.132.0.34") => ("ECDSA P-384".into(), Some(384)),
-                Some("1.3.132.0.35") => ("ECDSA P-521".into(), Some(521)),
-                _ => ("ECDSA".into(), None),
-            }
-        }
-        "1.3.101.112" => ("Ed25519".into(), Some(256)),
-        "1.3.101.113" => ("Ed448".into(), Some(456)),
-        other => (other.to_string(), None),
     }
 }
 
@@ -381,12 +255,12 @@ pub fn parse_chain(input: &[u8]) -> Result<Vec<Cert>, CertError> {
     let mut certs = Vec::new();
     let mut at = 0;
     while at < input.len() {
-        let tlv = expect(input, at, SEQUENCE, "Certificate")?;
+        let element = expect(input, at, SEQUENCE, "Certificate")?;
         if certs.len() == MAX_CHAIN_LEN {
             return Err(CertError::ChainTooLong(certs.len() + 1));
         }
-        certs.push(Cert::from_der(&input[tlv.whole.clone()])?);
-        at = tlv.whole.end;
+        certs.push(Cert::from_der(&input[element.whole.clone()])?);
+        at = element.whole.end;
     }
     Ok(certs)
 }
@@ -443,6 +317,7 @@ pub fn spki_from_public_key(input: &[u8]) -> Option<Vec<u8>> {
         }
         None => input.to_vec(),
     };
+    use der::{Decode, Encode};
     let parsed = spki::SubjectPublicKeyInfoRef::from_der(&der).ok()?;
     parsed.to_der().ok()
 }

@@ -3,6 +3,7 @@
 //! verifier and a reviewer read different values, so duplicates are refused outright.
 
 use core::fmt;
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// The largest list or envelope accepted, before parsing.
@@ -62,13 +63,23 @@ pub fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonErro
     serde_json::from_str(text).map_err(|e| JsonError::Schema(e.to_string()))
 }
 
+/// An open array or object. An object's keys live in one shared stack from `first_key` on;
+/// only an object with many keys gets a hash set, so the common small object costs no allocation
+/// and a huge one cannot make the duplicate check quadratic.
 enum Frame {
     Array,
-    Object(HashSet<String>),
+    Object {
+        first_key: usize,
+        set: Option<HashSet<String>>,
+    },
 }
+
+/// Objects with more keys than this switch from a linear search to a hash set.
+const LINEAR_KEYS: usize = 16;
 
 fn scan(b: &[u8]) -> Result<(), JsonError> {
     let mut stack: Vec<Frame> = Vec::new();
+    let mut keys: Vec<Cow<'_, str>> = Vec::new();
     let mut i = 0;
     while i < b.len() {
         match b[i] {
@@ -77,33 +88,53 @@ fn scan(b: &[u8]) -> Result<(), JsonError> {
                     return Err(JsonError::TooDeep);
                 }
                 stack.push(if b[i] == b'{' {
-                    Frame::Object(HashSet::new())
+                    Frame::Object {
+                        first_key: keys.len(),
+                        set: None,
+                    }
                 } else {
                     Frame::Array
                 });
                 i += 1;
             }
             b'}' | b']' => {
-                if stack.pop().is_none() {
-                    return Err(JsonError::Syntax(i, "unbalanced bracket"));
+                match stack.pop() {
+                    None => return Err(JsonError::Syntax(i, "unbalanced bracket")),
+                    Some(Frame::Object { first_key, .. }) => keys.truncate(first_key),
+                    Some(Frame::Array) => {}
                 }
                 i += 1;
             }
             b'"' => {
-                let (value, end) = read_string(b, i)?;
+                let (end, escaped) = string_end(b, i)?;
                 // A string directly followed by ':' inside an object is a key.
                 let mut j = end;
                 while j < b.len() && b[j].is_ascii_whitespace() {
                     j += 1;
                 }
                 if j < b.len() && b[j] == b':' {
-                    match stack.last_mut() {
-                        Some(Frame::Object(keys)) => {
-                            if !keys.insert(value.clone()) {
-                                return Err(JsonError::DuplicateKey(value));
-                            }
-                        }
-                        _ => return Err(JsonError::Syntax(j, "':' outside an object")),
+                    let Some(Frame::Object { first_key, set }) = stack.last_mut() else {
+                        return Err(JsonError::Syntax(j, "':' outside an object"));
+                    };
+                    let key: Cow<'_, str> = if escaped {
+                        Cow::Owned(read_string(b, i)?.0)
+                    } else {
+                        // The whole document is valid UTF-8 and quotes are ASCII: a char boundary.
+                        Cow::Borrowed(
+                            core::str::from_utf8(&b[i + 1..end - 1])
+                                .map_err(|_| JsonError::InvalidUtf8(i))?,
+                        )
+                    };
+                    let duplicate = match set {
+                        Some(set) => !set.insert(key.to_string()),
+                        None => keys[*first_key..].contains(&key),
+                    };
+                    if duplicate {
+                        return Err(JsonError::DuplicateKey(key.into_owned()));
+                    }
+                    keys.push(key);
+                    if set.is_none() && keys.len() - *first_key > LINEAR_KEYS {
+                        *set = Some(keys[*first_key..].iter().map(|k| k.to_string()).collect());
                     }
                 }
                 i = end;
@@ -117,7 +148,66 @@ fn scan(b: &[u8]) -> Result<(), JsonError> {
     Ok(())
 }
 
-/// Reads the string starting at the quote at `start`; returns its decoded value and the index after it.
+/// Finds the end of the string whose quote is at `start`, checking its escapes (including
+/// surrogate pairs) without decoding it. Returns the index after the closing quote and whether
+/// the string has escapes.
+fn string_end(b: &[u8], start: usize) -> Result<(usize, bool), JsonError> {
+    let mut i = start + 1;
+    let mut escaped = false;
+    // A high surrogate must be followed at once by a low one, as String::from_utf16 requires.
+    let mut high = false;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                if high {
+                    return Err(JsonError::Syntax(i, "lone surrogate in string"));
+                }
+                return Ok((i + 1, escaped));
+            }
+            b'\\' => {
+                escaped = true;
+                let esc = *b
+                    .get(i + 1)
+                    .ok_or(JsonError::Syntax(i, "unterminated string"))?;
+                i += 2;
+                let unit = match esc {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => None,
+                    b'u' => {
+                        let hex = b
+                            .get(i..i + 4)
+                            .ok_or(JsonError::Syntax(i, "short \\u escape"))?;
+                        let hex = core::str::from_utf8(hex)
+                            .map_err(|_| JsonError::Syntax(i, "bad \\u escape"))?;
+                        i += 4;
+                        Some(
+                            u16::from_str_radix(hex, 16)
+                                .map_err(|_| JsonError::Syntax(i, "bad \\u escape"))?,
+                        )
+                    }
+                    _ => return Err(JsonError::Syntax(i, "unknown escape")),
+                };
+                let is_low = matches!(unit, Some(0xDC00..=0xDFFF));
+                if high != is_low {
+                    return Err(JsonError::Syntax(i, "lone surrogate in string"));
+                }
+                high = matches!(unit, Some(0xD800..=0xDBFF));
+            }
+            _ => {
+                if high {
+                    return Err(JsonError::Syntax(i, "lone surrogate in string"));
+                }
+                // Skip plain bytes in bulk: only a quote or a backslash ends the run.
+                i += b[i..]
+                    .iter()
+                    .position(|&c| c == b'"' || c == b'\\')
+                    .unwrap_or(b.len() - i);
+            }
+        }
+    }
+    Err(JsonError::Syntax(start, "unterminated string"))
+}
+
+/// Decodes the string starting at the quote at `start` (keys with escapes); returns its value and the index after it.
 fn read_string(b: &[u8], start: usize) -> Result<(String, usize), JsonError> {
     let mut out: Vec<u16> = Vec::new();
     let mut raw = String::new();
@@ -230,6 +320,43 @@ mod tests {
             Err(JsonError::TooLarge(MAX_DOCUMENT_BYTES + 1))
         );
         assert_eq!(guard(b"{\"a\": \"\xff\"}"), Err(JsonError::InvalidUtf8(7)));
+    }
+
+    #[test]
+    fn finds_duplicates_in_large_objects_and_after_nested_ones() {
+        let many: Vec<String> = (0..100)
+            .map(|i| format!("\"k{i}\": {{\"k{i}\": 1}}"))
+            .collect();
+        let ok = format!("{{{}}}", many.join(", "));
+        assert!(guard(ok.as_bytes()).is_ok());
+        let dup = format!("{{{}, \"k7\": 2}}", many.join(", "));
+        assert_eq!(
+            guard(dup.as_bytes()),
+            Err(JsonError::DuplicateKey("k7".into()))
+        );
+        assert_eq!(
+            guard(br#"{"a": {"b": 1}, "b": 2, "a": 3}"#),
+            Err(JsonError::DuplicateKey("a".into()))
+        );
+    }
+
+    #[test]
+    fn checks_escapes_in_values_too() {
+        assert!(guard(br#"{"a": "\ud83d\ude00 \n \u00e9"}"#).is_ok());
+        for bad in [
+            &br#"["\ud83d"]"#[..],
+            br#"["\ude00"]"#,
+            br#"["\ud83dx"]"#,
+            br#"["\q"]"#,
+            br#"["\u12"]"#,
+            br#"["\u12zz"]"#,
+        ] {
+            assert!(
+                matches!(guard(bad), Err(JsonError::Syntax(..))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]

@@ -56,17 +56,29 @@ pub enum KeyError {
 impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeyError::WrongPrefix(prefix) => write!(f, "not a Pinwatch key: it must start with {prefix:?}"),
+            KeyError::WrongPrefix(prefix) => {
+                write!(f, "not a Pinwatch key: it must start with {prefix:?}")
+            }
             KeyError::NotBase64 => f.write_str("the key is not canonical base64"),
-            KeyError::WrongLength(n) => write!(f, "the key decodes to {n} bytes, an Ed25519 key has 32"),
+            KeyError::WrongLength(n) => {
+                write!(f, "the key decodes to {n} bytes, an Ed25519 key has 32")
+            }
             KeyError::NotOnCurve => f.write_str("the key is not a valid Ed25519 public key"),
             KeyError::WeakKey => f.write_str("the key is a weak (small-order) Ed25519 key"),
             KeyError::NoKeys => f.write_str("the signer set has no keys"),
-            KeyError::TooManyKeys(n) => write!(f, "the signer set has {n} keys, at most {MAX_SIGNER_KEYS} are allowed"),
+            KeyError::TooManyKeys(n) => write!(
+                f,
+                "the signer set has {n} keys, at most {MAX_SIGNER_KEYS} are allowed"
+            ),
             KeyError::DuplicateKey(id) => write!(f, "the signer set lists the key {id} twice"),
-            KeyError::ZeroThreshold => f.write_str("the threshold is 0: at least one signature must be required"),
+            KeyError::ZeroThreshold => {
+                f.write_str("the threshold is 0: at least one signature must be required")
+            }
             KeyError::ThresholdTooHigh { threshold, keys } => {
-                write!(f, "the threshold {threshold} is more than the {keys} keys of the signer set")
+                write!(
+                    f,
+                    "the threshold {threshold} is more than the {keys} keys of the signer set"
+                )
             }
         }
     }
@@ -100,7 +112,10 @@ pub struct PublicKey {
 impl PublicKey {
     /// Reads the one-line text form; surrounding whitespace (a trailing newline) is ignored.
     pub fn from_text(text: &str) -> Result<PublicKey, KeyError> {
-        let body = text.trim().strip_prefix(PUBLIC_PREFIX).ok_or(KeyError::WrongPrefix(PUBLIC_PREFIX))?;
+        let body = text
+            .trim()
+            .strip_prefix(PUBLIC_PREFIX)
+            .ok_or(KeyError::WrongPrefix(PUBLIC_PREFIX))?;
         let bytes = decode_32(body)?;
         PublicKey::from_bytes(&bytes)
     }
@@ -115,7 +130,10 @@ impl PublicKey {
 
     fn from_verifying_key(key: VerifyingKey) -> PublicKey {
         let text = text_of(&key);
-        PublicKey { key, id: KeyId(Sha256::digest(text.as_bytes()).into()) }
+        PublicKey {
+            key,
+            id: KeyId(Sha256::digest(text.as_bytes()).into()),
+        }
     }
 
     /// The canonical one-line text form (what `NAME.pub` holds, without the newline).
@@ -159,7 +177,10 @@ fn text_of(key: &VerifyingKey) -> String {
 
 fn decode_32(body: &str) -> Result<[u8; 32], KeyError> {
     let bytes = STANDARD.decode(body).map_err(|_| KeyError::NotBase64)?;
-    bytes.as_slice().try_into().map_err(|_| KeyError::WrongLength(bytes.len()))
+    bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| KeyError::WrongLength(bytes.len()))
 }
 
 /// The secret half: an Ed25519 signing key and its public key.
@@ -178,7 +199,10 @@ impl SecretKey {
 
     /// Reads the secret key file's line; surrounding whitespace is ignored.
     pub fn from_text(text: &str) -> Result<SecretKey, KeyError> {
-        let body = text.trim().strip_prefix(SECRET_PREFIX).ok_or(KeyError::WrongPrefix(SECRET_PREFIX))?;
+        let body = text
+            .trim()
+            .strip_prefix(SECRET_PREFIX)
+            .ok_or(KeyError::WrongPrefix(SECRET_PREFIX))?;
         Ok(SecretKey::from_seed(&decode_32(body)?))
     }
 
@@ -231,7 +255,10 @@ impl SignerSet {
             return Err(KeyError::ZeroThreshold);
         }
         if threshold as usize > keys.len() {
-            return Err(KeyError::ThresholdTooHigh { threshold, keys: keys.len() });
+            return Err(KeyError::ThresholdTooHigh {
+                threshold,
+                keys: keys.len(),
+            });
         }
         Ok(SignerSet { keys, threshold })
     }
@@ -241,7 +268,10 @@ impl SignerSet {
         if texts.len() > MAX_SIGNER_KEYS {
             return Err(KeyError::TooManyKeys(texts.len()));
         }
-        let keys = texts.iter().map(|t| PublicKey::from_text(t.as_ref())).collect::<Result<_, _>>()?;
+        let keys = texts
+            .iter()
+            .map(|t| PublicKey::from_text(t.as_ref()))
+            .collect::<Result<_, _>>()?;
         SignerSet::new(keys, threshold)
     }
 
@@ -274,16 +304,28 @@ mod tests {
         assert!(text.starts_with(PUBLIC_PREFIX));
         let public = PublicKey::from_text(&format!("  {text}\n")).unwrap();
         assert_eq!(&public, secret.public());
-        assert_eq!(public.id().to_string(), hex(&Sha256::digest(text.as_bytes())));
+        assert_eq!(
+            public.id().to_string(),
+            hex(&Sha256::digest(text.as_bytes()))
+        );
         let again = SecretKey::from_text(&secret.to_text()).unwrap();
         assert_eq!(again.public(), secret.public());
     }
 
     #[test]
     fn refuses_wrong_keys() {
-        assert_eq!(PublicKey::from_text("ssh-ed25519 AAAA"), Err(KeyError::WrongPrefix(PUBLIC_PREFIX)));
-        assert_eq!(PublicKey::from_text("pinwatch-ed25519:AAAA"), Err(KeyError::WrongLength(3)));
-        assert_eq!(PublicKey::from_text("pinwatch-ed25519:!!"), Err(KeyError::NotBase64));
+        assert_eq!(
+            PublicKey::from_text("ssh-ed25519 AAAA"),
+            Err(KeyError::WrongPrefix(PUBLIC_PREFIX))
+        );
+        assert_eq!(
+            PublicKey::from_text("pinwatch-ed25519:AAAA"),
+            Err(KeyError::WrongLength(3))
+        );
+        assert_eq!(
+            PublicKey::from_text("pinwatch-ed25519:!!"),
+            Err(KeyError::NotBase64)
+        );
         // The identity point is small-order: every signature "by" it would be forgeable.
         let mut identity = [0u8; 32];
         identity[0] = 1;
@@ -298,8 +340,17 @@ mod tests {
         let b = *SecretKey::from_seed(&[2; 32]).public();
         assert!(SignerSet::new(vec![a, b], 2).is_ok());
         assert_eq!(SignerSet::new(vec![a, b], 0), Err(KeyError::ZeroThreshold));
-        assert_eq!(SignerSet::new(vec![a, b], 3), Err(KeyError::ThresholdTooHigh { threshold: 3, keys: 2 }));
-        assert_eq!(SignerSet::new(vec![a, a], 1), Err(KeyError::DuplicateKey(a.id().to_string())));
+        assert_eq!(
+            SignerSet::new(vec![a, b], 3),
+            Err(KeyError::ThresholdTooHigh {
+                threshold: 3,
+                keys: 2
+            })
+        );
+        assert_eq!(
+            SignerSet::new(vec![a, a], 1),
+            Err(KeyError::DuplicateKey(a.id().to_string()))
+        );
         assert_eq!(SignerSet::new(vec![], 1), Err(KeyError::NoKeys));
     }
 

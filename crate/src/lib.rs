@@ -5,14 +5,20 @@
 
 #![forbid(unsafe_code)]
 
+pub mod accept;
 pub mod cert;
+pub mod diff;
 pub mod engine;
+pub mod envelope;
 pub mod host;
 pub mod json;
+pub mod key;
+pub mod lint;
 pub mod list;
 pub mod pin;
 pub mod proof;
 pub mod time;
+mod tlv;
 pub mod verdict;
 
 #[cfg(target_arch = "wasm32")]

@@ -245,17 +245,18 @@ impl PinList {
         let mut entries = Vec::with_capacity(p.entries.len());
         let mut index = HashMap::with_capacity(p.entries.len());
         for (i, e) in p.entries.iter().enumerate() {
-            let path = format!("entries[{i}]");
+            // Paths are built only for an error: a large list has 100,000 entries.
+            let path = || format!("entries[{i}]");
             let host = match host::normalize(&e.host) {
                 Ok(Host::Name(n)) => n,
                 Ok(Host::Ip(ip)) => ip,
-                Err(err) => return Err(ListError::BadHost(format!("{path}.host"), err)),
+                Err(err) => return Err(ListError::BadHost(format!("{}.host", path()), err)),
             };
             let pinset = *names
                 .get(e.pinset.as_str())
-                .ok_or_else(|| ListError::UnknownPinSet(format!("{path}.pinset")))?;
+                .ok_or_else(|| ListError::UnknownPinSet(format!("{}.pinset", path())))?;
             if index.insert(host.clone(), entries.len()).is_some() {
-                return Err(ListError::DuplicateEntry(path));
+                return Err(ListError::DuplicateEntry(path()));
             }
             entries.push(Entry {
                 host,

@@ -152,3 +152,89 @@ pub fn normalize_pin(text: &str) -> Result<String, JsError> {
         .map(|p| p.to_base64())
         .map_err(|e| JsError::new(&e.to_string()))
 }
+
+// Signed lists: acceptance (accept.rs) and the signing keys an options page or policy names.
+
+use crate::accept::{self, TrustSpec, TrustState};
+use crate::key::PublicKey;
+use crate::list::ListInfo;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AcceptedJs<'a> {
+    accepted: bool,
+    /// The payload JSON text exactly as signed: what `new Engine([{origin, payload}])` takes.
+    payload: String,
+    trust: TrustSpec,
+    info: &'a ListInfo,
+    signed_by: Vec<String>,
+    rotated: bool,
+}
+
+#[derive(Serialize)]
+struct RejectedJs {
+    accepted: bool,
+    code: &'static str,
+    reason: String,
+}
+
+/// Decides whether to accept a signed list (envelope bytes) under `trust` =
+/// `{keys: string[], threshold: number, sequence: number}` at `nowSecs`. Returns
+/// `{accepted: true, payload, trust, info, signedBy, rotated}`, where `trust` is the state to
+/// store for the next update, or `{accepted: false, code, reason}`. Throws only for malformed
+/// arguments (a bad key, a threshold of 0, a time that is not a number).
+#[wasm_bindgen(js_name = acceptList)]
+pub fn accept_list(envelope: &[u8], trust: JsValue, now_secs: f64) -> Result<JsValue, JsError> {
+    let spec: TrustSpec =
+        serde_wasm_bindgen::from_value(trust).map_err(|e| JsError::new(&format!("trust: {e}")))?;
+    let state = TrustState::from_spec(&spec).map_err(|e| JsError::new(&format!("trust: {e}")))?;
+    if !now_secs.is_finite() {
+        return Err(JsError::new("nowSecs must be a finite number of seconds"));
+    }
+    match accept::accept(envelope, &state, now_secs as i64) {
+        Ok(a) => {
+            let (payload, list) = (a.payload, a.list);
+            // Already checked to be UTF-8 by the JSON guard; moved, not copied.
+            let payload = String::from_utf8(payload)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            to_js(&AcceptedJs {
+                accepted: true,
+                payload,
+                trust: a.trust.to_spec(),
+                info: &list.info,
+                signed_by: a.signed_by.iter().map(|k| k.to_string()).collect(),
+                rotated: a.rotated,
+            })
+        }
+        Err(r) => to_js(&RejectedJs {
+            accepted: false,
+            code: r.code(),
+            reason: r.to_string(),
+        }),
+    }
+}
+
+/// The key id of a public key in its text form; throws when the text is not a key.
+#[wasm_bindgen(js_name = keyId)]
+pub fn key_id(text: &str) -> Result<String, JsError> {
+    PublicKey::from_text(text)
+        .map(|k| k.id().to_string())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PublicKeyJs {
+    key_id: String,
+    public_key: String,
+}
+
+/// Validates a pasted public key: `{keyId, publicKey}` (the canonical text), or throws the reason.
+#[wasm_bindgen(js_name = parsePublicKey)]
+pub fn parse_public_key(text: &str) -> Result<JsValue, JsError> {
+    let key = PublicKey::from_text(text).map_err(|e| JsError::new(&e.to_string()))?;
+    to_js(&PublicKeyJs {
+        key_id: key.id().to_string(),
+        public_key: key.to_text(),
+    })
+}

@@ -163,7 +163,8 @@ fn broken_payloads_get_typed_errors() {
         &[],
     );
     assert!(PinList::from_json(good.as_bytes()).is_ok());
-    let cases: Vec<(String, fn(&ListError) -> bool)> = vec![
+    type Expect = fn(&ListError) -> bool;
+    let cases: Vec<(String, Expect)> = vec![
         (good[..good.len() / 2].to_string(), |e| {
             matches!(e, ListError::Json(JsonError::Syntax(..)))
         }),

@@ -147,3 +147,73 @@ fn issuer_key_proof_on_chains_made_now() {
     assert!(!pinwatch::proof::signed_by(&pss, &f.legit_issuer_spki));
     std::fs::remove_dir_all(&out).ok();
 }
+
+/// The core reads facts with its own DER walk; `x509-cert` must agree on every Mozilla root.
+#[test]
+fn facts_agree_with_x509_cert_on_every_mozilla_root() {
+    use der::{Decode, Tagged};
+    use x509_cert::ext::pkix::{AuthorityKeyIdentifier, BasicConstraints, SubjectKeyIdentifier};
+    for file in bundle_files() {
+        let cert = parse_chain(&std::fs::read(&file).unwrap())
+            .unwrap()
+            .remove(0);
+        let strict = x509_cert::Certificate::from_der(cert.der())
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let tbs = &strict.tbs_certificate;
+        let what = file.display();
+        assert_eq!(
+            cert.not_before,
+            Some(tbs.validity.not_before.to_unix_duration().as_secs() as i64),
+            "{what}"
+        );
+        assert_eq!(
+            cert.not_after,
+            Some(tbs.validity.not_after.to_unix_duration().as_secs() as i64),
+            "{what}"
+        );
+        let ski = tbs
+            .get::<SubjectKeyIdentifier>()
+            .unwrap()
+            .map(|(_, k)| hex(k.0.as_bytes()));
+        assert_eq!(cert.facts.subject_key_id, ski, "{what}");
+        let aki = tbs
+            .get::<AuthorityKeyIdentifier>()
+            .unwrap()
+            .and_then(|(_, k)| k.key_identifier.map(|id| hex(id.as_bytes())));
+        assert_eq!(cert.facts.authority_key_id, aki, "{what}");
+        let ca = tbs
+            .get::<BasicConstraints>()
+            .unwrap()
+            .is_some_and(|(_, bc)| bc.ca);
+        assert_eq!(cert.facts.is_ca, ca, "{what}");
+        assert_eq!(
+            cert.facts.serial,
+            hex(tbs.serial_number.as_bytes()),
+            "{what}"
+        );
+        for atv in tbs.subject.0.iter().flat_map(|rdn| rdn.0.iter()) {
+            let value = String::from_utf8_lossy(atv.value.value());
+            if atv.value.tag() != der::Tag::BmpString {
+                assert!(
+                    cert.facts.subject.contains(&*value),
+                    "{what}: {} lacks {value}",
+                    cert.facts.subject
+                );
+            }
+        }
+        assert_eq!(
+            cert.facts.subject == cert.facts.issuer,
+            tbs.subject == tbs.issuer,
+            "{what}"
+        );
+        assert!(
+            cert.facts.parse_note.is_none(),
+            "{what}: {:?}",
+            cert.facts.parse_note
+        );
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
