@@ -46,32 +46,39 @@ export function when(ms) {
 export function chainTable(chain, marks = new Map()) {
   if (!chain?.length) return el('p', { class: 'muted' }, 'No certificate could be read for this connection.');
   const rows = chain.map((c, i) => el('tr', { class: marks.has(i) ? 'marked' : null },
-    el('td', {}, i === 0 ? 'leaf' : c.isCa && i === chain.length - 1 ? 'root' : 'CA', marks.has(i) ? el('div', { class: 'mark' }, marks.get(i)) : null),
+    el('td', {}, i === 0 ? 'leaf' : c.isCa && i === chain.length - 1 ? 'root' : 'CA',
+      marks.has(i) ? el('div', { class: `mark mark-${marks.get(i).tone}` }, marks.get(i).words) : null),
     el('td', {},
       el('div', { class: 'subject' }, c.subject || '(empty subject)'),
       el('div', { class: 'issuer muted' }, 'issued by ', el('span', { class: 'issuer-name' }, c.issuer || '(empty issuer)')),
       c.sanDns?.length ? el('div', { class: 'muted san' }, 'names: ', c.sanDns.join(', ')) : null),
     el('td', { class: 'validity' }, c.notBefore ?? '?', el('br'), c.notAfter ?? '?'),
-    el('td', {}, el('code', { class: 'pin' }, c.spkiSha256), c.keyAlgorithm ? el('div', { class: 'muted' }, `${c.keyAlgorithm}${c.keyBits ? ` ${c.keyBits}` : ''}`) : null),
+    el('td', {}, el('code', { class: 'pin' }, c.spkiSha256), c.keyAlgorithm ? el('div', { class: 'muted key' }, keyWords(c)) : null),
   ));
   return el('table', { class: 'chain' },
     el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, 'Subject / issuer'), el('th', {}, 'Valid from / until'), el('th', {}, 'SPKI pin (SHA-256)'))),
     el('tbody', {}, rows));
 }
 
-/** Marks for `chainTable` from a record's match. */
+/** "ECDSA P-256", "RSA 2048": the algorithm, and the size when the name does not say it. */
+function keyWords(c) {
+  return c.keyBits && !c.keyAlgorithm.includes(String(c.keyBits)) ? `${c.keyAlgorithm} ${c.keyBits}` : c.keyAlgorithm;
+}
+
+const MARKS = {
+  'chain-pin': { words: 'pinned key', tone: 'good' },
+  'allowed-root': { words: 'declared proxy', tone: 'note' },
+  'bad-pin': { words: 'key marked bad', tone: 'bad' },
+  'blocked-spki': { words: 'compromised key', tone: 'bad' },
+  'blocked-certificate': { words: 'compromised certificate', tone: 'bad' },
+};
+
+/** Marks for `chainTable` from a record's match: certificate index → {words, tone}. */
 export function chainMarks(record) {
   const marks = new Map();
   const m = record.matched;
   if (m && m.certIndex !== null && m.certIndex !== undefined) {
-    const words = {
-      'chain-pin': 'pinned key',
-      'bad-pin': 'key marked bad',
-      'blocked-spki': 'compromised key',
-      'blocked-certificate': 'compromised certificate',
-      'allowed-root': 'declared proxy',
-    };
-    marks.set(m.certIndex, words[m.kind] ?? m.kind);
+    marks.set(m.certIndex, MARKS[m.kind] ?? { words: m.kind, tone: 'note' });
   }
   return marks;
 }

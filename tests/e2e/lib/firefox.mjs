@@ -61,8 +61,13 @@ export async function launchFirefox({ roots = [], hosts = [], idleTimeoutMs, hea
     base: `moz-extension://${uuid}/`,
     profile,
     async close() {
+      const proc = browser.process();
       await browser.close().catch(() => {});
-      rmSync(profile, { recursive: true, force: true });
+      // Firefox may still be writing its profile for a moment after the connection closes.
+      if (proc && proc.exitCode === null && proc.signalCode === null) {
+        await new Promise((resolve) => { proc.once('exit', resolve); setTimeout(resolve, 5000); });
+      }
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 }
