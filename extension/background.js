@@ -5,8 +5,10 @@
 import { api, onTabStatus, ownOrigin } from './compat.js';
 import * as actions from './actions.js';
 import * as capture from './capture.js';
+import * as channels from './channels.js';
 import * as engine from './engine.js';
-import { allowedUserModes, saveUser, WATCHED_LOCAL_KEYS, cleanUser } from './settings.js';
+import * as reports from './reports.js';
+import { allowedUserModes, saveUser, WATCHED_LOCAL_KEYS, cleanUser, USER_KEY } from './settings.js';
 import * as verdicts from './verdicts.js';
 
 /** A response is never held longer than this because of us: past it the page goes through. */
@@ -25,6 +27,19 @@ api.storage.onChanged.addListener((changes, area) => {
     engine.invalidate();
     warm();
   }
+  // Chromium hands managed values over a few seconds after start (and on a policy change);
+  // the user may add or remove channels: either way the channels to check change.
+  if (area === 'managed') {
+    engine.invalidate();
+    warm();
+  }
+  if (area === 'managed' || (area === 'local' && USER_KEY in changes)) {
+    channels.kick().catch((e) => console.warn('Pinwatch: channel check failed', e));
+  }
+});
+api.alarms?.onAlarm.addListener((alarm) => {
+  if (alarm.name === channels.ALARM) channels.kick().catch((e) => console.warn('Pinwatch: channel check failed', e));
+  if (alarm.name === reports.ALARM) reports.flush().catch((e) => console.warn('Pinwatch: report delivery failed', e));
 });
 
 // Every other request type, only for the hosts the active list pins: its filter is made from
@@ -74,6 +89,10 @@ const woken = warm().then(() => verdicts.noteBoot({
   readyMs: performance.now(), // since this page started: script load + WASM + lists
 })).catch(() => {});
 
+// Whatever is due since the last wake: a channel never checked, a missed alarm, a queued report.
+woken.then(() => Promise.all([channels.kick(), reports.flush()]))
+  .catch((e) => console.warn('Pinwatch: background work after wake failed', e));
+
 function hostOf(url) {
   return new URL(url).hostname.replace(/^\[|\]$/g, '');
 }
@@ -114,11 +133,13 @@ async function handle(details, seen) {
     record.outcome = 'stopped';
     const nonce = await verdicts.putWarning(details.tabId, record, allowOverride);
     await verdicts.recordVerdict(details.tabId, record);
+    reportLater(record, details, cap.chain, ctx.policy);
     return showWarningPage(details, actions.warningUrl(nonce));
   }
   record.outcome = { cancel: 'cancelled', notify: 'notified' }[decision.kind] ?? (record.overridden ? 'proceeded' : 'none');
   // Everything else happens after the response is released, so it costs the page nothing.
   queueMicrotask(() => after(details, record, decision));
+  reportLater(record, details, cap.chain, ctx.policy);
   return decision.kind === 'cancel' ? { cancel: true } : {};
 }
 
@@ -132,6 +153,12 @@ async function after(details, record, decision) {
   } catch (e) {
     console.warn('Pinwatch: could not record or show a verdict', e);
   }
+}
+
+/** A violation report to policy's endpoint, after the response is released (reports.js). */
+function reportLater(record, details, chain, policy) {
+  queueMicrotask(() => reports.onVerdict(record, details, chain, policy)
+    .catch((e) => console.warn('Pinwatch: could not report a verdict', e)));
 }
 
 /**
@@ -183,6 +210,7 @@ async function answer(message, sender) {
     case 'proceed': return proceed(sender.tab?.id, message.nonce);
     case 'status': return status();
     case 'save-user': return saveUserSettings(message.user);
+    case 'update-now': return updateNow();
     default: throw new Error(`unknown message ${message.type}`);
   }
 }
@@ -208,11 +236,19 @@ async function status() {
     hasBlockList: ctx.hasBlockList,
     policy: ctx.policy,
     user: ctx.user,
+    channels: await channels.statusView(ctx.policy, ctx.user),
+    reports: await reports.statusView(ctx.policy),
     allowedModes: allowedUserModes(ctx.policy.mode),
     hostPermission: await api.permissions.contains({ origins: ['https://*/*'] }),
     timings: { ...engine.timings },
     boots: await verdicts.boots(),
   };
+}
+
+/** "Check for updates now" on the options page: every channel, and every queued report. */
+async function updateNow() {
+  const [checked] = await Promise.all([channels.update({ force: true }), reports.flush({ force: true })]);
+  return checked;
 }
 
 /** Checks the user's settings with the engine before saving them; returns what was wrong. */
@@ -234,6 +270,7 @@ async function saveUserSettings(input) {
     e.pins = pins;
     e.host = e.host.trim().toLowerCase();
   }
+  errors.push(...(await channels.configurationProblems(input?.channels)));
   if (!errors.length && user.extraEntries.length) {
     errors.push(...(await engine.sourceProblems({ origin: 'user', extraEntries: user.extraEntries })));
   }

@@ -15,6 +15,7 @@ import { api, features, headersSpec } from './compat.js';
  * @property {string} tier         which tier answered ('none' when none could)
  * @property {string} [state]      the browser's security state, when it gives one
  * @property {string} [error]      why the tier gave no chain
+ * @property {boolean} [builtInRoot] Firefox: the chain's root is built into the browser
  */
 
 const getSecurityInfoTier = {
@@ -25,7 +26,11 @@ const getSecurityInfoTier = {
     const certs = info?.certificates ?? [];
     const chain = certs.filter((c) => Array.isArray(c.rawDER) || ArrayBuffer.isView(c.rawDER))
       .map((c) => Uint8Array.from(c.rawDER));
-    return { chain, tier: this.name, state: info?.state };
+    // Whether the root is one Firefox ships (false: added to this profile or system, as
+    // inspection proxies and malware do). The popup shows it.
+    const root = certs.at(-1);
+    const builtInRoot = typeof root?.isBuiltInRoot === 'boolean' ? root.isBuiltInRoot : undefined;
+    return { chain, tier: this.name, state: info?.state, builtInRoot };
   },
 };
 

@@ -25,8 +25,21 @@ function extraRow(entry = { host: '', includeSubdomains: false, pins: [], mode: 
   return row;
 }
 
+function channelRow(ch = { url: '', keys: [], threshold: 1, scope: null }) {
+  const remove = el('button', { type: 'button', class: 'remove' }, 'Remove');
+  const row = el('tr', {},
+    el('td', {}, el('input', { class: 'channel-url', type: 'url', value: ch.url, placeholder: 'https://pins.corp.example/list.json', spellcheck: 'false', size: 36 })),
+    el('td', {}, el('textarea', { class: 'channel-keys', rows: 2, cols: 52, spellcheck: 'false' }, ch.keys.join('\n'))),
+    el('td', {}, el('input', { class: 'channel-threshold', type: 'number', min: 1, max: 16, value: ch.threshold })),
+    el('td', {}, el('input', { class: 'channel-scope', type: 'text', value: (ch.scope ?? []).join(' '), placeholder: 'all hosts', spellcheck: 'false' })),
+    el('td', {}, remove));
+  remove.addEventListener('click', () => row.remove());
+  return row;
+}
+
 function readForm() {
   const rows = [...document.querySelectorAll('#extras tbody tr')];
+  const channelRows = [...document.querySelectorAll('#user-channels tbody tr')];
   return {
     mode: document.getElementById('mode').value || null,
     extraEntries: rows.map((row) => ({
@@ -35,7 +48,53 @@ function readForm() {
       pins: row.querySelector('.extra-pins').value.split(/\s+/).filter(Boolean),
       mode: row.querySelector('.extra-mode').value,
     })).filter((e) => e.host || e.pins.length),
+    channels: channelRows.map((row) => {
+      const scope = row.querySelector('.channel-scope').value.split(/[\s,]+/).filter(Boolean);
+      return {
+        url: row.querySelector('.channel-url').value.trim(),
+        keys: row.querySelector('.channel-keys').value.split(/\s+/).filter(Boolean),
+        threshold: Number(row.querySelector('.channel-threshold').value),
+        scope: scope.length ? scope : null,
+      };
+    }).filter((c) => c.url || c.keys.length),
+    debuggerCapture: debuggerChoice(),
   };
+}
+
+let lastStatus = null;
+
+/** The full-chain capture checkbox (options-capture.js), unless policy locks it. */
+function debuggerChoice() {
+  const box = document.getElementById('debugger-capture');
+  return box && !box.disabled && !box.closest('[hidden]') ? box.checked : lastStatus?.user.debuggerCapture === true;
+}
+
+/** Disables every control inside `selector` (the controls policy sets). */
+function lock(selector, locked) {
+  for (const node of document.querySelectorAll(`${selector} input, ${selector} textarea, ${selector} select, ${selector} button`)) {
+    node.disabled = locked;
+  }
+}
+
+function shortTime(ms) {
+  return ms ? new Date(ms).toLocaleString() : '—';
+}
+
+function channelStatusRow(c) {
+  const list = c.list
+    ? [`sequence ${c.list.sequence}, expires ${c.list.expiresAt}`, el('div', { class: 'muted' }, `${c.list.publisher}; accepted ${shortTime(c.list.acceptedAt)}`)]
+    : ['none yet'];
+  const check = c.lastCheck
+    ? [el('span', { class: `check-${c.lastCheck.ok ? 'ok' : 'failed'}`, 'data-code': c.lastCheck.code }, c.lastCheck.ok ? 'ok' : `refused or failed (${c.lastCheck.code})`),
+      el('div', { class: 'muted check-reason' }, c.lastCheck.reason, c.lastCheck.note ? `; ${c.lastCheck.note}` : '', ` — ${shortTime(c.lastCheck.at)}`)]
+    : ['not checked yet'];
+  return el('tr', { 'data-url': c.url },
+    el('td', {}, el('code', {}, c.url), el('div', { class: 'muted' },
+      `${c.from === 'policy' ? 'set by your organisation' : 'yours'}; ${c.threshold} of ${c.keys.length} key(s)`,
+      c.scope ? `; only ${c.scope.join(', ')}` : '')),
+    el('td', { class: 'channel-list' }, list),
+    el('td', { class: 'channel-check' }, check, c.failures > 1 ? el('div', { class: 'muted' }, `${c.failures} failures in a row`) : null),
+    el('td', {}, shortTime(c.nextAt)));
 }
 
 function showStatus(s) {
@@ -48,8 +107,29 @@ function showStatus(s) {
   fill('mode-note', s.policy.mode
     ? `Your organisation sets “${s.policy.mode}”; you can only choose a stronger mode.`
     : '');
+  lastStatus = s;
+  const managed = new Set(s.policy.managed ?? []);
+  document.getElementById('policy-section').hidden = !managed.size && !s.policy.problems?.length;
+  fill('managed-keys', [...managed].map((k) => el('li', {}, el('code', {}, k))));
+  fill('policy-problems', (s.policy.problems ?? []).map((p) => el('li', {}, `${p.key}: ${p.error}`)));
   const body = document.querySelector('#extras tbody');
   body.replaceChildren(...s.user.extraEntries.map(extraRow));
+  lock('#extras', managed.has('extraEntries'));
+  document.getElementById('add').disabled = managed.has('extraEntries');
+  document.getElementById('extras-locked').hidden = !managed.has('extraEntries');
+  document.querySelector('#user-channels tbody').replaceChildren(...s.user.channels.map(channelRow));
+  lock('#user-channels', managed.has('channels'));
+  document.getElementById('add-channel').disabled = managed.has('channels');
+  document.getElementById('channels-locked').hidden = !managed.has('channels');
+  document.getElementById('mode').disabled = managed.has('mode') && s.allowedModes.length === 1;
+  fill(document.querySelector('#channel-status tbody'), s.channels.map(channelStatusRow));
+  document.getElementById('no-channels').hidden = s.channels.length > 0;
+  document.getElementById('reports-section').hidden = !s.reports.endpoint;
+  if (s.reports.endpoint) {
+    fill('report-facts', `Reports go to ${s.reports.endpoint}. ${s.reports.queued} waiting to be delivered; `
+      + `${s.reports.suppressed} repeated within the hour and not sent again.`);
+    fill('report-log', s.reports.log.map((r) => el('li', {}, `${shortTime(r.at)} ${r.hostname} (${r.verdict}): ${r.result} — ${r.detail}`)));
+  }
   fill(document.querySelector('#sources tbody'), s.sources.map((src) => el('tr', { class: src.stale ? 'stale' : null },
     el('td', {}, src.origin),
     el('td', {}, src.list.publisher),
@@ -83,6 +163,23 @@ document.getElementById('add').addEventListener('click', () => {
 });
 document.getElementById('save').addEventListener('click', () => {
   save().catch((e) => fill('errors', el('li', {}, e.message)));
+});
+document.getElementById('add-channel').addEventListener('click', () => {
+  document.querySelector('#user-channels tbody').append(channelRow());
+});
+document.getElementById('update-now').addEventListener('click', async () => {
+  const button = document.getElementById('update-now');
+  button.disabled = true;
+  fill('update-result', 'Checking…');
+  try {
+    const results = await ask({ type: 'update-now' });
+    fill('update-result', results.length ? results.map((r) => `${r.url}: ${r.result.code}`).join('; ') : 'No channel to check.');
+    await refresh();
+  } catch (e) {
+    fill('update-result', `The check failed: ${e.message}`);
+  } finally {
+    button.disabled = false;
+  }
 });
 document.getElementById('grant').addEventListener('click', async () => {
   await api.permissions.request({ origins: ['https://*/*'] });

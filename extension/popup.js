@@ -32,6 +32,13 @@ async function main() {
   if (r.chain.length || r.status !== 'unpinned') {
     fill('chain', chainTable(r.chain, chainMarks(r)));
     show('chain-section');
+    if (typeof r.builtInRoot === 'boolean') {
+      fill('root-note', r.builtInRoot
+        ? 'The root is built into the browser (isBuiltInRoot: yes).'
+        : 'The root is not built into the browser (isBuiltInRoot: no): it was added to this browser or computer, as inspection proxies, security software and malware do.');
+      document.getElementById('root-note').dataset.builtIn = String(r.builtInRoot);
+      show('root-note');
+    }
   }
   if (r.entry) {
     fill('entry', entryView(r.entry));

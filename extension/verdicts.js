@@ -45,6 +45,7 @@ export function makeRecord(verdict, details, capture) {
     list: verdict.list ?? null,
     tier: capture?.tier ?? null,
     captureError: capture?.error ?? null,
+    builtInRoot: typeof capture?.builtInRoot === 'boolean' ? capture.builtInRoot : null,
     time: Date.now(),
   };
 }

@@ -25,10 +25,11 @@ export function makeProfile(roots) {
 
 /**
  * Launches Firefox. `hosts` resolve to 127.0.0.1; `idleTimeoutMs` shortens the event page's
- * idle timeout (Firefox unloads the background page after it).
+ * idle timeout (Firefox unloads the background page after it); `executablePath` another
+ * Firefox (e.g. a copy with its own distribution/policies.json).
  * Returns {browser, uuid, base, profile, close()}.
  */
-export async function launchFirefox({ roots = [], hosts = [], idleTimeoutMs, headless = true, prefs = {} } = {}) {
+export async function launchFirefox({ roots = [], hosts = [], idleTimeoutMs, headless = true, prefs = {}, executablePath = FIREFOX } = {}) {
   const profile = makeProfile(roots);
   const uuid = randomUUID();
   const extraPrefsFirefox = {
@@ -48,7 +49,7 @@ export async function launchFirefox({ roots = [], hosts = [], idleTimeoutMs, hea
   };
   const browser = await puppeteer.launch({
     browser: 'firefox',
-    executablePath: FIREFOX,
+    executablePath,
     headless,
     userDataDir: profile,
     extraPrefsFirefox,

@@ -1,0 +1,395 @@
+// End-to-end: managed policy, signed update channels and violation reports, in real browsers
+// with a local update server and a local report collector (HTTPS on loopback). Every list the
+// update server serves is signed by the real `pinwatch` CLI.
+//
+//   BROWSER=firefox  node --test --test-concurrency=1 tests/e2e/enterprise.test.mjs   (after ./build.sh)
+//   BROWSER=chromium node --test --test-concurrency=1 tests/e2e/enterprise.test.mjs   (as root: writes /etc/chromium/policies)
+//
+// Policy per browser (docs/policy.md): Firefox reads `3rdparty.Extensions.<id>` from
+// `distribution/policies.json` of a symlink-farm copy of its installation; Chromium reads
+// /etc/chromium/policies/managed/pinwatch-test.json, which the suite writes and always removes.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  channelPayload, cliAvailable, extendPki, firefoxPolicies, firefoxWithPolicies, keygen, REPORT_HOST, signList,
+  startCollector, startUpdateServer, tamper, UPDATE_HOST,
+} from './lib/enterprise.mjs';
+import { GECKO_ID, launchFirefox, openExtensionPage, sleep, visit, waitFor } from './lib/firefox.mjs';
+import { makePki, makeTestList } from './lib/pki.mjs';
+import { HOSTS, ROOT } from './lib/scenario.mjs';
+import { startServer, startServers } from './lib/servers.mjs';
+import { assemble } from '../../extension/tools/assemble.mjs';
+
+const browserChoice = process.env.BROWSER ?? 'all';
+const skipFor = (name) => (![name, 'all'].includes(browserChoice) ? `BROWSER=${browserChoice}` : cliAvailable() ?? false);
+
+/**
+ * The scenario of scenario.mjs (PKI, test list as the bundled list, servers), with a test build
+ * of its own (dist/test-enterprise-<browser>), so that it never rewrites a build another suite
+ * has loaded.
+ */
+async function scenario(browser, dir) {
+  const pki = makePki(join(dir, 'pki'));
+  const list = makeTestList(pki);
+  const dist = assemble({ root: ROOT, browser, out: join(ROOT, 'dist', `test-enterprise-${browser}`), bundledList: JSON.stringify(list, null, 2) });
+  const L = pki.leaves;
+  const servers = await startServers({
+    mailLegit: { name: 'mail (legit chain)', leaf: L.mailLegit },
+    mailRogue: { name: 'mail (rogue CA chain)', leaf: L.mailRogue },
+    warnRogue: { name: 'warn-mode host (rogue CA chain)', leaf: L.warnRogue },
+    plain: { name: 'unpinned host', leaf: L.plain },
+    blocked: { name: 'block-listed leaf', leaf: L.blocked },
+  });
+  return { pki, list, dist, servers, cleanup: () => servers.closeAll() };
+}
+
+/**
+ * Everything both browsers share: the PKI, the keys, the signed lists, the servers and the policy.
+ *   v1: plain.example.test pinned to the legit CA keys (the page is "pinned");
+ *   v2: plain.example.test pinned to other keys (the same page becomes a mismatch), and an entry
+ *       for mail.example.test that the channel's scope does not allow;
+ *   every refused update would pin plain.example.test back to the legit keys if it were accepted.
+ */
+async function fixture(browser) {
+  const dir = mkdtempSync(join(tmpdir(), 'pinwatch-ent-'));
+  const s = await scenario(browser, dir);
+  const x = extendPki(s.pki);
+  const mailProxy = await startServer({ name: 'mail (declared inspection proxy)', leaf: x.mailProxy });
+  const updates = await startUpdateServer(x.updates);
+  const collector = await startCollector(x.reports);
+  const signer = keygen(join(dir, 'keys'), 'channel');
+  const stranger = keygen(join(dir, 'keys'), 'stranger');
+  const legit = [s.pki.legitInter.spkiPin, s.pki.legitRoot.spkiPin];
+  const other = [s.pki.rogueRoot.spkiPin, x.proxyRoot.spkiPin];
+  const plainLegit = (sequence, extra = {}) => channelPayload({ sequence, pinsets: { legit }, entries: [{ host: 'plain.example.test', pinset: 'legit' }], ...extra });
+  const lists = {
+    v1: signList(dir, 'v1', plainLegit(1), [signer]),
+    v2: signList(dir, 'v2', channelPayload({
+      sequence: 2,
+      pinsets: { other },
+      entries: [{ host: 'plain.example.test', pinset: 'other' }, { host: 'mail.example.test', pinset: 'other' }],
+    }), [signer]),
+    tampered: tamper(signList(dir, 'v3', plainLegit(3), [signer]), (p) => { p.publisher = 'Someone else'; }),
+    rolledBack: signList(dir, 'v1-again', plainLegit(1, { publisher: 'Pinwatch e2e channel (old list)' }), [signer]),
+    expired: signList(dir, 'v3-expired', plainLegit(3, { expired: true }), [signer]),
+    wrongSigner: signList(dir, 'v3-stranger', plainLegit(3), [stranger]),
+  };
+  const policy = {
+    mode: 'enforce',
+    allowUserOverride: false,
+    channels: [{ url: updates.url, keys: [signer.text], threshold: 1, scope: ['plain.example.test'] }],
+    reportEndpoint: collector.endpoint,
+    allowedInterceptionSpkis: [x.proxyRoot.spkiPin],
+  };
+  return {
+    s, x, dir, updates, collector, mailProxy, lists, policy,
+    roots: [...s.pki.roots, x.proxyRoot],
+    hosts: [...HOSTS, UPDATE_HOST, REPORT_HOST],
+    async cleanup() {
+      await Promise.all([mailProxy.close(), updates.close(), collector.close()]);
+      await s.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The cases, for a driver `d` with: `opts` (the options page, a puppeteer page) and
+ * `reloadOptions()`, `visit(url)` →
+ * {page, outcome, href, tabId}, `status()`, `updateNow()`, `record(tabId)` (the main-frame
+ * verdict stored for the tab), `badge(tabId)`, `openExtensionPage(path)`.
+ */
+function cases(getD, getF) {
+  const reportsFor = (host, verdict) => getF().collector.reports.filter((r) => r.json?.hostname === host && r.json?.verdict === verdict);
+
+  it('policy reaches the extension: its values are in force and lock the options page', async () => {
+    const d = getD();
+    const f = getF();
+    const st = await waitFor(async () => {
+      const v = await d.status();
+      return v.policy.managed.includes('channels') && v;
+    }, { timeout: 15_000 });
+    assert.ok(st, 'the managed policy arrived');
+    assert.deepEqual([...st.policy.managed].sort(), ['allowUserOverride', 'allowedInterceptionSpkis', 'channels', 'mode', 'reportEndpoint']);
+    assert.deepEqual(st.policy.problems, []);
+    assert.equal(st.policy.mode, 'enforce');
+    assert.equal(st.policy.reportEndpoint, f.collector.endpoint);
+    assert.deepEqual(st.channels.map((c) => [c.url, c.from]), [[f.updates.url, 'policy']]);
+    await d.reloadOptions();
+    const ui = await waitFor(() => d.opts.evaluate(() => !document.getElementById('policy-section').hidden && {
+      managed: [...document.querySelectorAll('#managed-keys code')].map((e) => e.textContent),
+      modeDisabled: document.getElementById('mode').disabled,
+      addChannelDisabled: document.getElementById('add-channel').disabled,
+      channelsLocked: !document.getElementById('channels-locked').hidden,
+      addHostDisabled: document.getElementById('add').disabled,
+      channelRows: document.querySelectorAll('#channel-status tbody tr').length,
+    }));
+    assert.ok(ui, 'the options page shows the policy section');
+    assert.ok(ui.managed.includes('channels') && ui.managed.includes('mode'));
+    assert.equal(ui.modeDisabled, true, 'mode is locked to the managed one');
+    assert.equal(ui.addChannelDisabled, true);
+    assert.equal(ui.channelsLocked, true);
+    assert.equal(ui.addHostDisabled, false, 'extra entries are not managed here, so they stay editable');
+    assert.equal(ui.channelRows, 1);
+  });
+
+  it('the channel is fetched at start, its signed list accepted, and it changes a verdict', async () => {
+    const d = getD();
+    const f = getF();
+    const st = await waitFor(async () => {
+      const v = await d.status();
+      return v.channels[0]?.list?.sequence === 1 && v;
+    }, { timeout: 20_000 });
+    assert.ok(st, `channel list 1 was accepted at start (${JSON.stringify((await d.status()).channels)})`);
+    assert.equal(st.channels[0].lastCheck.ok, true);
+    assert.ok(f.updates.requests.some((r) => r.answer === 200), 'the update server was asked');
+    assert.ok(f.updates.requests.every((r) => r.cookie === null), 'no cookie sent to the update server');
+    const v = await d.visit(f.s.servers.plain.url);
+    assert.equal(v.outcome, 'page');
+    const rec = await d.record(v.tabId);
+    assert.equal(rec.status, 'pinned', 'plain.example.test is pinned by the channel list (the bundled list does not name it)');
+    assert.equal(rec.entry.source, f.updates.url);
+    await v.page.close();
+  });
+
+  it('a newer signed list is picked up with "check now" and changes the verdict; ETag spares a download', async () => {
+    const d = getD();
+    const f = getF();
+    f.updates.serve(f.lists.v2);
+    const results = await d.updateNow();
+    assert.deepEqual(results.map((r) => r.result.code), ['accepted']);
+    const st = await d.status();
+    assert.equal(st.channels[0].list.sequence, 2);
+    const channelSource = st.sources.find((src) => src.origin === f.updates.url);
+    assert.equal(channelSource.outOfScope, 1, 'the entry outside the channel scope was dropped');
+    const v = await d.visit(f.s.servers.plain.url);
+    assert.equal(v.outcome, 'warning', `plain.example.test is now a mismatch (got ${v.outcome} at ${v.href})`);
+    assert.equal((await d.record(v.tabId)).status, 'mismatch');
+    await v.page.close();
+    const mail = await d.visit(f.s.servers.mailLegit.url);
+    assert.equal(mail.outcome, 'page', 'the out-of-scope entry for mail.example.test has no effect');
+    assert.equal((await d.record(mail.tabId)).status, 'pinned');
+    await mail.page.close();
+
+    const asked = f.updates.requests.length;
+    const again = await d.updateNow();
+    assert.equal(again[0].result.code, 'not-modified');
+    const last = f.updates.requests.at(-1);
+    assert.ok(f.updates.requests.length > asked && last.ifNoneMatch && last.answer === 304, `If-None-Match was sent (${JSON.stringify(last)})`);
+  });
+
+  for (const [name, key, code] of [
+    ['a tampered list', 'tampered', 'bad-signature'],
+    ['a rolled-back list', 'rolledBack', 'rollback'],
+    ['an expired list', 'expired', 'expired'],
+    ['a list signed by an unknown key', 'wrongSigner', 'untrusted-signers'],
+  ]) {
+    it(`${name} is refused (${code}); the previous list keeps working and the options page says why`, async () => {
+      const d = getD();
+      const f = getF();
+      f.updates.serve(f.lists[key]);
+      const results = await d.updateNow();
+      assert.equal(results[0].result.code, code, JSON.stringify(results));
+      const st = await d.status();
+      assert.equal(st.channels[0].list.sequence, 2, 'list 2 is still in force');
+      assert.ok(st.channels[0].failures >= 1);
+      await d.reloadOptions();
+      const row = await waitFor(() => d.opts.evaluate(() => {
+        const r = document.querySelector('#channel-status tbody tr');
+        return r && { code: r.querySelector('.check-failed')?.dataset.code, reason: r.querySelector('.check-reason')?.textContent, list: r.querySelector('.channel-list').textContent };
+      }));
+      assert.equal(row.code, code);
+      assert.ok(row.reason.length > 10, `a reason is shown: ${row.reason}`);
+      assert.match(row.list, /sequence 2/);
+      const v = await d.visit(f.s.servers.plain.url);
+      assert.equal(v.outcome, 'warning', `still a mismatch under list 2 (got ${v.outcome})`);
+      await v.page.close();
+    });
+  }
+
+  it('with the update server down, the last good list stays in force, and the next try is backed off', async () => {
+    const d = getD();
+    const f = getF();
+    await f.updates.stop();
+    try {
+      const before = Date.now();
+      const results = await d.updateNow();
+      assert.equal(results[0].result.code, 'network-error');
+      const st = await d.status();
+      const ch = st.channels[0];
+      assert.equal(ch.list.sequence, 2);
+      assert.ok(ch.failures >= 5, `failures counted: ${ch.failures}`);
+      // Five failures in a row and more: back-off of at least 5 min · 2^4 (jittered by 10%).
+      assert.ok(ch.nextAt - before > 0.9 * 80 * 60_000 && ch.nextAt - before <= 1.1 * 6 * 3600_000, `next check in ${(ch.nextAt - before) / 60_000} min`);
+      const v = await d.visit(f.s.servers.plain.url);
+      assert.equal(v.outcome, 'warning');
+      await v.page.close();
+    } finally {
+      await f.updates.start();
+    }
+  });
+
+  it('policy mode "enforce" applies to a warn-mode entry, and policy removes "proceed anyway"', async () => {
+    const d = getD();
+    const f = getF();
+    const v = await d.visit(f.s.servers.warnRogue.url);
+    assert.equal(v.outcome, 'warning', `enforced by policy (got ${v.outcome})`);
+    const proceedHidden = await v.page.evaluate(() => document.getElementById('proceed').hidden);
+    assert.equal(proceedHidden, true);
+    await v.page.close();
+  });
+
+  it('a violation produces exactly one report per dedupe window: RFC 7469 fields, the verdict, no cookie', async () => {
+    const d = getD();
+    const f = getF();
+    // The browser holds a cookie for the collector: a report must still carry none.
+    const c = await d.visit(`${f.collector.origin}/`);
+    await c.page.close();
+    for (let i = 0; i < 2; i++) {
+      const v = await d.visit(f.s.servers.mailRogue.url);
+      assert.equal(v.outcome, 'warning');
+      await v.page.close();
+    }
+    const got = await waitFor(() => reportsFor('mail.example.test', 'mismatch').length > 0, { timeout: 15_000 });
+    assert.ok(got, 'a report arrived');
+    await sleep(3000);
+    const reports = reportsFor('mail.example.test', 'mismatch');
+    assert.equal(reports.length, 1, 'two violations, one report');
+    const r = reports[0];
+    assert.equal(r.cookie, null, 'no cookie');
+    assert.match(r.contentType, /^application\/json/);
+    const j = r.json;
+    assert.equal(j.hostname, 'mail.example.test');
+    assert.equal(j.port, f.s.servers.mailRogue.port);
+    assert.equal(j['noted-hostname'], 'mail.example.test');
+    assert.equal(j['include-subdomains'], false);
+    assert.match(j['date-time'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(j['effective-expiration-date'], f.s.list.expires_at);
+    assert.deepEqual(j['known-pins'], [f.s.pki.legitInter.spkiPin, f.s.pki.legitRoot.spkiPin].map((p) => `pin-sha256="${p}"`));
+    assert.ok(j['served-certificate-chain'].length >= 1);
+    assert.equal(j['served-certificate-chain'][0].trim(), readFileSync(f.s.pki.leaves.mailRogue.pem, 'utf8').trim(), 'the served leaf, as PEM');
+    assert.equal(j.verdict, 'mismatch');
+    assert.ok(!r.raw.includes('secret-cookie') && !r.raw.includes('served-page'), 'no cookie and no page content in the body');
+    // Every visit of plain.example.test under list 2 (several by now) was reported once.
+    assert.equal(reportsFor('plain.example.test', 'mismatch').length, 1);
+    const st = await d.status();
+    assert.ok(st.reports.suppressed >= 1 + 0, `duplicates counted (${st.reports.suppressed})`);
+  });
+
+  it('a chain through the declared proxy root is "allowed-interception": the page loads, it is reported', async () => {
+    const d = getD();
+    const f = getF();
+    const v = await d.visit(f.mailProxy.url);
+    assert.equal(v.outcome, 'page', `not stopped (got ${v.outcome})`);
+    const rec = await d.record(v.tabId);
+    assert.equal(rec.status, 'allowed-interception');
+    assert.equal(rec.matched.kind, 'allowed-root');
+    assert.equal((await d.badge(v.tabId)).text, 'INS');
+    if (d.builtInRoot) {
+      assert.equal(rec.builtInRoot, false, 'Firefox: the test root is not built in');
+      const popup = await d.openExtensionPage(`popup.html?tab=${v.tabId}`);
+      const note = await waitFor(() => popup.evaluate(() => {
+        const n = document.getElementById('root-note');
+        return !n.hidden && { builtIn: n.dataset.builtIn, text: n.textContent };
+      }));
+      assert.equal(note.builtIn, 'false');
+      assert.match(note.text, /not built into the browser/);
+      await popup.close();
+    }
+    await v.page.close();
+    const got = await waitFor(() => reportsFor('mail.example.test', 'allowed-interception').length > 0, { timeout: 15_000 });
+    assert.ok(got, 'the allowed interception was reported');
+  });
+
+  it('a report that cannot be delivered is kept and retried', async () => {
+    const d = getD();
+    const f = getF();
+    await f.collector.stop();
+    try {
+      const v = await d.visit(f.s.servers.blocked.url);
+      assert.equal(v.outcome, 'warning');
+      await v.page.close();
+      const retrying = await waitFor(async () => {
+        const st = await d.status();
+        return st.reports.queued === 1 && st.reports.log.find((e) => e.hostname === 'blocked.example.test' && e.result === 'retrying');
+      }, { timeout: 15_000 });
+      assert.ok(retrying, 'the failed delivery is queued for a retry');
+    } finally {
+      await f.collector.start();
+    }
+    assert.equal(reportsFor('blocked.example.test', 'blocked').length, 0);
+    await d.updateNow(); // "check now" also delivers what is queued
+    const got = await waitFor(() => reportsFor('blocked.example.test', 'blocked').length === 1, { timeout: 15_000 });
+    assert.ok(got, 'delivered on retry');
+    assert.equal((await d.status()).reports.queued, 0);
+  });
+}
+
+// ---- Firefox ---------------------------------------------------------------------------------------
+
+describe('Firefox ESR: policy (policies.json), update channels, reports', { skip: skipFor('firefox') }, () => {
+  let f;
+  let ff;
+  let farm;
+  const d = {};
+
+  before(async () => {
+    f = await fixture('firefox');
+    f.updates.serve(f.lists.v1);
+    farm = firefoxWithPolicies(f.dir, firefoxPolicies(GECKO_ID, f.policy));
+    ff = await launchFirefox({ roots: f.roots, hosts: f.hosts, executablePath: farm.executable });
+    await ff.browser.installExtension(f.s.dist);
+    d.opts = await openExtensionPage(ff, 'options.html');
+    d.builtInRoot = true;
+    // page.reload() does not settle for moz-extension pages over BiDi: open a fresh one instead.
+    d.reloadOptions = async () => {
+      const old = d.opts;
+      d.opts = await openExtensionPage(ff, 'options.html');
+      await old.close();
+    };
+    d.openExtensionPage = (path) => openExtensionPage(ff, path);
+    d.ask = async (message) => {
+      const answer = await d.opts.evaluate((m) => browser.runtime.sendMessage(m), message);
+      if (!answer?.ok) throw new Error(answer?.error ?? 'no answer');
+      return answer.value;
+    };
+    d.status = () => d.ask({ type: 'status' });
+    d.updateNow = () => d.ask({ type: 'update-now' });
+    d.tabId = (page) => page.evaluate(() => location.href).then((href) => waitFor(() => d.opts.evaluate(async (h) => {
+      const tabs = await browser.tabs.query({});
+      return tabs.find((t) => t.url === h)?.id ?? null;
+    }, href), { timeout: 5000 }));
+    d.visit = async (url) => {
+      const v = await visit(ff, url);
+      return { ...v, tabId: await d.tabId(v.page) };
+    };
+    d.record = (tabId) => waitFor(() => d.opts.evaluate(async (id) => (await browser.storage.session.get(`tab:${id}`))[`tab:${id}`]?.page, tabId));
+    d.badge = (tabId) => waitFor(() => d.opts.evaluate(async (id) => {
+      const text = await browser.action.getBadgeText({ tabId: id });
+      return text && { text };
+    }, tabId));
+  });
+
+  after(async () => {
+    await ff?.close();
+    farm?.remove();
+    await f?.cleanup();
+  });
+
+  it('the options page "Check for updates now" button asks the background and shows the result', async () => {
+    await d.reloadOptions();
+    await waitFor(() => d.opts.evaluate(() => document.querySelectorAll('#channel-status tbody tr').length === 1));
+    await d.opts.click('#update-now');
+    const shown = await waitFor(() => d.opts.evaluate(() => {
+      const t = document.getElementById('update-result').textContent;
+      return t && t !== 'Checking…' && t;
+    }), { timeout: 20_000 });
+    assert.match(shown, new RegExp(`${f.updates.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (accepted|unchanged|not-modified)`));
+  });
+
+  cases(() => d, () => f);
+});
