@@ -228,4 +228,43 @@ describe('Firefox ESR: capture, verdict, warning page, badge, popup', { skip }, 
     await popup.close();
     await v.page.close();
   });
+
+  it('9. options: list status, a user pin for an internal host, a mode override; bad pins refused', async () => {
+    const options = await openExtensionPage(ff, 'options.html');
+    const status = await waitFor(() => options.evaluate(() => document.querySelector('#sources tbody tr')?.textContent));
+    assert.match(status, /bundled.*Pinwatch e2e test list.*current/);
+    const save = async () => {
+      await options.evaluate(() => { document.getElementById('saved').textContent = ''; });
+      await options.click('#save');
+      return waitFor(() => options.evaluate(() => document.getElementById('saved').textContent
+        || [...document.querySelectorAll('#errors li')].map((li) => li.textContent).join('\n')));
+    };
+    await options.click('#add');
+    await options.type('#extras tbody tr:last-child .extra-host', 'plain.example.test');
+    await options.type('#extras tbody tr:last-child .extra-pins', 'not-a-pin');
+    await options.select('#extras tbody tr:last-child .extra-mode', 'enforce');
+    assert.match(await save(), /not a SHA-256 pin/, 'a bad pin is refused with its reason');
+    await options.evaluate(() => { document.querySelector('#extras tbody tr:last-child .extra-pins').value = ''; });
+    await options.type('#extras tbody tr:last-child .extra-pins', s.pki.rogueRoot.spkiPin);
+    assert.equal(await save(), 'Saved.');
+
+    const internal = await visitServer(s.servers.plain);
+    assert.equal(internal.outcome, 'warning', 'the user pin for the internal host is enforced');
+    assert.match(await internal.page.evaluate(() => document.getElementById('entry').textContent), /plain\.example\.test.*enforce.*user/);
+    await internal.page.close();
+
+    await options.select('#mode', 'enforce');
+    assert.equal(await save(), 'Saved.');
+    const warnHost = await visitServer(s.servers.warnRogue);
+    assert.equal(warnHost.outcome, 'warning', 'the mode override makes a warn entry enforce');
+    await warnHost.page.close();
+
+    await options.select('#mode', '');
+    await options.evaluate(() => document.querySelectorAll('#extras tbody .remove').forEach((b) => b.click()));
+    assert.equal(await save(), 'Saved.');
+    const back = await visitServer(s.servers.plain);
+    assert.equal(back.outcome, 'page', 'without the user pin the host is unpinned again');
+    await back.page.close();
+    await options.close();
+  });
 });
