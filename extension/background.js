@@ -185,9 +185,9 @@ function failOpen(details, error, record) {
   }
   if (details.tabId >= 0) {
     const errorRecord = verdicts.errorRecord(details, error);
-    verdicts.recordVerdict(details.tabId, errorRecord)
-      .then(() => actions.showBadge(details.tabId, errorRecord))
-      .catch(() => {});
+    // The badge first: storage may be what failed.
+    actions.showBadge(details.tabId, errorRecord).catch(() => {});
+    verdicts.recordVerdict(details.tabId, errorRecord).catch(() => {});
   }
   return {};
 }
