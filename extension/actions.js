@@ -16,6 +16,9 @@ export const BADGES = {
   error: { text: 'ERR', color: '#6a1b9a', words: 'internal error: not checked, the page was let through' },
 };
 
+/** Badge words when no certificate could be read because the browser offers no way to (Chromium). */
+export const CANNOT_VERIFY_WORDS = "can't verify in this browser: it gives extensions no certificates (the popup says how to enable it)";
+
 /**
  * The response for one request. `record` is the stored verdict, `type` the webRequest type.
  * Returns `{kind: 'warn-page'|'cancel'|'notify'|'none'}`.
@@ -50,7 +53,7 @@ export async function showBadge(tabId, record) {
   await Promise.all([
     action.setBadgeText({ tabId, text: badge.text }),
     action.setBadgeBackgroundColor({ tabId, color: badge.color }),
-    action.setTitle({ tabId, title: `Pinwatch — ${record.host}: ${badge.words}` }),
+    action.setTitle({ tabId, title: `Pinwatch — ${record.host}: ${record.cannotVerify && record.status === 'unverifiable' ? CANNOT_VERIFY_WORDS : badge.words}` }),
   ]);
 }
 

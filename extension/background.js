@@ -15,7 +15,7 @@ import * as verdicts from './verdicts.js';
 const HANDLER_LIMIT_MS = 5000;
 
 // Main frames everywhere: the block list applies to every host.
-api.webRequest.onHeadersReceived.addListener(onHeaders, { urls: ['https://*/*'], types: ['main_frame'] }, capture.extraInfoSpec());
+capture.addHeadersListener(onHeaders, { urls: ['https://*/*'], types: ['main_frame'] });
 api.runtime.onMessage.addListener(onMessage);
 api.tabs.onRemoved.addListener((tabId) => { verdicts.forgetTab(tabId).catch(() => {}); });
 // Browsers reset per-tab badges when a navigation commits: set it again once the page is there.
@@ -54,7 +54,7 @@ function watchPinnedHosts(ctx) {
   });
   const key = patterns.join(' ');
   if (key === pinnedPatterns) return;
-  if (pinnedListener) api.webRequest.onHeadersReceived.removeListener(pinnedListener);
+  if (pinnedListener) capture.removeHeadersListener(pinnedListener);
   pinnedListener = null;
   pinnedPatterns = key;
   if (!patterns.length) return;
@@ -62,7 +62,7 @@ function watchPinnedHosts(ctx) {
   const filter = { urls: patterns };
   const types = capturedSubTypes();
   if (types) filter.types = types;
-  api.webRequest.onHeadersReceived.addListener(listener, filter, capture.extraInfoSpec());
+  capture.addHeadersListener(listener, filter);
   pinnedListener = listener;
 }
 

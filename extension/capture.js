@@ -1,13 +1,22 @@
 // Where a certificate chain comes from. A capture tier reads the chain of one webRequest
 // response; `readChain` asks the available tiers in order and says which one answered.
 //
-// Tiers (product.md, "Where the certificates come from"):
+// Tiers (product.md, "Where the certificates come from"), asked in this order:
 //   - getSecurityInfo: Firefox, full chain, inside the blocking listener (here);
-//   - a leaf-only tier from `details.securityInfo` (Chromium "securityInfoRawDer") and a
-//     debugger tier belong to the Chromium build: add them to TIERS and their extraInfoSpec
-//     entries to `extraInfoSpec()`; nothing else in the extension needs to change.
+//   - debugger: Chromium, opt-in, full chain through the DevTools protocol (debugger-capture.js);
+//   - securityInfoRawDer: Chromium, the leaf certificate only, from `details.securityInfo`
+//     (here). The core then checks the leaf's own pin and the issuer-key proof.
+//
+// The leaf tier's extraInfoSpec is never put on the listeners that decide: Chromium accepts
+// "securityInfoRawDer" without the WebRequestSecurityInfo feature, and then a listener that asks
+// for nothing else was seen to receive no events at all. So each deciding listener gets a
+// companion listener (same filter, `["securityInfoRawDer"]`) that only stashes
+// `details.securityInfo` by request id; the leaf tier reads the stash. Use
+// `addHeadersListener` / `removeHeadersListener` for every onHeadersReceived listener.
 
 import { api, features, headersSpec } from './compat.js';
+import { LEAF_SEEN_KEY } from './capture-state.js';
+import { debuggerTier } from './debugger-capture.js';
 
 /**
  * @typedef {object} Capture
@@ -34,25 +43,121 @@ const getSecurityInfoTier = {
   },
 };
 
-export const TIERS = [getSecurityInfoTier];
+// ---- Chromium tier 1: the leaf certificate from `details.securityInfo` ----------------------
 
-/** extraInfoSpec entries the listeners need, for every available tier. */
+const LEAF_SPEC = 'securityInfoRawDer';
+/** How long the leaf tier waits for its companion listener's event (both come from one response). */
+const LEAF_WAIT_MS = 150;
+const STASH_MS = 30_000;
+
+const leafStash = new Map(); // requestId → {info: securityInfo | null, at}
+let leafSeen = null; // ms, false (looked, never seen) or null (not looked yet)
+
+function stashLeaf(details) {
+  const now = Date.now();
+  leafStash.set(details.requestId, { info: details.securityInfo ?? null, at: now });
+  if (details.securityInfo && !leafSeen) {
+    leafSeen = now;
+    api.storage.local.set({ [LEAF_SEEN_KEY]: now }).catch(() => {});
+  }
+  if (leafStash.size > 200) {
+    for (const [id, v] of leafStash) if (now - v.at > STASH_MS) leafStash.delete(id);
+  }
+}
+
+/** When a response first came with its leaf certificate in this profile (ms), or null. */
+export async function leafSeenAt() {
+  if (leafSeen) return leafSeen;
+  return (await api.storage.local.get(LEAF_SEEN_KEY))[LEAF_SEEN_KEY] ?? null;
+}
+
+function derBytes(raw) {
+  if (raw instanceof ArrayBuffer) return new Uint8Array(raw);
+  if (ArrayBuffer.isView(raw)) return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (Array.isArray(raw)) return Uint8Array.from(raw);
+  return null;
+}
+
+const leafTier = {
+  name: 'securityInfoRawDer',
+  available: () => features.leafSecurityInfo,
+  async read(details) {
+    let got = leafStash.get(details.requestId);
+    for (const end = Date.now() + LEAF_WAIT_MS; !got && Date.now() < end;) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      got = leafStash.get(details.requestId);
+    }
+    leafStash.delete(details.requestId);
+    if (!got?.info) {
+      return {
+        chain: [],
+        tier: this.name,
+        error: 'the browser gave no certificate with this response (WebRequestSecurityInfo is not on)',
+        browserLimit: true,
+      };
+    }
+    const chain = (got.info.certificates ?? []).map((c) => derBytes(c.rawDER)).filter((b) => b?.length);
+    return { chain, tier: this.name, state: got.info.state };
+  },
+};
+
+export const TIERS = [getSecurityInfoTier, debuggerTier, leafTier];
+
+/** extraInfoSpec entries of the deciding listeners (the companion's are its own). */
 export function extraInfoSpec() {
   return headersSpec();
 }
 
-/** The chain of the response in `details`. Never throws: a failing tier is noted and skipped. */
+const companions = new Map(); // deciding listener → its companion
+
+/**
+ * Registers an onHeadersReceived listener that decides, with the leaf tier's companion before
+ * it (same filter) where the browser knows "securityInfoRawDer".
+ */
+export function addHeadersListener(listener, filter) {
+  if (leafTier.available() && !companions.has(listener)) {
+    const companion = (details) => { stashLeaf(details); };
+    try {
+      api.webRequest.onHeadersReceived.addListener(companion, filter, [LEAF_SPEC]);
+      companions.set(listener, companion);
+    } catch (e) {
+      console.warn('Pinwatch: the leaf certificate listener was refused', e);
+    }
+  }
+  api.webRequest.onHeadersReceived.addListener(listener, filter, extraInfoSpec());
+}
+
+export function removeHeadersListener(listener) {
+  api.webRequest.onHeadersReceived.removeListener(listener);
+  const companion = companions.get(listener);
+  if (companion) api.webRequest.onHeadersReceived.removeListener(companion);
+  companions.delete(listener);
+}
+
+/**
+ * The chain of the response in `details`. Never throws: a failing tier is noted and skipped.
+ * With no chain, `cannotVerify` says the browser itself offers no way to read one (as opposed
+ * to a tier that failed): the popup then says how to enable one.
+ */
 export async function readChain(details) {
   const errors = [];
+  let limited = true;
   for (const tier of TIERS) {
     if (!tier.available()) continue;
     try {
       const got = await tier.read(details);
       if (got.chain.length) return got;
-      errors.push(`${tier.name}: no certificates${got.state ? ` (state ${got.state})` : ''}`);
+      if (!got.browserLimit && !got.quiet) limited = false;
+      if (!got.quiet) errors.push(`${tier.name}: ${got.error ?? 'no certificates'}${got.state ? ` (state ${got.state})` : ''}`);
     } catch (e) {
+      limited = false;
       errors.push(`${tier.name}: ${e?.message ?? e}`);
     }
   }
-  return { chain: [], tier: 'none', error: errors.join('; ') || 'this browser offers no way to read certificates' };
+  return {
+    chain: [],
+    tier: 'none',
+    error: errors.join('; ') || 'this browser offers no way to read certificates',
+    cannotVerify: limited,
+  };
 }

@@ -8,9 +8,21 @@ const manifest = api.runtime.getManifest();
 /** The toolbar button API (MV3 `action`; `browserAction` only on old builds). */
 export const action = api.action ?? api.browserAction;
 
+/** Values onHeadersReceived's extraInfoSpec accepts (Chromium names them in an enum). */
+const headersOptions = Object.values(api.webRequest?.OnHeadersReceivedOptions ?? {});
+
 export const features = Object.freeze({
   /** Firefox: the full built chain from `webRequest.getSecurityInfo` inside onHeadersReceived. */
   securityInfo: typeof api.webRequest?.getSecurityInfo === 'function',
+  /**
+   * Chromium: the browser knows extraInfoSpec "securityInfoRawDer" (`details.securityInfo`, the
+   * leaf certificate only). Knowing the option is not delivering it: Chromium 156 accepts it and
+   * sends nothing unless it runs with --enable-features=WebRequestSecurityInfo (Chrome 144+ ships
+   * it on). Whether it is delivered is seen at run time (capture.js).
+   */
+  leafSecurityInfo: typeof api.webRequest?.getSecurityInfo !== 'function' && headersOptions.includes('securityInfoRawDer'),
+  /** Chromium: `chrome.debugger` is there (the permission is granted); full chains via CDP. */
+  debuggerApi: typeof api.debugger?.attach === 'function' && typeof api.debugger?.sendCommand === 'function',
   /** Blocking webRequest listeners: Firefox MV3; Chromium only for policy-installed builds. */
   blockingWebRequest: (manifest.permissions ?? []).includes('webRequestBlocking'),
   /** `storage.session`: in-memory, survives the event page being unloaded, gone at browser exit. */
@@ -50,3 +62,13 @@ export function onTabStatus(listener) {
 
 /** The extension's own origin, to recognise its pages and its senders. */
 export const ownOrigin = api.runtime.getURL('');
+
+/**
+ * How the manifest declares the debugger permission: 'required' (granted at install), 'optional'
+ * (a browser that lets it be requested at run time), or 'absent' (Firefox; no such API).
+ * Chromium 156 refuses "debugger" in optional_permissions ("Only permissions specified in the
+ * manifest may be requested"), so the Chromium build declares it and keeps the tier off until
+ * the user or policy turns it on.
+ */
+export const debuggerPermission = (manifest.permissions ?? []).includes('debugger') ? 'required'
+  : (manifest.optional_permissions ?? []).includes('debugger') ? 'optional' : 'absent';

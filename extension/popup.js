@@ -3,6 +3,8 @@
 
 import { api } from './compat.js';
 import * as verdicts from './verdicts.js';
+import { CANNOT_VERIFY_WORDS } from './actions.js';
+import { enableSteps } from './capture-help.js';
 import { chainMarks, chainTable, el, entryView, fill, listView, statusBadge, statusWords, when } from './ui.js';
 
 async function targetTab() {
@@ -27,7 +29,12 @@ async function main() {
   }
   fill('verdict-badge', statusBadge(r.status));
   fill('host', r.host);
-  fill('words', statusWords(r.status), r.overridden ? ' — you chose to proceed anyway' : '');
+  const cannotVerify = r.status === 'unverifiable' && r.cannotVerify;
+  fill('words', cannotVerify ? CANNOT_VERIFY_WORDS : statusWords(r.status), r.overridden ? ' — you chose to proceed anyway' : '');
+  if (cannotVerify) {
+    fill('cannot-verify-how', enableSteps());
+    show('cannot-verify');
+  }
   fill('reason', r.reason, r.captureError ? ` (${r.captureError})` : '', ' — ', when(r.time));
   if (r.chain.length || r.status !== 'unpinned') {
     fill('chain', chainTable(r.chain, chainMarks(r)));

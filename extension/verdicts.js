@@ -6,7 +6,7 @@
 //       `override:<id>` [host…]  hosts the person chose to proceed to in that tab
 //       `boots`         [{at, wasmMs, buildMs}]  the last wakes of the background
 
-import { api, ownOrigin } from './compat.js';
+import { api, features, ownOrigin } from './compat.js';
 
 const session = () => api.storage.session;
 
@@ -45,6 +45,10 @@ export function makeRecord(verdict, details, capture) {
     list: verdict.list ?? null,
     tier: capture?.tier ?? null,
     captureError: capture?.error ?? null,
+    // No tier could read anything because the browser offers none (popup: how to enable one).
+    cannotVerify: capture?.cannotVerify === true,
+    // The browser let the response through before the verdict (Chromium: no blocking webRequest).
+    afterTheFact: !features.blockingWebRequest,
     builtInRoot: typeof capture?.builtInRoot === 'boolean' ? capture.builtInRoot : null,
     time: Date.now(),
   };

@@ -18,6 +18,16 @@ const SUMMARIES = {
     + 'Whoever holds it can impersonate the site. Pinwatch stopped the page before it loaded.',
 };
 
+/** Chromium: the verdict came after the response (no blocking webRequest); said plainly. */
+const AFTER_THE_FACT = 'This browser does not let extensions hold a response until it is checked: the response '
+  + 'from this site had already arrived, and the page may have started to load, when Pinwatch replaced it with this '
+  + 'warning. Treat anything you typed into that page in that moment as seen.';
+
+function summary(r) {
+  const text = SUMMARIES[r.status] ?? SUMMARIES.mismatch;
+  return r.afterTheFact ? text.replace(/ Pinwatch stopped the page before it loaded\.$/, '') : text;
+}
+
 async function main() {
   const nonce = location.hash.slice(1);
   const tab = await api.tabs.getCurrent();
@@ -32,7 +42,11 @@ async function main() {
   const headline = (HEADLINES[r.status] ?? HEADLINES.mismatch)(r.host);
   document.title = `Pinwatch: ${headline}`;
   fill('title', headline);
-  fill('summary', SUMMARIES[r.status] ?? SUMMARIES.mismatch);
+  fill('summary', summary(r));
+  if (r.afterTheFact) {
+    fill('after-the-fact', AFTER_THE_FACT);
+    document.getElementById('after-the-fact').hidden = false;
+  }
   fill('host', r.host);
   fill('url', r.url);
   fill('reason', r.reason);

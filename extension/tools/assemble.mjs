@@ -30,6 +30,11 @@ export const PATCHES = {
     // MV3 Chromium allows blocking webRequest only for policy-installed extensions and warns
     // otherwise; without it compat.js reports no blocking and the extension acts after the fact.
     m.permissions = m.permissions.filter((p) => p !== 'webRequestBlocking');
+    // Full-chain capture (debugger-capture.js) needs `debugger`. Chromium refuses it in
+    // optional_permissions ("Only permissions specified in the manifest may be requested"), so it
+    // is declared here and the tier stays off until the user or policy turns it on. Firefox has
+    // no such API: its build never gets the permission.
+    if (!m.permissions.includes('debugger')) m.permissions.push('debugger');
     return m;
   },
 };

@@ -19,7 +19,7 @@ function subjEscape(value) {
   return value.replace(/[\\/]/g, (c) => `\\${c}`);
 }
 
-function subject(parts) {
+export function subject(parts) {
   return Object.entries(parts).map(([k, v]) => `/${k}=${subjEscape(v)}`).join('');
 }
 
@@ -43,7 +43,7 @@ let serial = 0x1000;
  * Makes a key and a certificate in `dir/<name>.{key,pem}`.
  * `issuer` is another result of `issue` (or undefined for a self-signed root).
  */
-function issue(dir, name, { subj, issuer, ca, hosts = [], days = 30 }) {
+export function issue(dir, name, { subj, issuer, ca, hosts = [], days = 30 }) {
   const key = join(dir, `${name}.key`);
   const pem = join(dir, `${name}.pem`);
   openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], dir);
