@@ -20,7 +20,7 @@ const LOG_KEY = 'reportLog';
 
 const RETRY_BASE_MS = MINUTE;
 const RETRY_MAX_MS = HOUR;
-/** A report is dropped after this many failed deliveries (about 8 hours of trying). */
+/** A report is dropped after this many failed deliveries (about 4 hours of trying). */
 export const MAX_ATTEMPTS = 10;
 const MAX_QUEUE = 50;
 const MAX_LOG = 30;

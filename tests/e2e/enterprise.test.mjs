@@ -87,7 +87,7 @@ async function fixture(browser) {
     allowedInterceptionSpkis: [x.proxyRoot.spkiPin],
   };
   return {
-    s, x, dir, updates, collector, mailProxy, lists, policy,
+    s, x, dir, updates, collector, mailProxy, lists, policy, signer,
     roots: [...s.pki.roots, x.proxyRoot],
     hosts: [...HOSTS, UPDATE_HOST, REPORT_HOST],
     async cleanup() {
@@ -394,6 +394,48 @@ describe('Firefox ESR: policy (policies.json), update channels, reports', { skip
   });
 
   cases(() => d, () => f);
+
+  it('without any policy (storage.managed rejects in Firefox), the user adds a channel in the options page', async () => {
+    const plainFf = await launchFirefox({ roots: f.roots, hosts: f.hosts });
+    try {
+      await plainFf.browser.installExtension(f.s.dist);
+      const page = await openExtensionPage(plainFf, 'options.html');
+      const ask = async (m) => (await page.evaluate((msg) => browser.runtime.sendMessage(msg), m)).value;
+      const st = await waitFor(() => ask({ type: 'status' }));
+      assert.deepEqual(st.policy.managed, [], 'an unmanaged install');
+      assert.deepEqual(st.policy.problems, []);
+      assert.deepEqual(st.channels, []);
+      assert.equal(await page.evaluate(() => document.getElementById('add-channel').disabled), false, 'channels are not locked');
+      f.updates.serve(f.lists.v1);
+      await page.click('#add-channel');
+      await page.type('#user-channels tbody tr .channel-url', f.updates.url);
+      await page.type('#user-channels tbody tr .channel-keys', 'pinwatch-ed25519:not-a-key');
+      await page.click('#save');
+      const errors = await waitFor(() => page.evaluate(() => document.getElementById('errors').textContent));
+      assert.match(errors, /is not a public key/, 'a key that is not one is refused before saving');
+      await page.evaluate(() => { document.querySelector('#user-channels tbody tr .channel-keys').value = ''; });
+      await page.type('#user-channels tbody tr .channel-keys', f.signer.text);
+      await page.click('#save');
+      assert.ok(await waitFor(() => page.evaluate(() => document.getElementById('saved').textContent === 'Saved.')), 'saved');
+      const accepted = await waitFor(async () => {
+        const v = await ask({ type: 'status' });
+        return v.channels[0]?.list?.sequence === 1 && v.channels[0];
+      }, { timeout: 15_000 });
+      assert.ok(accepted, 'saving the channel fetched it at once');
+      assert.equal(accepted.from, 'user');
+      const v = await visit(plainFf, f.s.servers.plain.url);
+      assert.equal(v.outcome, 'page');
+      const rec = await waitFor(() => page.evaluate(async (url) => {
+        const tab = (await browser.tabs.query({})).find((t) => t.url === url);
+        return tab && (await browser.storage.session.get(`tab:${tab.id}`))[`tab:${tab.id}`]?.page;
+      }, f.s.servers.plain.url));
+      assert.equal(rec?.status, 'pinned', 'the user\'s channel list pins plain.example.test');
+      assert.equal(rec.entry.source, f.updates.url);
+      await v.page.close();
+    } finally {
+      await plainFf.close();
+    }
+  });
 });
 
 // ---- Chromium --------------------------------------------------------------------------------------
@@ -425,6 +467,12 @@ describe('Chromium: policy (/etc/chromium/policies/managed), update channels, re
     d.policy = { ...f.policy, debuggerCapture: true };
     policyFile = chromiumPolicyFile(chromiumExtensionId(MANIFEST_KEY), d.policy);
     process.once('exit', removePolicy);
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+      process.once(signal, () => {
+        removePolicy();
+        process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+      });
+    }
     cr = await chromium.launchChromium({ roots: f.roots, hosts: f.hosts });
     await cr.install(f.s.dist);
     assert.equal(cr.id, chromiumExtensionId(MANIFEST_KEY), 'the id the policy names is the installed extension\'s');
