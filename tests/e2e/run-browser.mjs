@@ -4,6 +4,8 @@
 //   node tests/e2e/run-browser.mjs firefox --scenario
 //                                          the test build and the e2e servers (mail.example.test …):
 //                                          try the warning page, the popup and the options by hand
+//   ./build.sh run chromium                dist/chromium, with --enable-features=WebRequestSecurityInfo
+//   node tests/e2e/run-browser.mjs chromium --scenario [--without-leaf]
 //
 // HEADLESS=1 runs the same without a window (for a smoke test on a machine without a display).
 
@@ -39,30 +41,53 @@ async function runFirefox() {
   await s?.cleanup();
 }
 
-// Chromium: the extension's Chromium build and its capture tiers belong to the Chromium work
-// (see capture.js). Launch recipe from the design notes: unpacked install over CDP, fresh
-// profile, WebRequestSecurityInfo enabled so the leaf-only tier has something to read.
+// Chromium: dist/chromium (or, with --scenario, a build whose list is the test list plus the
+// intermediate's key as issuer key, so the leaf-only tier can reach "pinned"), loaded unpacked
+// over CDP. WebRequestSecurityInfo is on unless --without-leaf is given (then the popup says
+// "can't verify in this browser" until full-chain capture is turned on in the options page).
 async function runChromium() {
-  const { default: puppeteer } = await import('puppeteer-core');
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const profile = mkdtempSync(join(tmpdir(), 'pinwatch-chromium-'));
-  const browser = await puppeteer.launch({
-    browser: 'chrome',
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/lib/chromium/chromium',
-    headless,
-    pipe: true,
-    ignoreDefaultArgs: true,
-    args: [
-      ...(headless ? ['--headless=new'] : []),
-      '--remote-debugging-pipe', '--enable-unsafe-extension-debugging', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--enable-features=WebRequestSecurityInfo', `--user-data-dir=${profile}`,
-    ],
+  const { launchChromium } = await import('./lib/chromium.mjs');
+  const { assemble } = await import('../../extension/tools/assemble.mjs');
+  const { X509Certificate } = await import('node:crypto');
+  const securityInfo = !process.argv.includes('--without-leaf');
+  const s = scenario ? await prepare({ browser: 'chromium' }) : null;
+  let dist = join(ROOT, 'dist', 'chromium');
+  if (s) {
+    const list = structuredClone(s.list);
+    const inter = new X509Certificate(s.pki.legitInter.pemText).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    list.pinsets['test-legit'].issuer_keys = [inter];
+    dist = assemble({ root: ROOT, browser: 'chromium', out: join(ROOT, 'dist', 'run-chromium'), bundledList: JSON.stringify(list, null, 2) });
+  }
+  const cr = await launchChromium({
+    roots: s?.pki.roots ?? [], hosts: s ? HOSTS : [], securityInfo, headless,
+    // A desktop session needs the sandbox; root (a container) cannot have it.
+    sandbox: process.getuid?.() !== 0,
+    handleSignals: false,
   });
-  const id = await browser.installExtension(join(ROOT, 'dist', 'chromium'));
-  console.log(`Chromium with dist/chromium (id ${id}; profile ${profile}). Close the window to stop.`);
-  await new Promise((resolve) => browser.once('disconnected', resolve));
+  await cr.install(dist);
+  console.log(`Chromium with ${dist} (extension id ${cr.id}; profile ${cr.profile})`);
+  console.log(`  leaf certificates (WebRequestSecurityInfo): ${securityInfo ? 'on' : 'off'}`);
+  console.log(`  options: ${cr.base}options.html   (full-chain capture with the debugger is turned on there)`);
+  if (s) {
+    for (const [key, server] of Object.entries(s.servers)) {
+      if (typeof server === 'object') console.log(`  ${key.padEnd(10)} ${server.url}   (${server.name})`);
+    }
+  }
+  console.log('Close the browser window (or press Ctrl-C) to stop.');
+  let stopping = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      await cr.close();
+      await s?.cleanup();
+      if (s) rmSync(dist, { recursive: true, force: true });
+      process.exit(0);
+    })();
+    return stopping;
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  await new Promise((resolve) => cr.browser.once('disconnected', resolve));
+  await stop();
 }
 
 const runners = { firefox: runFirefox, chromium: runChromium };

@@ -29,10 +29,11 @@ export function makeHome(roots) {
 }
 
 /** Chromium's command line; `securityInfo` turns on the leaf-certificate webRequest feature. */
-export function chromiumArgs({ profile, hosts = [], securityInfo = true, headless = true, extra = [] }) {
+export function chromiumArgs({ profile, hosts = [], securityInfo = true, headless = true, sandbox = false, extra = [] }) {
   return [
-    ...(headless ? ['--headless=new'] : []),
-    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--no-default-browser-check',
+    ...(headless ? ['--headless=new', '--disable-gpu'] : []),
+    ...(sandbox ? [] : ['--no-sandbox']),
+    '--disable-quic', '--no-first-run', '--no-default-browser-check',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--disable-features=Translate,MediaRouter,OptimizationHints',
     '--remote-debugging-pipe', '--enable-unsafe-extension-debugging',
@@ -44,21 +45,27 @@ export function chromiumArgs({ profile, hosts = [], securityInfo = true, headles
 }
 
 /**
- * Launches Chromium. `hosts` resolve to 127.0.0.1; `roots` are trusted through HOME's NSS store.
+ * Launches Chromium. `hosts` resolve to 127.0.0.1; `roots` are trusted through the NSS store of
+ * a HOME made for the run (without roots, the caller's HOME is kept). `sandbox` false (the
+ * default) adds --no-sandbox, which root in a container needs. `handleSignals` false leaves
+ * Ctrl-C to the caller (puppeteer otherwise kills the browser and exits at once).
  * Returns {browser, profile, home, securityInfo, install(dir), close()}; after `install`,
  * `id` and `base` (chrome-extension://<id>/) are set.
  */
-export async function launchChromium({ roots = [], hosts = [], securityInfo = true, headless = true, extra = [] } = {}) {
-  const home = makeHome(roots);
+export async function launchChromium({ roots = [], hosts = [], securityInfo = true, headless = true, sandbox = false, extra = [], handleSignals = true } = {}) {
+  const home = roots.length ? makeHome(roots) : null;
   const profile = mkdtempSync(join(tmpdir(), 'pinwatch-cr-profile-'));
   const browser = await puppeteer.launch({
     browser: 'chrome',
     executablePath: CHROMIUM,
     ignoreDefaultArgs: true,
     pipe: true,
-    args: chromiumArgs({ profile, hosts, securityInfo, headless, extra }),
-    env: { ...process.env, HOME: home },
+    args: chromiumArgs({ profile, hosts, securityInfo, headless, sandbox, extra }),
+    env: home ? { ...process.env, HOME: home } : process.env,
     protocolTimeout: 60_000,
+    // false: the caller closes the browser on Ctrl-C itself (and cleans up after it).
+    handleSIGINT: handleSignals,
+    handleSIGTERM: handleSignals,
   });
   const cr = {
     browser, profile, home, securityInfo, id: null, base: null,
@@ -73,7 +80,7 @@ export async function launchChromium({ roots = [], hosts = [], securityInfo = tr
       if (proc && proc.exitCode === null && proc.signalCode === null) {
         await new Promise((resolve) => { proc.once('exit', resolve); setTimeout(resolve, 5000); });
       }
-      for (const d of [profile, home]) rmSync(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      for (const d of [profile, home].filter(Boolean)) rmSync(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
   return cr;
