@@ -222,6 +222,18 @@ describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t ver
       await v.page.close();
     });
 
+    it('a6. after the service worker was stopped, a rogue leaf still leads to the warning page', async () => {
+      const since = Date.now();
+      assert.ok(await env.insp.stopWorker(), 'the service worker stopped');
+      const v = await visitServer(env, servers.rogue, 'warning');
+      assert.equal(v.outcome, 'warning', `expected the warning page, got ${v.outcome} at ${v.href}`);
+      const boots = await env.insp.session('boots');
+      const wake = boots.find((b) => b.at >= since);
+      assert.ok(wake, `the worker was started again for the response (boots: ${JSON.stringify(boots)})`);
+      assert.equal((await env.insp.record(v.tabId)).tier, 'securityInfoRawDer', 'the leaf reached the restarted worker');
+      await v.page.close();
+    });
+
     it('c (with the leaf tier too). full-chain capture on: a pinned tab is attached, its next load has the whole chain', async () => {
       await turnOnDebugger(env);
       const v = await visitServer(env, servers.legit, 'page');
@@ -327,6 +339,20 @@ describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t ver
       assert.equal(rr.matched.kind, 'chain-pin');
       assert.equal(rr.matched.certIndex, 1, 'matched on the intermediate in the full chain');
       await renewed.page.close();
+    });
+
+    it('c4. debugger on: after the service worker was stopped, an attached tab still gets full-chain verdicts', async () => {
+      const v = await visitServer(env, servers.legit, 'page');
+      const first = await env.insp.waitRecord(v.tabId, v.url, (x) => x.tier === 'debugger', 15_000);
+      assert.equal(first?.tier, 'debugger');
+      assert.ok((await env.insp.attachedTabs()).includes(v.tabId));
+      assert.ok(await env.insp.stopWorker(), 'the service worker stopped');
+      const t0 = Date.now();
+      await v.page.reload({ waitUntil: 'load' });
+      const r = await env.insp.waitRecord(v.tabId, v.url, (x) => x.time >= t0 && x.tier === 'debugger', 15_000);
+      assert.equal(r?.tier, 'debugger', `expected a full-chain verdict, got ${JSON.stringify(r && { status: r.status, tier: r.tier, error: r.captureError })}`);
+      assert.equal(r.status, 'pinned');
+      await v.page.close();
     });
   });
 });

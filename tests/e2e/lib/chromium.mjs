@@ -191,6 +191,19 @@ export class Inspector {
     return last;
   }
 
+  /** Stops the extension's service worker, as Chromium does when it is idle; true once it is gone. */
+  async stopWorker() {
+    const session = await this.page.createCDPSession();
+    try {
+      await session.send('ServiceWorker.enable');
+      await session.send('ServiceWorker.stopAllWorkers');
+    } finally {
+      await session.detach().catch(() => {});
+    }
+    const isOurs = (t) => t.type() === 'service_worker' && t.url().startsWith(this.cr.base);
+    return waitFor(() => !this.cr.browser.targets().some(isOurs), { timeout: 5000 });
+  }
+
   /**
    * Tabs Pinwatch's debugger tier holds (its own record in storage.session: the browser's
    * `debugger.getTargets()` also counts puppeteer's sessions as attached).
