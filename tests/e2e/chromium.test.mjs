@@ -112,21 +112,22 @@ describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t ver
     return { ...v, tabId, url: server.url, requests: () => server.requests.slice(seen) };
   }
 
-  /** Turns full-chain capture on from the options page, as a person would. */
-  async function turnOnDebugger(env) {
+  /** Turns full-chain capture on (or off) from the options page, as a person would. */
+  async function turnOnDebugger(env, on = true) {
     const page = await env.cr.browser.newPage();
     await page.goto(`${env.cr.base}options.html`, { waitUntil: 'load' });
     const shown = await waitFor(() => page.evaluate(() => !document.getElementById('debugger-block').hidden
       && document.getElementById('debugger-block').textContent));
     assert.ok(shown, 'the options page offers full-chain capture');
     assert.match(shown, /started debugging this browser/, 'it tells about the browser\'s debugging bar first');
+    assert.equal(await page.evaluate(() => document.getElementById('debugger-capture').checked), !on, 'the switch shows the saved state');
     await page.click('#debugger-capture');
     const note = await page.evaluate(() => document.getElementById('debugger-note').textContent);
     assert.match(note, /Press Save/);
     await page.click('#save');
     const saved = await waitFor(() => page.evaluate(() => document.getElementById('saved').textContent === 'Saved.'));
     assert.ok(saved, `the settings were saved (${await page.evaluate(() => document.getElementById('errors').textContent)})`);
-    assert.equal((await env.insp.local('user'))?.debuggerCapture, true);
+    assert.equal((await env.insp.local('user'))?.debuggerCapture, on);
     await page.close();
   }
 
@@ -352,6 +353,21 @@ describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t ver
       const r = await env.insp.waitRecord(v.tabId, v.url, (x) => x.time >= t0 && x.tier === 'debugger', 15_000);
       assert.equal(r?.tier, 'debugger', `expected a full-chain verdict, got ${JSON.stringify(r && { status: r.status, tier: r.tier, error: r.captureError })}`);
       assert.equal(r.status, 'pinned');
+      await v.page.close();
+    });
+
+    it('c5. debugger turned off in the options page: Pinwatch detaches, and says again that it cannot verify', async () => {
+      const v = await visitServer(env, servers.legit, 'page');
+      await env.insp.waitRecord(v.tabId, v.url, (x) => x.tier === 'debugger', 15_000);
+      assert.ok((await env.insp.attachedTabs()).includes(v.tabId), 'attached to the pinned tab');
+      await turnOnDebugger(env, false);
+      const detached = await waitFor(async () => !(await env.insp.attachedTabs()).includes(v.tabId), { timeout: 5000 });
+      assert.ok(detached, 'the debugger detached when the option was turned off');
+      const t0 = Date.now();
+      await v.page.reload({ waitUntil: 'load' });
+      const r = await env.insp.waitRecord(v.tabId, v.url, (x) => x.time >= t0);
+      assert.equal(r.status, 'unverifiable');
+      assert.equal(r.cannotVerify, true);
       await v.page.close();
     });
   });
