@@ -102,7 +102,7 @@ async function fixture(browser) {
  * The cases, for a driver `d` with: `opts` (the options page, a puppeteer page) and
  * `reloadOptions()`, `visit(url, want)` → {page, outcome, href, tabId} (`want`: the outcome the
  * case expects, which Chromium needs because it acts after the page started), `status()`, `updateNow()`, `record(tabId)` (the main-frame
- * verdict stored for the tab), `badge(tabId)`, `openExtensionPage(path)`.
+ * verdict stored for the tab), `badge(tabId)`, `alarm(name)`, `openExtensionPage(path)`.
  */
 function cases(getD, getF) {
   const reportsFor = (host, verdict) => getF().collector.reports.filter((r) => r.json?.hostname === host && r.json?.verdict === verdict);
@@ -149,6 +149,11 @@ function cases(getD, getF) {
     assert.equal(st.channels[0].lastCheck.ok, true);
     assert.ok(f.updates.requests.some((r) => r.answer === 200), 'the update server was asked');
     assert.ok(f.updates.requests.every((r) => r.cookie === null), 'no cookie sent to the update server');
+    // The next regular check is an alarm about 6 hours (±10%) away.
+    const alarm = await d.alarm('pinwatch-channels');
+    assert.ok(alarm, 'the channel alarm is set');
+    const hours = (alarm.scheduledTime - Date.now()) / 3600_000;
+    assert.ok(hours > 5.3 && hours < 6.7, `next check in ${hours.toFixed(2)} h`);
     const v = await d.visit(f.s.servers.plain.url, 'page');
     assert.equal(v.outcome, 'page');
     const rec = await d.record(v.tabId);
@@ -319,6 +324,10 @@ function cases(getD, getF) {
         return st.reports.queued === 1 && st.reports.log.find((e) => e.hostname === 'blocked.example.test' && e.result === 'retrying');
       }, { timeout: 15_000 });
       assert.ok(retrying, 'the failed delivery is queued for a retry');
+      const alarm = await d.alarm('pinwatch-reports');
+      assert.ok(alarm, 'a retry alarm is set');
+      const minutes = (alarm.scheduledTime - Date.now()) / 60_000;
+      assert.ok(minutes > 0.3 && minutes < 1.2, `the first retry is about a minute away (${minutes.toFixed(2)} min)`);
     } finally {
       await f.collector.start();
     }
@@ -327,6 +336,7 @@ function cases(getD, getF) {
     const got = await waitFor(() => reportsFor('blocked.example.test', 'blocked').length === 1, { timeout: 15_000 });
     assert.ok(got, 'delivered on retry');
     assert.equal((await d.status()).reports.queued, 0);
+    assert.equal(await waitFor(async () => (await d.alarm('pinwatch-reports')) === null, { timeout: 5000 }), true, 'no retry alarm once the queue is empty');
   });
 }
 
@@ -361,6 +371,7 @@ describe('Firefox ESR: policy (policies.json), update channels, reports', { skip
     };
     d.status = () => d.ask({ type: 'status' });
     d.updateNow = () => d.ask({ type: 'update-now' });
+    d.alarm = (name) => d.opts.evaluate(async (n) => (await browser.alarms.get(n)) ?? null, name);
     d.tabId = (page) => page.evaluate(() => location.href).then((href) => waitFor(() => d.opts.evaluate(async (h) => {
       const tabs = await browser.tabs.query({});
       return tabs.find((t) => t.url === h)?.id ?? null;
@@ -501,6 +512,7 @@ describe('Chromium: policy (/etc/chromium/policies/managed), update channels, re
     };
     d.status = () => d.ask({ type: 'status' });
     d.updateNow = () => d.ask({ type: 'update-now' });
+    d.alarm = (name) => d.opts.evaluate(async (n) => (await chrome.alarms.get(n)) ?? null, name);
     d.visit = async (url, want) => {
       const v = await chromium.visit(cr, url, { want, timeout: 15_000 });
       return { ...v, tabId: await insp.tabId(v.page) };
