@@ -9,6 +9,7 @@
 // the extension is left to unload (short idle timeout) `wakes` times and woken by a load; the
 // background records how long `init()` of the WASM module took on each wake.
 
+import { cpus, loadavg } from 'node:os';
 import { HOSTS, prepare } from './lib/scenario.mjs';
 import { Inspector, launchFirefox, sleep, waitFor } from './lib/firefox.mjs';
 
@@ -50,11 +51,16 @@ try {
   await waitFor(async () => (await insp.session('boots'))?.some((b) => b.at >= since));
   const pages = { without: await plain.browser.newPage(), with: await ff.browser.newPage() };
   const times = { without: [], with: [] };
+  const paired = []; // with − without, for loads made one right after the other
   for (let i = 0; i < LOADS + WARMUP; i++) {
+    const pair = {};
     for (const k of i % 2 ? ['with', 'without'] : ['without', 'with']) {
-      const t = await loadTime(pages[k], `${url}?perf=${k}-${i}`);
-      if (i >= WARMUP) times[k].push(t); // the first loads open connections and warm caches
+      pair[k] = await loadTime(pages[k], `${url}?perf=${k}-${i}`);
     }
+    if (i < WARMUP) continue; // the first loads open connections and warm caches
+    times.with.push(pair.with);
+    times.without.push(pair.without);
+    paired.push(pair.with - pair.without);
   }
   const tabs = await insp.eval(() => browser.tabs.query({}));
   const tabId = tabs.find((t) => t.url?.startsWith('https://mail.example.test'))?.id;
@@ -74,7 +80,9 @@ try {
   console.log(`Firefox ESR, headless, ${url} (pinned, legit chain; badge with the extension: ${badge?.text ?? '?'})`);
   console.log(line('without the extension', times.without));
   console.log(line('with Pinwatch', times.with));
-  console.log(`overhead of the median: ${overhead >= 0 ? '+' : ''}${fmt(overhead)} % (${fmt(median(times.with) - base)} ms)`);
+  console.log(`overhead of the median: ${overhead >= 0 ? '+' : ''}${fmt(overhead)} % (${fmt(median(times.with) - base)} ms); `
+    + `median of the paired differences: ${fmt(median(paired))} ms (${fmt((median(paired) / base) * 100)} %)`);
+  console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
   if (wakes.length) {
     console.log(line('WASM init() on wake', wakes.map((w) => w.wasmMs)));
     console.log(line('engine built on wake', wakes.map((w) => w.buildMs)));
