@@ -543,4 +543,22 @@ describe('Chromium: policy (/etc/chromium/policies/managed), update channels, re
   });
 
   cases(() => d, () => f);
+
+  it('a policy changed while Chromium runs arrives through storage.onChanged and is applied', async () => {
+    d.policy = { ...d.policy, mode: 'warn', allowUserOverride: true };
+    policyFile = chromiumPolicyFile(chromiumExtensionId(MANIFEST_KEY), d.policy);
+    const st = await waitFor(async () => {
+      const v = await d.status();
+      return v.policy.mode === 'warn' && v;
+    }, { timeout: 30_000 });
+    assert.ok(st, 'the new mode arrived');
+    assert.equal(st.policy.allowUserOverride, true);
+    const v = await d.visit(f.s.servers.mailRogue.url, 'page');
+    const rec = await d.record(v.tabId);
+    assert.equal(rec.status, 'mismatch');
+    assert.equal(rec.action, 'warn', 'the engine was rebuilt with the new mode');
+    await sleep(1500);
+    assert.equal(await v.page.evaluate(() => Boolean(document.getElementById('served-page'))), true, 'warn mode leaves the page');
+    await v.page.close();
+  });
 });
