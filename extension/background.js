@@ -145,11 +145,11 @@ async function handle(details, seen) {
 
 async function after(details, record, decision) {
   try {
-    await verdicts.recordVerdict(details.tabId, record);
+    const stored = await verdicts.recordVerdict(details.tabId, record);
     if (decision.kind === 'notify') await actions.notify(record, details.tabId);
     // A main frame's badge is set when its navigation commits (tabs.onUpdated); a sub-resource
-    // changes no navigation, so its badge is refreshed here.
-    if (details.type !== 'main_frame') await actions.refreshBadge(details.tabId);
+    // that changed the tab's state changes no navigation, so its badge is refreshed here.
+    if (stored && details.type !== 'main_frame') await actions.refreshBadge(details.tabId);
   } catch (e) {
     console.warn('Pinwatch: could not record or show a verdict', e);
   }

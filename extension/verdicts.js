@@ -70,26 +70,30 @@ export function errorRecord(details, error) {
   };
 }
 
+/**
+ * Keeps a verdict in the tab's state: every main-frame one, and sub-resource ones that change
+ * what the tab shows. Resolves to whether anything was stored.
+ */
 export function recordVerdict(tabId, record) {
-  if (tabId < 0) return Promise.resolve();
+  const main = record.type === 'main_frame';
+  if (tabId < 0 || !(main || NOTABLE.has(record.status))) return Promise.resolve(false);
   return serial(async () => {
     const key = `tab:${tabId}`;
     const state = (await get(key)) ?? { page: null, byHost: {}, subs: [] };
-    if (record.type === 'main_frame') {
+    if (main) {
       state.page = record;
       state.subs = [];
       delete state.byHost[record.host];
       state.byHost[record.host] = record;
       const hosts = Object.keys(state.byHost);
       for (const h of hosts.slice(0, Math.max(0, hosts.length - MAX_HOSTS))) delete state.byHost[h];
-    } else if (NOTABLE.has(record.status)) {
+    } else {
       state.subs = state.subs.filter((s) => !(s.host === record.host && s.status === record.status));
       state.subs.push(record);
       state.subs = state.subs.slice(-MAX_SUBS);
-    } else {
-      return;
     }
     await session().set({ [key]: state });
+    return true;
   });
 }
 
