@@ -59,11 +59,8 @@ function hostOf(url) {
   return new URL(url).hostname.replace(/^\[|\]$/g, '');
 }
 
-/** Whether policy (first) or the user turned the tier on. */
-export function wanted(policy, user) {
-  if (typeof settings.debuggerCaptureEnabled === 'function') return settings.debuggerCaptureEnabled(policy, user);
-  return policy?.debuggerCapture === true || (policy?.debuggerCapture !== false && user?.debuggerCapture === true);
-}
+/** Whether policy (when it says) or the user turned the tier on. */
+const wanted = (policy, user) => settings.debuggerCaptureEnabled(policy, user);
 
 /**
  * Whether the tier is on now. Read from storage each time (pinned hosts only): the engine's copy
