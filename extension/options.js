@@ -63,6 +63,18 @@ function readForm() {
 
 let lastStatus = null;
 
+/** Words for the policy keys (docs/policy.md). */
+const POLICY_LABELS = {
+  mode: 'Mode on a mismatch',
+  channels: 'Update channels',
+  allowedInterceptionSpkis: 'Declared inspection proxies',
+  reportEndpoint: 'Where violation reports go',
+  allowUserOverride: 'Whether you may proceed past a warning',
+  extraEntries: 'Pins for internal hosts',
+  debuggerCapture: 'Full-chain capture',
+  updateIntervalHours: 'How often lists are updated',
+};
+
 /** The full-chain capture checkbox (options-capture.js), unless policy locks it. */
 function debuggerChoice() {
   const box = document.getElementById('debugger-capture');
@@ -101,16 +113,17 @@ function showStatus(s) {
   document.getElementById('permission').hidden = s.hostPermission;
   const select = document.getElementById('mode');
   for (const option of select.options) {
-    option.disabled = option.value !== '' && !s.allowedModes.includes(option.value);
+    option.disabled = option.value === '' ? Boolean(s.policy.mode) : !s.allowedModes.includes(option.value);
   }
-  select.value = s.user.mode ?? '';
+  // Under a managed mode the menu shows what is in force: the user's stronger choice, else policy's.
+  select.value = s.user.mode && s.allowedModes.includes(s.user.mode) ? s.user.mode : (s.policy.mode ?? '');
   fill('mode-note', s.policy.mode
     ? `Your organisation sets “${s.policy.mode}”; you can only choose a stronger mode.`
     : '');
   lastStatus = s;
   const managed = new Set(s.policy.managed ?? []);
   document.getElementById('policy-section').hidden = !managed.size && !s.policy.problems?.length;
-  fill('managed-keys', [...managed].map((k) => el('li', {}, el('code', {}, k))));
+  fill('managed-keys', [...managed].map((k) => el('li', {}, POLICY_LABELS[k] ?? k, ' (', el('code', {}, k), ')')));
   fill('policy-problems', (s.policy.problems ?? []).map((p) => el('li', {}, `${p.key}: ${p.error}`)));
   const body = document.querySelector('#extras tbody');
   body.replaceChildren(...s.user.extraEntries.map(extraRow));

@@ -119,7 +119,7 @@ export function debuggerCaptureEnabled(policy, user) {
 export async function engineInputs() {
   const [policy, user] = await Promise.all([loadPolicy(), loadUser()]);
   const sources = [];
-  const problems = policy.problems.map((p) => ({ origin: `policy ${p.key}`, error: p.error }));
+  const problems = []; // policy's own problems are in `policy.problems` (options page: "Set by your organisation")
   try {
     sources.push({ origin: 'bundled', payload: await loadBundledPayload() });
   } catch (e) {

@@ -124,6 +124,7 @@ function cases(getD, getF) {
     const ui = await waitFor(() => d.opts.evaluate(() => !document.getElementById('policy-section').hidden && {
       managed: [...document.querySelectorAll('#managed-keys code')].map((e) => e.textContent),
       modeDisabled: document.getElementById('mode').disabled,
+      modeValue: document.getElementById('mode').value,
       addChannelDisabled: document.getElementById('add-channel').disabled,
       channelsLocked: !document.getElementById('channels-locked').hidden,
       addHostDisabled: document.getElementById('add').disabled,
@@ -132,6 +133,7 @@ function cases(getD, getF) {
     assert.ok(ui, 'the options page shows the policy section');
     assert.ok(ui.managed.includes('channels') && ui.managed.includes('mode'));
     assert.equal(ui.modeDisabled, true, 'mode is locked to the managed one');
+    assert.equal(ui.modeValue, 'enforce', 'and shows it');
     assert.equal(ui.addChannelDisabled, true);
     assert.equal(ui.channelsLocked, true);
     assert.equal(ui.addHostDisabled, false, 'extra entries are not managed here, so they stay editable');
