@@ -148,6 +148,9 @@ case $cmd in
     build_all
     say "criterion (native core)"
     cargo bench --bench core
+    say "node: verify + load of signed lists"
+    node tests/bench/accept-bench.mjs "$ROOT/target/pkg-nodejs"
+    # Last, so the run's last line is bench.mjs's JSON summary.
     say "node: WASM vs pure-JS peer"
     node tests/bench/bench.mjs "$ROOT/target/pkg-nodejs"
     ;;
