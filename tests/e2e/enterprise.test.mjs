@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   channelPayload, chromiumExtensionId, chromiumPolicyFile, cliAvailable, extendPki, firefoxPolicies, firefoxWithPolicies, keygen,
-  REPORT_HOST, signList,
+  REPORT_HOST, REVOKED_HOST, signList,
   startCollector, startUpdateServer, tamper, UPDATE_HOST,
 } from './lib/enterprise.mjs';
 import { GECKO_ID, launchFirefox, openExtensionPage, sleep, visit, waitFor } from './lib/firefox.mjs';
@@ -51,8 +51,9 @@ async function scenario(browser, dir) {
 /**
  * Everything both browsers share: the PKI, the keys, the signed lists, the servers and the policy.
  *   v1: plain.example.test pinned to the legit CA keys (the page is "pinned");
- *   v2: plain.example.test pinned to other keys (the same page becomes a mismatch), and an entry
- *       for mail.example.test that the channel's scope does not allow;
+ *   v2: plain.example.test pinned to other keys (the same page becomes a mismatch), an entry
+ *       for mail.example.test that the channel's scope does not allow, and a block-list item (the
+ *       certificate of revoked.example.test: scope does not limit block lists);
  *   every refused update would pin plain.example.test back to the legit keys if it were accepted.
  */
 async function fixture(browser) {
@@ -60,6 +61,7 @@ async function fixture(browser) {
   const s = await scenario(browser, dir);
   const x = extendPki(s.pki);
   const mailProxy = await startServer({ name: 'mail (declared inspection proxy)', leaf: x.mailProxy });
+  const revoked = await startServer({ name: 'a certificate the channel revokes', leaf: x.revoked });
   const updates = await startUpdateServer(x.updates);
   const collector = await startCollector(x.reports);
   const signer = keygen(join(dir, 'keys'), 'channel');
@@ -73,6 +75,7 @@ async function fixture(browser) {
       sequence: 2,
       pinsets: { other },
       entries: [{ host: 'plain.example.test', pinset: 'other' }, { host: 'mail.example.test', pinset: 'other' }],
+      blocklist: { certificates: [x.revoked.certHash] },
     }), [signer]),
     tampered: tamper(signList(dir, 'v3', plainLegit(3), [signer]), (p) => { p.publisher = 'Someone else'; }),
     rolledBack: signList(dir, 'v1-again', plainLegit(1, { publisher: 'Pinwatch e2e channel (old list)' }), [signer]),
@@ -87,11 +90,11 @@ async function fixture(browser) {
     allowedInterceptionSpkis: [x.proxyRoot.spkiPin],
   };
   return {
-    s, x, dir, updates, collector, mailProxy, lists, policy, signer,
+    s, x, dir, updates, collector, mailProxy, revoked, lists, policy, signer,
     roots: [...s.pki.roots, x.proxyRoot],
-    hosts: [...HOSTS, UPDATE_HOST, REPORT_HOST],
+    hosts: [...HOSTS, UPDATE_HOST, REPORT_HOST, REVOKED_HOST],
     async cleanup() {
-      await Promise.all([mailProxy.close(), updates.close(), collector.close()]);
+      await Promise.all([mailProxy.close(), revoked.close(), updates.close(), collector.close()]);
       await s.cleanup();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -162,6 +165,10 @@ function cases(getD, getF) {
     assert.equal(rec.status, 'pinned', 'plain.example.test is pinned by the channel list (the bundled list does not name it)');
     assert.equal(rec.entry.source, f.updates.url);
     await v.page.close();
+    const r = await d.visit(f.revoked.url, 'page');
+    assert.equal(r.outcome, 'page');
+    assert.equal((await d.record(r.tabId)).status, 'unpinned', 'no list blocks its certificate yet');
+    await r.page.close();
   });
 
   it('a newer signed list is picked up with "check now" and changes the verdict; ETag spares a download', async () => {
@@ -178,6 +185,12 @@ function cases(getD, getF) {
     assert.equal(v.outcome, 'warning', `plain.example.test is now a mismatch (got ${v.outcome} at ${v.href})`);
     assert.equal((await d.record(v.tabId)).status, 'mismatch');
     await v.page.close();
+    const r = await d.visit(f.revoked.url, 'warning');
+    assert.equal(r.outcome, 'warning', `the channel's block list applies on any host (got ${r.outcome})`);
+    const blocked = await d.record(r.tabId);
+    assert.equal(blocked.status, 'blocked');
+    assert.equal(blocked.matched.kind, 'blocked-certificate');
+    await r.page.close();
     const mail = await d.visit(f.s.servers.mailLegit.url, 'page');
     assert.equal(mail.outcome, 'page', 'the out-of-scope entry for mail.example.test has no effect');
     assert.equal((await d.record(mail.tabId)).status, 'pinned');

@@ -13,6 +13,8 @@ export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const CLI = process.env.PINWATCH_CLI ?? join(ROOT, 'target', 'release', 'pinwatch');
 export const UPDATE_HOST = 'updates.example.test';
 export const REPORT_HOST = 'reports.example.test';
+/** A host whose certificate a channel puts on its block list. */
+export const REVOKED_HOST = 'revoked.example.test';
 
 function run(cmd, args, opts = {}) {
   try {
@@ -49,7 +51,8 @@ function issue(dir, name, { cn, org = 'Pinwatch tests', issuer, ca, hosts = [] }
 
 /**
  * Adds to a scenario PKI: a declared inspection proxy's root with a leaf for mail.example.test,
- * and leaves (from the legit intermediate) for the update server and the report collector.
+ * and leaves (from the legit intermediate) for revoked.example.test, the update server and the
+ * report collector.
  */
 export function extendPki(pki) {
   const dir = pki.dir;
@@ -62,6 +65,7 @@ export function extendPki(pki) {
   return {
     proxyRoot,
     mailProxy: leaf('mail-proxy', 'mail.example.test', proxyRoot),
+    revoked: leaf('revoked', REVOKED_HOST, pki.legitInter),
     updates: leaf('updates', UPDATE_HOST, pki.legitInter),
     reports: leaf('reports', REPORT_HOST, pki.legitInter),
   };
@@ -104,9 +108,10 @@ const iso = (secs) => new Date(secs * 1000).toISOString().replace(/\.\d{3}Z$/, '
 
 /**
  * A channel payload: `entries` = [{host, pinset, include_subdomains?, mode?}] over the named
- * pin sets `pinsets` = {name: [pin, pin]}. `expired` makes one whose expiry has passed.
+ * pin sets `pinsets` = {name: [pin, pin]}, with an optional `blocklist` ({spki?, certificates?}).
+ * `expired` makes one whose expiry has passed.
  */
-export function channelPayload({ sequence, pinsets, entries, expired = false, publisher = 'Pinwatch e2e channel' }) {
+export function channelPayload({ sequence, pinsets, entries, blocklist, expired = false, publisher = 'Pinwatch e2e channel' }) {
   const now = Math.floor(Date.now() / 1000);
   return {
     version: 1,
@@ -116,6 +121,7 @@ export function channelPayload({ sequence, pinsets, entries, expired = false, pu
     publisher,
     pinsets: Object.fromEntries(Object.entries(pinsets).map(([n, good]) => [n, { good }])),
     entries: entries.map((e) => ({ include_subdomains: false, mode: 'enforce', ...e })),
+    ...(blocklist ? { blocklist: { spki: [], certificates: [], ...blocklist } } : {}),
   };
 }
 
