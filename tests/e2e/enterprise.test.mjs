@@ -66,6 +66,7 @@ async function fixture(browser) {
   const collector = await startCollector(x.reports);
   const signer = keygen(join(dir, 'keys'), 'channel');
   const stranger = keygen(join(dir, 'keys'), 'stranger');
+  const successor = keygen(join(dir, 'keys'), 'successor');
   const legit = [s.pki.legitInter.spkiPin, s.pki.legitRoot.spkiPin];
   const other = [s.pki.rogueRoot.spkiPin, x.proxyRoot.spkiPin];
   const plainLegit = (sequence, extra = {}) => channelPayload({ sequence, pinsets: { legit }, entries: [{ host: 'plain.example.test', pinset: 'legit' }], ...extra });
@@ -82,6 +83,11 @@ async function fixture(browser) {
     expired: signList(dir, 'v3-expired', plainLegit(3, { expired: true }), [signer]),
     wrongSigner: signList(dir, 'v3-stranger', plainLegit(3), [stranger]),
   };
+  // Key rotation (TUF-style): list 3 hands signing over to `successor`, signed by both keys.
+  const plainOther = (sequence, extra = {}) => channelPayload({ sequence, pinsets: { other }, entries: [{ host: 'plain.example.test', pinset: 'other' }], ...extra });
+  lists.rotation = signList(dir, 'v3-rotation', { ...plainOther(3), next_signers: { keys: [successor.text], threshold: 1 } }, [signer, successor]);
+  lists.oldKeyAfterRotation = signList(dir, 'v4-old-key', plainOther(4), [signer]);
+  lists.newKeyAfterRotation = signList(dir, 'v4-new-key', plainOther(4), [successor]);
   const policy = {
     mode: 'enforce',
     allowUserOverride: false,
@@ -254,6 +260,30 @@ function cases(getD, getF) {
     }
   });
 
+  it('a list that rotates the signing keys is accepted; from then on only the new keys count', async () => {
+    const d = getD();
+    const f = getF();
+    f.updates.serve(f.lists.rotation);
+    let results = await d.updateNow();
+    assert.equal(results[0].result.code, 'accepted', JSON.stringify(results));
+    let ch = (await d.status()).channels[0];
+    assert.equal(ch.list.sequence, 3);
+    assert.equal(ch.failures, 0, 'a success ends the back-off');
+    f.updates.serve(f.lists.oldKeyAfterRotation);
+    results = await d.updateNow();
+    assert.equal(results[0].result.code, 'untrusted-signers', 'the old key alone no longer counts');
+    assert.equal((await d.status()).channels[0].list.sequence, 3);
+    f.updates.serve(f.lists.newKeyAfterRotation);
+    results = await d.updateNow();
+    assert.equal(results[0].result.code, 'accepted');
+    ch = (await d.status()).channels[0];
+    assert.equal(ch.list.sequence, 4);
+    assert.deepEqual(ch.keys, [f.signer.text], 'policy still names the original key: the rotation lives in the stored trust state');
+    const v = await d.visit(f.s.servers.plain.url, 'warning');
+    assert.equal(v.outcome, 'warning', 'list 4 keeps plain.example.test on the other keys');
+    await v.page.close();
+  });
+
   it('policy mode "enforce" applies to a warn-mode entry, and policy removes "proceed anyway"', async () => {
     const d = getD();
     const f = getF();
@@ -380,7 +410,8 @@ describe('Firefox ESR: policy (policies.json), update channels, reports', { skip
     };
     d.openExtensionPage = (path) => openExtensionPage(ff, path);
     d.ask = async (message) => {
-      const answer = await d.opts.evaluate((m) => browser.runtime.sendMessage(m), message);
+      // As JSON: the automation protocol drops an object that occurs twice in one answer.
+      const answer = JSON.parse(await d.opts.evaluate(async (m) => JSON.stringify(await browser.runtime.sendMessage(m)), message));
       if (!answer?.ok) throw new Error(answer?.error ?? 'no answer');
       return answer.value;
     };
@@ -521,7 +552,7 @@ describe('Chromium: policy (/etc/chromium/policies/managed), update channels, re
       return page;
     };
     d.ask = async (message) => {
-      const answer = await d.opts.evaluate((m) => chrome.runtime.sendMessage(m), message);
+      const answer = JSON.parse(await d.opts.evaluate(async (m) => JSON.stringify(await chrome.runtime.sendMessage(m)), message));
       if (!answer?.ok) throw new Error(answer?.error ?? 'no answer');
       return answer.value;
     };
