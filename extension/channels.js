@@ -140,8 +140,10 @@ export function update({ force = false } = {}) {
       const lists = await getLocal(CHANNEL_LISTS_KEY);
       const states = await getLocal(STATE_KEY);
       const state = states[ch.url] ?? {};
-      if (!force && state.nextAt && state.nextAt > Date.now()) continue;
       let stored = lists[ch.url] ?? null;
+      // A channel whose configured signer set changed is due at once.
+      const reconfigured = Boolean(stored) && !sameSigners(stored.configured, ch);
+      if (!force && !reconfigured && state.nextAt && state.nextAt > Date.now()) continue;
       let note = null;
       if (stored && !sameSigners(stored.configured, ch)) {
         // A new signer set is a new trust decision: the list accepted under the old one, and the

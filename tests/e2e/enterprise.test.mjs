@@ -96,7 +96,7 @@ async function fixture(browser) {
     allowedInterceptionSpkis: [x.proxyRoot.spkiPin],
   };
   return {
-    s, x, dir, updates, collector, mailProxy, revoked, lists, policy, signer,
+    s, x, dir, updates, collector, mailProxy, revoked, lists, policy, signer, successor,
     roots: [...s.pki.roots, x.proxyRoot],
     hosts: [...HOSTS, UPDATE_HOST, REPORT_HOST, REVOKED_HOST],
     async cleanup() {
@@ -591,14 +591,19 @@ describe('Chromium: policy (/etc/chromium/policies/managed), update channels, re
   cases(() => d, () => f);
 
   it('a policy changed while Chromium runs arrives through storage.onChanged and is applied', async () => {
-    d.policy = { ...d.policy, mode: 'warn', allowUserOverride: true };
+    // A new mode, and the channel now trusts the successor key directly: a new trust decision.
+    d.policy = { ...d.policy, mode: 'warn', allowUserOverride: true, channels: [{ ...d.policy.channels[0], keys: [f.successor.text] }] };
     policyFile = chromiumPolicyFile(chromiumExtensionId(MANIFEST_KEY), d.policy);
     const st = await waitFor(async () => {
       const v = await d.status();
-      return v.policy.mode === 'warn' && v;
+      return v.policy.mode === 'warn' && v.channels[0]?.lastCheck?.note && v;
     }, { timeout: 30_000 });
-    assert.ok(st, 'the new mode arrived');
+    assert.ok(st, 'the new policy arrived and the reconfigured channel was checked at once');
     assert.equal(st.policy.allowUserOverride, true);
+    assert.deepEqual(st.channels[0].keys, [f.successor.text]);
+    assert.match(st.channels[0].lastCheck.note, /signer set changed/);
+    assert.equal(st.channels[0].lastCheck.code, 'accepted', 'list 4 (signed by the successor) accepted afresh under the new set');
+    assert.equal(st.channels[0].list.sequence, 4);
     const v = await d.visit(f.s.servers.mailRogue.url, 'page');
     const rec = await d.record(v.tabId);
     assert.equal(rec.status, 'mismatch');
