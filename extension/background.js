@@ -93,10 +93,6 @@ const woken = warm().then(() => verdicts.noteBoot({
 woken.then(() => Promise.all([channels.kick(), reports.flush()]))
   .catch((e) => console.warn('Pinwatch: background work after wake failed', e));
 
-function hostOf(url) {
-  return new URL(url).hostname.replace(/^\[|\]$/g, '');
-}
-
 async function onHeaders(details) {
   const seen = { record: null };
   let timer;
@@ -114,7 +110,7 @@ async function onHeaders(details) {
 
 async function handle(details, seen) {
   const ctx = await engine.getEngine();
-  const host = hostOf(details.url);
+  const host = verdicts.hostOf(details.url);
   if (details.type !== 'main_frame' && !ctx.engine.isPinned(host)) return {};
   const t0 = performance.now();
   const cap = await capture.readChain(details);

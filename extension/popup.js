@@ -36,6 +36,7 @@ async function main() {
     show('cannot-verify');
   }
   fill('reason', r.reason, r.captureError ? ` (${r.captureError})` : '', ' — ', when(r.time));
+  if (r.tier && r.ms) fill('how', `Chain read with ${r.tier} in ${r.ms.capture.toFixed(0)} ms, checked in ${r.ms.check.toFixed(0)} ms.`);
   if (r.chain.length || r.status !== 'unpinned') {
     fill('chain', chainTable(r.chain, chainMarks(r)));
     show('chain-section');

@@ -116,14 +116,17 @@ export async function tabView(tabId, host = null) {
 export async function tabViewFor(tab) {
   const url = tab?.url;
   if (url?.startsWith(ownOrigin)) return tabView(tab.id);
-  if (!url?.startsWith('https:')) return { main: null, subs: [] };
-  let host;
+  const host = url?.startsWith('https:') ? hostOf(url) : null;
+  return host ? tabView(tab.id, host) : { main: null, subs: [] };
+}
+
+/** The host of a URL as the engine takes it (IPv6 without brackets); null when it has none. */
+export function hostOf(url) {
   try {
-    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return new URL(url).hostname.replace(/^\[|\]$/g, '') || null;
   } catch {
-    return { main: null, subs: [] };
+    return null;
   }
-  return tabView(tab.id, host);
 }
 
 const SEVERITY = ['pinned', 'unpinned', 'allowed-interception', 'stale', 'unverifiable', 'error', 'mismatch', 'blocked'];
