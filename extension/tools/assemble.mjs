@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BROWSERS = ['firefox', 'chromium'];
+export const BROWSERS = ['firefox', 'chromium', 'chromium-full-chain'];
 const WASM_FILES = ['pinwatch.js', 'pinwatch_bg.wasm'];
 const SKIP = new Set(['tools']);
 
@@ -30,10 +30,15 @@ export const PATCHES = {
     // MV3 Chromium allows blocking webRequest only for policy-installed extensions and warns
     // otherwise; without it compat.js reports no blocking and the extension acts after the fact.
     m.permissions = m.permissions.filter((p) => p !== 'webRequestBlocking');
-    // Full-chain capture (debugger-capture.js) needs `debugger`. Chromium refuses it in
-    // optional_permissions ("Only permissions specified in the manifest may be requested"), so it
-    // is declared here and the tier stays off until the user or policy turns it on. Firefox has
-    // no such API: its build never gets the permission.
+    return m;
+  },
+  // Full-chain capture (debugger-capture.js) needs `debugger`, and Chromium refuses it in
+  // optional_permissions ("Only permissions specified in the manifest may be requested"). So the
+  // default Chromium build does without it (minimal permissions: the leaf tier, or "can't
+  // verify"), and this second build declares it for those who choose full chains — typically an
+  // enterprise that force-installs it. The tier stays off until the user or policy turns it on.
+  'chromium-full-chain'(m) {
+    m = PATCHES.chromium(m);
     if (!m.permissions.includes('debugger')) m.permissions.push('debugger');
     return m;
   },
@@ -43,7 +48,7 @@ export const PATCHES = {
  * Builds one unpacked extension.
  * @param {object} o
  * @param {string} o.root          the repository root
- * @param {string} o.browser       'firefox' | 'chromium'
+ * @param {string} o.browser       'firefox' | 'chromium' | 'chromium-full-chain'
  * @param {string} [o.out]         output folder (default dist/<browser>)
  * @param {string} [o.bundledList] payload text to ship as lists/default.json instead of the repo's
  */

@@ -77,6 +77,7 @@ export function zipDir(dir) {
 export const PACKAGES = [
   { browser: 'firefox', file: 'pinwatch-firefox.xpi' },
   { browser: 'chromium', file: 'pinwatch-chromium.zip' },
+  { browser: 'chromium-full-chain', file: 'pinwatch-chromium-full-chain.zip' },
 ];
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

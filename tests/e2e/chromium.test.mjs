@@ -75,7 +75,7 @@ describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t ver
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pinwatch-e2e-cr-'));
     sc = makeScenario(dir);
-    dist = assemble({ root: ROOT, browser: 'chromium', out: join(ROOT, 'dist', 'test-chromium'), bundledList: JSON.stringify(sc.list, null, 2) });
+    dist = assemble({ root: ROOT, browser: 'chromium-full-chain', out: join(ROOT, 'dist', 'test-chromium'), bundledList: JSON.stringify(sc.list, null, 2) });
     const L = sc.pki.leaves;
     const X = sc.extra;
     servers = await startServers({

@@ -36,7 +36,9 @@ const skipFor = (name) => (![name, 'all'].includes(browserChoice) ? `BROWSER=${b
 async function scenario(browser, dir) {
   const pki = makePki(join(dir, 'pki'));
   const list = makeTestList(pki);
-  const dist = assemble({ root: ROOT, browser, out: join(ROOT, 'dist', `test-enterprise-${browser}`), bundledList: JSON.stringify(list, null, 2) });
+  // Chromium's suite turns full-chain capture on by policy: it needs the build that has `debugger`.
+  const build = browser === 'chromium' ? 'chromium-full-chain' : browser;
+  const dist = assemble({ root: ROOT, browser: build, out: join(ROOT, 'dist', `test-enterprise-${browser}`), bundledList: JSON.stringify(list, null, 2) });
   const L = pki.leaves;
   const servers = await startServers({
     mailLegit: { name: 'mail (legit chain)', leaf: L.mailLegit },

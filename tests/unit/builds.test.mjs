@@ -1,0 +1,29 @@
+// What each assembled build asks for: permissions are the one thing a person sees at install.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { assemble, BROWSERS } from '../../extension/tools/assemble.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const built = existsSync(join(ROOT, 'target', 'pkg-web', 'pinwatch_bg.wasm'));
+
+function manifestOf(browser) {
+  const out = assemble({ root: ROOT, browser, out: join(mkdtempSync(join(tmpdir(), 'pinwatch-build-')), browser) });
+  return JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+}
+
+test('only the full-chain Chromium build asks for the debugger', { skip: !built && 'no WASM package: run ./build.sh' }, () => {
+  const m = Object.fromEntries(BROWSERS.map((b) => [b, manifestOf(b)]));
+  assert.ok(!m.firefox.permissions.includes('debugger'));
+  assert.ok(!m.chromium.permissions.includes('debugger'));
+  assert.ok(m['chromium-full-chain'].permissions.includes('debugger'));
+  const { debugger: _, ...rest } = Object.fromEntries(m['chromium-full-chain'].permissions.map((p) => [p, true]));
+  assert.deepEqual(Object.keys(rest).sort(), [...m.chromium.permissions].sort(), 'the full-chain build differs by the debugger alone');
+  for (const b of BROWSERS) {
+    assert.ok(!m[b].permissions.includes('<all_urls>'), `${b}: no <all_urls>`);
+    assert.ok(!JSON.stringify(m[b].web_accessible_resources ?? []).includes('warning.html'), `${b}: the warning page is not web-accessible`);
+  }
+});
