@@ -2,11 +2,13 @@
 // The event page may be unloaded at any time; every listener is registered synchronously
 // here so that the browser wakes the page for it, and all state lives in storage.
 
-import { api, onTabStatus, ownOrigin } from './compat.js';
+import { api, onTabStatus, ownOrigin, syncCache } from './compat.js';
 import * as actions from './actions.js';
+import { BUNDLED_HOST_PATTERNS } from './bundled-hosts.js';
 import * as capture from './capture.js';
 import * as channels from './channels.js';
 import * as engine from './engine.js';
+import { hostPatterns, unionPatterns } from './host-patterns.js';
 import * as reports from './reports.js';
 import { allowedUserModes, saveUser, WATCHED_LOCAL_KEYS, cleanUser, USER_KEY } from './settings.js';
 import * as verdicts from './verdicts.js';
@@ -42,16 +44,17 @@ api.alarms?.onAlarm.addListener((alarm) => {
   if (alarm.name === reports.ALARM) reports.flush().catch((e) => console.warn('Pinwatch: report delivery failed', e));
 });
 
-// Every other request type, only for the hosts the active list pins: its filter is made from
-// the list, so it is (re)registered once the engine is built.
+// Every other request type, only for the hosts the active list pins. The browser wakes the event
+// page only for listeners registered before the first await of a start, but the engine's hosts
+// are known only after one. So the filter registered here, at once, is the bundled list's hosts
+// (written by the assembly tool) and those of the last build (kept in the synchronous cache: user,
+// policy and channel hosts); a build that finds other hosts registers them too, for this start,
+// and caches them for the next.
+const PATTERNS_KEY = 'pinnedPatterns';
 let pinnedListener = null;
 let pinnedPatterns = '';
 
-function watchPinnedHosts(ctx) {
-  const patterns = ctx.pinnedHosts.flatMap(([host, sub]) => {
-    const h = host.includes(':') ? `[${host}]` : host;
-    return sub ? [`https://${h}/*`, `https://*.${h}/*`] : [`https://${h}/*`];
-  });
+function watchPatterns(patterns) {
   const key = patterns.join(' ');
   if (key === pinnedPatterns) return;
   if (pinnedListener) capture.removeHeadersListener(pinnedListener);
@@ -64,6 +67,27 @@ function watchPinnedHosts(ctx) {
   if (types) filter.types = types;
   capture.addHeadersListener(listener, filter);
   pinnedListener = listener;
+}
+
+function cachedPatterns() {
+  const cached = syncCache?.get(PATTERNS_KEY);
+  return Array.isArray(cached) && cached.every((p) => typeof p === 'string') ? cached : [];
+}
+
+/** After a build: the hosts it pins, for the next start; and for this one if they are new. */
+function watchPinnedHosts(ctx) {
+  const patterns = hostPatterns(ctx.pinnedHosts);
+  syncCache?.set(PATTERNS_KEY, patterns);
+  const registered = new Set(pinnedPatterns.split(' '));
+  if (!patterns.every((p) => registered.has(p))) watchPatterns(unionPatterns(BUNDLED_HOST_PATTERNS, patterns));
+}
+
+try {
+  watchPatterns(unionPatterns(BUNDLED_HOST_PATTERNS, cachedPatterns()));
+} catch (e) {
+  console.warn('Pinwatch: the cached host filter was refused', e);
+  pinnedPatterns = '';
+  watchPatterns(BUNDLED_HOST_PATTERNS);
 }
 
 function capturedSubTypes() {

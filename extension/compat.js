@@ -60,6 +60,38 @@ export function onTabStatus(listener) {
   }
 }
 
+/**
+ * A small synchronous store for what must be known before the first await of a wake: Firefox's
+ * event page has `localStorage`; a service worker has none (then `null`, and callers wait for
+ * `storage`). Values are JSON; a damaged or unreadable value reads as `undefined`.
+ */
+export const syncCache = (() => {
+  let store;
+  try {
+    store = globalThis.localStorage;
+  } catch {
+    store = undefined;
+  }
+  if (!store) return null;
+  return {
+    get(key) {
+      try {
+        const text = store.getItem(`pinwatch:${key}`);
+        return text === null ? undefined : JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+    },
+    set(key, value) {
+      try {
+        store.setItem(`pinwatch:${key}`, JSON.stringify(value));
+      } catch {
+        // Quota or privacy settings: the next wake falls back to the asynchronous path.
+      }
+    },
+  };
+})();
+
 /** The extension's own origin, to recognise its pages and its senders. */
 export const ownOrigin = api.runtime.getURL('');
 

@@ -216,6 +216,25 @@ describe('Firefox ESR: capture, verdict, warning page, badge, popup', { skip }, 
     await v.page.close();
   });
 
+  it('7b. after the event page is unloaded, a sub-resource from the intercepted host is still cancelled', async () => {
+    const v = await visitServer(s.servers.mailLegit);
+    assert.equal(v.outcome, 'page');
+    const waitStart = Date.now();
+    await sleep(IDLE_TIMEOUT_MS + 3000);
+    const image = await v.page.evaluate((src) => new Promise((resolve) => {
+      const img = new Image();
+      img.onload = () => resolve('loaded');
+      img.onerror = () => resolve('cancelled');
+      img.src = src;
+    }), `${s.servers.mailRogue.url}sub.png?after-idle`);
+    assert.equal(image, 'cancelled', 'the rogue chain of a sub-resource is stopped');
+    const boots = await insp.session('boots');
+    assert.ok(boots.some((b) => b.at > waitStart), 'the sub-resource woke the background page');
+    const badge = await insp.waitBadge(v.tabId, '!');
+    assert.equal(badge.text, '!', 'the tab shows the mismatch of its sub-resource');
+    await v.page.close();
+  });
+
   it('8. a subject with HTML and script: shown as text, nothing runs', async () => {
     const v = await visitServer(s.servers.hostile);
     assert.equal(v.outcome, 'warning', `expected the warning page, got ${v.outcome} at ${v.href}`);
