@@ -4,8 +4,9 @@
 //! chain (RSA-2048 root, P-256 issuing CA, P-256 leaf) and an RSA-2048 leaf.
 //!
 //! - `spki_pin/*`: `Cert::from_der` and its pin, the work the extension does per certificate,
-//!   and, for profiling, its parts (TLV walk + SHA-256 of the SPKI only, and the x509-cert parse
-//!   that yields the human facts).
+//!   and, for profiling, its parts: SHA-256 of the SPKI alone, SHA-256 of the whole certificate
+//!   (what the certificate block list needs), and a strict `x509-cert` decode for reference (the
+//!   core reads facts with its own lenient DER walk; x509-cert is only a dev-dependency).
 //! - `verdict/3-cert-chain-1k-list`: `Engine::check` for a pinned host against a 1,000-entry list.
 //! - `lookup/100k-list/*`: the entry lookup in a 100,000-entry list (normalisation included).
 
