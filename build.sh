@@ -115,7 +115,10 @@ test_fuzz() {
   local seconds=${FUZZ_SECONDS:-30} target
   for target in $(cd crate && cargo +nightly fuzz list); do
     say "fuzz $target for ${seconds}s"
-    (cd crate && cargo +nightly fuzz run "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048)
+    local seeds=()
+    [ -d "crate/fuzz/seeds/$target" ] && seeds=("fuzz/seeds/$target")
+    mkdir -p "crate/fuzz/corpus/$target"
+    (cd crate && cargo +nightly fuzz run "$target" "fuzz/corpus/$target" "${seeds[@]}" -- -max_total_time="$seconds" -rss_limit_mb=2048)
   done
 }
 
@@ -147,7 +150,8 @@ case $cmd in
   bench)
     build_all
     say "criterion (native core)"
-    cargo bench --bench core
+    # Without the CLI: its panic=abort build of the library would collide with the bench's.
+    cargo bench --bench core --no-default-features
     say "node: verify + load of signed lists"
     node tests/bench/accept-bench.mjs "$ROOT/target/pkg-nodejs"
     # Last, so the run's last line is bench.mjs's JSON summary.

@@ -69,9 +69,14 @@ fn already_normal(s: &str) -> bool {
             !label.is_empty()
                 && label.len() <= 63
                 && label.bytes().all(|c| {
-                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'*')
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_')
                 })
         })
+}
+
+/// Letters, digits, hyphen, and underscore (seen in real host names, e.g. `_dmarc`-style labels).
+fn ascii_host_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
 /// Normalise a host as it comes from a URL or a list: lower case, trailing dot removed,
@@ -103,17 +108,21 @@ pub fn normalize(input: &str) -> Result<Host, HostError> {
         }
         if label.is_ascii() {
             for c in label.chars() {
-                if !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*') {
+                if !ascii_host_char(c) {
                     return Err(HostError::BadCharacter(c));
                 }
                 out.push(c.to_ascii_lowercase());
             }
         } else {
             let lower: String = label.chars().flat_map(char::to_lowercase).collect();
-            if let Some(c) = lower
-                .chars()
-                .find(|c| c.is_control() || c.is_whitespace() || "/:?#@[]\\%".contains(*c))
-            {
+            // ASCII inside an IDN label follows the ASCII rules (punycode would carry it through
+            // verbatim); Unicode full stops are label separators in UTS 46, never label content.
+            if let Some(c) = lower.chars().find(|&c| {
+                (c.is_ascii() && !ascii_host_char(c))
+                    || c.is_control()
+                    || c.is_whitespace()
+                    || matches!(c, '\u{3002}' | '\u{ff0e}' | '\u{ff61}')
+            }) {
                 return Err(HostError::BadCharacter(c));
             }
             out.push_str("xn--");
@@ -251,5 +260,22 @@ mod tests {
         ));
         assert_eq!(normalize(&"a".repeat(64)), Err(HostError::BadLabel));
         assert!(normalize(&"é".repeat(10_000)).is_err());
+        // Found by fuzzing: punctuation inside an IDN label used to pass through punycode.
+        assert_eq!(
+            normalize(";mailé.example.com"),
+            Err(HostError::BadCharacter(';'))
+        );
+        assert_eq!(
+            normalize("mailé*.example.com"),
+            Err(HostError::BadCharacter('*'))
+        );
+        assert_eq!(
+            normalize("*.example.com"),
+            Err(HostError::BadCharacter('*'))
+        );
+        assert_eq!(
+            normalize("例え。テスト"),
+            Err(HostError::BadCharacter('\u{3002}'))
+        );
     }
 }

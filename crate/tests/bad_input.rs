@@ -226,3 +226,19 @@ fn broken_payloads_get_typed_errors() {
         Err(ListError::Json(JsonError::InvalidUtf8(_)))
     ));
 }
+
+/// Inputs the fuzzers found: each must be refused, or accepted only in a form that matches itself.
+#[wasm_bindgen_test(unsupported = test)]
+fn fuzz_reproducers_stay_fixed() {
+    let payload = include_bytes!("fixtures/fuzz/payload-host-punct-in-idn-label.json");
+    match PinList::from_json(payload) {
+        Err(ListError::BadHost(path, HostError::BadCharacter(';'))) => {
+            assert_eq!(path, "entries[0].host")
+        }
+        Err(other) => panic!("refused for the wrong reason: {other}"),
+        Ok(list) => panic!(
+            "accepted a host that can never match: {:?}",
+            list.entries[0].host
+        ),
+    }
+}
