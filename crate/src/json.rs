@@ -117,7 +117,11 @@ fn scan(b: &[u8]) -> Result<(), JsonError> {
                         return Err(JsonError::Syntax(j, "':' outside an object"));
                     };
                     let key: Cow<'_, str> = if escaped {
-                        Cow::Owned(read_string(b, i)?.0)
+                        // `string_end` checked the escapes; serde_json decodes the literal.
+                        Cow::Owned(
+                            serde_json::from_slice::<String>(&b[i..end])
+                                .map_err(|_| JsonError::Syntax(i, "bad string escape"))?,
+                        )
                     } else {
                         // The whole document is valid UTF-8 and quotes are ASCII: a char boundary.
                         Cow::Borrowed(
@@ -201,86 +205,6 @@ fn string_end(b: &[u8], start: usize) -> Result<(usize, bool), JsonError> {
                     .iter()
                     .position(|&c| c == b'"' || c == b'\\')
                     .unwrap_or(b.len() - i);
-            }
-        }
-    }
-    Err(JsonError::Syntax(start, "unterminated string"))
-}
-
-/// Decodes the string starting at the quote at `start` (keys with escapes); returns its value and the index after it.
-fn read_string(b: &[u8], start: usize) -> Result<(String, usize), JsonError> {
-    let mut out: Vec<u16> = Vec::new();
-    let mut raw = String::new();
-    let mut i = start + 1;
-    let mut has_escape = false;
-    let begin = i;
-    while i < b.len() {
-        match b[i] {
-            b'"' => {
-                let value = if has_escape {
-                    String::from_utf16(&out)
-                        .map_err(|_| JsonError::Syntax(i, "lone surrogate in string"))?
-                } else {
-                    // Valid UTF-8 was checked by the caller; slicing at ASCII quotes stays on boundaries.
-                    raw.push_str(
-                        core::str::from_utf8(&b[begin..i])
-                            .map_err(|_| JsonError::InvalidUtf8(begin))?,
-                    );
-                    raw
-                };
-                return Ok((value, i + 1));
-            }
-            b'\\' => {
-                if !has_escape {
-                    has_escape = true;
-                    let prefix = core::str::from_utf8(&b[begin..i])
-                        .map_err(|_| JsonError::InvalidUtf8(begin))?;
-                    out.extend(prefix.encode_utf16());
-                }
-                let esc = *b
-                    .get(i + 1)
-                    .ok_or(JsonError::Syntax(i, "unterminated string"))?;
-                i += 2;
-                let unit = match esc {
-                    b'"' => '"' as u16,
-                    b'\\' => '\\' as u16,
-                    b'/' => '/' as u16,
-                    b'b' => 8,
-                    b'f' => 12,
-                    b'n' => 10,
-                    b'r' => 13,
-                    b't' => 9,
-                    b'u' => {
-                        let hex = b
-                            .get(i..i + 4)
-                            .ok_or(JsonError::Syntax(i, "short \\u escape"))?;
-                        let hex = core::str::from_utf8(hex)
-                            .map_err(|_| JsonError::Syntax(i, "bad \\u escape"))?;
-                        i += 4;
-                        u16::from_str_radix(hex, 16)
-                            .map_err(|_| JsonError::Syntax(i, "bad \\u escape"))?
-                    }
-                    _ => return Err(JsonError::Syntax(i, "unknown escape")),
-                };
-                out.push(unit);
-            }
-            c => {
-                if has_escape {
-                    // Copy one whole UTF-8 character.
-                    let len = match c {
-                        0x00..=0x7f => 1,
-                        0xc0..=0xdf => 2,
-                        0xe0..=0xef => 3,
-                        _ => 4,
-                    };
-                    let ch =
-                        core::str::from_utf8(b.get(i..i + len).ok_or(JsonError::InvalidUtf8(i))?)
-                            .map_err(|_| JsonError::InvalidUtf8(i))?;
-                    out.extend(ch.encode_utf16());
-                    i += len;
-                } else {
-                    i += 1;
-                }
             }
         }
     }
