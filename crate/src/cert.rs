@@ -7,7 +7,7 @@
 
 use crate::pin::{hex, Pin};
 use crate::time::format_rfc3339;
-use crate::tlv::{self, expect, read, SEQUENCE};
+use crate::tlv::{self, expect, read, Tlv, SEQUENCE};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use core::fmt;
@@ -110,8 +110,20 @@ pub struct Cert {
     pub facts: CertFacts,
 }
 
-impl Cert {
-    pub fn from_der(der: &[u8]) -> Result<Cert, CertError> {
+/// Where each part of a certificate sits in its DER: the one walk every reader shares.
+struct Layout {
+    tbs: Tlv,
+    signature_algorithm: Tlv,
+    signature: Range<usize>,
+    serial: Tlv,
+    issuer: Tlv,
+    validity: Tlv,
+    subject: Tlv,
+    spki: Tlv,
+}
+
+impl Layout {
+    fn read(der: &[u8]) -> Result<Layout, CertError> {
         if der.is_empty() {
             return Err(CertError::Empty);
         }
@@ -123,8 +135,8 @@ impl Cert {
             return Err(CertError::TrailingData(der.len() - outer.whole.end));
         }
         let tbs = expect(der, outer.content.start, SEQUENCE, "tbsCertificate")?;
-        let sig_alg = expect(der, tbs.whole.end, SEQUENCE, "signatureAlgorithm")?;
-        let sig = expect(der, sig_alg.whole.end, 0x03, "signatureValue")?;
+        let signature_algorithm = expect(der, tbs.whole.end, SEQUENCE, "signatureAlgorithm")?;
+        let sig = expect(der, signature_algorithm.whole.end, 0x03, "signatureValue")?;
         // Walk the TBS: [0] version?, serial, signature, issuer, validity, subject, SPKI.
         let mut serial = read(der, tbs.content.start)?;
         if serial.tag == 0xa0 {
@@ -141,18 +153,50 @@ impl Cert {
         if spki.whole.end > tbs.whole.end {
             return Err(CertError::Truncated);
         }
+        // The BIT STRING's first content byte counts unused bits; the signature follows it.
         let signature = if sig.content.is_empty() {
             sig.content.clone()
         } else {
             sig.content.start + 1..sig.content.end
         };
+        Ok(Layout {
+            tbs,
+            signature_algorithm,
+            signature,
+            serial,
+            issuer,
+            validity,
+            subject,
+            spki,
+        })
+    }
+}
+
+/// The SPKI pin of one DER certificate, without reading anything a pin does not need.
+pub fn spki_pin(der: &[u8]) -> Result<Pin, CertError> {
+    let layout = Layout::read(der)?;
+    Ok(Pin::of_spki(&der[layout.spki.whole]))
+}
+
+impl Cert {
+    pub fn from_der(der: &[u8]) -> Result<Cert, CertError> {
+        let Layout {
+            tbs,
+            signature_algorithm,
+            signature,
+            serial,
+            issuer,
+            validity,
+            subject,
+            spki,
+        } = Layout::read(der)?;
         let mut cert = Cert {
             spki_pin: Pin::of_spki(&der[spki.whole.clone()]),
             cert_hash: Pin::sha256(der),
             der: der.to_vec(),
             spki: spki.whole.clone(),
             tbs: tbs.whole,
-            signature_algorithm: sig_alg.whole,
+            signature_algorithm: signature_algorithm.whole,
             signature,
             not_before: None,
             not_after: None,

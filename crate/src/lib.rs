@@ -24,7 +24,7 @@ pub mod verdict;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use cert::{parse_chain, Cert, CertError, CertFacts};
+pub use cert::{parse_chain, spki_pin, Cert, CertError, CertFacts};
 pub use engine::{Engine, Settings, Source};
 pub use host::{normalize as normalize_host, Host, HostError};
 pub use list::{ListError, Mode, Payload, PinList};

@@ -133,8 +133,8 @@ pub fn cert_facts(der: &[u8]) -> Result<JsValue, JsError> {
 /// The SPKI pin (base64) of one DER certificate.
 #[wasm_bindgen(js_name = spkiPin)]
 pub fn spki_pin(der: &[u8]) -> Result<String, JsError> {
-    cert::Cert::from_der(der)
-        .map(|c| c.spki_pin.to_base64())
+    cert::spki_pin(der)
+        .map(|p| p.to_base64())
         .map_err(|e| JsError::new(&e.to_string()))
 }
 

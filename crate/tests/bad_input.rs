@@ -35,6 +35,10 @@ fn truncated_der_at_every_length_is_an_error() {
     for len in 0..leaf.len() {
         let r = Cert::from_der(&leaf[..len]);
         assert!(r.is_err(), "prefix of {len} bytes parsed");
+        assert!(
+            pinwatch::spki_pin(&leaf[..len]).is_err(),
+            "prefix of {len} bytes pinned"
+        );
     }
 }
 

@@ -69,6 +69,10 @@ fn every_mozilla_root_gives_the_openssl_pin() {
             "{}",
             file.display()
         );
+        assert_eq!(
+            pinwatch::spki_pin(chain[0].der()).unwrap(),
+            chain[0].spki_pin
+        );
         match chain[0].facts.key_algorithm.as_str() {
             "RSA" => rsa += 1,
             a if a.starts_with("ECDSA") => ec += 1,
