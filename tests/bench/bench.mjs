@@ -221,7 +221,7 @@ line('WASM speed-up over JS (mean of both; worst of the two)', `${out.pinSpeedup
 
 console.log('\n-- where the WASM per-certificate time goes');
 out.factsUsWasmP256 = measure(() => wasm.certFacts(LEAF_P256));
-line('WASM certFacts, P256 (pin + facts + serde-wasm-bindgen)', out.factsUsWasmP256);
+line('WASM certFacts, P256 (pin + facts + conversion to JS)', out.factsUsWasmP256);
 line('  so serialising one CertFacts object costs about', out.factsUsWasmP256 - out.pinUsWasmP256);
 
 console.log('\n-- full verdict: 3-certificate chain, 1,000-entry list, pinned host, median');
