@@ -241,7 +241,9 @@ describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t ver
       assert.equal(v.outcome, 'page');
       const first = await env.insp.waitRecord(v.tabId, v.url);
       assert.equal(first.status, 'pinned', first.reason);
-      assert.ok((await env.insp.attachedTabs()).includes(v.tabId), 'the debugger is attached to the pinned tab');
+      // Attaching is asynchronous: it may finish just after the first verdict was stored.
+      const attached = await waitFor(async () => (await env.insp.attachedTabs()).includes(v.tabId), { timeout: 10_000 });
+      assert.ok(attached, 'the debugger is attached to the pinned tab');
       // The same tab loads the page again: now read through the debugger, leaf to root.
       const t0 = Date.now();
       await v.page.reload({ waitUntil: 'load' });

@@ -157,7 +157,7 @@ export class Inspector {
     }), tabId);
   }
 
-  async waitBadge(tabId, text, timeout = 8000) {
+  async waitBadge(tabId, text, timeout = 15_000) {
     let last;
     await waitFor(async () => {
       last = await this.badge(tabId);
