@@ -167,9 +167,10 @@ async function after(details, record, decision) {
   try {
     const stored = await verdicts.recordVerdict(details.tabId, record);
     if (decision.kind === 'notify') await actions.notify(record, details.tabId);
-    // A main frame's badge is set when its navigation commits (tabs.onUpdated); a sub-resource
-    // that changed the tab's state changes no navigation, so its badge is refreshed here.
-    if (stored && details.type !== 'main_frame') await actions.refreshBadge(details.tabId);
+    // Refreshed here as well as when a navigation commits (tabs.onUpdated): where the verdict
+    // comes after the fact (Chromium) it can be stored after the tab already completed, and a
+    // sub-resource changes no navigation at all.
+    if (stored) await actions.refreshBadge(details.tabId);
   } catch (e) {
     console.warn('Pinwatch: could not record or show a verdict', e);
   }
