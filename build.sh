@@ -51,6 +51,23 @@ ensure_tools() {
   [ "$opt_version" -ge "$WASM_OPT_MIN" ] || die "wasm-opt $opt_version is older than $WASM_OPT_MIN"
 }
 
+# The browsers and tools the tests, the demo and `run` drive. Installed with apt when missing
+# (as root, as on CI); otherwise the exact command to run is printed.
+SYSTEM_PACKAGES=(firefox-esr chromium chromium-driver libnss3-tools ca-certificates openssl)
+ensure_system_packages() {
+  local missing=() p
+  for p in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    die "missing system packages; run: sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+  fi
+  say "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
 ensure_node_modules() {
   if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
     say "installing npm packages"
@@ -150,6 +167,7 @@ cmd=${1:-build}
 case $cmd in
   build) build_all ;;
   test)
+    ensure_system_packages
     build_all
     test_rust
     test_node
@@ -168,6 +186,7 @@ case $cmd in
     node tests/bench/bench.mjs "$ROOT/target/pkg-nodejs"
     ;;
   demo)
+    ensure_system_packages
     build_all
     node tests/e2e/demo.mjs
     ;;
@@ -176,6 +195,7 @@ case $cmd in
     node extension/tools/package.mjs "$ROOT"
     ;;
   run)
+    ensure_system_packages
     build_all
     node tests/e2e/run-browser.mjs "${2:-firefox}"
     ;;
