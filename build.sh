@@ -126,6 +126,8 @@ test_rust() {
 
 test_fuzz() {
   [ -d crate/fuzz ] || return 0
+  # libFuzzer instrumentation needs nightly; only this step uses it.
+  rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
   if ! have_version cargo-fuzz "$CARGO_FUZZ_VERSION"; then
     cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
   fi
