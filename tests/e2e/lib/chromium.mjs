@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
-import { sleep, waitFor } from './firefox.mjs';
+import { ExtensionInspector, sleep, waitFor } from './inspector.mjs';
 
 export { sleep, waitFor };
 
@@ -125,53 +125,16 @@ export async function visit(cr, url, { want, timeout = 10_000 } = {}) {
  * An extension page kept open to read what a person would see and what Pinwatch stored: badge,
  * title, per-tab verdict records in storage.session, debugger targets.
  */
-export class Inspector {
+export class Inspector extends ExtensionInspector {
   constructor(cr, page) {
+    super(page);
     this.cr = cr;
-    this.page = page;
   }
 
   static async open(cr) {
     const page = await cr.browser.newPage();
     await page.goto(`${cr.base}popup.html?tab=-1`, { waitUntil: 'load' });
     return new Inspector(cr, page);
-  }
-
-  eval(fn, ...args) {
-    return this.page.evaluate(fn, ...args);
-  }
-
-  /** The id of the tab showing `page`. */
-  async tabId(page) {
-    const href = await page.evaluate(() => location.href);
-    return waitFor(() => this.eval(async (h) => {
-      const tabs = await chrome.tabs.query({});
-      return tabs.find((t) => t.url === h)?.id ?? null;
-    }, href), { timeout: 5000 });
-  }
-
-  badge(tabId) {
-    return this.eval(async (id) => ({
-      text: await chrome.action.getBadgeText({ tabId: id }),
-      title: await chrome.action.getTitle({ tabId: id }),
-    }), tabId);
-  }
-
-  async waitBadge(tabId, text, timeout = 15_000) {
-    let last;
-    await waitFor(async () => {
-      last = await this.badge(tabId);
-      return last.text === text;
-    }, { timeout });
-    return last;
-  }
-
-  session(key) {
-    return this.eval(async (k) => (await chrome.storage.session.get(k))[k], key);
-  }
-
-  local(key) {
-    return this.eval(async (k) => (await chrome.storage.local.get(k))[k], key);
   }
 
   /** The main-frame verdict record stored for `tabId` (optionally: the one for `url`). */

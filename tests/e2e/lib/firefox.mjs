@@ -8,6 +8,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
+import { ExtensionInspector, sleep, waitFor } from './inspector.mjs';
+
+export { sleep, waitFor };
 
 export const FIREFOX = process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr';
 export const GECKO_ID = JSON.parse(readFileSync(new URL('../../../manifest.json', import.meta.url), 'utf8'))
@@ -73,23 +76,6 @@ export async function launchFirefox({ roots = [], hosts = [], idleTimeoutMs, hea
   };
 }
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `fn` until it returns a truthy value or `timeout` ms pass; returns the last value. */
-export async function waitFor(fn, { timeout = 10_000, interval = 100 } = {}) {
-  const end = Date.now() + timeout;
-  let value;
-  for (;;) {
-    try {
-      value = await fn();
-    } catch {
-      value = undefined;
-    }
-    if (value || Date.now() > end) return value;
-    await sleep(interval);
-  }
-}
-
 /**
  * Opens `url` in a fresh tab and waits until it settles: Pinwatch's warning page, the served
  * page (loaded with its sub-resource), or an error page. A redirect by the extension never
@@ -133,51 +119,12 @@ export async function openExtensionPage(ff, path, { timeout = 10_000 } = {}) {
  * title, notifications, session state. It never messages the background page, so it does not
  * wake it.
  */
-export class Inspector {
-  constructor(ff, page) {
-    this.ff = ff;
-    this.page = page;
-  }
-
+export class Inspector extends ExtensionInspector {
   static async open(ff) {
-    return new Inspector(ff, await openExtensionPage(ff, 'popup.html?tab=-1'));
-  }
-
-  eval(fn, ...args) {
-    return this.page.evaluate(fn, ...args);
-  }
-
-  /** The id of the tab showing `page` (matched by its address). */
-  async tabId(page) {
-    const href = await page.evaluate(() => location.href);
-    return waitFor(() => this.eval(async (h) => {
-      const tabs = await browser.tabs.query({});
-      return tabs.find((t) => t.url === h)?.id ?? null;
-    }, href), { timeout: 5000 });
-  }
-
-  badge(tabId) {
-    return this.eval(async (id) => ({
-      text: await browser.action.getBadgeText({ tabId: id }),
-      title: await browser.action.getTitle({ tabId: id }),
-    }), tabId);
-  }
-
-  /** Waits until the badge text of `tabId` is `text`; returns the last badge seen. */
-  async waitBadge(tabId, text, timeout = 8000) {
-    let last;
-    await waitFor(async () => {
-      last = await this.badge(tabId);
-      return last.text === text;
-    }, { timeout });
-    return last;
+    return new Inspector(await openExtensionPage(ff, 'popup.html?tab=-1'));
   }
 
   notifications() {
     return this.eval(() => browser.notifications.getAll());
-  }
-
-  session(key) {
-    return this.eval(async (k) => (await browser.storage.session.get(k))[k], key);
   }
 }
