@@ -125,7 +125,10 @@ fn bench_pin(c: &mut Criterion) {
             b.iter(|| Pin::sha256(black_box(der)))
         });
         g.bench_function(format!("{name}/x509_cert_parse"), |b| {
-            b.iter(|| <x509_cert::Certificate as der::Decode>::from_der(black_box(der)).unwrap())
+            b.iter(|| {
+                <x509_cert::Certificate as x509_cert::der::Decode>::from_der(black_box(der))
+                    .unwrap()
+            })
         });
     }
     g.finish();
@@ -173,5 +176,33 @@ fn config() -> Criterion {
         .sample_size(50)
 }
 
-criterion_group! { name = benches; config = config(); targets = bench_pin, bench_verdict, bench_lookup }
+/// The issuer-key proof for leaf-only browsers: one signature check per pinned issuer key.
+fn bench_proof(c: &mut Criterion) {
+    let p384_leaf = pinwatch::parse_chain(include_bytes!("../tests/fixtures/p384-issuer/leaf.pem"))
+        .unwrap()
+        .remove(0);
+    let p384_issuer: &[u8] = include_bytes!("../tests/fixtures/p384-issuer/issuer-spki.der");
+    let cases = [
+        (
+            "rsa2048-pkcs1-sha256",
+            Cert::from_der(INTER).unwrap(),
+            &ROOT[spki_range(ROOT)],
+        ),
+        (
+            "p256-sha256",
+            Cert::from_der(LEAF_P256).unwrap(),
+            &INTER[spki_range(INTER)],
+        ),
+        ("p384-sha384", p384_leaf, p384_issuer),
+    ];
+    let mut g = c.benchmark_group("issuer-key-proof");
+    for (name, cert, issuer) in &cases {
+        assert!(pinwatch::proof::signed_by(cert, issuer), "{name}");
+        g.bench_function(*name, |b| {
+            b.iter(|| pinwatch::proof::signed_by(black_box(cert), black_box(issuer)))
+        });
+    }
+}
+
+criterion_group! { name = benches; config = config(); targets = bench_pin, bench_verdict, bench_lookup, bench_proof }
 criterion_main!(benches);

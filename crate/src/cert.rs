@@ -361,7 +361,6 @@ pub fn spki_from_public_key(input: &[u8]) -> Option<Vec<u8>> {
         }
         None => input.to_vec(),
     };
-    use der::{Decode, Encode};
-    let parsed = spki::SubjectPublicKeyInfoRef::from_der(&der).ok()?;
-    parsed.to_der().ok()
+    crate::pubkey::Spki::parse(&der)?;
+    Some(der)
 }

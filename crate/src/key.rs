@@ -12,11 +12,12 @@
 //! Secret key file: one line, `pinwatch-ed25519-secret:` followed by the base64 of the 32-byte
 //! Ed25519 seed (RFC 8032 private key).
 
+use crate::ed25519;
 use crate::pin::hex;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use core::fmt;
-use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
+use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 
@@ -105,7 +106,7 @@ impl fmt::Debug for KeyId {
 /// An Ed25519 public key that signs pin lists.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct PublicKey {
-    key: VerifyingKey,
+    key: [u8; 32],
     id: KeyId,
 }
 
@@ -121,18 +122,17 @@ impl PublicKey {
     }
 
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<PublicKey, KeyError> {
-        let key = VerifyingKey::from_bytes(bytes).map_err(|_| KeyError::NotOnCurve)?;
-        if key.is_weak() {
-            return Err(KeyError::WeakKey);
+        match ed25519::is_small_order_key(bytes) {
+            None => Err(KeyError::NotOnCurve),
+            Some(true) => Err(KeyError::WeakKey),
+            Some(false) => Ok(PublicKey::of_checked_point(*bytes)),
         }
-        Ok(PublicKey::from_verifying_key(key))
     }
 
-    fn from_verifying_key(key: VerifyingKey) -> PublicKey {
-        let text = text_of(&key);
+    fn of_checked_point(key: [u8; 32]) -> PublicKey {
         PublicKey {
+            id: KeyId(Sha256::digest(text_of(&key).as_bytes()).into()),
             key,
-            id: KeyId(Sha256::digest(text.as_bytes()).into()),
         }
     }
 
@@ -146,16 +146,13 @@ impl PublicKey {
     }
 
     pub fn as_bytes(&self) -> &[u8; 32] {
-        self.key.as_bytes()
+        &self.key
     }
 
     /// Strict verification (RFC 8032 with canonical `S` and no small-order `R`), so one
     /// signature has one encoding and cannot be malleated into a second "distinct" one.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        let Ok(sig) = Signature::from_slice(signature) else {
-            return false;
-        };
-        self.key.verify_strict(message, &sig).is_ok()
+        ed25519::verify(&self.key, message, signature)
     }
 }
 
@@ -171,8 +168,8 @@ impl fmt::Display for PublicKey {
     }
 }
 
-fn text_of(key: &VerifyingKey) -> String {
-    format!("{PUBLIC_PREFIX}{}", STANDARD.encode(key.as_bytes()))
+fn text_of(key: &[u8; 32]) -> String {
+    format!("{PUBLIC_PREFIX}{}", STANDARD.encode(key))
 }
 
 fn decode_32(body: &str) -> Result<[u8; 32], KeyError> {
@@ -193,7 +190,8 @@ impl SecretKey {
     /// From a 32-byte seed (the RFC 8032 private key). Needs no randomness, so tests can use fixed seeds.
     pub fn from_seed(seed: &[u8; 32]) -> SecretKey {
         let key = SigningKey::from_bytes(seed);
-        let public = PublicKey::from_verifying_key(key.verifying_key());
+        // A signing key's public key is a full-order point by construction.
+        let public = PublicKey::of_checked_point(key.verifying_key().to_bytes());
         SecretKey { key, public }
     }
 

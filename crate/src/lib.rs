@@ -6,8 +6,11 @@
 #![forbid(unsafe_code)]
 
 pub mod accept;
+mod bigint;
 pub mod cert;
 pub mod diff;
+pub mod ec;
+pub mod ed25519;
 pub mod engine;
 pub mod envelope;
 pub mod host;
@@ -17,6 +20,8 @@ pub mod lint;
 pub mod list;
 pub mod pin;
 pub mod proof;
+pub mod pubkey;
+pub mod rsassa;
 pub mod time;
 mod tlv;
 pub mod verdict;

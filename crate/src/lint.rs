@@ -213,9 +213,7 @@ pub fn lint_payload(p: &Payload) -> Vec<Problem> {
         }
         for (i, key) in set.issuer_keys.iter().enumerate() {
             let der = STANDARD.decode(key.trim()).ok();
-            let valid = der.is_some_and(|d| {
-                <spki::SubjectPublicKeyInfoRef as der::Decode>::from_der(&d).is_ok()
-            });
+            let valid = der.is_some_and(|d| crate::pubkey::Spki::parse(&d).is_some());
             if !valid {
                 problem(format!("{path}.issuer_keys[{i}]"), LintError::BadIssuerKey);
             }

@@ -322,9 +322,8 @@ fn pins(texts: &[String], path: &str) -> Result<Vec<Pin>, ListError> {
 }
 
 fn issuer_key(text: &str) -> Option<(Pin, Vec<u8>)> {
-    use der::Decode;
     let der = STANDARD.decode(text.trim()).ok()?;
-    spki::SubjectPublicKeyInfoRef::from_der(&der).ok()?;
+    crate::pubkey::Spki::parse(&der)?;
     Some((Pin::of_spki(&der), der))
 }
 

@@ -155,7 +155,7 @@ fn issuer_key_proof_on_chains_made_now() {
 /// The core reads facts with its own DER walk; `x509-cert` must agree on every Mozilla root.
 #[test]
 fn facts_agree_with_x509_cert_on_every_mozilla_root() {
-    use der::{Decode, Tagged};
+    use x509_cert::der::{self, Decode, Tagged};
     use x509_cert::ext::pkix::{AuthorityKeyIdentifier, BasicConstraints, SubjectKeyIdentifier};
     for file in bundle_files() {
         let cert = parse_chain(&std::fs::read(&file).unwrap())
