@@ -3,7 +3,8 @@
 #
 #   ./build.sh            build the WASM packages, the native CLI and dist/{firefox,chromium}
 #   ./build.sh test       every test layer (BROWSER=firefox|chromium|all selects browser suites)
-#   ./build.sh bench      criterion (Rust) and the node WASM-vs-JS benchmark; prints figures
+#   ./build.sh bench      criterion (Rust), the node WASM-vs-JS benchmark, list acceptance and the
+#                         issuer-key proof in WASM; prints figures
 #   ./build.sh demo       the end-to-end scenario in headless Firefox, screenshots in dist/demo/
 #   ./build.sh package    dist/pinwatch-firefox.xpi and dist/pinwatch-chromium.zip
 #   ./build.sh run firefox|chromium   a real browser window with the built extension
@@ -183,6 +184,8 @@ case $cmd in
     cargo bench --bench core --no-default-features
     say "node: verify + load of signed lists"
     node tests/bench/accept-bench.mjs "$ROOT/target/pkg-nodejs"
+    say "node: issuer-key proof (leaf-only verdicts)"
+    node tests/bench/proof-bench.mjs "$ROOT/target/pkg-nodejs"
     # Last, so the run's last line is bench.mjs's JSON summary.
     say "node: WASM vs pure-JS peer"
     node tests/bench/bench.mjs "$ROOT/target/pkg-nodejs"
