@@ -5,7 +5,7 @@
 //! pin is always the hash of the exact SPKI bytes served, never of a re-encoding. A fact that
 //! cannot be read is left empty and `parse_note` says so; the pin is still exact.
 
-use crate::pin::{hex, Pin};
+use crate::pin::{hex, sha256_each, Pin};
 use crate::time::format_rfc3339;
 use crate::tlv::{self, expect, read, Tlv, SEQUENCE};
 use base64::engine::general_purpose::STANDARD;
@@ -180,6 +180,14 @@ pub fn spki_pin(der: &[u8]) -> Result<Pin, CertError> {
 
 impl Cert {
     pub fn from_der(der: &[u8]) -> Result<Cert, CertError> {
+        let layout = Layout::read(der)?;
+        let digests = sha256_each(&[der, &der[layout.spki.whole.clone()]]);
+        Ok(Cert::from_layout(der, layout, digests[0], digests[1]))
+    }
+
+    /// The certificate read from `layout` of `der`, whose SHA-256 is `cert_hash` and the SHA-256
+    /// of whose SPKI is `spki_pin`.
+    fn from_layout(der: &[u8], layout: Layout, cert_hash: Pin, spki_pin: Pin) -> Cert {
         let Layout {
             tbs,
             signature_algorithm,
@@ -189,79 +197,63 @@ impl Cert {
             validity,
             subject,
             spki,
-        } = Layout::read(der)?;
-        let mut cert = Cert {
-            spki_pin: Pin::of_spki(&der[spki.whole.clone()]),
-            cert_hash: Pin::sha256(der),
-            der: der.to_vec(),
-            spki: spki.whole.clone(),
-            tbs: tbs.whole,
-            signature_algorithm: signature_algorithm.whole,
-            signature,
-            not_before: None,
-            not_after: None,
-            facts: CertFacts {
-                subject: String::new(),
-                issuer: String::new(),
-                san_dns: Vec::new(),
-                not_before: None,
-                not_after: None,
-                serial: hex(&der[serial.content.clone()]),
-                sha256: String::new(),
-                spki_sha256: String::new(),
-                key_algorithm: String::from("unknown"),
-                key_bits: None,
-                subject_key_id: None,
-                authority_key_id: None,
-                is_ca: false,
-                parse_note: None,
-            },
-        };
-        cert.facts.sha256 = cert.cert_hash.to_hex();
-        cert.facts.spki_sha256 = cert.spki_pin.to_base64();
-        let (algorithm, bits) = tlv::key_description(cert.spki_der());
-        cert.facts.key_algorithm = algorithm;
-        cert.facts.key_bits = bits;
+        } = layout;
+        let (key_algorithm, key_bits) = tlv::key_description(&der[spki.whole.clone()]);
         // Facts are for people: one that cannot be read is noted, never fatal.
         let mut unread = Vec::new();
-        match tlv::display_name(der, &subject) {
-            Ok(name) => cert.facts.subject = name,
-            Err(_) => unread.push("subject"),
-        }
-        match tlv::display_name(der, &issuer) {
-            Ok(name) => cert.facts.issuer = name,
-            Err(_) => unread.push("issuer"),
-        }
+        let mut name = |name: &Tlv, what| {
+            tlv::display_name(der, name).unwrap_or_else(|_| {
+                unread.push(what);
+                String::new()
+            })
+        };
+        let (subject, issuer) = (name(&subject, "subject"), name(&issuer, "issuer"));
         let mut times = tlv::children(der, validity.content.clone())
             .map(|t| t.ok().and_then(|t| tlv::time(der, &t)));
-        cert.not_before = times.next().flatten();
-        cert.not_after = times.next().flatten();
-        if cert.not_before.is_none() || cert.not_after.is_none() {
+        let (not_before, not_after) = (times.next().flatten(), times.next().flatten());
+        if not_before.is_none() || not_after.is_none() {
             unread.push("validity");
         }
-        cert.facts.not_before = cert.not_before.map(format_rfc3339);
-        cert.facts.not_after = cert.not_after.map(format_rfc3339);
         let explicit = tlv::children(der, spki.whole.end..tbs.content.end)
             .filter_map(Result::ok)
             .find(|t| t.tag == 0xa3);
-        if let Some(explicit) = explicit {
-            match tlv::extensions(der, &explicit) {
-                Ok(ext) => {
-                    cert.facts.san_dns = ext.san_dns;
-                    cert.facts.subject_key_id = ext.subject_key_id.as_deref().map(hex);
-                    cert.facts.authority_key_id = ext.authority_key_id.as_deref().map(hex);
-                    cert.facts.is_ca = ext.is_ca;
-                }
-                Err(_) => unread.push("extensions"),
+        let extensions = match explicit.map(|explicit| tlv::extensions(der, &explicit)) {
+            None => tlv::Extensions::default(),
+            Some(Ok(extensions)) => extensions,
+            Some(Err(_)) => {
+                unread.push("extensions");
+                tlv::Extensions::default()
             }
+        };
+        let parse_note = (!unread.is_empty())
+            .then(|| format!("could not read the {}; the pin is exact", unread.join(", ")));
+        Cert {
+            spki_pin,
+            cert_hash,
+            der: der.to_vec(),
+            spki: spki.whole,
+            tbs: tbs.whole,
+            signature_algorithm: signature_algorithm.whole,
+            signature,
+            not_before,
+            not_after,
+            facts: CertFacts {
+                subject,
+                issuer,
+                san_dns: extensions.san_dns,
+                not_before: not_before.map(format_rfc3339),
+                not_after: not_after.map(format_rfc3339),
+                serial: hex(&der[serial.content]),
+                sha256: cert_hash.to_hex(),
+                spki_sha256: spki_pin.to_base64(),
+                key_algorithm,
+                key_bits,
+                subject_key_id: extensions.subject_key_id.map(|r| hex(&der[r])),
+                authority_key_id: extensions.authority_key_id.map(|r| hex(&der[r])),
+                is_ca: extensions.is_ca,
+                parse_note,
+            },
         }
-        if !unread.is_empty() {
-            cert.facts.parse_note = Some(format!(
-                "could not read the {}; the pin is exact",
-                unread.join(", ")
-            ));
-        }
-        Ok(cert)
     }
 
     pub fn der(&self) -> &[u8] {
@@ -311,13 +303,46 @@ pub fn parse_chain(input: &[u8]) -> Result<Vec<Cert>, CertError> {
 
 /// Parses a chain given as separate DER buffers (what browsers hand over).
 pub fn parse_der_list<B: AsRef<[u8]>>(ders: &[B]) -> Result<Vec<Cert>, CertError> {
-    if ders.is_empty() {
+    check_chain_len(ders.len())?;
+    ders.iter().map(|d| Cert::from_der(d.as_ref())).collect()
+}
+
+/// Each buffer of a chain as read by `Cert::from_der`, with its SHA-256 (computed whether or not
+/// it parses, for the block list). Every digest the chain needs, of each buffer and of each SPKI,
+/// is computed in one batch: hashing is most of a verdict in WASM, and there it runs four at once.
+pub(crate) fn read_chain<B: AsRef<[u8]>>(ders: &[B]) -> Vec<(Pin, Result<Cert, CertError>)> {
+    let layouts: Vec<_> = ders.iter().map(|d| Layout::read(d.as_ref())).collect();
+    let mut messages: Vec<&[u8]> = ders.iter().map(AsRef::as_ref).collect();
+    for (der, layout) in ders.iter().zip(&layouts) {
+        if let Ok(layout) = layout {
+            messages.push(&der.as_ref()[layout.spki.whole.clone()]);
+        }
+    }
+    let digests = sha256_each(&messages);
+    // The SPKI digests follow the buffers', one per layout read, in order.
+    let mut spki_at = ders.len();
+    ders.iter()
+        .zip(layouts)
+        .enumerate()
+        .map(|(i, (der, layout))| {
+            let cert = layout.map(|layout| {
+                spki_at += 1;
+                Cert::from_layout(der.as_ref(), layout, digests[i], digests[spki_at - 1])
+            });
+            (digests[i], cert)
+        })
+        .collect()
+}
+
+/// Why a chain of `len` certificates is refused as a whole, if it is.
+pub(crate) fn check_chain_len(len: usize) -> Result<(), CertError> {
+    if len == 0 {
         return Err(CertError::Empty);
     }
-    if ders.len() > MAX_CHAIN_LEN {
-        return Err(CertError::ChainTooLong(ders.len()));
+    if len > MAX_CHAIN_LEN {
+        return Err(CertError::ChainTooLong(len));
     }
-    ders.iter().map(|d| Cert::from_der(d.as_ref())).collect()
+    Ok(())
 }
 
 fn pem_blocks(input: &[u8]) -> Result<Vec<Vec<u8>>, CertError> {

@@ -4,7 +4,7 @@
 //! same host, a later source's entry replaces an earlier one's. Block lists are the union of all
 //! sources. A source may be limited to a host scope (policy), outside which its entries are dropped.
 
-use crate::cert::{parse_der_list, Cert};
+use crate::cert::{check_chain_len, read_chain, Cert, CertError, CertFacts};
 use crate::host::{self, Host};
 use crate::list::{Entry, ListInfo, Mode, PinList, PinSet};
 use crate::pin::Pin;
@@ -195,7 +195,7 @@ impl Engine {
         let mut v = Verdict {
             status: Status::Unverifiable,
             reason: String::new(),
-            host: host_input.chars().take(300).collect(),
+            host: String::new(),
             action: None,
             entry: None,
             pinset: None,
@@ -207,6 +207,7 @@ impl Engine {
         let host = match host::normalize(host_input) {
             Ok(h) => h,
             Err(e) => {
+                v.host = host_input.chars().take(300).collect();
                 v.reason = format!("The host name could not be read: {e}.");
                 return v;
             }
@@ -216,32 +217,27 @@ impl Engine {
             v.reason = "No certificate chain was available for this connection.".into();
             return v;
         }
-        // Known-bad certificates are matched on the raw bytes, so even one no parser reads is caught.
-        if !self.blocked_certs.is_empty() {
-            for (i, der) in chain.iter().enumerate() {
-                let hash = Pin::sha256(der.as_ref());
-                if self.blocked_certs.contains(&hash) {
-                    let parsed: Vec<Cert> = chain
-                        .iter()
-                        .filter_map(|d| Cert::from_der(d.as_ref()).ok())
-                        .collect();
-                    v.chain = parsed.into_iter().map(|c| c.facts).collect();
-                    return blocked(v, MatchKind::BlockedCertificate, hash, i);
-                }
-            }
+        // Known-bad certificates are matched on the raw bytes, so even one no parser reads is
+        // caught; each hash is also that certificate's `sha256` fact, so it is computed once.
+        let read = read_chain(chain);
+        if let Some(i) = read
+            .iter()
+            .position(|(hash, _)| self.blocked_certs.contains(hash))
+        {
+            let hash = read[i].0;
+            v.chain = readable_facts(read);
+            return blocked(v, MatchKind::BlockedCertificate, hash, i);
         }
-        let certs = match parse_der_list(chain) {
-            Ok(c) => c,
-            Err(e) => {
-                v.chain = chain
-                    .iter()
-                    .filter_map(|d| Cert::from_der(d.as_ref()).ok())
-                    .map(|c| c.facts)
-                    .collect();
-                v.reason = format!("The certificate chain could not be read: {e}.");
-                return v;
-            }
-        };
+        let refused = check_chain_len(chain.len()).err().or_else(|| {
+            read.iter()
+                .find_map(|(_, cert)| cert.as_ref().err().cloned())
+        });
+        if let Some(e) = refused {
+            v.chain = readable_facts(read);
+            v.reason = format!("The certificate chain could not be read: {e}.");
+            return v;
+        }
+        let certs: Vec<Cert> = read.into_iter().filter_map(|(_, c)| c.ok()).collect();
         let allowed_root = certs
             .iter()
             .enumerate()
@@ -267,7 +263,14 @@ impl Engine {
             return v;
         };
         let set = &source.list.pinsets[entry.pinset];
-        v.list = Some(source.list.info.clone());
+        // `v.list` already holds a copy of the first source's (as unpinned hosts show it).
+        if !self
+            .sources
+            .first()
+            .is_some_and(|first| core::ptr::eq(first, source))
+        {
+            v.list = Some(source.list.info.clone());
+        }
         v.entry = Some(EntryView {
             host: entry.host.clone(),
             include_subdomains: entry.include_subdomains,
@@ -371,6 +374,14 @@ fn judge(set: &PinSet, certs: &[Cert]) -> Judgement {
         leaf_only,
         had_issuer_keys: !set.issuer_keys.is_empty(),
     }
+}
+
+/// The facts of the certificates of a chain that could be read.
+fn readable_facts(read: Vec<(Pin, Result<Cert, CertError>)>) -> Vec<CertFacts> {
+    read.into_iter()
+        .filter_map(|(_, cert)| cert.ok())
+        .map(|cert| cert.facts)
+        .collect()
 }
 
 fn view(set: &PinSet) -> PinSetView {

@@ -87,68 +87,69 @@ pub(crate) fn children(
 
 /// Dotted-decimal text of an OID's content bytes.
 pub(crate) fn oid_text(bytes: &[u8]) -> String {
-    let mut arcs: Vec<u64> = Vec::new();
+    let mut out = String::new();
+    push_oid_text(&mut out, bytes);
+    out
+}
+
+fn push_oid_text(out: &mut String, bytes: &[u8]) {
+    use core::fmt::Write as _;
     let mut value: u64 = 0;
+    let mut first = true;
     for &b in bytes {
         value = (value << 7) | u64::from(b & 0x7f);
         if b & 0x80 == 0 {
-            if arcs.is_empty() {
-                let first = (value / 40).min(2);
-                arcs.push(first);
-                arcs.push(value - first * 40);
+            // Writing to a String cannot fail.
+            let _ = if first {
+                let top = (value / 40).min(2);
+                write!(out, "{top}.{}", value - top * 40)
             } else {
-                arcs.push(value);
-            }
+                write!(out, ".{value}")
+            };
+            first = false;
             value = 0;
         }
     }
-    arcs.iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
-fn attribute_name(oid: &[u8]) -> String {
-    match oid {
-        [0x55, 0x04, 0x03] => "CN".into(),
-        [0x55, 0x04, 0x06] => "C".into(),
-        [0x55, 0x04, 0x07] => "L".into(),
-        [0x55, 0x04, 0x08] => "ST".into(),
-        [0x55, 0x04, 0x0a] => "O".into(),
-        [0x55, 0x04, 0x0b] => "OU".into(),
-        [0x55, 0x04, 0x05] => "serialNumber".into(),
-        [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01] => "emailAddress".into(),
-        [0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19] => "DC".into(),
-        other => oid_text(other),
-    }
+fn push_attribute_name(out: &mut String, oid: &[u8]) {
+    out.push_str(match oid {
+        [0x55, 0x04, 0x03] => "CN",
+        [0x55, 0x04, 0x06] => "C",
+        [0x55, 0x04, 0x07] => "L",
+        [0x55, 0x04, 0x08] => "ST",
+        [0x55, 0x04, 0x0a] => "O",
+        [0x55, 0x04, 0x0b] => "OU",
+        [0x55, 0x04, 0x05] => "serialNumber",
+        [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01] => "emailAddress",
+        [0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19] => "DC",
+        other => return push_oid_text(out, other),
+    })
 }
 
 /// A directory string's text. Teletex is read as Latin-1, as browsers do.
-fn string_value(tag: u8, raw: &[u8]) -> String {
+fn push_string_value(out: &mut String, tag: u8, raw: &[u8]) {
     match tag {
         0x1e => {
-            let units: Vec<u16> = raw
+            let units = raw
                 .chunks(2)
-                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
-                .collect();
-            String::from_utf16_lossy(&units)
+                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
+            out.extend(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)));
         }
-        0x1c => raw
-            .chunks(4)
-            .filter_map(|c| {
-                c.try_into()
-                    .ok()
-                    .map(u32::from_be_bytes)
-                    .and_then(char::from_u32)
-            })
-            .collect(),
-        0x14 => raw.iter().map(|&b| b as char).collect(),
-        _ => String::from_utf8_lossy(raw).into_owned(),
+        0x1c => out.extend(raw.chunks(4).filter_map(|c| {
+            c.try_into()
+                .ok()
+                .map(u32::from_be_bytes)
+                .and_then(char::from_u32)
+        })),
+        0x14 => out.extend(raw.iter().map(|&b| b as char)),
+        _ => out.push_str(&String::from_utf8_lossy(raw)),
     }
 }
 
 /// A distinguished name for people: most specific first (as RFC 4514 orders it) but with values
 /// unescaped, since pages render it with `textContent` and never parse it back.
+/// Written into one string: a name is built for every certificate of every verdict.
 pub(crate) fn display_name(b: &[u8], name: &Tlv) -> Result<String, CertError> {
     let mut rdns = Vec::new();
     for rdn in children(b, name.content.clone()) {
@@ -156,40 +157,49 @@ pub(crate) fn display_name(b: &[u8], name: &Tlv) -> Result<String, CertError> {
         if rdn.tag != SET {
             return Err(CertError::UnexpectedTag("RelativeDistinguishedName"));
         }
-        let mut parts = Vec::new();
-        for atv in children(b, rdn.content.clone()) {
+        rdns.push(rdn.content);
+    }
+    let mut out = String::with_capacity(name.content.len());
+    for (i, rdn) in rdns.into_iter().rev().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        for (j, atv) in children(b, rdn).enumerate() {
             let atv = atv?;
             let oid = expect(b, atv.content.start, OID, "AttributeType")?;
             let value = read(b, oid.whole.end)?;
-            parts.push(format!(
-                "{}={}",
-                attribute_name(&b[oid.content.clone()]),
-                string_value(value.tag, &b[value.content.clone()])
-            ));
+            if j > 0 {
+                out.push_str(" + ");
+            }
+            push_attribute_name(&mut out, &b[oid.content]);
+            out.push('=');
+            push_string_value(&mut out, value.tag, &b[value.content]);
         }
-        rdns.push(parts.join(" + "));
     }
-    rdns.reverse();
-    Ok(rdns.join(", "))
+    Ok(out)
 }
 
 /// UTCTime or GeneralizedTime (the `Z` forms RFC 5280 requires) as Unix seconds.
 pub(crate) fn time(b: &[u8], t: &Tlv) -> Option<i64> {
-    let s = core::str::from_utf8(&b[t.content.clone()]).ok()?;
-    let s = s.strip_suffix('Z')?;
-    if !s.bytes().all(|c| c.is_ascii_digit()) {
+    let s = b[t.content.clone()].strip_suffix(b"Z")?;
+    if !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
+    let number = |digits: &[u8]| {
+        digits
+            .iter()
+            .fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'))
+    };
     let (year, rest) = match (t.tag, s.len()) {
         (0x17, 12) => {
-            let yy: i64 = s[..2].parse().ok()?;
+            let yy = i64::from(number(&s[..2]));
             (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &s[2..])
         }
-        (0x18, 14) => (s[..4].parse().ok()?, &s[4..]),
+        (0x18, 14) => (i64::from(number(&s[..4])), &s[4..]),
         _ => return None,
     };
-    let n = |r: Range<usize>| rest[r].parse::<u32>().ok();
-    let (mo, d, h, mi, sec) = (n(0..2)?, n(2..4)?, n(4..6)?, n(6..8)?, n(8..10)?);
+    let n = |r: Range<usize>| number(&rest[r]);
+    let (mo, d, h, mi, sec) = (n(0..2), n(2..4), n(4..6), n(6..8), n(8..10));
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
         return None;
     }
@@ -200,8 +210,9 @@ pub(crate) fn time(b: &[u8], t: &Tlv) -> Option<i64> {
 #[derive(Default)]
 pub(crate) struct Extensions {
     pub san_dns: Vec<String>,
-    pub subject_key_id: Option<Vec<u8>>,
-    pub authority_key_id: Option<Vec<u8>>,
+    /// Where the key identifiers' bytes are in the certificate.
+    pub subject_key_id: Option<Range<usize>>,
+    pub authority_key_id: Option<Range<usize>>,
     pub is_ca: bool,
 }
 
@@ -232,14 +243,14 @@ pub(crate) fn extensions(b: &[u8], explicit: &Tlv) -> Result<Extensions, CertErr
             }
             [0x55, 0x1d, 0x0e] => {
                 let id = expect(b, value.start, OCTET_STRING, "SubjectKeyIdentifier")?;
-                out.subject_key_id = Some(b[id.content].to_vec());
+                out.subject_key_id = Some(id.content);
             }
             [0x55, 0x1d, 0x23] => {
                 let aki = expect(b, value.start, SEQUENCE, "AuthorityKeyIdentifier")?;
                 for field in children(b, aki.content.clone()) {
                     let field = field?;
                     if field.tag == 0x80 {
-                        out.authority_key_id = Some(b[field.content].to_vec());
+                        out.authority_key_id = Some(field.content);
                     }
                 }
             }

@@ -232,6 +232,10 @@ line('WASM engine.check (pinned)', out.verdictUs);
 line('WASM engine.check (mismatch)', out.verdictUsMismatch);
 line('JS peer check (pinned)', out.verdictUsJs);
 line('  3 x WASM spkiPin of the same certificates', measure(() => { for (const c of CHAIN) wasm.spkiPin(c); }));
+// The verdict leaves WASM as JSON text; JSON.parse of it is a floor no change in Rust lowers.
+const verdictText = JSON.stringify(wasmEngine1k.check('mail.bench.example', CHAIN, NOW));
+out.verdictJsonParseUs = measure(() => JSON.parse(verdictText));
+line(`  of which JSON.parse of its ${verdictText.length} bytes of JSON`, out.verdictJsonParseUs);
 
 console.log('\n-- lookup in a 100,000-entry list, median');
 const list100k = payloadText(100000);
