@@ -181,7 +181,8 @@ impl Engine {
                 (entry.host.clone(), entry.include_subdomains)
             })
             .collect();
-        hosts.sort();
+        // Unstable: the pairs are unique, and the stable sort's code was ~1 KB gzip of WASM.
+        hosts.sort_unstable();
         hosts
     }
 
