@@ -80,10 +80,9 @@ ensure_node_modules() {
 build_wasm() {
   local target=$1 out=$ROOT/target/pkg-$1
   say "wasm-pack build --target $target"
-  wasm-pack build crate --mode no-install --release --target "$target" --out-dir "$out" --out-name pinwatch \
-    -- --no-default-features >&2
+  wasm-pack build crate/wasm --mode no-install --release --target "$target" --out-dir "$out" --out-name pinwatch >&2
   local wasm=$out/pinwatch_bg.wasm
-  # SIMD128: a verdict hashes its chain four messages at once (crate/src/pin/sha256x4.rs).
+  # SIMD128: a verdict hashes its chain four messages at once (crate/core/src/pin/sha256x4.rs).
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-simd "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
@@ -96,7 +95,7 @@ load_test() {
 
 build_native() {
   say "cargo build --release (pinwatch CLI)"
-  cargo build --release --bin pinwatch >&2
+  cargo build --release -p pinwatch-cli --bin pinwatch >&2
 }
 
 # dist/<browser>/ = manifest.json (patched per browser) + extension/ + the web WASM package.
@@ -109,37 +108,53 @@ build_all() {
   build_wasm web
   build_wasm nodejs
   load_test
+  # extension/vocabulary.js: the core's words (statuses, modes, …) as the extension imports them.
+  node extension/tools/vocabulary.mjs "$ROOT"
   build_native
   if [ -f extension/tools/assemble.mjs ]; then assemble_dist; fi
+}
+
+# What the WASM module is built from must not hold the publisher's tools or their randomness.
+WASM_FORBIDDEN=(clap rustls rand_core getrandom ed25519-dalek)
+check_wasm_tree() {
+  local tree crate found=()
+  tree=$(cargo tree -p pinwatch-wasm --target wasm32-unknown-unknown -e normal --prefix none)
+  for crate in "${WASM_FORBIDDEN[@]}"; do
+    grep -q "^$crate v" <<<"$tree" && found+=("$crate")
+  done
+  [ ${#found[@]} -eq 0 ] || die "the WASM crate's dependency tree holds ${found[*]}"
+  say "WASM dependency tree: none of ${WASM_FORBIDDEN[*]}"
 }
 
 test_rust() {
   say "cargo fmt --check"
   cargo fmt --all -- --check
-  say "cargo clippy (native with CLI, wasm32 without)"
+  check_wasm_tree
+  say "cargo clippy (native core and CLI, wasm32 core and bindings)"
   cargo clippy --all-targets -- -D warnings
-  cargo clippy --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
+  cargo clippy -p pinwatch-core -p pinwatch-wasm --lib --target wasm32-unknown-unknown -- -D warnings
   say "cargo test (native)"
   cargo test --all-targets
   say "cargo test (wasm32 under node, wasm-bindgen-test)"
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    cargo test --target wasm32-unknown-unknown --no-default-features --tests
+    cargo test -p pinwatch-core --target wasm32-unknown-unknown --tests
 }
 
 test_fuzz() {
-  [ -d crate/fuzz ] || return 0
+  local fuzz=crate/core/fuzz
+  [ -d "$fuzz" ] || return 0
   # libFuzzer instrumentation needs nightly; only this step uses it.
   rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
   if ! have_version cargo-fuzz "$CARGO_FUZZ_VERSION"; then
     cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
   fi
   local seconds=${FUZZ_SECONDS:-30} target
-  for target in $(cd crate && cargo +nightly fuzz list); do
+  for target in $(cd crate/core && cargo +nightly fuzz list); do
     say "fuzz $target for ${seconds}s"
     local seeds=()
-    [ -d "crate/fuzz/seeds/$target" ] && seeds=("fuzz/seeds/$target")
-    mkdir -p "crate/fuzz/corpus/$target"
-    (cd crate && cargo +nightly fuzz run "$target" "fuzz/corpus/$target" "${seeds[@]}" -- -max_total_time="$seconds" -rss_limit_mb=2048)
+    [ -d "$fuzz/seeds/$target" ] && seeds=("fuzz/seeds/$target")
+    mkdir -p "$fuzz/corpus/$target"
+    (cd crate/core && cargo +nightly fuzz run "$target" "fuzz/corpus/$target" "${seeds[@]}" -- -max_total_time="$seconds" -rss_limit_mb=2048)
   done
 }
 
@@ -181,8 +196,7 @@ case $cmd in
   bench)
     build_all
     say "criterion (native core)"
-    # Without the CLI: its panic=abort build of the library would collide with the bench's.
-    cargo bench --bench core --no-default-features
+    cargo bench -p pinwatch-core --bench core
     say "node: verify + load of signed lists"
     node tests/bench/accept-bench.mjs "$ROOT/target/pkg-nodejs"
     say "node: issuer-key proof (leaf-only verdicts)"

@@ -92,7 +92,8 @@ export function build(source = readSource()) {
 }
 
 /**
- * The publisher lint rules of product.md plus this list's own rules. Returns problems (strings).
+ * The publisher lint rules (docs/pinlist-format.md#lint-the-publisher-rules) plus this list's
+ * own rules. Returns problems (strings).
  * The unit test applies its own independent checks to the output; this guards the generator.
  */
 export function lint(source) {

@@ -2,7 +2,7 @@
 //
 //   node tests/bench/bench.mjs <pkg-nodejs dir>      (./build.sh bench runs it)
 //
-// Certificates: crate/benches/fixtures (made by make.sh there): RSA-2048 and P-256 leaves and a
+// Certificates: crate/core/benches/fixtures (made by make.sh there): RSA-2048 and P-256 leaves and a
 // 3-certificate chain (P-256 leaf, P-256 issuing CA, RSA-2048 root).
 // The JS peer parses with @peculiar/x509 and hashes with node's crypto (synchronous, faster than
 // WebCrypto's promise round trip), and keeps the list in a Map keyed by host, as the core does.

@@ -3,8 +3,8 @@
 //
 //   node tests/bench/proof-bench.mjs <pkg-nodejs dir>      (./build.sh bench runs it)
 //
-// Leaves and issuer keys are real fixtures: crate/benches/fixtures (an RSA-2048 root that signed
-// a P-256 issuing CA, which signed a P-256 leaf) and crate/tests/fixtures/p384-issuer.
+// Leaves and issuer keys are real fixtures: crate/core/benches/fixtures (an RSA-2048 root that signed
+// a P-256 issuing CA, which signed a P-256 leaf) and crate/core/tests/fixtures/p384-issuer.
 // Medians over batches; the last line is one JSON object.
 import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
@@ -23,15 +23,15 @@ const NOW = Date.parse('2026-11-30T00:00:00Z') / 1000;
 
 const cert = (path) => new X509Certificate(readFileSync(join(ROOT, path)));
 const spkiOf = (c) => c.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-const bench = 'crate/benches/fixtures';
+const bench = 'crate/core/benches/fixtures';
 
 const cases = [
   { name: 'RSA-2048 PKCS#1 SHA-256', leaf: cert(`${bench}/inter.der`), issuer: cert(`${bench}/root.der`) },
   { name: 'ECDSA P-256 SHA-256', leaf: cert(`${bench}/leaf-p256.der`), issuer: cert(`${bench}/inter.der`) },
   {
     name: 'ECDSA P-384 SHA-384',
-    leaf: cert('crate/tests/fixtures/p384-issuer/leaf.pem'),
-    issuerSpki: readFileSync(join(ROOT, 'crate/tests/fixtures/p384-issuer/issuer-spki.der')).toString('base64'),
+    leaf: cert('crate/core/tests/fixtures/p384-issuer/leaf.pem'),
+    issuerSpki: readFileSync(join(ROOT, 'crate/core/tests/fixtures/p384-issuer/issuer-spki.der')).toString('base64'),
   },
 ];
 

@@ -1,7 +1,7 @@
 // Chromium 156 driven by puppeteer-core over CDP (--remote-debugging-pipe), with a fresh profile,
 // a HOME whose NSS store trusts the test CAs (certutil), the test hosts mapped to loopback, and
 // the extension loaded unpacked through CDP `Extensions.loadUnpacked` (browser.installExtension).
-// The recipe is the one in design/browser-facts.md: `--load-extension` hangs about 1 in 10
+// The recipe is in docs/design.md#toolchain-facts: `--load-extension` hangs about 1 in 10
 // launches, and puppeteer's default arguments include `--disable-extensions`.
 
 import { execFileSync } from 'node:child_process';

@@ -1,0 +1,460 @@
+//! `lint`, `sign`, `verify`, `check` and `diff`: the pin list commands.
+
+use crate::command::{
+    clean, now_or, out, out_json, parse_time, read, read_document, write_atomic, Failure,
+};
+use crate::diff as diffs;
+use crate::keys::{read_public, read_secret};
+use crate::lint::{lint as lint_bytes, Problem};
+use pinwatch_core::accept::{accept, Accepted, Rejection, TrustSpec, TrustState};
+use pinwatch_core::cert::{parse_chain, MAX_CERT_BYTES, MAX_CHAIN_LEN};
+use pinwatch_core::engine::{Engine, Settings};
+use pinwatch_core::envelope::{Envelope, PAYLOAD_TYPE};
+use pinwatch_core::json;
+use pinwatch_core::key::{KeyError, SignerSet};
+use pinwatch_core::list::{ListInfo, PinList};
+use pinwatch_core::sources::{SourceInput, SourceKind};
+use pinwatch_core::verdict::{Status, Verdict};
+use serde::Serialize;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Serialize)]
+struct ProblemRow {
+    path: String,
+    rule: &'static str,
+    message: String,
+}
+
+fn rows(problems: &[Problem]) -> Vec<ProblemRow> {
+    problems
+        .iter()
+        .map(|p| ProblemRow {
+            path: p.path.clone(),
+            rule: p.error.code(),
+            message: p.error.to_string(),
+        })
+        .collect()
+}
+
+fn problems_text(path: &Path, problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{}: {}\n", path.display(), clean(&p.to_string())))
+        .collect()
+}
+
+/// The payload of a file that holds either a payload or an envelope (signatures unchecked).
+fn payload_of(path: &Path, bytes: &[u8]) -> Result<(Vec<u8>, Option<Envelope>), Failure> {
+    match Envelope::unverified_payload(bytes).map_err(|e| Failure::invalid(path, e))? {
+        Some(payload) => Ok((
+            payload,
+            Some(Envelope::from_json(bytes).map_err(|e| Failure::invalid(path, e))?),
+        )),
+        None => Ok((bytes.to_vec(), None)),
+    }
+}
+
+pub fn lint(path: &Path, json: bool) -> Result<ExitCode, Failure> {
+    let bytes = read_document(path)?;
+    let problems = match payload_of(path, &bytes) {
+        Ok((payload, _)) => lint_bytes(&payload),
+        Err(Failure::Invalid(msg)) if json => {
+            return out_json(&[ProblemRow {
+                path: "$".into(),
+                rule: "envelope",
+                message: msg,
+            }])
+            .map(|_| ExitCode::from(1))
+        }
+        Err(e) => return Err(e),
+    };
+    if json {
+        out_json(&rows(&problems))?;
+    } else if problems.is_empty() {
+        out(&format!("{}: ok, no problems\n", path.display()))?;
+    } else {
+        out(&problems_text(path, &problems))?;
+    }
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+#[derive(clap::Args)]
+pub struct SignArgs {
+    /// A payload, or an envelope to add signatures to
+    #[arg(value_name = "PAYLOAD.json")]
+    input: PathBuf,
+    /// A secret key file from `pinwatch keygen`; repeat for several signers
+    #[arg(long = "key", required = true, value_name = "K.key")]
+    keys: Vec<PathBuf>,
+    /// Where to write the envelope (may be the input, to add a signature in place)
+    #[arg(long, value_name = "LIST.json")]
+    out: PathBuf,
+    /// Sign even when the payload breaks publisher rules
+    #[arg(long)]
+    allow_lint_errors: bool,
+    /// Print JSON for scripts instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SignOutput {
+    out: String,
+    payload_type: &'static str,
+    added: Vec<String>,
+    signatures: Vec<String>,
+    lint_problems: Vec<ProblemRow>,
+}
+
+pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
+    let bytes = read_document(&args.input)?;
+    let (payload, existing) = payload_of(&args.input, &bytes)?;
+    if let Some(envelope) = &existing {
+        if envelope.payload_type != PAYLOAD_TYPE {
+            return Err(Failure::invalid(
+                &args.input,
+                format!(
+                    "the envelope's payloadType is {:?}, not {PAYLOAD_TYPE:?}",
+                    clean(&envelope.payload_type)
+                ),
+            ));
+        }
+    }
+    // A list that cannot be compiled would be refused by every reader: never worth signing.
+    PinList::from_json(&payload)
+        .map_err(|e| Failure::invalid(&args.input, format!("not a valid pin list: {e}")))?;
+    let problems = lint_bytes(&payload);
+    if !problems.is_empty() && !args.allow_lint_errors {
+        out(&problems_text(&args.input, &problems))?;
+        return Err(Failure::Invalid(format!(
+            "{}: not signed: {} lint problem(s); fix them, or pass --allow-lint-errors",
+            args.input.display(),
+            problems.len()
+        )));
+    }
+    let mut envelope = existing.unwrap_or_else(|| Envelope::unsigned(PAYLOAD_TYPE, &payload));
+    let mut seen = HashSet::new();
+    let mut added = Vec::new();
+    for path in &args.keys {
+        let key = read_secret(path)?;
+        let id = key.public().id();
+        if !seen.insert(id) {
+            return Err(Failure::Usage(format!(
+                "{}: the same key is given twice; a key counts once",
+                path.display()
+            )));
+        }
+        if envelope.is_signed_by(&id) {
+            return Err(Failure::Usage(format!(
+                "{}: the envelope is already signed by key {id}",
+                path.display()
+            )));
+        }
+        key.sign_envelope(&mut envelope, &payload);
+        added.push(id.to_string());
+    }
+    write_atomic(&args.out, envelope.to_json().as_bytes())?;
+    let signatures: Vec<String> = envelope
+        .signatures
+        .iter()
+        .map(|s| s.keyid.clone())
+        .collect();
+    if args.json {
+        out_json(&SignOutput {
+            out: args.out.display().to_string(),
+            payload_type: PAYLOAD_TYPE,
+            added,
+            signatures,
+            lint_problems: rows(&problems),
+        })?;
+    } else {
+        let mut text = String::new();
+        for id in &added {
+            text.push_str(&format!("signed by {id}\n"));
+        }
+        text.push_str(&format!(
+            "wrote {} ({} signature(s))\n",
+            args.out.display(),
+            signatures.len()
+        ));
+        out(&text)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where the trust comes from: keys on the command line, or a state file.
+#[derive(clap::Args)]
+pub struct TrustArgs {
+    /// A trusted public key: a .pub file or the key text itself; repeat for several
+    #[arg(
+        long = "trust",
+        value_name = "K.pub",
+        required_unless_present = "state"
+    )]
+    trust: Vec<PathBuf>,
+    /// How many distinct trusted keys must sign (default 1)
+    #[arg(long, value_name = "N", conflicts_with = "state")]
+    threshold: Option<u32>,
+    /// The sequence of the last accepted list: only a greater one is accepted
+    #[arg(long, value_name = "N", default_value_t = 0, conflicts_with = "state")]
+    after_sequence: u64,
+    /// A trust state file {"keys": [...], "threshold": N, "sequence": N} instead of --trust
+    #[arg(long, value_name = "STATE.json", conflicts_with = "trust")]
+    state: Option<PathBuf>,
+    /// Verify as of this time (RFC 3339) instead of the system clock
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    now: Option<i64>,
+}
+
+impl TrustArgs {
+    fn load(&self) -> Result<TrustState, Failure> {
+        if let Some(path) = &self.state {
+            let spec: TrustSpec = json::parse(&read_document(path)?).map_err(|e| {
+                Failure::Usage(format!("{}: not a trust state: {e}", path.display()))
+            })?;
+            return TrustState::from_spec(&spec)
+                .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())));
+        }
+        let keys = self
+            .trust
+            .iter()
+            .map(|p| read_public(p))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| match e {
+                Failure::Invalid(msg) => Failure::Usage(msg),
+                other => other,
+            })?;
+        let signers = SignerSet::new(keys, self.threshold.unwrap_or(1))
+            .map_err(|e: KeyError| Failure::Usage(format!("--trust/--threshold: {e}")))?;
+        Ok(TrustState {
+            signers,
+            sequence: self.after_sequence,
+        })
+    }
+}
+
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    #[arg(value_name = "LIST.json")]
+    list: PathBuf,
+    #[command(flatten)]
+    trust: TrustArgs,
+    /// On acceptance, write the new trust state (sequence, rotated keys) back to --state
+    #[arg(long, requires = "state")]
+    update_state: bool,
+    /// Print JSON for scripts instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AcceptedOutput<'a> {
+    accepted: bool,
+    info: &'a ListInfo,
+    signed_by: Vec<String>,
+    rotated: bool,
+    trust: TrustSpec,
+}
+
+#[derive(Serialize)]
+struct RejectedOutput {
+    accepted: bool,
+    code: &'static str,
+    reason: String,
+}
+
+fn rejected(rejection: &Rejection, json: bool) -> Result<ExitCode, Failure> {
+    if json {
+        out_json(&RejectedOutput {
+            accepted: false,
+            code: rejection.code(),
+            reason: rejection.to_string(),
+        })?;
+    } else {
+        out(&format!(
+            "rejected ({}): {}\n",
+            rejection.code(),
+            clean(&rejection.to_string())
+        ))?;
+    }
+    Ok(ExitCode::from(1))
+}
+
+fn summary(a: &Accepted) -> String {
+    let info = &a.list.info;
+    let ids: Vec<String> = a.signed_by.iter().map(|k| k.to_string()).collect();
+    let mut s = format!(
+        "accepted: {} sequence {}\nvalid: {} to {}\nentries: {}, pin sets: {}\nsigned by: {}\n",
+        clean(&info.publisher),
+        info.sequence,
+        clean(&info.issued_at),
+        clean(&info.expires_at),
+        info.entries,
+        info.pinsets,
+        ids.join(", ")
+    );
+    if a.rotated {
+        let keys: Vec<String> = a
+            .trust
+            .signers
+            .keys()
+            .iter()
+            .map(|k| k.id().to_string())
+            .collect();
+        s.push_str(&format!(
+            "rotation: signing passes to {} of [{}]\n",
+            a.trust.signers.threshold(),
+            keys.join(", ")
+        ));
+    }
+    s
+}
+
+pub fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
+    let trust = args.trust.load()?;
+    let bytes = read_document(&args.list)?;
+    let accepted = match accept(&bytes, &trust, now_or(args.trust.now)) {
+        Ok(a) => a,
+        Err(rejection) => return rejected(&rejection, args.json),
+    };
+    if args.update_state {
+        if let Some(path) = &args.trust.state {
+            let text =
+                serde_json::to_string_pretty(&accepted.trust.to_spec()).unwrap_or_default() + "\n";
+            write_atomic(path, text.as_bytes())?;
+        }
+    }
+    if args.json {
+        out_json(&AcceptedOutput {
+            accepted: true,
+            info: &accepted.list.info,
+            signed_by: accepted.signed_by.iter().map(|k| k.to_string()).collect(),
+            rotated: accepted.rotated,
+            trust: accepted.trust.to_spec(),
+        })?;
+    } else {
+        out(&summary(&accepted))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// The signed list (envelope)
+    #[arg(long, value_name = "LIST.json")]
+    list: PathBuf,
+    #[command(flatten)]
+    trust: TrustArgs,
+    /// The host the chain was served for
+    #[arg(long, value_name = "HOST")]
+    host: String,
+    /// The served chain, leaf first (PEM or DER)
+    #[arg(value_name = "CHAIN.pem")]
+    chain: PathBuf,
+    /// Print JSON for scripts instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+fn verdict_text(v: &Verdict) -> String {
+    let status = serde_json::to_value(v.status)
+        .ok()
+        .and_then(|s| s.as_str().map(String::from))
+        .unwrap_or_default();
+    let mut s = format!("{status}: {}\nhost: {}\n", clean(&v.reason), clean(&v.host));
+    if let Some(action) = v.action {
+        s.push_str(&format!(
+            "action: {}\n",
+            format!("{action:?}").to_lowercase()
+        ));
+    }
+    if let Some(e) = &v.entry {
+        let sub = if e.include_subdomains {
+            " and subdomains"
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            "entry: {}{sub}, pin set {}, mode {}\n",
+            clean(&e.host),
+            clean(&e.pinset),
+            format!("{:?}", e.mode).to_lowercase()
+        ));
+    }
+    if let Some(m) = &v.matched {
+        let at = m
+            .cert_index
+            .map(|i| format!(" (certificate {i})"))
+            .unwrap_or_default();
+        s.push_str(&format!("matched: {}{at}\n", m.pin));
+    }
+    for (i, c) in v.chain.iter().enumerate() {
+        s.push_str(&format!(
+            "chain[{i}]: {} | issuer {} | pin-sha256 {}\n",
+            clean(&c.subject),
+            clean(&c.issuer),
+            c.spki_sha256
+        ));
+    }
+    s
+}
+
+pub fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
+    let trust = args.trust.load()?;
+    let bytes = read_document(&args.list)?;
+    let now = now_or(args.trust.now);
+    let accepted = match accept(&bytes, &trust, now) {
+        Ok(a) => a,
+        Err(rejection) => return rejected(&rejection, args.json),
+    };
+    let chain_bytes = read(&args.chain, MAX_CERT_BYTES * MAX_CHAIN_LEN)?;
+    let chain: Vec<Vec<u8>> = parse_chain(&chain_bytes)
+        .map_err(|e| Failure::invalid(&args.chain, e))?
+        .iter()
+        .map(|c| c.der().to_vec())
+        .collect();
+    let source = SourceInput {
+        origin: args.list.display().to_string(),
+        kind: SourceKind::Channel,
+        list: Some(accepted.list),
+        ..SourceInput::default()
+    };
+    let (engine, _) = Engine::from_inputs(vec![source], &Settings::default());
+    let verdict = engine.check(&args.host, &chain, now);
+    if args.json {
+        out_json(&verdict)?;
+    } else {
+        out(&verdict_text(&verdict))?;
+    }
+    Ok(match verdict.status {
+        Status::Pinned | Status::Unpinned | Status::AllowedInterception => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    })
+}
+
+pub fn diff(old: &Path, new: &Path, json: bool) -> Result<ExitCode, Failure> {
+    let read_one = |path: &Path| -> Result<_, Failure> {
+        diffs::read(&read_document(path)?).map_err(|e| Failure::invalid(path, e))
+    };
+    let (old, new) = (read_one(old)?, read_one(new)?);
+    let d = diffs::diff(&old, &new);
+    if json {
+        out_json(&d)?;
+    } else {
+        out(&clean_lines(&d.to_string()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `clean`, keeping the newlines that separate the diff's lines.
+fn clean_lines(text: &str) -> String {
+    text.lines().map(|l| clean(l) + "\n").collect()
+}

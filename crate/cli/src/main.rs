@@ -1,0 +1,125 @@
+//! `pinwatch`: the command-line tool for teams that publish pin lists.
+//!
+//! Exit status: 0 ok; 1 rejected, mismatch, or not a valid list, envelope or certificate;
+//! 2 usage or I/O error. Every failure is a value on the way to `main`, never a panic.
+
+mod certs;
+mod command;
+mod diff;
+mod keys;
+mod lint;
+mod lists;
+mod secret_key;
+
+use clap::{Args, Parser, Subcommand};
+use command::Failure;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "pinwatch",
+    version,
+    about = "Make, sign, verify and inspect Pinwatch pin lists",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Make a signing key: writes NAME.key (secret, mode 0600, never overwritten) and NAME.pub
+    Keygen {
+        /// Path prefix of the two files
+        #[arg(long, value_name = "NAME")]
+        out: PathBuf,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Print the SPKI pin, subject and issuer of every certificate in PEM or DER files
+    Pin {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Also print the DER SubjectPublicKeyInfo (base64), the form a pin set's issuer_keys takes
+        #[arg(long)]
+        spki: bool,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Connect with TLS and print the chain the server sends, with its pins
+    Grab(certs::GrabArgs),
+    /// Check a payload (or an envelope's payload, signatures unchecked) against the publisher rules
+    Lint {
+        #[arg(value_name = "PAYLOAD.json")]
+        file: PathBuf,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Sign a payload into an envelope, or add signatures to an envelope
+    Sign(lists::SignArgs),
+    /// Decide whether a signed list would be accepted, and print its summary or the reason
+    Verify(lists::VerifyArgs),
+    /// Print the verdict the extension would give for a host and the chain it served
+    Check(lists::CheckArgs),
+    /// Show added, removed and changed entries and pins between two payloads or envelopes (signatures unchecked)
+    Diff {
+        #[arg(value_name = "OLD")]
+        old: PathBuf,
+        #[arg(value_name = "NEW")]
+        new: PathBuf,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+#[derive(Args, Clone, Copy)]
+struct Output {
+    /// Print JSON for scripts instead of text
+    #[arg(long)]
+    json: bool,
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    match cli.command {
+        Command::Keygen { out, output } => keys::keygen(&out, output.json),
+        Command::Pin {
+            files,
+            spki,
+            output,
+        } => certs::pin(&files, spki, output.json),
+        Command::Grab(args) => certs::grab(&args),
+        Command::Lint { file, output } => lists::lint(&file, output.json),
+        Command::Sign(args) => lists::sign(&args),
+        Command::Verify(args) => lists::verify(&args),
+        Command::Check(args) => lists::check(&args),
+        Command::Diff { old, new, output } => lists::diff(&old, &new, output.json),
+    }
+}
+
+fn main() -> ExitCode {
+    // Belt and braces: a bug must still end with a usage-class status and one readable line.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("pinwatch: internal error, please report it: {info}");
+        std::process::exit(2);
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("pinwatch: {failure}");
+            failure.exit_code()
+        }
+    }
+}

@@ -1,0 +1,509 @@
+//! The engine: the merged active lists plus settings, and the verdict for one connection.
+//!
+//! Precedence (documented in docs/pinlist-format.md): sources are given lowest first; for the
+//! same host, a later source's entry replaces an earlier one's when its kind may
+//! (`SourceKind::may_replace`: the user adds, never weakens). Block lists are the union of all
+//! sources. A source may be limited to a host scope (policy), outside which its entries are dropped.
+//! Engines are built from callers' inputs by `Engine::from_inputs` (sources.rs).
+
+use crate::cert::{check_chain_len, read_chain, Cert, CertError, CertFacts};
+use crate::host::{self, Host};
+use crate::list::{Entry, ListInfo, Mode, PinList, PinSet};
+use crate::pin::Pin;
+use crate::proof;
+use crate::sources::{SourceKind, SourceProblem};
+use crate::verdict::{EntryView, MatchKind, Matched, PinSetView, Status, Verdict};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+/// One list the engine merges, with where it came from and the hosts it may pin.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub origin: String,
+    /// Who speaks through it: decides which entries it may replace.
+    pub kind: SourceKind,
+    pub list: PinList,
+    /// When set, only entries for these hosts or their subdomains are used.
+    pub scope: Option<Vec<String>>,
+}
+
+/// Settings that come from policy or the user, not from a signed list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// SPKI pins of roots the organisation declared as inspection proxies.
+    pub allowed_interception_spkis: Vec<String>,
+    /// The mode policy imposes on every entry.
+    pub policy_mode: Option<Mode>,
+    /// The mode the user chose; counts only where it is at least as strong as `policy_mode`.
+    pub user_mode: Option<Mode>,
+}
+
+impl Settings {
+    /// The mode that replaces every entry's own, if any: the stronger of policy's and the user's.
+    pub fn mode_override(&self) -> Option<Mode> {
+        match (self.policy_mode, self.user_mode) {
+            (Some(p), Some(u)) => Some(p.max(u)),
+            (p, u) => p.or(u),
+        }
+    }
+}
+
+/// Summary of one merged source, for the options page.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceStatus {
+    pub origin: String,
+    pub list: ListInfo,
+    pub stale: bool,
+    /// Entries dropped because they were outside the source's scope.
+    pub out_of_scope: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Engine {
+    sources: Vec<Source>,
+    /// host -> (source, entry) after precedence.
+    index: HashMap<String, (usize, usize)>,
+    out_of_scope: Vec<usize>,
+    blocked_spki: HashSet<Pin>,
+    blocked_certs: HashSet<Pin>,
+    allowed_roots: HashSet<Pin>,
+    mode_override: Option<Mode>,
+}
+
+/// The source whose entry governs `entry`'s host so far: the same host, or a parent that
+/// includes subdomains (an exact entry under it would take its place in lookups).
+fn governing_source(
+    index: &HashMap<String, (usize, usize)>,
+    sources: &[Source],
+    entry: &Entry,
+) -> Option<usize> {
+    if let Some(&(s, _)) = index.get(&entry.host) {
+        return Some(s);
+    }
+    let mut rest = entry.host.as_str();
+    while let Some(dot) = rest.find('.') {
+        rest = &rest[dot + 1..];
+        if let Some(&(s, e)) = index.get(rest) {
+            if sources[s].list.entries[e].include_subdomains {
+                return Some(s);
+            }
+        }
+    }
+    None
+}
+
+fn in_scope(host: &str, scope: &[String]) -> bool {
+    scope.iter().any(|s| {
+        let s = s.trim_end_matches('.').to_ascii_lowercase();
+        host == s
+            || host
+                .strip_suffix(s.as_str())
+                .is_some_and(|p| p.ends_with('.'))
+    })
+}
+
+impl Engine {
+    /// The engine from parsed sources. Returns what was left out: entries a source may not
+    /// set, and invalid pins in `settings.allowed_interception_spkis`; neither makes it fail.
+    pub fn new(sources: Vec<Source>, settings: &Settings) -> (Engine, Vec<SourceProblem>) {
+        let mut index: HashMap<String, (usize, usize)> = HashMap::new();
+        let mut out_of_scope = vec![0; sources.len()];
+        let (mut blocked_spki, mut blocked_certs) = (HashSet::new(), HashSet::new());
+        let mut problems = Vec::new();
+        for (s, source) in sources.iter().enumerate() {
+            for (e, entry) in source.list.entries.iter().enumerate() {
+                if let Some(scope) = &source.scope {
+                    if !in_scope(&entry.host, scope) {
+                        out_of_scope[s] += 1;
+                        continue;
+                    }
+                }
+                if let Some(governing) = governing_source(&index, &sources, entry) {
+                    if !source.kind.may_replace(sources[governing].kind) {
+                        problems.push(SourceProblem {
+                            origin: source.origin.clone(),
+                            error: format!(
+                                "the entry for {} is not used: {} governs that host, and an entry of yours may add hosts but never replace or weaken a list's",
+                                entry.host, sources[governing].origin
+                            ),
+                        });
+                        continue;
+                    }
+                }
+                index.insert(entry.host.clone(), (s, e));
+            }
+            blocked_spki.extend(source.list.blocked_spki.iter().copied());
+            blocked_certs.extend(source.list.blocked_certs.iter().copied());
+        }
+        let mut allowed_roots = HashSet::new();
+        for text in &settings.allowed_interception_spkis {
+            match Pin::from_base64_or_hex(text) {
+                Ok(pin) => {
+                    allowed_roots.insert(pin);
+                }
+                Err(_) => problems.push(SourceProblem {
+                    origin: "allowedInterceptionSpkis".into(),
+                    error: format!("not a SHA-256 pin: {text:?}"),
+                }),
+            }
+        }
+        let engine = Engine {
+            sources,
+            index,
+            out_of_scope,
+            blocked_spki,
+            blocked_certs,
+            allowed_roots,
+            mode_override: settings.mode_override(),
+        };
+        (engine, problems)
+    }
+
+    pub fn sources(&self) -> Vec<SourceStatus> {
+        self.status_at(None)
+    }
+
+    /// Source summaries; with `now`, each says whether it is stale.
+    pub fn status_at(&self, now: Option<i64>) -> Vec<SourceStatus> {
+        self.sources
+            .iter()
+            .zip(&self.out_of_scope)
+            .map(|(s, &out)| SourceStatus {
+                origin: s.origin.clone(),
+                list: s.list.info.clone(),
+                stale: now.is_some_and(|t| t > s.list.info.expires_at_unix),
+                out_of_scope: out,
+            })
+            .collect()
+    }
+
+    /// The entry and its source for a normalised host: exact first, then the nearest parent
+    /// that includes subdomains. O(number of labels).
+    pub fn lookup(&self, host: &Host) -> Option<(&Source, &Entry)> {
+        let get = |key: &str| {
+            self.index
+                .get(key)
+                .map(|&(s, e)| (&self.sources[s], &self.sources[s].list.entries[e]))
+        };
+        let name = match host {
+            Host::Ip(ip) => return get(ip),
+            Host::Name(n) => n.as_str(),
+        };
+        if let Some(hit) = get(name) {
+            return Some(hit);
+        }
+        let mut rest = name;
+        while let Some(dot) = rest.find('.') {
+            rest = &rest[dot + 1..];
+            if let Some(hit) = get(rest) {
+                if hit.1.include_subdomains {
+                    return Some(hit);
+                }
+            }
+        }
+        None
+    }
+
+    /// The mode in force for `host` (its entry's, after any override), or `None` when no entry
+    /// governs it: what a check that never finished is decided by.
+    pub fn mode_for(&self, host: &str) -> Option<Mode> {
+        let host = host::normalize(host).ok()?;
+        self.lookup(&host)
+            .map(|(_, e)| self.mode_override.unwrap_or(e.mode))
+    }
+
+    /// Whether a host has an entry, without a chain: lets callers skip work for unpinned hosts.
+    pub fn is_pinned(&self, host: &str) -> bool {
+        host::normalize(host)
+            .ok()
+            .is_some_and(|h| self.lookup(&h).is_some())
+    }
+
+    /// Hosts with entries, for building request filters.
+    pub fn pinned_hosts(&self) -> Vec<(String, bool)> {
+        let mut hosts: Vec<_> = self
+            .index
+            .values()
+            .map(|&(s, e)| {
+                let entry = &self.sources[s].list.entries[e];
+                (entry.host.clone(), entry.include_subdomains)
+            })
+            .collect();
+        // Unstable: the pairs are unique, and the stable sort's code was ~1 KB gzip of WASM.
+        hosts.sort_unstable();
+        hosts
+    }
+
+    pub fn has_block_list(&self) -> bool {
+        !self.blocked_spki.is_empty() || !self.blocked_certs.is_empty()
+    }
+
+    /// The verdict for a connection to `host` that served `chain` (DER, leaf first) at `now`
+    /// (Unix seconds). Never fails: what cannot be checked is `unverifiable`.
+    pub fn check<B: AsRef<[u8]>>(&self, host_input: &str, chain: &[B], now: i64) -> Verdict {
+        let mut v = Verdict {
+            status: Status::Unverifiable,
+            reason: String::new(),
+            host: String::new(),
+            action: None,
+            mode: None,
+            chain_key: String::new(),
+            entry: None,
+            pinset: None,
+            matched: None,
+            chain: Vec::new(),
+            leaf_only: chain.len() == 1,
+            list: self.sources.first().map(|s| s.list.info.clone()),
+        };
+        let host = match host::normalize(host_input) {
+            Ok(h) => h,
+            Err(e) => {
+                v.host = host_input.chars().take(300).collect();
+                v.reason = format!("The host name could not be read: {e}.");
+                return v;
+            }
+        };
+        v.host = host.as_str().to_string();
+        let entry = self.lookup(&host);
+        v.mode = entry.map(|(_, e)| self.mode_override.unwrap_or(e.mode));
+        if chain.is_empty() {
+            v.reason = "No certificate chain was available for this connection.".into();
+            return v;
+        }
+        // Known-bad certificates are matched on the raw bytes, so even one no parser reads is
+        // caught; each hash is also that certificate's `sha256` fact, so it is computed once.
+        let read = read_chain(chain);
+        if let Some(i) = read
+            .iter()
+            .position(|(hash, _)| self.blocked_certs.contains(hash))
+        {
+            let hash = read[i].0;
+            v.chain = readable_facts(read);
+            return blocked(v, MatchKind::BlockedCertificate, hash, i);
+        }
+        // Block-listed keys count in every certificate that can be read, before anything is
+        // refused: an unreadable certificate beside a compromised key must not hide it.
+        if let Some((i, pin)) = read.iter().enumerate().find_map(|(i, (_, c))| {
+            c.as_ref()
+                .ok()
+                .filter(|c| self.blocked_spki.contains(&c.spki_pin))
+                .map(|c| (i, c.spki_pin))
+        }) {
+            v.chain = readable_facts(read);
+            return blocked(v, MatchKind::BlockedSpki, pin, i);
+        }
+        let refused = check_chain_len(chain.len()).err().or_else(|| {
+            read.iter()
+                .find_map(|(_, cert)| cert.as_ref().err().cloned())
+        });
+        if let Some(e) = refused {
+            v.chain = readable_facts(read);
+            v.reason = format!("The certificate chain could not be read: {e}.");
+            return v;
+        }
+        let certs: Vec<Cert> = read.into_iter().filter_map(|(_, c)| c.ok()).collect();
+        v.chain_key = chain_key(&certs);
+        let allowed_root = certs
+            .iter()
+            .enumerate()
+            .find(|(_, c)| self.allowed_roots.contains(&c.spki_pin))
+            .map(|(i, c)| (i, c.spki_pin));
+        let Some((source, entry)) = entry else {
+            v.chain = certs.into_iter().map(|c| c.facts).collect();
+            if let Some((i, pin)) = allowed_root {
+                return allowed(v, pin, i);
+            }
+            v.status = Status::Unpinned;
+            v.reason = "This host is not on the pin list.".into();
+            return v;
+        };
+        let set = &source.list.pinsets[entry.pinset];
+        // `v.list` already holds a copy of the first source's (as unpinned hosts show it).
+        if !self
+            .sources
+            .first()
+            .is_some_and(|first| core::ptr::eq(first, source))
+        {
+            v.list = Some(source.list.info.clone());
+        }
+        v.entry = Some(EntryView {
+            host: entry.host.clone(),
+            include_subdomains: entry.include_subdomains,
+            pinset: set.name.clone(),
+            mode: entry.mode,
+            source: source.origin.clone(),
+        });
+        v.pinset = Some(view(set));
+        let mode = self.mode_override.unwrap_or(entry.mode);
+        let stale = now > source.list.info.expires_at_unix;
+        let outcome = judge(set, &certs);
+        v.chain = certs.into_iter().map(|c| c.facts).collect();
+        if stale {
+            let would_mismatch = match &outcome {
+                Judgement::Bad(..) => true,
+                Judgement::Good(..) => false,
+                Judgement::NoMatch {
+                    leaf_only,
+                    had_issuer_keys,
+                } => allowed_root.is_none() && !(*leaf_only && !*had_issuer_keys),
+            };
+            v.status = if would_mismatch {
+                Status::StaleMismatch
+            } else {
+                Status::Stale
+            };
+            v.reason = format!(
+                "The pin list that covers this host expired at {}; pins are not enforced until it is updated.{}",
+                source.list.info.expires_at,
+                if would_mismatch {
+                    " Under it, this chain would be a mismatch: the connection may be intercepted."
+                } else {
+                    ""
+                }
+            );
+            return v;
+        }
+        match outcome {
+            Judgement::Bad(i, pin) => {
+                v.status = Status::Mismatch;
+                v.action = Some(mode);
+                v.reason =
+                    "The connection uses a key that the pin list marks as bad for this host."
+                        .into();
+                v.matched = Some(Matched {
+                    kind: MatchKind::BadPin,
+                    pin: pin.to_base64(),
+                    cert_index: Some(i),
+                });
+            }
+            Judgement::Good(kind, i, pin) => {
+                v.status = Status::Pinned;
+                v.reason = match kind {
+                    MatchKind::IssuerKey => {
+                        "The leaf certificate was signed by a pinned issuer key.".into()
+                    }
+                    _ => "A pinned key is in the certificate chain.".into(),
+                };
+                v.matched = Some(Matched {
+                    kind,
+                    pin: pin.to_base64(),
+                    cert_index: i,
+                });
+            }
+            Judgement::NoMatch {
+                leaf_only,
+                had_issuer_keys,
+            } => {
+                if let Some((i, pin)) = allowed_root {
+                    return allowed(v, pin, i);
+                }
+                if leaf_only && !had_issuer_keys {
+                    v.reason = "Only the leaf certificate was available and the pin set has no issuer keys to check it with.".into();
+                } else {
+                    v.status = Status::Mismatch;
+                    v.action = Some(mode);
+                    v.reason = if leaf_only {
+                        "The leaf certificate was not signed by any pinned issuer key.".into()
+                    } else {
+                        "None of the pinned keys is in the certificate chain.".into()
+                    };
+                }
+            }
+        }
+        v
+    }
+}
+
+enum Judgement {
+    Bad(usize, Pin),
+    Good(MatchKind, Option<usize>, Pin),
+    NoMatch {
+        leaf_only: bool,
+        had_issuer_keys: bool,
+    },
+}
+
+fn judge(set: &PinSet, certs: &[Cert]) -> Judgement {
+    for (i, c) in certs.iter().enumerate() {
+        if set.bad.contains(&c.spki_pin) {
+            return Judgement::Bad(i, c.spki_pin);
+        }
+    }
+    for (i, c) in certs.iter().enumerate() {
+        if set.good.contains(&c.spki_pin) {
+            return Judgement::Good(MatchKind::ChainPin, Some(i), c.spki_pin);
+        }
+    }
+    let leaf_only = certs.len() == 1;
+    if leaf_only {
+        for (pin, key) in &set.issuer_keys {
+            if proof::signed_by(&certs[0], key) {
+                return Judgement::Good(MatchKind::IssuerKey, None, *pin);
+            }
+        }
+    }
+    Judgement::NoMatch {
+        leaf_only,
+        had_issuer_keys: !set.issuer_keys.is_empty(),
+    }
+}
+
+/// What "proceed anyway" is bound to: the chain's SPKI pins, leaf first.
+fn chain_key(certs: &[Cert]) -> String {
+    let mut key = String::with_capacity(certs.len() * 45);
+    for (i, c) in certs.iter().enumerate() {
+        if i > 0 {
+            key.push(' ');
+        }
+        key.push_str(&c.facts.spki_sha256);
+    }
+    key
+}
+
+/// The facts of the certificates of a chain that could be read.
+fn readable_facts(read: Vec<(Pin, Result<Cert, CertError>)>) -> Vec<CertFacts> {
+    read.into_iter()
+        .filter_map(|(_, cert)| cert.ok())
+        .map(|cert| cert.facts)
+        .collect()
+}
+
+fn view(set: &PinSet) -> PinSetView {
+    PinSetView {
+        name: set.name.clone(),
+        good: set.good.iter().map(Pin::to_base64).collect(),
+        bad: set.bad.iter().map(Pin::to_base64).collect(),
+        issuer_keys: set.issuer_keys.iter().map(|(p, _)| p.to_base64()).collect(),
+    }
+}
+
+fn blocked(mut v: Verdict, kind: MatchKind, pin: Pin, i: usize) -> Verdict {
+    v.status = Status::Blocked;
+    v.action = Some(Mode::Enforce);
+    v.reason = match kind {
+        MatchKind::BlockedCertificate => {
+            "This certificate is on the block list of known mis-issued certificates.".into()
+        }
+        _ => "A key in this certificate chain is on the block list of compromised keys.".into(),
+    };
+    v.matched = Some(Matched {
+        kind,
+        pin: pin.to_base64(),
+        cert_index: Some(i),
+    });
+    v
+}
+
+fn allowed(mut v: Verdict, pin: Pin, i: usize) -> Verdict {
+    v.status = Status::AllowedInterception;
+    v.action = Some(Mode::Report);
+    v.reason = "The connection is inspected by a proxy your organisation declared.".into();
+    v.matched = Some(Matched {
+        kind: MatchKind::AllowedRoot,
+        pin: pin.to_base64(),
+        cert_index: Some(i),
+    });
+    v
+}

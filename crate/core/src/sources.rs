@@ -1,0 +1,170 @@
+//! Every input the engine is built from (the bundled list, update channels, the user's and
+//! policy's extra entries) and the one constructor that turns them into an engine plus the
+//! problems found. The WASM layer and the CLI both build engines here.
+
+use crate::engine::{Engine, Settings, Source};
+use crate::host;
+use crate::list::{ExtraEntry, Mode, PinList};
+use crate::pin::Pin;
+use serde::{Deserialize, Serialize};
+
+crate::vocabulary::named_enum! {
+    /// Who speaks through a source; decides what its entries may do (see [`SourceKind::may_replace`]).
+    #[derive(Default)]
+    pub enum SourceKind {
+        /// The list shipped inside the package.
+        #[default]
+        Bundled = "bundled",
+        /// An update channel that policy configured.
+        Channel = "channel",
+        /// An update channel that the user configured.
+        UserChannel = "user-channel",
+        /// The user's extra entries.
+        User = "user",
+        /// Policy's extra entries.
+        Policy = "policy",
+    }
+}
+
+impl SourceKind {
+    /// The user adds, never weakens: a user's source may pin hosts no other source governs, but
+    /// never replaces an entry of the bundled list, a channel policy set, or policy itself.
+    /// Policy replaces anything; lists replace each other in precedence order.
+    pub fn may_replace(self, existing: SourceKind) -> bool {
+        match self {
+            SourceKind::Policy => true,
+            SourceKind::Bundled | SourceKind::Channel => existing != SourceKind::Policy,
+            SourceKind::UserChannel | SourceKind::User => {
+                matches!(existing, SourceKind::UserChannel | SourceKind::User)
+            }
+        }
+    }
+}
+
+/// One source as a caller hands it over: a payload (JSON text), an already accepted list, or
+/// extra entries (plain JSON values, each checked here).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SourceInput {
+    pub origin: String,
+    #[serde(default)]
+    pub kind: SourceKind,
+    pub payload: Option<String>,
+    pub extra_entries: Option<Vec<serde_json::Value>>,
+    /// When set, only entries for these hosts or their subdomains are used.
+    pub scope: Option<Vec<String>>,
+    /// A list the caller has already accepted (the CLI's `check`); not part of the JSON form.
+    #[serde(skip)]
+    pub list: Option<PinList>,
+}
+
+/// What was wrong with one source, or with one entry or setting of it; the rest is still used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceProblem {
+    pub origin: String,
+    pub error: String,
+}
+
+/// Extra entries as the user or policy wrote them, checked one by one: the well-formed ones
+/// (host normalised, pins in canonical base64) and why each other one was refused.
+pub fn check_extra_entries(values: &[serde_json::Value]) -> (Vec<ExtraEntry>, Vec<String>) {
+    let mut entries: Vec<ExtraEntry> = Vec::new();
+    let mut errors = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        let label = value
+            .get("host")
+            .and_then(|h| h.as_str())
+            .map(|h| h.chars().take(100).collect::<String>())
+            .unwrap_or_else(|| "no host".into());
+        let at = format!("entry {} ({label})", i + 1);
+        let mut entry: ExtraEntry = match serde_json::from_value(value.clone()) {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(format!("{at}: {e}"));
+                continue;
+            }
+        };
+        match host::normalize(entry.host.trim()) {
+            Ok(h) => entry.host = h.as_str().to_string(),
+            Err(e) => {
+                errors.push(format!("{at}: the host {e}"));
+                continue;
+            }
+        }
+        let mut pins = Vec::new();
+        for text in &entry.pins {
+            match Pin::from_base64_or_hex(text.trim()) {
+                Ok(pin) => pins.push(pin.to_base64()),
+                Err(e) => {
+                    let shown: String = text.chars().take(80).collect();
+                    errors.push(format!("{at}: {shown:?} is not a SHA-256 pin ({e})"));
+                }
+            }
+        }
+        if pins.len() != entry.pins.len() {
+            continue;
+        }
+        if pins.is_empty() {
+            errors.push(format!("{at}: at least one pin is needed"));
+            continue;
+        }
+        if entries.iter().any(|e| e.host == entry.host) {
+            errors.push(format!("{at}: a second entry for the same host"));
+            continue;
+        }
+        entry.pins = pins;
+        entries.push(entry);
+    }
+    (entries, errors)
+}
+
+impl Engine {
+    /// The engine from every source, lowest precedence first (bundled, channels, the user's
+    /// entries, policy's), and the problems found. A source that cannot be read is left out;
+    /// an entry that a source may not set (see [`SourceKind::may_replace`]) is left out; both
+    /// are named in the problems, so the options page can say why.
+    pub fn from_inputs(
+        inputs: Vec<SourceInput>,
+        settings: &Settings,
+    ) -> (Engine, Vec<SourceProblem>) {
+        let mut problems = Vec::new();
+        let mut sources = Vec::new();
+        for input in inputs {
+            let problem = |error: String| SourceProblem {
+                origin: input.origin.clone(),
+                error,
+            };
+            let list = match (input.list.clone(), &input.payload, &input.extra_entries) {
+                (Some(list), _, _) => Ok(list),
+                (None, Some(text), _) => PinList::from_json(text.as_bytes()),
+                (None, None, Some(values)) => {
+                    let (entries, errors) = check_extra_entries(values);
+                    problems.extend(errors.into_iter().map(problem));
+                    PinList::from_extra_entries(&input.origin, &entries)
+                }
+                (None, None, None) => continue,
+            };
+            match list {
+                Ok(list) => sources.push(Source {
+                    origin: input.origin,
+                    kind: input.kind,
+                    list,
+                    scope: input.scope,
+                }),
+                Err(e) => problems.push(problem(e.to_string())),
+            }
+        }
+        let (engine, refused) = Engine::new(sources, settings);
+        problems.extend(refused);
+        (engine, problems)
+    }
+}
+
+/// Modes the user may choose under `policy_mode`: never weaker than policy's.
+pub fn allowed_user_modes(policy_mode: Option<Mode>) -> Vec<Mode> {
+    Mode::ALL
+        .iter()
+        .copied()
+        .filter(|m| !policy_mode.is_some_and(|p| *m < p))
+        .collect()
+}

@@ -1,0 +1,117 @@
+//! The words that cross into the extension: statuses, modes, match kinds, source kinds and
+//! list-acceptance codes. Each is written once, in its enum's `named_enum!` declaration; the
+//! extension gets them as one generated ES module (`extension/vocabulary.js`, written by
+//! `extension/tools/vocabulary.mjs` from [`vocabulary`]), and a test fails when the two differ.
+
+use serde::Serialize;
+
+/// An enum whose variants each have one fixed name: `ALL` and `NAMES` list every variant by
+/// construction, and serde reads and writes the names, so no list is kept by hand.
+macro_rules! named_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Every variant's name, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            /// The name this variant has in JSON, the CLI and the extension.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            pub fn from_name(text: &str) -> Option<$name> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                $name::from_name(&text)
+                    .ok_or_else(|| serde::de::Error::unknown_variant(&text, $name::NAMES))
+            }
+        }
+    };
+}
+
+pub(crate) use named_enum;
+
+/// Every word list the extension needs, as its generated module exports them.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Vocabulary {
+    pub statuses: &'static [&'static str],
+    pub modes: &'static [&'static str],
+    pub match_kinds: &'static [&'static str],
+    pub source_kinds: &'static [&'static str],
+    pub rejection_codes: &'static [&'static str],
+    pub acts: &'static [&'static str],
+    pub stop_reasons: &'static [&'static str],
+    pub failures: &'static [&'static str],
+}
+
+pub fn vocabulary() -> Vocabulary {
+    Vocabulary {
+        statuses: crate::verdict::Status::NAMES,
+        modes: crate::list::Mode::NAMES,
+        match_kinds: crate::verdict::MatchKind::NAMES,
+        source_kinds: crate::sources::SourceKind::NAMES,
+        rejection_codes: crate::accept::RejectionCode::NAMES,
+        acts: crate::decision::Act::NAMES,
+        stop_reasons: crate::decision::StopReason::NAMES,
+        failures: crate::decision::Failure::NAMES,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::list::Mode;
+    use crate::verdict::Status;
+
+    #[test]
+    fn names_round_trip_through_serde_and_unknown_names_are_refused() {
+        for status in Status::ALL {
+            let json = serde_json::to_string(status).unwrap();
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+        }
+        for mode in Mode::ALL {
+            let json = serde_json::to_string(mode).unwrap();
+            assert_eq!(serde_json::from_str::<Mode>(&json).unwrap(), *mode);
+        }
+        let err = serde_json::from_str::<Mode>("\"block\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown variant `block`"), "{err}");
+        assert!(err.contains("`report`, `warn`, `enforce`"), "{err}");
+        assert_eq!(Mode::ALL.len(), Mode::NAMES.len());
+    }
+}

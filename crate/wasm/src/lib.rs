@@ -1,0 +1,271 @@
+//! The WebAssembly boundary of `pinwatch-core`: conversion only, no rule lives here. Plain
+//! camelCase objects cross as JSON text (`JSON.stringify` in, `JSON.parse` out; see
+//! docs/design.md#json-text-across-the-wasm-boundary); certificates cross as `Uint8Array`.
+
+#![cfg(target_arch = "wasm32")]
+
+use pinwatch_core::accept::{self, TrustSpec, TrustState};
+use pinwatch_core::engine::{self, Settings};
+use pinwatch_core::key::PublicKey;
+use pinwatch_core::list::{ListInfo, Mode, PinList};
+use pinwatch_core::sources::{self, SourceInput};
+use pinwatch_core::{cert, pin::Pin, vocabulary};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+/// Results leave as JSON text that the engine's own `JSON.parse` turns into plain objects:
+/// for a verdict with three certificates this is ~4x faster than building the object field by
+/// field through serde-wasm-bindgen (measured in tests/bench/bench.mjs), with the same result.
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    let text = serde_json::to_string(value).map_err(|e| JsError::new(&e.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(|_| JsError::new("result is not JSON"))
+}
+
+/// Inputs go through `JSON.stringify` and serde_json: one deserializer for lists and inputs.
+/// The inputs are plain data (strings, booleans, arrays), which JSON carries exactly.
+fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return serde_json::from_str("{}").map_err(|e| JsError::new(&e.to_string()));
+    }
+    let text: String = js_sys::JSON::stringify(&value)
+        .map_err(|_| JsError::new("input is not plain data"))?
+        .into();
+    serde_json::from_str(&text).map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn error(e: impl core::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+#[wasm_bindgen]
+pub struct Engine {
+    inner: engine::Engine,
+    problems: Vec<sources::SourceProblem>,
+    policy_mode: Option<Mode>,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// `sources`: `[{origin, kind, payload?, extraEntries?, scope?}]`, lowest precedence first;
+    /// `settings`: `{allowedInterceptionSpkis, policyMode, userMode}`. What could not be used is
+    /// listed by `problems()`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(sources: JsValue, settings: JsValue) -> Result<Engine, JsError> {
+        let inputs: Vec<SourceInput> = from_js(sources)?;
+        let settings: Settings = from_js(settings)?;
+        let (inner, problems) = engine::Engine::from_inputs(inputs, &settings);
+        Ok(Engine {
+            inner,
+            problems,
+            policy_mode: settings.policy_mode,
+        })
+    }
+
+    /// The verdict for `host` and its chain (`Uint8Array[]`, leaf first) at `nowSecs`.
+    pub fn check(
+        &self,
+        host: &str,
+        chain: js_sys::Array,
+        now_secs: f64,
+    ) -> Result<JsValue, JsError> {
+        let ders: Vec<Vec<u8>> = chain
+            .iter()
+            .map(|v| match v.dyn_into::<js_sys::Uint8Array>() {
+                // `new Uint8Array(v)` of a Uint8Array copies it on the JS side first (~1 µs
+                // each); only other array-likes need that.
+                Ok(bytes) => bytes.to_vec(),
+                Err(v) => js_sys::Uint8Array::new(&v).to_vec(),
+            })
+            .collect();
+        to_js(&self.inner.check(host, &ders, now_secs as i64))
+    }
+
+    /// The mode in force for `host`, or `undefined` when no entry governs it.
+    #[wasm_bindgen(js_name = modeFor)]
+    pub fn mode_for(&self, host: &str) -> Option<String> {
+        self.inner.mode_for(host).map(|m| m.as_str().to_string())
+    }
+
+    #[wasm_bindgen(js_name = isPinned)]
+    pub fn is_pinned(&self, host: &str) -> bool {
+        self.inner.is_pinned(host)
+    }
+
+    /// `[[host, includeSubdomains], …]` for request filters.
+    #[wasm_bindgen(js_name = pinnedHosts)]
+    pub fn pinned_hosts(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.pinned_hosts())
+    }
+
+    #[wasm_bindgen(js_name = hasBlockList)]
+    pub fn has_block_list(&self) -> bool {
+        self.inner.has_block_list()
+    }
+
+    /// Per-source summaries at `nowSecs` (publisher, sequence, expiry, stale).
+    pub fn status(&self, now_secs: f64) -> Result<JsValue, JsError> {
+        to_js(&self.inner.status_at(Some(now_secs as i64)))
+    }
+
+    /// `[{origin, error}]`: sources, entries and settings that were left out, and why.
+    pub fn problems(&self) -> Result<JsValue, JsError> {
+        to_js(&self.problems)
+    }
+
+    /// The modes the user may choose under this engine's policy.
+    #[wasm_bindgen(js_name = allowedUserModes)]
+    pub fn allowed_user_modes(&self) -> Result<JsValue, JsError> {
+        to_js(&sources::allowed_user_modes(self.policy_mode))
+    }
+}
+
+/// What a verdict does (`decision::decide`): `situation` = `{status?, mode?, failure?,
+/// chainOffered, overridden, allowOverride}`; returns `{act, stopReason, offerProceed,
+/// offerRetry, report, notify, errorBadge}`.
+#[wasm_bindgen]
+pub fn decide(situation: JsValue) -> Result<JsValue, JsError> {
+    let situation: pinwatch_core::decision::Situation = from_js(situation)?;
+    to_js(&pinwatch_core::decision::decide(&situation))
+}
+
+/// Every word the extension shares with the core (statuses, modes, …): see `vocabulary.rs`.
+#[wasm_bindgen]
+pub fn vocabulary() -> Result<JsValue, JsError> {
+    to_js(&vocabulary::vocabulary())
+}
+
+#[derive(Serialize)]
+struct CheckedEntries {
+    entries: Vec<pinwatch_core::list::ExtraEntry>,
+    errors: Vec<String>,
+}
+
+/// Extra entries checked one by one: `{entries, errors}` (see `sources::check_extra_entries`).
+#[wasm_bindgen(js_name = checkExtraEntries)]
+pub fn check_extra_entries(values: JsValue) -> Result<JsValue, JsError> {
+    let values: Vec<serde_json::Value> = from_js(values)?;
+    let (entries, errors) = sources::check_extra_entries(&values);
+    to_js(&CheckedEntries { entries, errors })
+}
+
+/// A signer set as settings carry it; other fields of the object are ignored.
+#[derive(Deserialize)]
+struct Signers {
+    keys: Vec<String>,
+    threshold: u32,
+}
+
+/// Whether two `{keys, threshold}` objects name the same signer set (`accept::same_signer_texts`).
+#[wasm_bindgen(js_name = sameSigners)]
+pub fn same_signers(a: JsValue, b: JsValue) -> bool {
+    match (from_js::<Signers>(a), from_js::<Signers>(b)) {
+        (Ok(a), Ok(b)) => accept::same_signer_texts((&a.keys, a.threshold), (&b.keys, b.threshold)),
+        _ => false,
+    }
+}
+
+/// Facts of one DER certificate.
+#[wasm_bindgen(js_name = certFacts)]
+pub fn cert_facts(der: &[u8]) -> Result<JsValue, JsError> {
+    let cert = cert::Cert::from_der(der).map_err(error)?;
+    to_js(&cert.facts)
+}
+
+/// The SPKI pin (base64) of one DER certificate.
+#[wasm_bindgen(js_name = spkiPin)]
+pub fn spki_pin(der: &[u8]) -> Result<String, JsError> {
+    cert::spki_pin(der).map(|p| p.to_base64()).map_err(error)
+}
+
+/// Validates payload JSON text; returns its summary or throws the reason.
+#[wasm_bindgen(js_name = readPayload)]
+pub fn read_payload(text: &str) -> Result<JsValue, JsError> {
+    let list = PinList::from_json(text.as_bytes()).map_err(error)?;
+    to_js(&list.info)
+}
+
+/// Normalises a pin given as base64 or colon hex; throws when it is neither.
+#[wasm_bindgen(js_name = normalizePin)]
+pub fn normalize_pin(text: &str) -> Result<String, JsError> {
+    Pin::from_base64_or_hex(text)
+        .map(|p| p.to_base64())
+        .map_err(error)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AcceptedJs<'a> {
+    accepted: bool,
+    /// The payload JSON text exactly as signed: what `new Engine([{origin, payload}])` takes.
+    payload: String,
+    trust: TrustSpec,
+    info: &'a ListInfo,
+    signed_by: Vec<String>,
+    rotated: bool,
+}
+
+#[derive(Serialize)]
+struct RejectedJs {
+    accepted: bool,
+    code: &'static str,
+    reason: String,
+}
+
+/// Decides whether to accept a signed list (envelope bytes) under `trust` =
+/// `{keys: string[], threshold: number, sequence: number}` at `nowSecs`. Returns
+/// `{accepted: true, payload, trust, info, signedBy, rotated}`, where `trust` is the state to
+/// store for the next update, or `{accepted: false, code, reason}`. Throws only for malformed
+/// arguments (a bad key, a threshold of 0, a time that is not a number).
+#[wasm_bindgen(js_name = acceptList)]
+pub fn accept_list(envelope: &[u8], trust: JsValue, now_secs: f64) -> Result<JsValue, JsError> {
+    let spec: TrustSpec = from_js(trust)?;
+    let state = TrustState::from_spec(&spec).map_err(|e| JsError::new(&format!("trust: {e}")))?;
+    if !now_secs.is_finite() {
+        return Err(JsError::new("nowSecs must be a finite number of seconds"));
+    }
+    match accept::accept(envelope, &state, now_secs as i64) {
+        Ok(a) => {
+            // Already checked to be UTF-8 by the JSON guard; moved, not copied.
+            let payload = String::from_utf8(a.payload)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            to_js(&AcceptedJs {
+                accepted: true,
+                payload,
+                trust: a.trust.to_spec(),
+                info: &a.list.info,
+                signed_by: a.signed_by.iter().map(|k| k.to_string()).collect(),
+                rotated: a.rotated,
+            })
+        }
+        Err(r) => to_js(&RejectedJs {
+            accepted: false,
+            code: r.code(),
+            reason: r.to_string(),
+        }),
+    }
+}
+
+/// The key id of a public key in its text form; throws when the text is not a key.
+#[wasm_bindgen(js_name = keyId)]
+pub fn key_id(text: &str) -> Result<String, JsError> {
+    PublicKey::from_text(text)
+        .map(|k| k.id().to_string())
+        .map_err(error)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PublicKeyJs {
+    key_id: String,
+    public_key: String,
+}
+
+/// Validates a pasted public key: `{keyId, publicKey}` (the canonical text), or throws the reason.
+#[wasm_bindgen(js_name = parsePublicKey)]
+pub fn parse_public_key(text: &str) -> Result<JsValue, JsError> {
+    let key = PublicKey::from_text(text).map_err(error)?;
+    to_js(&PublicKeyJs {
+        key_id: key.id().to_string(),
+        public_key: key.to_text(),
+    })
+}
