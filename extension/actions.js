@@ -3,41 +3,32 @@
 
 import { action, api, features } from './compat.js';
 import * as verdicts from './verdicts.js';
+import { MODE, STATUS } from './vocabulary.js';
 
-/** Badge text, colour and words per status. Nothing here reads as "OK" unless a pin matched. */
-export const BADGES = {
-  pinned: { text: '✓', color: '#2e7d32', words: 'pinned: a pinned key is in the chain' },
-  mismatch: { text: '!', color: '#c62828', words: 'MISMATCH: the chain does not have the pinned keys' },
-  blocked: { text: '✕', color: '#b71c1c', words: 'BLOCKED: a known-compromised certificate or key' },
-  'allowed-interception': { text: 'INS', color: '#1565c0', words: 'inspected by a proxy your organisation declared' },
-  unpinned: { text: '–', color: '#757575', words: 'unpinned: this host is not on the pin list' },
-  stale: { text: 'OLD', color: '#ef6c00', words: 'stale: the pin list has expired, pins are not enforced' },
-  unverifiable: { text: '?', color: '#6d4c41', words: 'unverifiable: the certificates could not be read' },
-  error: { text: 'ERR', color: '#6a1b9a', words: 'internal error: not checked, the page was let through' },
-};
+/**
+ * Badge text, colour and words per status: every status of the core and Pinwatch's own error
+ * (tests/unit/vocabulary.test.mjs fails when one is missing). Nothing here reads as "OK" unless
+ * a pin matched.
+ */
+export const BADGES = Object.freeze({
+  [STATUS.pinned]: { text: '✓', color: '#2e7d32', words: 'pinned: a pinned key is in the chain' },
+  [STATUS.mismatch]: { text: '!', color: '#c62828', words: 'MISMATCH: the chain does not have the pinned keys' },
+  [STATUS.blocked]: { text: '✕', color: '#b71c1c', words: 'BLOCKED: a known-compromised certificate or key' },
+  [STATUS.allowedInterception]: { text: 'INS', color: '#1565c0', words: 'inspected by a proxy your organisation declared' },
+  [STATUS.unpinned]: { text: '–', color: '#757575', words: 'unpinned: this host is not on the pin list' },
+  [STATUS.stale]: { text: 'OLD', color: '#ef6c00', words: 'stale: the pin list has expired, pins are not enforced' },
+  [STATUS.staleMismatch]: { text: 'OLD!', color: '#d84315', words: 'STALE MISMATCH: the pin list has expired, and this chain does not have its pinned keys — it may be intercepted' },
+  [STATUS.unverifiable]: { text: '?', color: '#6d4c41', words: 'unverifiable: the certificates could not be read' },
+  [verdicts.ERROR_STATUS]: { text: 'ERR', color: '#6a1b9a', words: 'internal error: not checked, the page was let through' },
+});
 
 /** Badge words when no certificate could be read because the browser offers no way to (Chromium). */
 export const CANNOT_VERIFY_WORDS = "can't verify in this browser: it gives extensions no certificates (the popup says how to enable it)";
 
-/**
- * The response for one request. `record` is the stored verdict, `type` the webRequest type.
- * Returns `{kind: 'warn-page'|'cancel'|'notify'|'none'}`.
- */
-export function decide(record, { overridden, allowOverride }) {
-  const enforce = record.status === 'blocked'
-    || (record.status === 'mismatch' && record.action === 'enforce' && !(overridden && allowOverride));
-  if (enforce) return { kind: record.type === 'main_frame' ? 'warn-page' : 'cancel' };
-  if (record.status === 'mismatch' && record.action === 'warn') return { kind: 'notify' };
-  return { kind: 'none' };
-}
-
-/** Whether the person may proceed past this warning (never past a block-listed certificate). */
-export function overrideAllowed(record, policy) {
-  return record.status === 'mismatch' && policy.allowUserOverride !== false;
-}
-
-export function warningUrl(nonce) {
-  return api.runtime.getURL(`warning.html#${nonce}`);
+/** The warning page for `nonce`; the stop reason lets it lead with the right words even when
+ * storage has not (or could not) deliver the details. */
+export function warningUrl(nonce, stopReason = '') {
+  return api.runtime.getURL(`warning.html#${nonce}/${stopReason ?? ''}`);
 }
 
 export async function showBadge(tabId, record) {
@@ -49,11 +40,11 @@ export async function showBadge(tabId, record) {
     ]);
     return;
   }
-  const badge = BADGES[record.status] ?? BADGES.error;
+  const badge = BADGES[record.status] ?? BADGES[verdicts.ERROR_STATUS];
   await Promise.all([
     action.setBadgeText({ tabId, text: badge.text }),
     action.setBadgeBackgroundColor({ tabId, color: badge.color }),
-    action.setTitle({ tabId, title: `Pinwatch — ${record.host}: ${record.cannotVerify && record.status === 'unverifiable' ? CANNOT_VERIFY_WORDS : badge.words}` }),
+    action.setTitle({ tabId, title: `Pinwatch — ${record.host}: ${record.cannotVerify && record.status === STATUS.unverifiable ? CANNOT_VERIFY_WORDS : badge.words}` }),
   ]);
 }
 

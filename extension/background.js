@@ -10,8 +10,11 @@ import * as channels from './channels.js';
 import * as engine from './engine.js';
 import { hostPatterns, unionPatterns } from './host-patterns.js';
 import * as reports from './reports.js';
-import { allowedUserModes, saveUser, WATCHED_LOCAL_KEYS, cleanUser, USER_KEY } from './settings.js';
+import { saveUser, WATCHED_LOCAL_KEYS, cleanUser, USER_KEY } from './settings.js';
+import { hostOf } from './url.js';
 import * as verdicts from './verdicts.js';
+import { decide } from './wasm-core.js';
+import { ACT, FAILURE, STATUS } from './vocabulary.js';
 
 /** A response is never held longer than this because of us: past it the page goes through. */
 const HANDLER_LIMIT_MS = 5000;
@@ -117,16 +120,21 @@ const woken = warm().then(() => verdicts.noteBoot({
 woken.then(() => Promise.all([channels.kick(), reports.flush()]))
   .catch((e) => console.warn('Pinwatch: background work after wake failed', e));
 
+const TIMED_OUT = Symbol('timed out');
+
 async function onHeaders(details) {
-  const seen = { record: null };
+  const seen = { record: null, ctx: null, chainOffered: false, decided: null };
   let timer;
-  const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no verdict within ${HANDLER_LIMIT_MS} ms`)), HANDLER_LIMIT_MS);
+  const limit = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), HANDLER_LIMIT_MS);
   });
   try {
-    return await Promise.race([handle(details, seen), limit]);
+    const answer = await Promise.race([handle(details, seen), limit]);
+    // A decision already applied stands: the time limit only decides checks that never ended.
+    if (answer === TIMED_OUT && !seen.decided) return failed(details, FAILURE.timedOut, seen, null);
+    return answer === TIMED_OUT ? seen.decided : answer;
   } catch (e) {
-    return failOpen(details, e, seen.record);
+    return failed(details, FAILURE.ownError, seen, e);
   } finally {
     clearTimeout(timer);
   }
@@ -134,39 +142,62 @@ async function onHeaders(details) {
 
 async function handle(details, seen) {
   const ctx = await engine.getEngine();
-  const host = verdicts.hostOf(details.url);
+  seen.ctx = ctx;
+  const host = hostOf(details.url);
   if (details.type !== 'main_frame' && !ctx.engine.isPinned(host)) return {};
   const t0 = performance.now();
   const cap = await capture.readChain(details);
+  seen.chainOffered = cap.offered === true;
   const t1 = performance.now();
   const verdict = ctx.engine.check(host, cap.chain, engine.nowSecs());
   const record = verdicts.makeRecord(verdict, details, cap);
   record.ms = { capture: t1 - t0, check: performance.now() - t1 };
   seen.record = record;
-
-  const allowOverride = actions.overrideAllowed(record, ctx.policy);
-  const overridden = record.status === 'mismatch' && await verdicts.hasOverride(details.tabId, record.host);
+  const allowOverride = ctx.policy.allowUserOverride !== false;
+  // Read directly, not through the storage queue a flood of verdicts fills; a slow read runs
+  // into the time limit, which stops an enforced pinned host.
+  const overridden = verdict.status === STATUS.mismatch
+    && await verdicts.hasOverride(details.tabId, record.host, verdict.chainKey);
+  const decision = decide({
+    status: verdict.status, mode: verdict.mode ?? undefined, chainOffered: seen.chainOffered, overridden, allowOverride,
+  });
   record.overridden = overridden && allowOverride;
-  const decision = actions.decide(record, { overridden, allowOverride });
-  if (decision.kind === 'warn-page') {
-    // The warning page reads its details from storage: store them before it can load.
+  return apply(details, record, decision, ctx, cap.chain, seen);
+}
+
+/**
+ * Carries out a decision. A stop acts first (the response cancelled, the tab sent to the
+ * warning page) and only then are details stored: storage that is slow, full or failing can
+ * delay what the warning page shows, never the stop itself.
+ */
+function apply(details, record, decision, ctx, chain, seen) {
+  record.decision = decision;
+  let answer = {};
+  if (decision.act === ACT.stop) {
     record.outcome = 'stopped';
-    const nonce = await verdicts.putWarning(details.tabId, record, allowOverride);
-    await verdicts.recordVerdict(details.tabId, record);
-    reportLater(record, details, cap.chain, ctx.policy);
-    return showWarningPage(details, actions.warningUrl(nonce));
+    const nonce = verdicts.newNonce();
+    answer = details.type === 'main_frame'
+      ? showWarningPage(details, actions.warningUrl(nonce, decision.stopReason))
+      : { cancel: true };
+    seen.decided = answer;
+    if (details.type === 'main_frame') {
+      verdicts.putWarning(details.tabId, nonce, record, decision)
+        .catch((e) => console.warn('Pinwatch: the warning details could not be stored', e));
+    }
+  } else {
+    record.outcome = decision.act === ACT.warn ? 'notified' : record.overridden ? 'proceeded' : 'none';
+    seen.decided = answer;
   }
-  record.outcome = { cancel: 'cancelled', notify: 'notified' }[decision.kind] ?? (record.overridden ? 'proceeded' : 'none');
-  // Everything else happens after the response is released, so it costs the page nothing.
+  // Everything else happens after the response is decided, so it costs the page nothing.
   queueMicrotask(() => after(details, record, decision));
-  reportLater(record, details, cap.chain, ctx.policy);
-  return decision.kind === 'cancel' ? { cancel: true } : {};
+  if (decision.report && ctx) reportLater(record, details, chain, ctx.policy);
+  return answer;
 }
 
 async function after(details, record, decision) {
   try {
     const stored = await verdicts.recordVerdict(details.tabId, record);
-    if (decision.kind === 'notify') await actions.notify(record, details.tabId);
+    if (decision.notify) await actions.notify(record, details.tabId);
     // Refreshed here as well as when a navigation commits (tabs.onUpdated): where the verdict
     // comes after the fact (Chromium) it can be stored after the tab already completed, and a
     // sub-resource changes no navigation at all.
@@ -196,21 +227,42 @@ function showWarningPage(details, url) {
 }
 
 /**
- * Our failure never blocks browsing: the response goes through with an error badge. The one
- * exception is a verdict that already said "blocked" (a known-compromised certificate).
+ * A check that failed or never ended. The core decides (decision::decide): Pinwatch's own
+ * failure passes with the error badge; running out of time stops an enforced pinned host,
+ * because an interceptor can always make a check slow; a stop already reached stands.
  */
-function failOpen(details, error, record) {
-  console.error('Pinwatch: internal error while checking', details.url, error);
-  if (record?.status === 'blocked') {
-    return details.type === 'main_frame' ? showWarningPage(details, actions.warningUrl('')) : { cancel: true };
+function failed(details, failure, seen, error) {
+  if (error) console.error('Pinwatch: internal error while checking', details.url, error);
+  const host = hostOf(details.url);
+  const record = seen.record ?? verdicts.errorRecord(details, error ?? `no verdict within ${HANDLER_LIMIT_MS} ms`);
+  let decision;
+  try {
+    decision = decide({
+      status: seen.record?.status,
+      mode: seen.record?.mode ?? seen.ctx?.engine.modeFor(host) ?? undefined,
+      failure,
+      chainOffered: seen.chainOffered,
+      allowOverride: seen.ctx?.policy.allowUserOverride !== false,
+    });
+  } catch (e) {
+    // The core itself cannot be asked (no WebAssembly): our own failure, which passes.
+    console.error('Pinwatch: no decision could be made', e);
+    decision = { act: ACT.pass, errorBadge: true, report: false };
   }
-  if (details.tabId >= 0) {
-    const errorRecord = verdicts.errorRecord(details, error);
+  if (decision.errorBadge && details.tabId >= 0) {
+    const errorRecord = verdicts.errorRecord(details, error ?? failure);
     // The badge first: storage may be what failed.
     actions.showBadge(details.tabId, errorRecord).catch(() => {});
     verdicts.recordVerdict(details.tabId, errorRecord).catch(() => {});
+    return {};
   }
-  return {};
+  if (!seen.record) {
+    record.status = null;
+    record.reason = failure === FAILURE.timedOut
+      ? `Pinwatch could not check this connection within ${HANDLER_LIMIT_MS / 1000} s. On a pinned host in enforce mode that is treated as a possible interception.`
+      : record.reason;
+  }
+  return apply(details, record, decision, seen.ctx, [], seen);
 }
 
 function fromOwnPage(sender) {
@@ -241,8 +293,9 @@ async function proceed(tabId, nonce) {
   if (typeof tabId !== 'number') throw new Error('not sent from a tab');
   const warning = await verdicts.getWarning(tabId, nonce);
   if (!warning) throw new Error('this warning is not current');
-  if (!warning.allowOverride) throw new Error('proceeding is not allowed here');
-  await verdicts.addOverride(tabId, warning.record.host);
+  if (!warning.decision?.offerProceed) throw new Error('proceeding is not allowed here');
+  // Bound to the chain the person was shown: another chain on this host warns afresh.
+  await verdicts.addOverride(tabId, warning.record.host, warning.record.chainKey);
   await api.tabs.update(tabId, { url: warning.record.url });
   return true;
 }
@@ -259,7 +312,7 @@ async function status() {
     user: ctx.user,
     channels: await channels.statusView(ctx.policy, ctx.user),
     reports: await reports.statusView(ctx.policy),
-    allowedModes: allowedUserModes(ctx.policy.mode),
+    allowedModes: ctx.engine.allowedUserModes(),
     hostPermission: await api.permissions.contains({ origins: ['https://*/*'] }),
     timings: { ...engine.timings },
     boots: await verdicts.boots(),
@@ -272,30 +325,17 @@ async function updateNow() {
   return checked;
 }
 
-/** Checks the user's settings with the engine before saving them; returns what was wrong. */
+/**
+ * Checks the user's settings before saving them; returns what was wrong. The core checks the
+ * extra entries (`checkExtraEntries`) and the normalised ones are saved; what the engine then
+ * refuses (an entry that would replace one of the bundled list or of policy) is in its problems.
+ */
 async function saveUserSettings(input) {
   const user = cleanUser(input);
-  const errors = [];
-  for (const [i, e] of user.extraEntries.entries()) {
-    const where = `entry ${i + 1} (${e.host || 'no host'})`;
-    if (!e.host.trim()) errors.push(`${where}: the host is empty`);
-    if (!e.pins.length) errors.push(`${where}: at least one pin is needed`);
-    const pins = [];
-    for (const p of e.pins) {
-      try {
-        pins.push(await engine.cleanPin(p));
-      } catch (err) {
-        errors.push(`${where}: "${p.slice(0, 80)}" is not a SHA-256 pin (${err.message ?? err})`);
-      }
-    }
-    e.pins = pins;
-    e.host = e.host.trim().toLowerCase();
-  }
-  errors.push(...(await channels.configurationProblems(input?.channels)));
-  if (!errors.length && user.extraEntries.length) {
-    errors.push(...(await engine.sourceProblems({ origin: 'user', extraEntries: user.extraEntries })));
-  }
+  const checked = await engine.checkExtraEntries(user.extraEntries);
+  const errors = [...checked.errors, ...(await channels.configurationProblems(input?.channels))];
   if (errors.length) return { saved: false, errors };
+  user.extraEntries = checked.entries;
   await saveUser(user);
   engine.invalidate();
   warm();

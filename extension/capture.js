@@ -1,7 +1,7 @@
 // Where a certificate chain comes from. A capture tier reads the chain of one webRequest
 // response; `readChain` asks the available tiers in order and says which one answered.
 //
-// Tiers (product.md, "Where the certificates come from"), asked in this order:
+// Tiers (what each browser hands over, and when: docs/design.md#capture-tiers), in this order:
 //   - getSecurityInfo: Firefox, full chain, inside the blocking listener (here);
 //   - debugger: Chromium, opt-in, full chain through the DevTools protocol (debugger-capture.js);
 //   - securityInfoRawDer: Chromium, the leaf certificate only, from `details.securityInfo`
@@ -25,7 +25,13 @@ import { debuggerTier } from './debugger-capture.js';
  * @property {string} [state]      the browser's security state, when it gives one
  * @property {string} [error]      why the tier gave no chain
  * @property {boolean} [builtInRoot] Firefox: the chain's root is built into the browser
+ * @property {boolean} offered      the browser handed over a chain for a TLS connection, even an
+ *                                  empty or unreadable one (what the connection sent); false when
+ *                                  it offers none at all (a browser limit, or no TLS to judge)
  */
+
+/** Security states in which the browser says a TLS connection carried the response. */
+const TLS_STATES = new Set(['secure', 'weak', 'broken']);
 
 const getSecurityInfoTier = {
   name: 'getSecurityInfo',
@@ -142,11 +148,13 @@ export function removeHeadersListener(listener) {
 export async function readChain(details) {
   const errors = [];
   let limited = true;
+  let offered = false;
   for (const tier of TIERS) {
     if (!tier.available()) continue;
     try {
       const got = await tier.read(details);
-      if (got.chain.length) return got;
+      if (got.chain.length) return { ...got, offered: true };
+      offered ||= !got.browserLimit && TLS_STATES.has(got.state);
       if (!got.browserLimit && !got.quiet) limited = false;
       if (!got.quiet) errors.push(`${tier.name}: ${got.error ?? 'no certificates'}${got.state ? ` (state ${got.state})` : ''}`);
     } catch (e) {
@@ -159,5 +167,6 @@ export async function readChain(details) {
     tier: 'none',
     error: errors.join('; ') || 'this browser offers no way to read certificates',
     cannotVerify: limited,
+    offered,
   };
 }

@@ -12,10 +12,12 @@
 //   channelState  {[url]: {etag, lastCheck, lastSuccessAt, failures, nextAt}}  schedule and status only
 
 import { api } from './compat.js';
-import { invalidate, loadWasm, nowSecs } from './engine.js';
-import { activeChannels, CHANNEL_LISTS_KEY, loadPolicy, loadUser, sameSigners } from './settings.js';
+import { invalidate, loadWasm, nowSecs, sameSigners } from './engine.js';
+import { activeChannels, CHANNEL_LISTS_KEY, loadPolicy, loadUser } from './settings.js';
 import { cleanChannel, DEFAULT_UPDATE_HOURS } from './policy.js';
 import { HOUR, MINUTE, nextCheckDelay } from './schedule.js';
+import { serialQueue } from './serial.js';
+import { readBody } from './bounded-body.js';
 // A namespace import: the bindings for signed lists are looked up when used, so a WASM build
 // without them fails a channel check, never the background's start.
 import * as wasm from './wasm/pinwatch.js';
@@ -30,12 +32,7 @@ const FETCH_TIMEOUT_MS = 30_000;
 const RETRY_BASE_MS = 5 * MINUTE;
 
 // Checks run one at a time; storage has no transactions.
-let running = Promise.resolve();
-function serial(fn) {
-  const run = running.then(fn, fn);
-  running = run.catch(() => {});
-  return run;
-}
+const serial = serialQueue();
 
 async function getLocal(key) {
   return (await api.storage.local.get(key))[key] ?? {};
@@ -48,15 +45,6 @@ function intervalMs(policy) {
 async function sha256Hex(bytes) {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** The response body, refusing more than MAX_BYTES. */
-async function readBody(response) {
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > MAX_BYTES) throw new Error(`the list is ${declared} bytes, more than the ${MAX_BYTES} allowed`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > MAX_BYTES) throw new Error(`the list is ${bytes.length} bytes, more than the ${MAX_BYTES} allowed`);
-  return bytes;
 }
 
 /**
@@ -85,7 +73,7 @@ async function check(ch, stored, state) {
     if (!response.ok) {
       return { result: { ok: false, code: 'http-error', reason: `the server answered HTTP ${response.status}`, at, httpStatus: response.status } };
     }
-    bytes = await readBody(response);
+    bytes = await readBody(response, MAX_BYTES);
   } catch (e) {
     const reason = e?.name === 'AbortError' ? `no answer within ${FETCH_TIMEOUT_MS / 1000} s` : `the list could not be fetched (${e?.message ?? e})`;
     return { result: { ok: false, code: 'network-error', reason, at } };
@@ -141,11 +129,11 @@ export function update({ force = false } = {}) {
       const states = await getLocal(STATE_KEY);
       const state = states[ch.url] ?? {};
       let stored = lists[ch.url] ?? null;
-      // A channel whose configured signer set changed is due at once.
-      const reconfigured = Boolean(stored) && !sameSigners(stored.configured, ch);
+      // A channel whose configured signer set changed is due at once (the core compares the sets).
+      const reconfigured = Boolean(stored) && !(await sameSigners(stored.configured, ch));
       if (!force && !reconfigured && state.nextAt && state.nextAt > Date.now()) continue;
       let note = null;
-      if (stored && !sameSigners(stored.configured, ch)) {
+      if (reconfigured) {
         // A new signer set is a new trust decision: the list accepted under the old one, and the
         // old rollback floor, no longer count.
         stored = null;
@@ -203,9 +191,9 @@ export async function kick() {
 export async function statusView(policy, user) {
   const lists = await getLocal(CHANNEL_LISTS_KEY);
   const states = await getLocal(STATE_KEY);
-  return activeChannels(policy, user).map((ch) => {
+  return Promise.all(activeChannels(policy, user).map(async (ch) => {
     const stored = lists[ch.url];
-    const inForce = stored && sameSigners(stored.configured, ch) ? stored : null;
+    const inForce = stored && (await sameSigners(stored.configured, ch)) ? stored : null;
     const st = states[ch.url] ?? {};
     return {
       url: ch.url,
@@ -220,7 +208,7 @@ export async function statusView(policy, user) {
       failures: st.failures ?? 0,
       nextAt: st.nextAt ?? null,
     };
-  });
+  }));
 }
 
 /**

@@ -5,7 +5,7 @@
 // option is turned off. While attached the browser shows "Pinwatch started debugging this
 // browser"; its Cancel button detaches, and Pinwatch then stays off for the browser session.
 //
-// What was observed in Chromium 156 (browser-facts.md):
+// What was observed in Chromium 156 (docs/design.md#capture-tiers):
 //   - `Network.getCertificate({origin})` answers the chain (base64 DER, leaf first, with the root)
 //     for responses that started after `Network.enable`; before that it answers `[]`.
 //   - Attaching when the first request to a pinned host starts is nearly always too late for that
@@ -18,7 +18,9 @@ import { api, features } from './compat.js';
 import { DEBUGGER_CANCELLED_KEY, DEBUGGER_TABS_KEY } from './capture-state.js';
 import * as engine from './engine.js';
 import * as settings from './settings.js';
+import { hostOf } from './url.js';
 import * as verdicts from './verdicts.js';
+import { STATUS } from './vocabulary.js';
 
 const PROTOCOL_VERSION = '1.3';
 const TABS_KEY = DEBUGGER_TABS_KEY;
@@ -53,10 +55,6 @@ async function ourTabs() {
 
 async function saveTabs() {
   await session().set({ [TABS_KEY]: Object.fromEntries(tabs ?? []) });
-}
-
-function hostOf(url) {
-  return new URL(url).hostname.replace(/^\[|\]$/g, '');
 }
 
 /** Whether policy (when it says) or the user turned the tier on. */
@@ -199,7 +197,7 @@ function checkAgainLater(details) {
       await sleep(RETRY_CHECK_MS);
       const { main } = await verdicts.tabView(details.tabId, host);
       if (!main || main.url !== details.url || main.time < details.timeStamp - 1000) continue;
-      if (main.status !== 'unverifiable') return;
+      if (main.status !== STATUS.unverifiable) return;
       const tab = await api.tabs.get(details.tabId).catch(() => null);
       if (!tab || tab.url !== details.url) return; // the person or Pinwatch went elsewhere
       const retried = (await session().get(RETRIED_KEY))[RETRIED_KEY] ?? {};

@@ -1,30 +1,20 @@
-// The WASM engine: instantiated once per wake of the background, built from the state in
-// storage (settings.js), rebuilt when that state changes. Nothing here outlives an unload.
+// The WASM engine: instantiated once per wake, built from the state in storage (settings.js),
+// rebuilt when that state changes. Nothing here outlives an unload. Loading the module and the
+// core's free functions live in wasm-core.js; they are re-exported here for the background.
 
-import init, { Engine, normalizePin, readPayload } from './wasm/pinwatch.js';
-import { api } from './compat.js';
+import { Engine } from './wasm/pinwatch.js';
 import { engineInputs } from './settings.js';
+import { loadWasm, timings } from './wasm-core.js';
 
-export const WASM_PATH = 'wasm/pinwatch_bg.wasm';
+export { checkExtraEntries, cleanPin, loadWasm, payloadInfo, sameSigners, timings, WASM_PATH } from './wasm-core.js';
 
-let wasmReady = null;
 let current = null;
-
-/** Milliseconds spent in this wake, for the options page and perf measurements. */
-export const timings = { wasmMs: null, buildMs: null };
-
-export function loadWasm() {
-  wasmReady ??= (async () => {
-    const t0 = performance.now();
-    await init({ module_or_path: api.runtime.getURL(WASM_PATH) });
-    timings.wasmMs = performance.now() - t0;
-  })();
-  return wasmReady;
-}
 
 /**
  * The engine and what callers need beside it: `{engine, policy, user, problems,
- * pinnedHosts, hasBlockList}`. Concurrent callers share one build.
+ * pinnedHosts, hasBlockList}`. `problems` (`[{origin, error}]`) is every source problem in one
+ * place: the bundled list that could not be read (settings.js), then all the core refused
+ * (`engine.problems()`). Concurrent callers share one build.
  */
 export function getEngine() {
   current ??= build().catch((e) => {
@@ -61,27 +51,4 @@ async function build() {
 /** Seconds since the epoch, as the engine takes them. */
 export function nowSecs() {
   return Math.floor(Date.now() / 1000);
-}
-
-/** A pin in base64 or colon hex, normalised; throws when it is neither. */
-export async function cleanPin(text) {
-  await loadWasm();
-  return normalizePin(text);
-}
-
-/** Summary of a payload, or throws the reason it is not one. */
-export async function payloadInfo(text) {
-  await loadWasm();
-  return readPayload(text);
-}
-
-/** What the engine would say is wrong with one source, without using it. */
-export async function sourceProblems(source) {
-  await loadWasm();
-  const trial = new Engine([source], {});
-  try {
-    return trial.problems().map((p) => p.error);
-  } finally {
-    trial.free();
-  }
 }

@@ -1,10 +1,10 @@
 // The options page: the user's mode (never weaker than policy), extra pins for internal hosts,
-// and the status of every pin list. The background checks and stores what is saved here.
+// and the status of every pin list. The background checks and stores what is saved here; which
+// modes may be chosen comes from the engine (`allowedModes` in the status).
 
 import { api } from './compat.js';
-import { el, fill } from './ui.js';
-
-const MODE_OPTIONS = ['report', 'warn', 'enforce'];
+import { el, fill, MODE_WORDS } from './ui.js';
+import { MODE, MODES } from './vocabulary.js';
 
 async function ask(message) {
   const answer = await api.runtime.sendMessage(message);
@@ -12,13 +12,17 @@ async function ask(message) {
   return answer.value;
 }
 
-function extraRow(entry = { host: '', includeSubdomains: false, pins: [], mode: 'warn' }) {
-  const modes = el('select', { class: 'extra-mode' }, MODE_OPTIONS.map((m) => el('option', { value: m, selected: m === entry.mode }, m)));
+/** One row of extra entries. Stored entries are shown as they are (the core checks them), so any field may be missing. */
+function extraRow(entry = {}) {
+  const host = typeof entry.host === 'string' ? entry.host : '';
+  const pins = Array.isArray(entry.pins) ? entry.pins.filter((p) => typeof p === 'string') : [];
+  const mode = MODES.includes(entry.mode) ? entry.mode : MODE.warn;
+  const modes = el('select', { class: 'extra-mode' }, MODES.map((m) => el('option', { value: m, selected: m === mode }, m)));
   const remove = el('button', { type: 'button', class: 'remove' }, 'Remove');
   const row = el('tr', {},
-    el('td', {}, el('input', { class: 'extra-host', type: 'text', value: entry.host, placeholder: 'mail.corp.example', spellcheck: 'false' })),
-    el('td', {}, el('input', { class: 'extra-sub', type: 'checkbox', checked: entry.includeSubdomains })),
-    el('td', {}, el('textarea', { class: 'extra-pins', rows: 3, cols: 48, spellcheck: 'false' }, entry.pins.join('\n'))),
+    el('td', {}, el('input', { class: 'extra-host', type: 'text', value: host, placeholder: 'mail.corp.example', spellcheck: 'false' })),
+    el('td', {}, el('input', { class: 'extra-sub', type: 'checkbox', checked: entry.includeSubdomains === true })),
+    el('td', {}, el('textarea', { class: 'extra-pins', rows: 3, cols: 48, spellcheck: 'false' }, pins.join('\n'))),
     el('td', {}, modes),
     el('td', {}, remove));
   remove.addEventListener('click', () => row.remove());
@@ -126,7 +130,7 @@ function showStatus(s) {
   fill('managed-keys', [...managed].map((k) => el('li', {}, POLICY_LABELS[k] ?? k, ' (', el('code', {}, k), ')')));
   fill('policy-problems', (s.policy.problems ?? []).map((p) => el('li', {}, `${p.key}: ${p.error}`)));
   const body = document.querySelector('#extras tbody');
-  body.replaceChildren(...s.user.extraEntries.map(extraRow));
+  body.replaceChildren(...s.user.extraEntries.map((e) => extraRow(e)));
   lock('#extras', managed.has('extraEntries'));
   document.getElementById('add').disabled = managed.has('extraEntries');
   document.getElementById('extras-locked').hidden = !managed.has('extraEntries');
@@ -171,6 +175,7 @@ async function save() {
   await refresh();
 }
 
+document.getElementById('mode').append(...MODES.map((m) => el('option', { value: m }, MODE_WORDS[m] ?? m)));
 document.getElementById('add').addEventListener('click', () => {
   document.querySelector('#extras tbody').append(extraRow());
 });

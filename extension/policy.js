@@ -12,8 +12,7 @@
 //     through `storage.onChanged` (area `managed`), which background.js listens to.
 
 import { api } from './compat.js';
-
-export const MODES = ['report', 'warn', 'enforce']; // weakest first
+import { MODES } from './vocabulary.js';
 
 /** Hours between two regular checks of a channel, when policy does not say. */
 export const DEFAULT_UPDATE_HOURS = 6;
@@ -91,30 +90,6 @@ export function cleanChannel(value) {
   return { channel: { url, keys, threshold, scope, name } };
 }
 
-/** Extra entries as the engine takes them; `{entries, errors}`. */
-export function cleanExtraEntries(value, defaultMode = 'warn') {
-  const entries = [];
-  const errors = [];
-  if (!Array.isArray(value)) return { entries, errors: ['must be a list of entries'] };
-  value.forEach((e, i) => {
-    if (!isObject(e) || typeof e.host !== 'string' || !e.host.trim() || !isStringArray(e.pins) || !e.pins.length) {
-      errors.push(`entry ${i + 1}: needs a host and at least one pin`);
-      return;
-    }
-    if (e.mode !== undefined && !MODES.includes(e.mode)) {
-      errors.push(`entry ${i + 1} (${e.host}): mode must be one of ${MODES.join(', ')}`);
-      return;
-    }
-    entries.push({
-      host: e.host.trim().toLowerCase(),
-      includeSubdomains: e.includeSubdomains === true,
-      pins: e.pins.map((p) => p.trim()).filter(Boolean),
-      mode: e.mode ?? defaultMode,
-    });
-  });
-  return { entries, errors };
-}
-
 /**
  * The policy from raw managed values. Pure: no browser API, so it is unit-tested as is.
  * Returns DEFAULT_POLICY's shape with `managed` (keys policy set and that were valid) and
@@ -160,9 +135,10 @@ export function cleanPolicy(raw) {
     else problem('updateIntervalHours', 'must be a whole number of hours from 1 to 168');
   }
   if (has('extraEntries')) {
-    const { entries, errors } = cleanExtraEntries(raw.extraEntries);
-    for (const e of errors) problem('extraEntries', e);
-    if (Array.isArray(raw.extraEntries)) set('extraEntries', entries);
+    // Only the shape is policy's to check: the core checks each entry when the engine is built
+    // and names a refused one in the engine's problems (origin "policy").
+    if (Array.isArray(raw.extraEntries)) set('extraEntries', raw.extraEntries);
+    else problem('extraEntries', 'must be a list of entries');
   }
   if (has('channels')) {
     if (!Array.isArray(raw.channels)) {

@@ -6,6 +6,7 @@ import * as verdicts from './verdicts.js';
 import { CANNOT_VERIFY_WORDS } from './actions.js';
 import { enableSteps } from './capture-help.js';
 import { chainMarks, chainTable, el, entryView, fill, listView, statusBadge, statusWords, when } from './ui.js';
+import { STATUS } from './vocabulary.js';
 
 async function targetTab() {
   const id = Number(new URLSearchParams(location.search).get('tab'));
@@ -29,7 +30,7 @@ async function main() {
   }
   fill('verdict-badge', statusBadge(r.status));
   fill('host', r.host);
-  const cannotVerify = r.status === 'unverifiable' && r.cannotVerify;
+  const cannotVerify = r.status === STATUS.unverifiable && r.cannotVerify;
   fill('words', cannotVerify ? CANNOT_VERIFY_WORDS : statusWords(r.status), r.overridden ? ' — you chose to proceed anyway' : '');
   if (cannotVerify) {
     fill('cannot-verify-how', enableSteps());
@@ -37,7 +38,7 @@ async function main() {
   }
   fill('reason', r.reason, r.captureError ? ` (${r.captureError})` : '', ' — ', when(r.time));
   if (r.tier && r.ms) fill('how', `Chain read with ${r.tier} in ${r.ms.capture.toFixed(0)} ms, checked in ${r.ms.check.toFixed(0)} ms.`);
-  if (r.chain.length || r.status !== 'unpinned') {
+  if (r.chain.length || r.status !== STATUS.unpinned) {
     fill('chain', chainTable(r.chain, chainMarks(r)));
     show('chain-section');
     if (typeof r.builtInRoot === 'boolean') {

@@ -4,8 +4,11 @@
 // A report carries the host name, port and certificates of the connection, and the verdict.
 // Never the page's address beyond its host, never page content, never cookies.
 
+import { hostOf } from './url.js';
+import { STATUS } from './vocabulary.js';
+
 /** Verdicts that are reported: interceptions, declared or not, and known-compromised keys. */
-export const REPORTABLE = new Set(['mismatch', 'blocked', 'allowed-interception']);
+export const REPORTABLE = new Set([STATUS.mismatch, STATUS.blocked, STATUS.allowedInterception]);
 
 /** Chromium's rule for HPKP reports: at most 50 remembered reports, each for 60 minutes. */
 export const DEDUPE_MAX = 50;
@@ -97,14 +100,6 @@ export function dedupe(cache, key, now, { windowMs = DEDUPE_WINDOW_MS, max = DED
   }
   live.push({ key, at: now, suppressed: 0 });
   return { fresh: true, cache: live.slice(-max) };
-}
-
-function hostOf(url) {
-  try {
-    return new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -12,6 +12,7 @@
 import { api } from './compat.js';
 import { buildReport, dedupe, dedupeKey, endpointAllowed, REPORTABLE } from './report-format.js';
 import { backoffMs, jittered, MINUTE, HOUR } from './schedule.js';
+import { serialQueue } from './serial.js';
 
 export const ALARM = 'pinwatch-reports';
 const DEDUPE_KEY = 'reportDedupe';
@@ -26,12 +27,7 @@ const MAX_QUEUE = 50;
 const MAX_LOG = 30;
 const POST_TIMEOUT_MS = 30_000;
 
-let queue = Promise.resolve();
-function serial(fn) {
-  const run = queue.then(fn, fn);
-  queue = run.catch(() => {});
-  return run;
-}
+const serial = serialQueue();
 
 async function get(key, fallback) {
   return (await api.storage.local.get(key))[key] ?? fallback;

@@ -4,9 +4,11 @@
 // which stores accepted lists under `CHANNEL_LISTS_KEY`, read here by `channelSources`.
 
 import { api } from './compat.js';
-import { cleanChannel, loadPolicy, MODES } from './policy.js';
+import { cleanChannel, loadPolicy } from './policy.js';
+import { MODES, SOURCE_KIND } from './vocabulary.js';
+import { sameSigners } from './wasm-core.js';
 
-export { DEFAULT_POLICY, loadPolicy, MODES } from './policy.js';
+export { DEFAULT_POLICY, loadPolicy } from './policy.js';
 
 /** Path of the bundled list inside the package (a payload, see docs/pinlist-format.md). */
 export const BUNDLED_LIST_PATH = 'lists/default.json';
@@ -24,22 +26,18 @@ export async function loadUser() {
   return cleanUser(stored);
 }
 
-/** Keeps only well-formed fields, so a damaged stored value degrades to the defaults. */
+const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Keeps only well-formed fields, so a damaged stored value degrades to the defaults. Extra
+ * entries are kept as they are (plain objects, fields unchecked): the core checks each one,
+ * when they are saved (`checkExtraEntries`) and when the engine is built (`problems()`).
+ */
 export function cleanUser(value) {
   const user = { ...DEFAULT_USER, extraEntries: [], channels: [] };
-  if (!value || typeof value !== 'object') return user;
+  if (!isPlainObject(value)) return user;
   if (MODES.includes(value.mode)) user.mode = value.mode;
-  if (Array.isArray(value.extraEntries)) {
-    for (const e of value.extraEntries) {
-      if (!e || typeof e.host !== 'string' || !Array.isArray(e.pins)) continue;
-      user.extraEntries.push({
-        host: e.host,
-        includeSubdomains: e.includeSubdomains === true,
-        pins: e.pins.filter((p) => typeof p === 'string'),
-        mode: MODES.includes(e.mode) ? e.mode : 'warn',
-      });
-    }
-  }
+  if (Array.isArray(value.extraEntries)) user.extraEntries = value.extraEntries.filter(isPlainObject).map((e) => ({ ...e }));
   if (Array.isArray(value.channels)) {
     for (const c of value.channels) {
       const { channel } = cleanChannel(c);
@@ -52,18 +50,6 @@ export function cleanUser(value) {
 
 export async function saveUser(user) {
   await api.storage.local.set({ [USER_KEY]: cleanUser(user) });
-}
-
-/** A mode never weaker than policy's: the user's choice counts only when at least as strong. */
-export function effectiveUserMode(policyMode, userMode) {
-  if (!userMode) return null;
-  if (policyMode && MODES.indexOf(userMode) < MODES.indexOf(policyMode)) return null;
-  return userMode;
-}
-
-/** Modes the options page may offer under `policyMode`. */
-export function allowedUserModes(policyMode) {
-  return policyMode ? MODES.slice(MODES.indexOf(policyMode)) : [...MODES];
 }
 
 export async function loadBundledPayload() {
@@ -81,25 +67,23 @@ export function activeChannels(policy, user) {
   return user.channels.map((c) => ({ ...c, from: 'user' }));
 }
 
-/** The same signer set (order of keys does not matter). */
-export function sameSigners(a, b) {
-  if (!a || !b || a.threshold !== b.threshold || a.keys.length !== b.keys.length) return false;
-  const set = new Set(a.keys);
-  return b.keys.every((k) => set.has(k));
+/** The engine's source kind of a channel: policy's channels and the user's differ in what they may replace. */
+function channelKind(channel) {
+  return channel.from === 'policy' ? SOURCE_KIND.channel : SOURCE_KIND.userChannel;
 }
 
 /**
  * Payload sources from update channels, in the order policy (or the user) lists them, lowest
  * precedence first. Only the last accepted list of each channel, and only while the channel's
- * configured signer set is the one it was accepted under.
+ * configured signer set is the one it was accepted under (the core's `sameSigners`).
  */
 export async function channelSources(policy, user) {
   const lists = (await api.storage.local.get(CHANNEL_LISTS_KEY))[CHANNEL_LISTS_KEY] ?? {};
   const sources = [];
   for (const ch of activeChannels(policy, user)) {
     const stored = lists[ch.url];
-    if (!stored?.payload || !sameSigners(stored.configured, ch)) continue;
-    sources.push({ origin: ch.url, payload: stored.payload, ...(ch.scope ? { scope: ch.scope } : {}) });
+    if (!stored?.payload || !(await sameSigners(stored.configured, ch))) continue;
+    sources.push({ origin: ch.url, kind: channelKind(ch), payload: stored.payload, ...(ch.scope ? { scope: ch.scope } : {}) });
   }
   return sources;
 }
@@ -112,27 +96,32 @@ export function debuggerCaptureEnabled(policy, user) {
 /**
  * Sources and engine settings. Precedence, lowest first (docs/policy.md): the bundled list,
  * the channels in their configured order, the user's extra entries, policy's extra entries.
- * When policy sets `extraEntries` the user's are not used (the control is locked).
- * A source that cannot be loaded is still passed on, without a payload, so the engine's
- * `problems()` and the options page name it.
+ * Each source says its `kind`; the core decides what each kind may replace (the user adds,
+ * never weakens). When policy sets `extraEntries` the user's are not used (the control is locked).
+ * Extra entries go to the core as they were written; it checks each one.
+ *
+ * `problems` holds only what the core cannot see: a bundled list that could not be read. All
+ * else that is wrong with a source is in the engine's `problems()` (engine.js joins the two).
+ * The user's mode goes as chosen: the core counts it only where it is at least as strong as
+ * policy's.
  */
 export async function engineInputs() {
   const [policy, user] = await Promise.all([loadPolicy(), loadUser()]);
   const sources = [];
   const problems = []; // policy's own problems are in `policy.problems` (options page: "Set by your organisation")
   try {
-    sources.push({ origin: 'bundled', payload: await loadBundledPayload() });
+    sources.push({ origin: SOURCE_KIND.bundled, kind: SOURCE_KIND.bundled, payload: await loadBundledPayload() });
   } catch (e) {
-    problems.push({ origin: 'bundled', error: `the bundled list could not be read (${e.message})` });
+    problems.push({ origin: SOURCE_KIND.bundled, error: `the bundled list could not be read (${e.message})` });
   }
   sources.push(...(await channelSources(policy, user)));
   const userExtras = policy.managed.includes('extraEntries') ? [] : user.extraEntries;
-  if (userExtras.length) sources.push({ origin: 'user', extraEntries: userExtras });
-  if (policy.extraEntries.length) sources.push({ origin: 'policy', extraEntries: policy.extraEntries });
+  if (userExtras.length) sources.push({ origin: SOURCE_KIND.user, kind: SOURCE_KIND.user, extraEntries: userExtras });
+  if (policy.extraEntries.length) sources.push({ origin: SOURCE_KIND.policy, kind: SOURCE_KIND.policy, extraEntries: policy.extraEntries });
   const engineSettings = {
     allowedInterceptionSpkis: policy.allowedInterceptionSpkis,
     policyMode: policy.mode,
-    userMode: effectiveUserMode(policy.mode, user.mode),
+    userMode: user.mode,
   };
   return { sources, engineSettings, policy, user, problems };
 }

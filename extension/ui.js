@@ -2,6 +2,18 @@
 // server chose, goes into the page as a text node: nothing here ever parses HTML.
 
 import { BADGES } from './actions.js';
+import { ERROR_STATUS } from './verdicts.js';
+import { MATCH_KIND, MODE } from './vocabulary.js';
+
+/**
+ * The words for each mode in the options page's menu, weakest first as MODES lists them
+ * (tests/unit/vocabulary.test.mjs fails when a mode of the core has none).
+ */
+export const MODE_WORDS = Object.freeze({
+  [MODE.report]: 'Report only: show nothing',
+  [MODE.warn]: 'Warn: badge and notification, the page continues',
+  [MODE.enforce]: 'Enforce: stop the page with a warning',
+});
 
 /** `el('td', {class: 'pin', title: '…'}, 'text', childNode, …)`: attributes and text only. */
 export function el(tag, attrs = {}, ...children) {
@@ -27,11 +39,11 @@ export function fill(target, ...children) {
 }
 
 export function statusWords(status) {
-  return (BADGES[status] ?? BADGES.error).words;
+  return (BADGES[status] ?? BADGES[ERROR_STATUS]).words;
 }
 
 export function statusBadge(status) {
-  const badge = BADGES[status] ?? BADGES.error;
+  const badge = BADGES[status] ?? BADGES[ERROR_STATUS];
   return el('span', { class: `status status-${status}`, style: `background:${badge.color}` }, status);
 }
 
@@ -65,20 +77,26 @@ function keyWords(c) {
   return c.keyBits && !c.keyAlgorithm.includes(String(c.keyBits)) ? `${c.keyAlgorithm} ${c.keyBits}` : c.keyAlgorithm;
 }
 
-const MARKS = {
-  'chain-pin': { words: 'pinned key', tone: 'good' },
-  'allowed-root': { words: 'declared proxy', tone: 'note' },
-  'bad-pin': { words: 'key marked bad', tone: 'bad' },
-  'blocked-spki': { words: 'compromised key', tone: 'bad' },
-  'blocked-certificate': { words: 'compromised certificate', tone: 'bad' },
-};
+/**
+ * The mark a certificate gets for each match kind of the core (tests/unit/vocabulary.test.mjs
+ * fails when one is missing). An issuer key names no certificate of the chain (it signed the
+ * leaf), so its mark is shown only if a verdict ever places it.
+ */
+export const MATCH_MARKS = Object.freeze({
+  [MATCH_KIND.chainPin]: { words: 'pinned key', tone: 'good' },
+  [MATCH_KIND.issuerKey]: { words: 'signed by a pinned issuer key', tone: 'good' },
+  [MATCH_KIND.badPin]: { words: 'key marked bad', tone: 'bad' },
+  [MATCH_KIND.blockedSpki]: { words: 'compromised key', tone: 'bad' },
+  [MATCH_KIND.blockedCertificate]: { words: 'compromised certificate', tone: 'bad' },
+  [MATCH_KIND.allowedRoot]: { words: 'declared proxy', tone: 'note' },
+});
 
 /** Marks for `chainTable` from a record's match: certificate index → {words, tone}. */
 export function chainMarks(record) {
   const marks = new Map();
   const m = record.matched;
   if (m && m.certIndex !== null && m.certIndex !== undefined) {
-    marks.set(m.certIndex, MARKS[m.kind] ?? { words: m.kind, tone: 'note' });
+    marks.set(m.certIndex, MATCH_MARKS[m.kind] ?? { words: m.kind, tone: 'note' });
   }
   return marks;
 }

@@ -2,27 +2,31 @@
 // is gone when the browser closes. The popup, the warning page and the badge read it from here.
 //
 // Keys: `tab:<id>`      {page, byHost, subs}  the latest main-frame record, per host, and notable sub-resources
-//       `warning:<id>`  {nonce, record, allowOverride}  what the warning page of that tab shows
-//       `override:<id>` [host…]  hosts the person chose to proceed to in that tab
+//       `warning:<id>`  {nonce, record, decision}  what the warning page of that tab shows
+//       `override:<id>` ["host chainKey"…]  chains the person chose to proceed past in that tab
 //       `boots`         [{at, wasmMs, buildMs}]  the last wakes of the background
 
 import { api, features, ownOrigin } from './compat.js';
+import { serialQueue } from './serial.js';
+import { hostOf } from './url.js';
+import { STATUS } from './vocabulary.js';
 
 const session = () => api.storage.session;
 
+/**
+ * The one status that is not the core's: Pinwatch itself failed to check a response (the page
+ * was let through). Every other status is a verdict of the core (STATUS in vocabulary.js).
+ */
+export const ERROR_STATUS = 'error';
+
 /** Verdicts that deserve a place in the tab's list even when they come from a sub-resource. */
-const NOTABLE = new Set(['mismatch', 'blocked', 'allowed-interception', 'unverifiable', 'stale', 'error']);
+const NOTABLE = new Set([STATUS.mismatch, STATUS.blocked, STATUS.allowedInterception, STATUS.unverifiable, STATUS.stale, ERROR_STATUS]);
 const MAX_HOSTS = 20;
 const MAX_SUBS = 20;
 const MAX_BOOTS = 50;
 
 // storage has no transactions: read-modify-write of one key goes through this queue.
-let queue = Promise.resolve();
-function serial(fn) {
-  const run = queue.then(fn, fn);
-  queue = run.catch(() => {});
-  return run;
-}
+const serial = serialQueue();
 
 async function get(key) {
   return (await session().get(key))[key];
@@ -37,6 +41,8 @@ export function makeRecord(verdict, details, capture) {
     url: details.url,
     type: details.type,
     action: verdict.action ?? null,
+    mode: verdict.mode ?? null,
+    chainKey: verdict.chainKey ?? '',
     entry: verdict.entry ?? null,
     pinset: verdict.pinset ?? null,
     matched: verdict.matched ?? null,
@@ -56,10 +62,10 @@ export function makeRecord(verdict, details, capture) {
 
 /** A record for an internal error: the page was let through. */
 export function errorRecord(details, error) {
-  let host = '';
-  try { host = new URL(details.url).hostname; } catch { /* keep empty */ }
+  // As the engine writes a verdict's host, so that the tab's view finds this record too.
+  const host = hostOf(details.url) ?? '';
   return {
-    status: 'error',
+    status: ERROR_STATUS,
     reason: `Pinwatch could not check this connection because of an internal error (${String(error?.message ?? error).slice(0, 300)}). The page was not stopped.`,
     host,
     url: details.url,
@@ -88,7 +94,8 @@ export function recordVerdict(tabId, record) {
       const hosts = Object.keys(state.byHost);
       for (const h of hosts.slice(0, Math.max(0, hosts.length - MAX_HOSTS))) delete state.byHost[h];
     } else {
-      state.subs = state.subs.filter((s) => !(s.host === record.host && s.status === record.status));
+      // Repeats of one (host, status, chain) are merged: a page's thousand requests make one record.
+      state.subs = state.subs.filter((s) => !(s.host === record.host && s.status === record.status && s.chainKey === record.chainKey));
       state.subs.push(record);
       state.subs = state.subs.slice(-MAX_SUBS);
     }
@@ -120,16 +127,9 @@ export async function tabViewFor(tab) {
   return host ? tabView(tab.id, host) : { main: null, subs: [] };
 }
 
-/** The host of a URL as the engine takes it (IPv6 without brackets); null when it has none. */
-export function hostOf(url) {
-  try {
-    return new URL(url).hostname.replace(/^\[|\]$/g, '') || null;
-  } catch {
-    return null;
-  }
-}
-
-const SEVERITY = ['pinned', 'unpinned', 'allowed-interception', 'stale', 'unverifiable', 'error', 'mismatch', 'blocked'];
+/** Every status, least severe first: the badge shows the most severe one of the tab. */
+export const SEVERITY = Object.freeze([STATUS.pinned, STATUS.unpinned, STATUS.allowedInterception, STATUS.stale,
+  STATUS.unverifiable, ERROR_STATUS, STATUS.staleMismatch, STATUS.mismatch, STATUS.blocked]);
 
 /** The record that decides the badge: the most severe of the main frame and sub-resources. */
 export function worst(view) {
@@ -146,10 +146,14 @@ function nonce() {
 }
 
 /** Stores what the warning page of `tabId` shows; returns the nonce its URL carries. */
-export async function putWarning(tabId, record, allowOverride) {
-  const value = { nonce: nonce(), record, allowOverride };
-  await session().set({ [`warning:${tabId}`]: value });
-  return value.nonce;
+/** A fresh random nonce for a warning page's address. */
+export function newNonce() {
+  return nonce();
+}
+
+/** Stores what the warning page under `nonce` shows: written after the stop, never before. */
+export async function putWarning(tabId, nonce, record, decision) {
+  await session().set({ [`warning:${tabId}`]: { nonce, record, decision } });
 }
 
 /** The warning for `tabId`, only when `givenNonce` is the one Pinwatch issued for it. */
@@ -159,17 +163,21 @@ export async function getWarning(tabId, givenNonce) {
   return value;
 }
 
-export async function hasOverride(tabId, host) {
-  if (tabId < 0) return false;
-  return ((await get(`override:${tabId}`)) ?? []).includes(host);
+/** Whether the person chose to proceed to `host` in this tab past this very chain. */
+export async function hasOverride(tabId, host, chainKey) {
+  if (tabId < 0 || !chainKey) return false;
+  return ((await get(`override:${tabId}`)) ?? []).includes(`${host} ${chainKey}`);
 }
 
-export function addOverride(tabId, host) {
+const MAX_OVERRIDES = 20;
+
+export function addOverride(tabId, host, chainKey) {
   return serial(async () => {
     const key = `override:${tabId}`;
-    const hosts = (await get(key)) ?? [];
-    if (!hosts.includes(host)) hosts.push(host);
-    await session().set({ [key]: hosts });
+    const chains = (await get(key)) ?? [];
+    const entry = `${host} ${chainKey}`;
+    if (!chains.includes(entry)) chains.push(entry);
+    await session().set({ [key]: chains.slice(-MAX_OVERRIDES) });
   });
 }
 

@@ -4,17 +4,20 @@
 import { api } from './compat.js';
 import * as verdicts from './verdicts.js';
 import { chainMarks, chainTable, el, entryView, expectedPins, fill, listView, when } from './ui.js';
+import { STATUS, STOP_REASON } from './vocabulary.js';
 
+// Only the statuses that stop a page (actions.decide) have a warning page; any other falls back
+// to the mismatch words.
 const HEADLINES = {
-  mismatch: (host) => `The connection to ${host} may be intercepted`,
-  blocked: (host) => `The certificate of ${host} is known to be compromised`,
+  [STATUS.mismatch]: (host) => `The connection to ${host} may be intercepted`,
+  [STATUS.blocked]: (host) => `The certificate of ${host} is known to be compromised`,
 };
 
 const SUMMARIES = {
-  mismatch: 'The certificates this site presented do not carry the keys that the pin list expects for it. '
+  [STATUS.mismatch]: 'The certificates this site presented do not carry the keys that the pin list expects for it. '
     + 'Someone between you and the site (a proxy, malicious software or a wrongly issued certificate) may be able to read '
     + 'and change everything you send, including passwords. Pinwatch stopped the page before it loaded.',
-  blocked: 'This connection uses a certificate or key that is on the list of known-compromised ones. '
+  [STATUS.blocked]: 'This connection uses a certificate or key that is on the list of known-compromised ones. '
     + 'Whoever holds it can impersonate the site. Pinwatch stopped the page before it loaded.',
 };
 
@@ -23,23 +26,58 @@ const AFTER_THE_FACT = 'This browser does not let extensions hold a response unt
   + 'from this site had already arrived, and the page may have started to load, when Pinwatch replaced it with this '
   + 'warning. Treat anything you typed into that page in that moment as seen.';
 
+/**
+ * What each stop says when its details cannot be read (yet): the reason comes from the address,
+ * chosen from these fixed words only, so nothing in the address is shown as data.
+ */
+const REASON_WORDS = {
+  [STOP_REASON.mismatch]: 'Pinwatch stopped this page: the certificates of the site do not carry the keys the pin list expects. The connection may be intercepted.',
+  [STOP_REASON.blocked]: 'Pinwatch stopped this page: the site presented a certificate or key that is known to be compromised.',
+  [STOP_REASON.notCheckedInTime]: 'Pinwatch stopped this page: the connection could not be checked in time. An interceptor can slow a check down on purpose, so a pinned site in enforce mode is not let through unchecked. Try again; if it happens again, do not sign in from this network.',
+  [STOP_REASON.couldNotBeChecked]: 'Pinwatch stopped this page: the browser handed over a certificate chain that could not be checked. On a pinned site in enforce mode that is treated as a possible interception.',
+};
+
+/** How long the page waits for details stored just after the stop. */
+const DETAILS_WAIT_MS = 3000;
+
+async function waitForWarning(tabId, nonce) {
+  for (const end = Date.now() + DETAILS_WAIT_MS; ;) {
+    const warning = await verdicts.getWarning(tabId, nonce).catch(() => null);
+    if (warning || Date.now() > end) return warning;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 function summary(r) {
-  const text = SUMMARIES[r.status] ?? SUMMARIES.mismatch;
+  const text = SUMMARIES[r.status] ?? SUMMARIES[STATUS.mismatch];
   return r.afterTheFact ? text.replace(/ Pinwatch stopped the page before it loaded\.$/, '') : text;
 }
 
 async function main() {
-  const nonce = location.hash.slice(1);
-  const tab = await api.tabs.getCurrent();
-  const warning = tab && nonce ? await verdicts.getWarning(tab.id, nonce) : null;
+  const [nonce, stopReason] = location.hash.slice(1).split('/');
+  const leadWords = REASON_WORDS[stopReason] ?? 'Pinwatch stopped a page in this tab.';
+  fill('summary', leadWords);
   document.getElementById('back').addEventListener('click', goBack);
+  const retry = document.getElementById('retry');
+  const tab = await api.tabs.getCurrent();
+  const warning = tab && nonce ? await waitForWarning(tab.id, nonce) : null;
   if (!warning) {
-    fill('summary', 'Pinwatch stopped a page in this tab.');
     document.getElementById('no-details').hidden = false;
     return;
   }
+  if (warning.decision?.offerRetry && warning.record.url) {
+    retry.hidden = false;
+    retry.addEventListener('click', () => location.replace(warning.record.url));
+  }
+  if (stopReason === STOP_REASON.notCheckedInTime || stopReason === STOP_REASON.couldNotBeChecked) {
+    fill('host', warning.record.host);
+    fill('url', warning.record.url);
+    fill('reason', warning.record.reason);
+    document.getElementById('details').hidden = false;
+    return;
+  }
   const r = warning.record;
-  const headline = (HEADLINES[r.status] ?? HEADLINES.mismatch)(r.host);
+  const headline = (HEADLINES[r.status] ?? HEADLINES[STATUS.mismatch])(r.host);
   document.title = `Pinwatch: ${headline}`;
   fill('title', headline);
   fill('summary', summary(r));
@@ -51,7 +89,7 @@ async function main() {
   fill('url', r.url);
   fill('reason', r.reason);
   fill('time', when(r.time));
-  fill('expected', r.status === 'blocked' && !r.pinset
+  fill('expected', r.status === STATUS.blocked && !r.pinset
     ? el('p', { class: 'muted' }, 'This host is not pinned; the block list applies to every host.')
     : expectedPins(r.pinset));
   const served = chainTable(r.chain, chainMarks(r));
@@ -63,7 +101,7 @@ async function main() {
 
   const proceed = document.getElementById('proceed');
   const note = document.getElementById('proceed-note');
-  if (warning.allowOverride) {
+  if (warning.decision?.offerProceed) {
     proceed.hidden = false;
     proceed.addEventListener('click', async () => {
       proceed.disabled = true;
@@ -76,7 +114,7 @@ async function main() {
     });
     note.hidden = false;
     fill(note, `If you proceed, Pinwatch lets ${r.host} load in this tab until the browser closes; the badge stays red.`);
-  } else if (r.status === 'blocked') {
+  } else if (r.status === STATUS.blocked) {
     note.hidden = false;
     fill(note, 'A known-compromised certificate cannot be bypassed.');
   } else {

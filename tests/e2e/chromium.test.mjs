@@ -11,39 +11,25 @@
 //   BROWSER=chromium node --test --test-concurrency=1 tests/e2e/chromium.test.mjs   (after ./build.sh)
 
 import assert from 'node:assert/strict';
-import { createHash, X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assemble } from '../../extension/tools/assemble.mjs';
 import { Inspector, launchChromium, sleep, visit, waitFor } from './lib/chromium.mjs';
-import { issue, makePki, makeTestList, subject } from './lib/pki.mjs';
-import { ROOT } from './lib/scenario.mjs';
-import { startServers } from './lib/servers.mjs';
+import { issue, spkiDer, subject } from './lib/pki.mjs';
+import { prepare } from './lib/scenario.mjs';
 
 const browserChoice = process.env.BROWSER ?? 'all';
 const skip = !['chromium', 'all'].includes(browserChoice) && `BROWSER=${browserChoice}`;
 
 const HOSTS = ['mail.example.test', 'noissuer.example.test', 'plain.example.test'];
 
-/** base64 of the DER SubjectPublicKeyInfo: the form a pin set's `issuer_keys` takes. */
-function spkiDer(cert) {
-  return new X509Certificate(cert.pemText).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-}
-
 /**
- * The Chromium scenario: the e2e PKI plus
+ * The Chromium scenario (scenario.mjs's prepare() with these): the e2e PKI plus
  *   mailRenewed: a new leaf key for mail.example.test, signed by the pinned intermediate;
  *   impostorInter: an intermediate with the pinned intermediate's exact name but another key
  *                  (under the second trusted root), and mailForged, a leaf with mail-legit's
  *                  names signed by it;
  *   noIssuer: a leaf for a host whose pin set has no issuer keys.
- * The list pins mail.example.test to its leaf key, the intermediate and the root, with the
- * intermediate's public key as issuer key (for leaf-only browsers).
  */
-function makeScenario(dir) {
-  const pki = makePki(join(dir, 'pki'));
+function extraCertificates(pki) {
   const d = pki.dir;
   const withChain = (cert, host, ...intermediates) => ({ ...cert, host, chainPem: [cert, ...intermediates].map((c) => c.pemText).join('') });
   const mailRenewed = withChain(issue(d, 'mail-renewed', { subj: subject({ CN: 'mail.example.test' }), issuer: pki.legitInter, hosts: ['mail.example.test'] }),
@@ -55,42 +41,49 @@ function makeScenario(dir) {
     'noissuer.example.test', pki.legitInter);
   assert.equal(impostorInter.subject, pki.legitInter.subject, 'the impostor has the pinned intermediate\'s name');
   assert.notEqual(impostorInter.spkiPin, pki.legitInter.spkiPin);
+  return { mailRenewed, impostorInter, mailForged, noIssuer };
+}
 
-  const list = makeTestList(pki);
+/**
+ * The test list, changed: it pins mail.example.test to its leaf key, the intermediate and the
+ * root, with the intermediate's public key as issuer key (for leaf-only browsers), and pins
+ * noissuer.example.test without issuer keys.
+ */
+function editList(list, pki) {
   list.pinsets['test-legit'] = {
     good: [pki.leaves.mailLegit.spkiPin, pki.legitInter.spkiPin, pki.legitRoot.spkiPin],
     issuer_keys: [spkiDer(pki.legitInter)],
   };
   list.pinsets['test-no-issuer'] = { good: [pki.legitInter.spkiPin, pki.legitRoot.spkiPin] };
   list.entries.push({ host: 'noissuer.example.test', include_subdomains: false, pinset: 'test-no-issuer', mode: 'enforce' });
-  return { pki, list, extra: { mailRenewed, impostorInter, mailForged, noIssuer } };
 }
 
 describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t verify"', { skip }, () => {
-  let dir;
-  let sc; // scenario
+  let sc; // scenario: pki, extra, list, dist, servers
   let dist;
   let servers;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pinwatch-e2e-cr-'));
-    sc = makeScenario(dir);
-    dist = assemble({ root: ROOT, browser: 'chromium-full-chain', out: join(ROOT, 'dist', 'test-chromium'), bundledList: JSON.stringify(sc.list, null, 2) });
-    const L = sc.pki.leaves;
-    const X = sc.extra;
-    servers = await startServers({
-      legit: { name: 'mail (legit chain)', leaf: L.mailLegit },
-      rogue: { name: 'mail (rogue CA chain)', leaf: L.mailRogue },
-      renewed: { name: 'mail (new leaf key, pinned issuer)', leaf: X.mailRenewed },
-      forged: { name: 'mail (same names, impostor issuer key)', leaf: X.mailForged },
-      noIssuer: { name: 'pinned host without issuer keys', leaf: X.noIssuer },
-      plain: { name: 'unpinned host', leaf: L.plain },
+    sc = await prepare({
+      browser: 'chromium-full-chain',
+      name: 'test-chromium',
+      stale: false,
+      extend: extraCertificates,
+      editList,
+      servers: (specs, pki, X) => ({
+        legit: specs.mailLegit,
+        rogue: specs.mailRogue,
+        renewed: { name: 'mail (new leaf key, pinned issuer)', leaf: X.mailRenewed },
+        forged: { name: 'mail (same names, impostor issuer key)', leaf: X.mailForged },
+        noIssuer: { name: 'pinned host without issuer keys', leaf: X.noIssuer },
+        plain: specs.plain,
+      }),
     });
+    ({ dist, servers } = sc);
   });
 
   after(async () => {
-    await servers?.closeAll();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await sc?.cleanup();
   });
 
   /** One Chromium with the test build installed and an inspector page. */

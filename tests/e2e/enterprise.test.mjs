@@ -10,8 +10,7 @@
 // /etc/chromium/policies/managed/pinwatch-test.json, which the suite writes and always removes.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -20,35 +19,11 @@ import {
   startCollector, startUpdateServer, tamper, UPDATE_HOST,
 } from './lib/enterprise.mjs';
 import { GECKO_ID, launchFirefox, openExtensionPage, sleep, visit, waitFor } from './lib/firefox.mjs';
-import { makePki, makeTestList } from './lib/pki.mjs';
-import { HOSTS, ROOT } from './lib/scenario.mjs';
-import { startServer, startServers } from './lib/servers.mjs';
-import { assemble } from '../../extension/tools/assemble.mjs';
+import { HOSTS, prepare, ROOT } from './lib/scenario.mjs';
+import { startServer } from './lib/servers.mjs';
 
 const browserChoice = process.env.BROWSER ?? 'all';
 const skipFor = (name) => (![name, 'all'].includes(browserChoice) ? `BROWSER=${browserChoice}` : cliAvailable() ?? false);
-
-/**
- * The scenario of scenario.mjs (PKI, test list as the bundled list, servers), with a test build
- * of its own (dist/test-enterprise-<browser>), so that it never rewrites a build another suite
- * has loaded.
- */
-async function scenario(browser, dir) {
-  const pki = makePki(join(dir, 'pki'));
-  const list = makeTestList(pki);
-  // Chromium's suite turns full-chain capture on by policy: it needs the build that has `debugger`.
-  const build = browser === 'chromium' ? 'chromium-full-chain' : browser;
-  const dist = assemble({ root: ROOT, browser: build, out: join(ROOT, 'dist', `test-enterprise-${browser}`), bundledList: JSON.stringify(list, null, 2) });
-  const L = pki.leaves;
-  const servers = await startServers({
-    mailLegit: { name: 'mail (legit chain)', leaf: L.mailLegit },
-    mailRogue: { name: 'mail (rogue CA chain)', leaf: L.mailRogue },
-    warnRogue: { name: 'warn-mode host (rogue CA chain)', leaf: L.warnRogue },
-    plain: { name: 'unpinned host', leaf: L.plain },
-    blocked: { name: 'block-listed leaf', leaf: L.blocked },
-  });
-  return { pki, list, dist, servers, cleanup: () => servers.closeAll() };
-}
 
 /**
  * Everything both browsers share: the PKI, the keys, the signed lists, the servers and the policy.
@@ -59,8 +34,17 @@ async function scenario(browser, dir) {
  *   every refused update would pin plain.example.test back to the legit keys if it were accepted.
  */
 async function fixture(browser) {
-  const dir = mkdtempSync(join(tmpdir(), 'pinwatch-ent-'));
-  const s = await scenario(browser, dir);
+  // The scenario of scenario.mjs (PKI, test list as the bundled list, its servers but the hostile
+  // subject's), with a test build of its own (dist/test-enterprise-<browser>), so that it never
+  // rewrites a build another suite has loaded.
+  const s = await prepare({
+    // Chromium's suite turns full-chain capture on by policy: it needs the build that has `debugger`.
+    browser: browser === 'chromium' ? 'chromium-full-chain' : browser,
+    name: `test-enterprise-${browser}`,
+    stale: false,
+    servers: ({ hostile: _, ...specs }) => specs,
+  });
+  const dir = s.dir; // this run's files too; s.cleanup() removes it
   const x = extendPki(s.pki);
   const mailProxy = await startServer({ name: 'mail (declared inspection proxy)', leaf: x.mailProxy });
   const revoked = await startServer({ name: 'a certificate the channel revokes', leaf: x.revoked });
@@ -104,7 +88,6 @@ async function fixture(browser) {
     async cleanup() {
       await Promise.all([mailProxy.close(), revoked.close(), updates.close(), collector.close()]);
       await s.cleanup();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

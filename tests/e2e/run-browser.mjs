@@ -18,6 +18,13 @@ const browserName = process.argv[2] ?? 'firefox';
 const scenario = process.argv.includes('--scenario');
 const headless = process.env.HEADLESS === '1';
 
+/** One line per scenario server: its key, address and what it serves. */
+function printServers(s) {
+  for (const [key, server] of Object.entries(s.servers)) {
+    if (typeof server === 'object') console.log(`  ${key.padEnd(10)} ${server.url}   (${server.name})`);
+  }
+}
+
 async function runFirefox() {
   const s = scenario ? await prepare({ browser: 'firefox' }) : null;
   const ff = await launchFirefox({ roots: s?.pki.roots ?? [], hosts: s ? HOSTS : [], headless });
@@ -25,11 +32,7 @@ async function runFirefox() {
   await ff.browser.installExtension(dist);
   console.log(`Firefox ESR with ${dist} (temporary add-on; profile ${ff.profile})`);
   console.log(`  options: ${ff.base}options.html`);
-  if (s) {
-    for (const [key, server] of Object.entries(s.servers)) {
-      if (typeof server === 'object') console.log(`  ${key.padEnd(10)} ${server.url}   (${server.name})`);
-    }
-  }
+  if (s) printServers(s);
   console.log('Close the browser window (or press Ctrl-C) to stop.');
   // puppeteer kills the browser and exits on Ctrl-C; the profile and the scenario go with us.
   process.on('exit', () => {
@@ -47,17 +50,15 @@ async function runFirefox() {
 // "can't verify in this browser" until full-chain capture is turned on in the options page).
 async function runChromium() {
   const { launchChromium } = await import('./lib/chromium.mjs');
-  const { assemble } = await import('../../extension/tools/assemble.mjs');
-  const { X509Certificate } = await import('node:crypto');
+  const { spkiDer } = await import('./lib/pki.mjs');
   const securityInfo = !process.argv.includes('--without-leaf');
-  const s = scenario ? await prepare({ browser: 'chromium' }) : null;
-  let dist = join(ROOT, 'dist', 'chromium');
-  if (s) {
-    const list = structuredClone(s.list);
-    const inter = new X509Certificate(s.pki.legitInter.pemText).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-    list.pinsets['test-legit'].issuer_keys = [inter];
-    dist = assemble({ root: ROOT, browser: 'chromium', out: join(ROOT, 'dist', 'run-chromium'), bundledList: JSON.stringify(list, null, 2) });
-  }
+  const s = scenario ? await prepare({
+    browser: 'chromium',
+    name: 'run-chromium',
+    stale: false,
+    editList: (list, pki) => { list.pinsets['test-legit'].issuer_keys = [spkiDer(pki.legitInter)]; },
+  }) : null;
+  const dist = s ? s.dist : join(ROOT, 'dist', 'chromium');
   const cr = await launchChromium({
     roots: s?.pki.roots ?? [], hosts: s ? HOSTS : [], securityInfo, headless,
     // A desktop session needs the sandbox; root (a container) cannot have it.
@@ -68,11 +69,7 @@ async function runChromium() {
   console.log(`Chromium with ${dist} (extension id ${cr.id}; profile ${cr.profile})`);
   console.log(`  leaf certificates (WebRequestSecurityInfo): ${securityInfo ? 'on' : 'off'}`);
   console.log(`  options: ${cr.base}options.html   (full-chain capture with the debugger is turned on there)`);
-  if (s) {
-    for (const [key, server] of Object.entries(s.servers)) {
-      if (typeof server === 'object') console.log(`  ${key.padEnd(10)} ${server.url}   (${server.name})`);
-    }
-  }
+  if (s) printServers(s);
   console.log('Close the browser window (or press Ctrl-C) to stop.');
   let stopping = null;
   const stop = () => {

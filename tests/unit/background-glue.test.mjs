@@ -9,10 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { assemble } from '../../extension/tools/assemble.mjs';
 import { makePki, makeTestList } from '../e2e/lib/pki.mjs';
 import { fakeBrowser, fileFetch, matches } from './lib/fake-browser.mjs';
+import { MODE, MODES, SOURCE_KIND, STATUS } from '../../extension/vocabulary.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const haveWasm = existsSync(join(ROOT, 'target', 'pkg-web', 'pinwatch_bg.wasm'));
@@ -87,13 +89,14 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
     const answers = await fake.request({ url: 'https://mail.example.test/inbox', tabId, chain: rogue() });
     assert.deepEqual(answers, [{ cancel: true }]);
     const update = await until(() => fake.updates.find((u) => u.id === tabId));
-    const nonce = new URL(update.url).hash.slice(1);
-    assert.match(update.url, /\/warning\.html#[0-9a-f]{32}$/);
-    const warning = session()[`warning:${tabId}`];
+    const nonce = new URL(update.url).hash.slice(1).split('/')[0];
+    assert.match(update.url, /\/warning\.html#[0-9a-f]{32}\/mismatch$/);
+    // Stored after the stop, never before it.
+    const warning = await until(() => session()[`warning:${tabId}`]);
     assert.equal(warning.nonce, nonce);
     assert.equal(warning.record.status, 'mismatch');
     assert.equal(warning.record.url, 'https://mail.example.test/inbox');
-    assert.equal(warning.allowOverride, true);
+    assert.equal(warning.decision.offerProceed, true);
   });
 
   it('a sub-resource of an intercepted pinned host is cancelled; one of an unpinned host is not even seen', async () => {
@@ -121,13 +124,27 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
     assert.match(record.captureError, /getSecurityInfo: fake: no security info/);
   });
 
-  it('our own failure fails open with an error badge', async () => {
+  it('storage that fails never turns a stop into a pass: the stop comes first', async () => {
     const tabId = nextTab();
     fake.faults['session.set'] = true;
+    fake.faults['session.get'] = true;
     try {
-      assert.deepEqual(await fake.request({ url: 'https://mail.example.test/', tabId, chain: rogue() }), [{}]);
+      assert.deepEqual(await fake.request({ url: 'https://mail.example.test/', tabId, chain: rogue() }), [{ cancel: true }]);
     } finally {
       delete fake.faults['session.set'];
+      delete fake.faults['session.get'];
+    }
+    const update = await until(() => fake.updates.find((u) => u.id === tabId));
+    assert.match(update.url, /\/warning\.html#[0-9a-f]{32}\/mismatch$/);
+  });
+
+  it('our own failure where no stop was reached fails open with an error badge', async () => {
+    const tabId = nextTab();
+    fake.faults['session.get'] = true;
+    try {
+      assert.deepEqual(await fake.request({ url: 'https://warn.example.test/', tabId, chain: rogue() }), [{}]);
+    } finally {
+      delete fake.faults['session.get'];
     }
     await until(() => fake.badges.get(tabId)?.text === 'ERR');
     assert.equal(fake.badges.get(tabId).text, 'ERR');
@@ -143,23 +160,31 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
       delete fake.faults['session.set'];
     }
     const update = await until(() => fake.updates.find((u) => u.id === tabId));
-    assert.match(update.url, /\/warning\.html#$/, 'the warning page, without details');
+    assert.match(update.url, /\/warning\.html#[0-9a-f]{32}\/blocked$/, 'the warning page leads with the reason');
   });
 
-  it('a response is never held longer than the limit because of us', async () => {
+  it('a check that never ends stops an enforced pinned host at the limit ("not checked in time")', async () => {
     const tabId = nextTab();
-    const t0 = Date.now();
-    assert.deepEqual(await fake.request({ url: 'https://mail.example.test/', tabId, chain: 'hang' }), [{}]);
-    const held = Date.now() - t0;
-    assert.ok(held >= 4500 && held < 8000, `held ${held} ms`);
+    assert.deepEqual(await fake.request({ url: 'https://mail.example.test/', tabId, chain: 'hang' }), [{ cancel: true }]);
+    const update = await until(() => fake.updates.find((u) => u.id === tabId));
+    assert.match(update.url, /\/warning\.html#[0-9a-f]{32}\/not-checked-in-time$/);
+    const warning = await until(() => session()[`warning:${tabId}`]);
+    assert.equal(warning.decision.offerRetry, true);
+    assert.equal(warning.decision.offerProceed, false);
+  });
+
+  it('...and lets a page through with the error badge where nothing is enforced', async () => {
+    const tabId = nextTab();
+    assert.deepEqual(await fake.request({ url: 'https://warn.example.test/', tabId, chain: 'hang' }), [{}]);
     await until(() => fake.badges.get(tabId)?.text === 'ERR');
     assert.equal(fake.badges.get(tabId).text, 'ERR');
+    assert.equal(fake.updates.some((u) => u.id === tabId), false);
   });
 
   it('"proceed anyway" needs the nonce of the tab\'s own warning, then lets that host through in that tab only', async () => {
     const tabId = nextTab();
     await fake.request({ url: 'https://mail.example.test/', tabId, chain: rogue() });
-    const nonce = session()[`warning:${tabId}`].nonce;
+    const nonce = (await until(() => session()[`warning:${tabId}`])).nonce;
     assert.equal((await fake.message({ type: 'proceed', nonce: 'f'.repeat(32) }, { tabId })).ok, false);
     assert.equal((await fake.message({ type: 'proceed', nonce }, { tabId: tabId + 1000 })).ok, false, 'another tab cannot use it');
     assert.equal(await fake.message({ type: 'proceed', nonce }, { tabId, senderUrl: 'https://evil.example/' }), undefined,
@@ -177,5 +202,135 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
     assert.equal(bad.value.saved, false);
     assert.match(bad.value.errors.join('\n'), /"nope" is not a SHA-256 pin/);
     assert.equal(fake.api.storage.local.peek().user, undefined, 'nothing was stored');
+  });
+
+  // The rules below have one owner, the core: the checks of extra entries, what a user's source
+  // may replace, the clamp of the user's mode under policy's, and signer-set equality.
+  const options = () => ({ senderUrl: fake.api.runtime.getURL('options.html') });
+  const ask = async (msg) => {
+    const answer = await fake.message(msg, options());
+    assert.equal(answer?.ok, true, JSON.stringify(answer));
+    return answer.value;
+  };
+  const saveUser = (user) => ask({ type: 'save-user', user });
+  const hexPin = (b64) => Buffer.from(b64, 'base64').toString('hex').match(/../g).join(':').toUpperCase();
+  const pinnedRecord = async (url, chain) => {
+    const tabId = nextTab();
+    const answers = await fake.request({ url, tabId, chain });
+    return { answers, record: await until(() => session()[`tab:${tabId}`]?.page) };
+  };
+
+  it('the status: every source problem in one list, and the modes the engine allows', async () => {
+    const st = await ask({ type: 'status' });
+    assert.deepEqual(st.allowedModes, [...MODES], 'no policy: every mode');
+    assert.deepEqual(st.problems, []);
+    assert.deepEqual(st.sources.map((src) => src.origin), [SOURCE_KIND.bundled]);
+  });
+
+  it('extra entries are saved as the core normalised them; the user\'s mode as chosen', async () => {
+    const pin = pki.rogueRoot.spkiPin;
+    const result = await saveUser({
+      mode: MODE.report,
+      extraEntries: [{ host: ' Plain.Example.TEST ', includeSubdomains: true, pins: [hexPin(pin)], mode: MODE.enforce }],
+    });
+    assert.deepEqual(result, { saved: true, errors: [] });
+    const stored = fake.api.storage.local.peek().user;
+    assert.equal(stored.mode, MODE.report);
+    assert.deepEqual(stored.extraEntries, [{ host: 'plain.example.test', includeSubdomains: true, pins: [pin], mode: MODE.enforce }]);
+    const { answers, record } = await pinnedRecord('https://plain.example.test/', chainOf(pki.leaves.plain, pki.legitInter, pki.legitRoot));
+    assert.equal(record.status, STATUS.mismatch, 'the user\'s pin is in force');
+    assert.equal(record.action, MODE.report, 'and so is the user\'s mode, with no policy to clamp it');
+    assert.deepEqual(answers, [{}]);
+  });
+
+  it('the core refuses a second entry for one host before saving', async () => {
+    const pin = pki.rogueRoot.spkiPin;
+    const result = await saveUser({ extraEntries: [{ host: 'a.example.test', pins: [pin] }, { host: 'A.example.test', pins: [pin] }] });
+    assert.equal(result.saved, false);
+    assert.match(result.errors.join('\n'), /entry 2 \(A\.example\.test\): a second entry for the same host/);
+  });
+
+  it('a user\'s entry adds hosts, never replaces one of the bundled list: saved, but the engine refuses it and says why', async () => {
+    const result = await saveUser({ extraEntries: [{ host: 'mail.example.test', pins: [pki.rogueRoot.spkiPin], mode: MODE.report }] });
+    assert.deepEqual(result, { saved: true, errors: [] });
+    const st = await ask({ type: 'status' });
+    const refused = st.problems.filter((p) => p.origin === SOURCE_KIND.user);
+    assert.equal(refused.length, 1, JSON.stringify(st.problems));
+    assert.match(refused[0].error, /mail\.example\.test is not used: bundled governs that host/);
+    const { answers, record } = await pinnedRecord('https://mail.example.test/', rogue());
+    assert.equal(record.status, STATUS.mismatch, 'the bundled entry still decides');
+    assert.equal(record.entry.source, SOURCE_KIND.bundled);
+    assert.deepEqual(answers, [{ cancel: true }]);
+  });
+
+  it('a user\'s channel list is in force only while its configured signer set is the same set (the core compares)', async () => {
+    const key = () => `pinwatch-ed25519:${generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }).subarray(12).toString('base64')}`;
+    const [k1, k2] = [key(), key()];
+    const url = 'https://updates.example.test/list.json';
+    const payload = { ...makeTestList(pki), publisher: 'A user channel', entries: [{ host: 'chan.example.test', include_subdomains: false, pinset: 'test-legit', mode: MODE.enforce }] };
+    await fake.api.storage.local.set({
+      channelLists: {
+        [url]: {
+          payload: JSON.stringify(payload),
+          trust: { keys: [k1, k2], threshold: 1, sequence: 1 },
+          configured: { keys: [k2, k1], threshold: 1 },
+          info: { publisher: payload.publisher, sequence: 1, expiresAt: payload.expires_at },
+          signedBy: [],
+          acceptedAt: Date.now(),
+        },
+      },
+    });
+    const inForce = async (channel) => {
+      assert.deepEqual(await saveUser({ channels: [channel] }), { saved: true, errors: [] });
+      const st = await ask({ type: 'status' });
+      return { listed: st.channels[0]?.list !== null, used: st.sources.some((src) => src.origin === url), st };
+    };
+    const same = await inForce({ url, keys: [k1, k2], threshold: 1, name: 'other fields do not count' });
+    assert.deepEqual([same.listed, same.used], [true, true], 'the same keys in another order are the same set');
+    assert.equal(same.st.channels[0].from, 'user');
+    assert.deepEqual(same.st.problems, []);
+    const threshold = await inForce({ url, keys: [k1, k2], threshold: 2 });
+    assert.deepEqual([threshold.listed, threshold.used], [false, false], 'another threshold is another set');
+    const other = await inForce({ url, keys: [k1], threshold: 1 });
+    assert.deepEqual([other.listed, other.used], [false, false], 'fewer keys are another set');
+    await saveUser({});
+  });
+
+  it('policy: its mode clamps the user\'s, the engine says which modes remain, and the core checks its extra entries', async () => {
+    assert.deepEqual(await saveUser({ mode: MODE.report }), { saved: true, errors: [] });
+    fake.setManaged({
+      mode: MODE.warn,
+      extraEntries: [{ host: 'bad.policy.example.test', pins: ['nope'] }, { host: 'policy.example.test', pins: [pki.legitRoot.spkiPin] }],
+    });
+    try {
+      const st = await until(async () => {
+        const v = await ask({ type: 'status' });
+        return v.policy.mode === MODE.warn && v;
+      });
+      assert.ok(st, 'the policy arrived');
+      assert.deepEqual(st.allowedModes, [MODE.warn, MODE.enforce], 'never weaker than policy\'s');
+      assert.deepEqual(st.policy.problems, [], 'entries are the core\'s to check, not policy.js\'s');
+      const fromPolicy = st.problems.filter((p) => p.origin === SOURCE_KIND.policy);
+      assert.equal(fromPolicy.length, 1, JSON.stringify(st.problems));
+      assert.match(fromPolicy[0].error, /^entry 1 \(bad\.policy\.example\.test\): "nope" is not a SHA-256 pin/);
+      assert.ok(st.sources.some((src) => src.origin === SOURCE_KIND.policy), 'the good policy entry is used');
+
+      let { record } = await pinnedRecord('https://mail.example.test/', rogue());
+      assert.equal(record.action, MODE.warn, 'the user\'s weaker "report" does not count under policy\'s "warn"');
+      assert.deepEqual(await saveUser({ mode: MODE.enforce }), { saved: true, errors: [] });
+      ({ record } = await pinnedRecord('https://mail.example.test/', rogue()));
+      assert.equal(record.action, MODE.enforce, 'a stronger choice does');
+
+      fake.setManaged({ extraEntries: 'not a list' });
+      const broken = await until(async () => {
+        const v = await ask({ type: 'status' });
+        return v.policy.problems.length && v;
+      });
+      assert.deepEqual(broken.policy.problems, [{ key: 'extraEntries', error: 'must be a list of entries' }]);
+      assert.ok(!broken.policy.managed.includes('extraEntries'));
+    } finally {
+      fake.setManaged(null);
+      await saveUser({});
+    }
   });
 });

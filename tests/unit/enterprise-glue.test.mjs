@@ -1,12 +1,15 @@
 // The pure glue of the enterprise features: back-off schedule, the report dedupe window, the
 // RFC 7469 report shape and the policy checks. Browser behaviour is tested end to end in
 // tests/e2e/enterprise.test.mjs; here only functions without browser APIs (policy.js gets a stub
-// of the one API object compat.js reads at load).
+// of the one API object compat.js reads at load). The rules policy.js leaves to the core (each
+// extra entry, the user's mode under policy's, signer-set equality) are tested here through the
+// core's nodejs package, as the extension calls them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backoffMs, HOUR, jittered, MINUTE, nextCheckDelay } from '../../extension/schedule.js';
@@ -14,6 +17,13 @@ import { buildReport, dedupe, DEDUPE_MAX, DEDUPE_WINDOW_MS, dedupeKey, endpointA
 
 globalThis.chrome = { runtime: { getManifest: () => ({ permissions: [] }), getURL: (p) => `chrome-extension://test/${p}` } };
 const { cleanPolicy, cleanChannel, httpsUrl } = await import('../../extension/policy.js');
+const { MODE, MODES, SOURCE_KIND } = await import('../../extension/vocabulary.js');
+
+const NODE_PKG = join(import.meta.dirname, '..', '..', 'target', 'pkg-nodejs', 'pinwatch.js');
+const core = existsSync(NODE_PKG) ? createRequire(import.meta.url)(NODE_PKG) : null;
+const needsCore = { skip: !core && 'target/pkg-nodejs is not built' };
+/** A well-formed SHA-256 pin (base64 of 32 bytes). */
+const PIN = Buffer.alloc(32, 7).toString('base64');
 
 test('back-off doubles from the base and stops at the cap', () => {
   const o = { baseMs: 5 * MINUTE, maxMs: 6 * HOUR };
@@ -154,7 +164,7 @@ test('policy: valid keys are taken and locked, wrong ones dropped and named', ()
       { url: 'https://u.example/list.json', keys: ['k'] },
       { url: 'https://v.example/list.json', keys: ['k'], threshold: 2 },
     ],
-    extraEntries: [{ host: 'Intranet.Corp.Example', pins: ['AAAA'] }, { host: '', pins: [] }],
+    extraEntries: [{ host: 'Intranet.Corp.Example', pins: [PIN] }, { host: '', pins: [] }],
     debuggerCapture: 'yes',
     updateIntervalHours: 0,
     surprise: 1,
@@ -163,13 +173,69 @@ test('policy: valid keys are taken and locked, wrong ones dropped and named', ()
   assert.equal(p.allowUserOverride, false);
   assert.equal(p.reportEndpoint, 'https://reports.corp.example/pins');
   assert.deepEqual(p.channels, [{ url: 'https://u.example/list.json', keys: ['pinwatch-ed25519:k1', 'pinwatch-ed25519:k2'], threshold: 2, scope: ['corp.example'], name: null }]);
-  assert.deepEqual(p.extraEntries, [{ host: 'intranet.corp.example', includeSubdomains: false, pins: ['AAAA'], mode: 'warn' }]);
+  // Extra entries pass as written: each one is the core's to check (next test).
+  assert.deepEqual(p.extraEntries, [{ host: 'Intranet.Corp.Example', pins: [PIN] }, { host: '', pins: [] }]);
   assert.equal(p.debuggerCapture, null);
   assert.equal(p.updateIntervalHours, null);
   assert.deepEqual(p.managed.sort(), ['allowUserOverride', 'allowedInterceptionSpkis', 'channels', 'extraEntries', 'mode', 'reportEndpoint']);
   const problemKeys = p.problems.map((x) => x.key);
-  for (const k of ['channels', 'extraEntries', 'debuggerCapture', 'updateIntervalHours', 'surprise']) assert.ok(problemKeys.includes(k), k);
+  for (const k of ['channels', 'debuggerCapture', 'updateIntervalHours', 'surprise']) assert.ok(problemKeys.includes(k), k);
+  assert.ok(!problemKeys.includes('extraEntries'), 'a list of entries is all policy.js checks');
   assert.equal(p.problems.filter((x) => x.key === 'channels').length, 3);
+});
+
+test('policy extra entries: the core takes the good ones, normalised, and names each refused one', needsCore, () => {
+  const p = cleanPolicy({ extraEntries: [{ host: 'Intranet.Corp.Example', pins: [PIN] }, { host: '', pins: [] }] });
+  const checked = core.checkExtraEntries(p.extraEntries);
+  assert.deepEqual(checked.entries, [{ host: 'intranet.corp.example', includeSubdomains: false, pins: [PIN], mode: MODE.warn }]);
+  assert.equal(checked.errors.length, 1);
+  assert.match(checked.errors[0], /^entry 2 \(\): /);
+  // What the extension hands the engine: the same refusal, under the policy source, and the good entry in force.
+  const engine = new core.Engine([{ origin: SOURCE_KIND.policy, kind: SOURCE_KIND.policy, extraEntries: p.extraEntries }], { policyMode: p.mode });
+  try {
+    assert.deepEqual(engine.problems().map((x) => [x.origin, x.error]), [[SOURCE_KIND.policy, checked.errors[0]]]);
+    assert.equal(engine.isPinned('intranet.corp.example'), true);
+  } finally {
+    engine.free();
+  }
+  const bad = core.checkExtraEntries([
+    { host: 'a.example', pins: [] },
+    { host: 'b.example', pins: ['AAAA'] },
+    { host: 'c.example', pins: [PIN], mode: 'block' },
+    { host: 'd.example', pins: [PIN], surprise: true },
+    'e.example',
+    { host: 'f.example', pins: [PIN] },
+    { host: 'F.example', pins: [PIN] },
+  ]);
+  assert.deepEqual(bad.entries.map((e) => e.host), ['f.example']);
+  assert.deepEqual(bad.errors.map((e) => e.match(/^entry (\d+)/)[1]), ['1', '2', '3', '4', '5', '7']);
+  assert.match(bad.errors[0], /at least one pin/);
+  assert.match(bad.errors[2], /unknown variant `block`/);
+});
+
+test('the user\'s mode: never weaker than policy\'s; the engine says which modes remain', needsCore, () => {
+  const allowed = (policyMode) => {
+    const engine = new core.Engine([], { policyMode });
+    try {
+      return engine.allowedUserModes();
+    } finally {
+      engine.free();
+    }
+  };
+  assert.deepEqual(allowed(null), [...MODES]);
+  for (const [i, mode] of MODES.entries()) assert.deepEqual(allowed(mode), MODES.slice(i), mode);
+});
+
+test('signer sets: the same keys in any order and the same threshold; other fields ignored', needsCore, () => {
+  const key = () => `pinwatch-ed25519:${generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }).subarray(12).toString('base64')}`;
+  const [k1, k2, k3] = [key(), key(), key()];
+  assert.equal(core.sameSigners({ keys: [k1, k2], threshold: 1 }, { keys: [k2, k1], threshold: 1, url: 'https://u.example/', scope: null }), true);
+  assert.equal(core.sameSigners({ keys: [k1, k2], threshold: 1 }, { keys: [k1, k2], threshold: 2 }), false);
+  assert.equal(core.sameSigners({ keys: [k1, k2], threshold: 1 }, { keys: [k1, k3], threshold: 1 }), false);
+  assert.equal(core.sameSigners({ keys: [k1], threshold: 1 }, { keys: [k1, k2], threshold: 1 }), false);
+  assert.equal(core.sameSigners(undefined, { keys: [k1], threshold: 1 }), false, 'nothing stored is no set');
+  assert.equal(core.sameSigners({ keys: ['pinwatch-ed25519:AAAA'], threshold: 1 }, { keys: ['pinwatch-ed25519:AAAA'], threshold: 1 }), false,
+    'a set that is not valid is the same as no other');
 });
 
 test('policy: nothing managed is the default, and a wrong type never becomes a value', () => {
@@ -177,12 +243,16 @@ test('policy: nothing managed is the default, and a wrong type never becomes a v
   assert.deepEqual(empty.managed, []);
   assert.equal(empty.allowUserOverride, true);
   assert.deepEqual(cleanPolicy(null).managed, []);
-  const p = cleanPolicy({ mode: 'off', allowUserOverride: 'false', reportEndpoint: 'http://x.example/', channels: 'https://u.example/' });
+  const p = cleanPolicy({ mode: 'off', allowUserOverride: 'false', reportEndpoint: 'http://x.example/', channels: 'https://u.example/',
+    extraEntries: { host: 'a.example', pins: [PIN] } });
   assert.deepEqual(p.managed, []);
   assert.equal(p.allowUserOverride, true);
   assert.equal(p.mode, null);
   assert.equal(p.reportEndpoint, null);
-  assert.equal(p.problems.length, 4);
+  assert.deepEqual(p.extraEntries, []);
+  assert.equal(p.problems.length, 5);
+  assert.deepEqual(p.problems.find((x) => x.key === 'extraEntries'), { key: 'extraEntries', error: 'must be a list of entries' });
+  assert.match(p.problems.find((x) => x.key === 'mode').error, new RegExp(`must be one of ${MODES.join(', ')}`));
 });
 
 test('channel and URL checks', () => {

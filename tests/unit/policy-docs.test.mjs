@@ -1,18 +1,23 @@
 // The managed schema and the example policy files in docs/policy/: the schema follows Chromium's
 // rules for `storage.managed_schema`, names exactly the keys policy.js reads, and every example
 // (Linux JSON, Windows .reg, macOS .mobileconfig, Firefox policies.json and managed-storage
-// manifest) carries settings that policy.js accepts without a problem, for the right extension id.
+// manifest) carries settings that policy.js accepts without a problem, and extra entries that the
+// core (which checks each entry) accepts without a problem, for the right extension id.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
 globalThis.chrome = { runtime: { getManifest: () => ({ permissions: [] }), getURL: (p) => `chrome-extension://test/${p}` } };
 const { cleanPolicy, POLICY_KEYS } = await import('../../extension/policy.js');
+const { SOURCE_KIND } = await import('../../extension/vocabulary.js');
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
+const NODE_PKG = join(ROOT, 'target', 'pkg-nodejs', 'pinwatch.js');
+const core = existsSync(NODE_PKG) ? createRequire(import.meta.url)(NODE_PKG) : null;
 const DOCS = join(ROOT, 'docs', 'policy');
 const manifest = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8'));
 const schema = JSON.parse(readFileSync(join(ROOT, 'extension', manifest.storage.managed_schema), 'utf8'));
@@ -37,10 +42,30 @@ function checkSchema(node, path, problems) {
   return problems;
 }
 
-function assertClean(settings, where) {
+/**
+ * policy.js takes every key without a problem; the core takes every extra entry (it is the one
+ * that checks them), as the engine gets them: each one used, no problem named.
+ */
+function assertClean(t, settings, where) {
   const policy = cleanPolicy(settings);
   assert.deepEqual(policy.problems, [], `${where}: ${JSON.stringify(policy.problems)}`);
   assert.deepEqual([...policy.managed].sort(), Object.keys(settings).sort(), `${where}: every key is taken`);
+  if (!policy.extraEntries.length) return policy;
+  if (!core) {
+    t.diagnostic(`${where}: target/pkg-nodejs is not built; its extra entries were not checked by the core`);
+    return policy;
+  }
+  const checked = core.checkExtraEntries(policy.extraEntries);
+  assert.deepEqual(checked.errors, [], `${where}: extra entries`);
+  assert.equal(checked.entries.length, policy.extraEntries.length, `${where}: every extra entry is taken`);
+  const engine = new core.Engine([{ origin: SOURCE_KIND.policy, kind: SOURCE_KIND.policy, extraEntries: policy.extraEntries }],
+    { allowedInterceptionSpkis: policy.allowedInterceptionSpkis, policyMode: policy.mode });
+  try {
+    assert.deepEqual(engine.problems(), [], `${where}: the engine built from its extra entries`);
+    for (const e of checked.entries) assert.ok(engine.isPinned(e.host), `${where}: ${e.host} is pinned`);
+  } finally {
+    engine.free();
+  }
   return policy;
 }
 
@@ -54,24 +79,24 @@ test('the schema: Chromium rules, and exactly the keys policy.js reads', () => {
   assert.deepEqual(Object.keys(schema.properties.channels.items.properties).sort(), ['keys', 'name', 'scope', 'threshold', 'url']);
 });
 
-test('Chromium on Linux: force-install and settings for the id the manifest key gives', () => {
+test('Chromium on Linux: force-install and settings for the id the manifest key gives', (t) => {
   const doc = JSON.parse(readFileSync(join(DOCS, 'chromium-linux.json'), 'utf8'));
   assert.equal(doc.ExtensionSettings[CHROMIUM_ID].installation_mode, 'force_installed');
   const settings = doc['3rdparty'].extensions[CHROMIUM_ID];
   assert.deepEqual(Object.keys(settings).sort(), [...POLICY_KEYS].sort(), 'the example shows every key');
-  const policy = assertClean(settings, 'chromium-linux.json');
+  const policy = assertClean(t, settings, 'chromium-linux.json');
   assert.equal(policy.channels[1].scope[0], 'partner.example');
 });
 
-test('Firefox: policies.json (3rdparty.Extensions, force_installed) and the managed-storage manifest', () => {
+test('Firefox: policies.json (3rdparty.Extensions, force_installed) and the managed-storage manifest', (t) => {
   const doc = JSON.parse(readFileSync(join(DOCS, 'firefox-policies.json'), 'utf8')).policies;
   assert.equal(doc.ExtensionSettings[GECKO_ID].installation_mode, 'force_installed');
   assert.match(doc.ExtensionSettings[GECKO_ID].install_url, /^https:\/\/.+\.xpi$/);
-  assertClean(doc['3rdparty'].Extensions[GECKO_ID], 'firefox-policies.json');
+  assertClean(t, doc['3rdparty'].Extensions[GECKO_ID], 'firefox-policies.json');
   const native = JSON.parse(readFileSync(join(DOCS, 'firefox-managed-storage.json'), 'utf8'));
   assert.equal(native.name, GECKO_ID);
   assert.equal(native.type, 'storage');
-  assertClean(native.data, 'firefox-managed-storage.json');
+  assertClean(t, native.data, 'firefox-managed-storage.json');
 });
 
 /**
@@ -115,18 +140,18 @@ function bySchema(value, s) {
   return value;
 }
 
-test('Chromium on Windows: the .reg file gives the same settings as the Linux example', () => {
+test('Chromium on Windows: the .reg file gives the same settings as the Linux example', (t) => {
   const reg = readReg(readFileSync(join(DOCS, 'chromium-windows.reg'), 'utf8'));
   const chrome = reg.HKEY_LOCAL_MACHINE.Software.Policies.Google.Chrome;
   const ext = JSON.parse(chrome.ExtensionSettings);
   assert.equal(ext[CHROMIUM_ID].installation_mode, 'force_installed');
   const settings = bySchema(chrome['3rdparty'].extensions[CHROMIUM_ID].policy, schema);
-  assertClean(settings, 'chromium-windows.reg');
+  assertClean(t, settings, 'chromium-windows.reg');
   const linux = JSON.parse(readFileSync(join(DOCS, 'chromium-linux.json'), 'utf8'))['3rdparty'].extensions[CHROMIUM_ID];
   assert.deepEqual(settings, { ...linux, channels: linux.channels.slice(0, 1) });
 });
 
-test('Chromium on macOS: the configuration profile force-installs and carries valid settings', () => {
+test('Chromium on macOS: the configuration profile force-installs and carries valid settings', (t) => {
   // plistlib reads the XML plist exactly as macOS would hand it over.
   const json = execFileSync('python3', ['-c', 'import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1], "rb"))))',
     join(DOCS, 'chromium-macos.mobileconfig')]).toString();
@@ -137,7 +162,7 @@ test('Chromium on macOS: the configuration profile force-installs and carries va
   const ours = profile.PayloadContent.find((p) => p.PayloadType === `com.google.Chrome.extensions.${CHROMIUM_ID}`);
   assert.ok(ours, 'a payload for the extension\'s own domain');
   const settings = Object.fromEntries(Object.entries(ours).filter(([k]) => !k.startsWith('Payload')));
-  assertClean(settings, 'chromium-macos.mobileconfig');
+  assertClean(t, settings, 'chromium-macos.mobileconfig');
   const uuids = [profile, ...profile.PayloadContent].map((p) => p.PayloadUUID);
   assert.equal(new Set(uuids).size, uuids.length, 'distinct PayloadUUIDs');
 });

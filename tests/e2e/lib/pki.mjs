@@ -37,6 +37,11 @@ export function certInfo(pemPath) {
   };
 }
 
+/** base64 of the DER SubjectPublicKeyInfo: the form a pin set's `issuer_keys` takes. */
+export function spkiDer(cert) {
+  return new X509Certificate(cert.pemText).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+}
+
 let serial = 0x1000;
 
 /**

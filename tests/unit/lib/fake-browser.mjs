@@ -62,7 +62,7 @@ export function matches(pattern, url) {
 
 /**
  * `base`: the file: URL of the assembled extension folder (ending in '/').
- * Returns {api, faults, chains, tabs, badges, updates, notifications, request(), message(), completeTab()}.
+ * Returns {api, faults, chains, tabs, badges, updates, notifications, request(), message(), completeTab(), setManaged()}.
  */
 export function fakeBrowser({ base, manifest }) {
   const faults = {};
@@ -76,7 +76,14 @@ export function fakeBrowser({ base, manifest }) {
     return badges.get(tabId);
   };
   const storage = { local: storageArea('local', faults), session: storageArea('session', faults), onChanged: event() };
-  storage.managed = { async get() { throw new Error('Managed storage manifest not found'); } };
+  // No policy until `setManaged`: storage.managed rejects, as Firefox does for an unmanaged install.
+  let managed = null;
+  storage.managed = {
+    async get() {
+      if (!managed) throw new Error('Managed storage manifest not found');
+      return structuredClone(managed);
+    },
+  };
   const action = {
     async setBadgeText({ tabId, text }) { badge(tabId).text = text; },
     async setTitle({ tabId, title }) { badge(tabId).title = title; },
@@ -167,6 +174,17 @@ export function fakeBrowser({ base, manifest }) {
         const results = api.runtime.onMessage.listeners.map(({ fn }) => fn(msg, sender, (r) => { answered = true; resolve(r); }));
         if (!results.includes(true) && !answered) resolve(undefined);
       });
+    },
+    /**
+     * Policy arrives or changes (`null`: no policy again): what Chromium tells storage.onChanged
+     * listeners (area "managed") when managed values change.
+     */
+    setManaged(values) {
+      const old = managed;
+      managed = values === null ? null : structuredClone(values);
+      const keys = new Set([...Object.keys(old ?? {}), ...Object.keys(managed ?? {})]);
+      const changes = Object.fromEntries([...keys].map((k) => [k, { oldValue: old?.[k], newValue: managed?.[k] }]));
+      for (const { fn } of storage.onChanged.listeners) fn(changes, 'managed');
     },
     /** The tab finished loading: what the browser tells tabs.onUpdated listeners. */
     completeTab(tabId) {

@@ -1,0 +1,114 @@
+// Renders extension/vocabulary.js: every word the extension shares with the Rust core (verdict
+// statuses, modes, match kinds, source kinds, list rejection codes), taken from the core's
+// `vocabulary()` in target/pkg-nodejs. The words are written once, in the core's enums; the
+// extension imports them from the generated module and never spells them itself.
+//
+//   node extension/tools/vocabulary.mjs <root>           writes extension/vocabulary.js if it differs
+//   node extension/tools/vocabulary.mjs <root> --check   exits 1 when the file in the tree differs
+//   import { render, readVocabulary } from '…/vocabulary.mjs'   tests/unit/vocabulary.test.mjs
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The file this tool writes, relative to the repository root. */
+export const OUTPUT = join('extension', 'vocabulary.js');
+
+/**
+ * Each list `vocabulary()` returns: the names it gets in the module (a frozen object keyed by
+ * camelCase name, a frozen array in declaration order) and where the core declares it.
+ * A list the core returns that is not named here fails the tool: it needs names first.
+ */
+export const LISTS = {
+  statuses: { object: 'STATUS', array: 'STATUSES', doc: 'Verdict statuses (pinwatch_core::verdict::Status).' },
+  modes: { object: 'MODE', array: 'MODES', doc: 'What an entry does on a mismatch, weakest first (pinwatch_core::list::Mode).' },
+  matchKinds: { object: 'MATCH_KIND', array: 'MATCH_KINDS', doc: 'How a verdict was reached (pinwatch_core::verdict::MatchKind).' },
+  sourceKinds: { object: 'SOURCE_KIND', array: 'SOURCE_KINDS', doc: 'Who speaks through an engine source (pinwatch_core::sources::SourceKind).' },
+  rejectionCodes: { object: 'REJECTION_CODE', array: 'REJECTION_CODES', doc: 'Why a signed list was refused (pinwatch_core::accept::RejectionCode).' },
+  acts: { object: 'ACT', array: 'ACTS', doc: 'What the extension does with a response (pinwatch_core::decision::Act).' },
+  stopReasons: { object: 'STOP_REASON', array: 'STOP_REASONS', doc: 'What the warning page leads with (pinwatch_core::decision::StopReason).' },
+  failures: { object: 'FAILURE', array: 'FAILURES', doc: 'Why no verdict was reached (pinwatch_core::decision::Failure).' },
+};
+
+/** `allowed-interception` → `allowedInterception`. */
+export function camelName(word) {
+  return word.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
+}
+
+/** The core's `vocabulary()` from a nodejs wasm-pack package (default target/pkg-nodejs). */
+export function readVocabulary(root, pkg = join(root, 'target', 'pkg-nodejs')) {
+  const glue = join(pkg, 'pinwatch.js');
+  if (!existsSync(glue)) throw new Error(`${glue} is missing: build the nodejs package first (./build.sh)`);
+  const require = createRequire(import.meta.url);
+  const mod = require(glue);
+  if (typeof mod.vocabulary !== 'function') throw new Error(`${glue} has no vocabulary(): rebuild it from crate/wasm`);
+  return mod.vocabulary();
+}
+
+function checkList(key, words) {
+  if (!Array.isArray(words) || !words.length || !words.every((w) => typeof w === 'string')) {
+    throw new Error(`vocabulary.${key} is not a non-empty list of strings`);
+  }
+  const names = words.map(camelName);
+  for (const [i, name] of names.entries()) {
+    if (!/^[a-z][A-Za-z0-9]*$/.test(name)) throw new Error(`vocabulary.${key}: "${words[i]}" gives no usable name (${name})`);
+    if (names.indexOf(name) !== i) throw new Error(`vocabulary.${key}: "${words[i]}" is listed twice`);
+  }
+}
+
+/** The text of extension/vocabulary.js for `vocab` (what `vocabulary()` returns). */
+export function render(vocab) {
+  const unknown = Object.keys(vocab).filter((k) => !LISTS[k]);
+  if (unknown.length) throw new Error(`vocabulary() returns ${unknown.join(', ')}, which ${relative(process.cwd(), fileURLToPath(import.meta.url))} does not name (LISTS)`);
+  const missing = Object.keys(LISTS).filter((k) => !(k in vocab));
+  if (missing.length) throw new Error(`vocabulary() does not return ${missing.join(', ')}`);
+  const q = (s) => `'${s}'`;
+  const parts = [
+    '// Generated from the Rust core (pinwatch_core::vocabulary, through the WASM `vocabulary()`) by',
+    '// extension/tools/vocabulary.mjs. Do not edit by hand: change the enum in crate/core and run',
+    '// ./build.sh, which writes this file again. tests/unit/vocabulary.test.mjs fails when this file',
+    '// and the core disagree.',
+  ];
+  for (const [key, spec] of Object.entries(LISTS)) {
+    const words = vocab[key];
+    checkList(key, words);
+    parts.push(
+      '',
+      `/** ${spec.doc} */`,
+      `export const ${spec.object} = Object.freeze({`,
+      ...words.map((w) => `  ${camelName(w)}: ${q(w)},`),
+      '});',
+      `export const ${spec.array} = Object.freeze([${words.map(q).join(', ')}]);`,
+    );
+  }
+  return `${parts.join('\n')}\n`;
+}
+
+function main(argv) {
+  const check = argv.includes('--check');
+  const args = argv.filter((a) => a !== '--check');
+  const root = resolve(args[0] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..'));
+  const out = join(root, OUTPUT);
+  const text = render(readVocabulary(root));
+  const current = existsSync(out) ? readFileSync(out, 'utf8') : null;
+  if (check) {
+    if (current !== text) {
+      console.error(`vocabulary: ${OUTPUT} differs from the core's vocabulary(); run node extension/tools/vocabulary.mjs <root>`);
+      return 1;
+    }
+    console.error(`vocabulary: ${OUTPUT} matches the core`);
+    return 0;
+  }
+  if (current === text) {
+    console.error(`vocabulary: ${OUTPUT} unchanged`);
+  } else {
+    writeFileSync(out, text);
+    console.error(`vocabulary: ${OUTPUT} ${current === null ? 'written' : 'changed'}`);
+  }
+  return 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = main(process.argv.slice(2));
+}

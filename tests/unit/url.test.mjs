@@ -1,0 +1,50 @@
+// extension/url.js hostOf: the one place a URL's host is taken as the engine takes it. Before it
+// was shared, three copies differed: one did not lower-case, one threw on a bad URL and answered
+// '' for no host, none removed the trailing dot (so "host." missed the tab's stored verdicts, and
+// a report endpoint "pinned.example." counted as another host than the pinned one).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hostOf } from '../../extension/url.js';
+import { endpointAllowed } from '../../extension/report-format.js';
+
+test('hostOf: lower case, also for schemes whose hosts the URL parser leaves as written', () => {
+  assert.equal(hostOf('https://MAIL.Example.TEST/Path?Q=1'), 'mail.example.test');
+  assert.equal(hostOf('foo://Collector.Example.COM/x'), 'collector.example.com');
+});
+
+test('hostOf: port, credentials, path and fragment are not part of the host', () => {
+  assert.equal(hostOf('https://user:pw@mail.example.test:8443/a/b#c'), 'mail.example.test');
+});
+
+test('hostOf: IPv6 without brackets (in the parser\'s compressed lower-case form), IPv4 as is', () => {
+  assert.equal(hostOf('https://[2001:DB8:0:0::1]:8443/'), '2001:db8::1');
+  assert.equal(hostOf('https://[::1]/'), '::1');
+  assert.equal(hostOf('https://127.0.0.1:9000/'), '127.0.0.1');
+});
+
+test('hostOf: without the trailing dot of a fully qualified name', () => {
+  assert.equal(hostOf('https://mail.example.test./'), 'mail.example.test');
+  assert.equal(hostOf('https://Mail.Example.Test.:443/'), 'mail.example.test');
+});
+
+test('hostOf: IDN hosts come as punycode, as the engine keys them', () => {
+  assert.equal(hostOf('https://Bücher.example/'), 'xn--bcher-kva.example');
+});
+
+test('hostOf: null, never a throw or an empty string, for what has no host', () => {
+  for (const url of ['not a url', '', undefined, null, 42, 'https://', 'mailto:someone@example.test', 'file:///etc/hosts', 'data:text/plain,x']) {
+    assert.equal(hostOf(url), null, String(url));
+  }
+});
+
+const report = (hostname, noted, includeSubdomains) => ({ hostname, 'noted-hostname': noted, 'include-subdomains': includeSubdomains });
+
+test('endpointAllowed: the pinned host is recognised however its URL writes it', () => {
+  const pinned = report('mail.example.test', 'mail.example.test', false);
+  assert.equal(endpointAllowed('https://mail.example.test./r', pinned), false, 'trailing dot');
+  assert.equal(endpointAllowed('https://MAIL.example.test/r', pinned), false, 'upper case');
+  assert.equal(endpointAllowed('https://collect.example.test./r', pinned), true);
+  assert.equal(endpointAllowed('https://a.example.test./r', report('x.example.test', 'example.test', true)), false, 'covered subdomain with a trailing dot');
+  assert.equal(endpointAllowed('https://[::1]:8443/r', report('::1', '::1', false)), false, 'IPv6 literal');
+  assert.equal(endpointAllowed('https://[::2]/r', report('::1', '::1', false)), true);
+});
