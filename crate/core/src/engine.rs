@@ -347,7 +347,7 @@ impl Engine {
                 Judgement::NoMatch {
                     leaf_only,
                     had_issuer_keys,
-                } => allowed_root.is_none() && !(*leaf_only && !*had_issuer_keys),
+                } => allowed_root.is_none() && (*had_issuer_keys || !*leaf_only),
             };
             v.status = if would_mismatch {
                 Status::StaleMismatch
