@@ -175,23 +175,23 @@ describe('Firefox ESR: capture, verdict, warning page, badge, popup', { skip }, 
     await v.page.close();
   });
 
-  it('6. an expired list: no enforcement, "stale" shown', async () => {
+  it('6. an expired list and a rogue chain: no enforcement, but "stale-mismatch" shown, not a quiet "stale"', async () => {
     // Installing over the temporary add-on keeps its id and UUID (an uninstall would drop the UUID).
     try {
       await install(s.staleDist);
       const v = await visitServer(s.servers.mailRogue);
       assert.equal(v.outcome, 'page', `expected the served page (not enforced), got ${v.outcome} at ${v.href}`);
       assert.ok(v.requests().some((r) => r.path.startsWith('/sub.png')));
-      const badge = await insp.waitBadge(v.tabId, 'OLD');
-      assert.equal(badge.text, 'OLD');
-      assert.match(badge.title, /stale/);
+      const badge = await insp.waitBadge(v.tabId, 'OLD!');
+      assert.equal(badge.text, 'OLD!');
+      assert.match(badge.title, /STALE MISMATCH/);
       const popup = await openExtensionPage(ff, `popup.html?tab=${v.tabId}`);
       const words = await waitFor(() => popup.evaluate(() => document.querySelector('#verdict-badge .status')?.textContent && {
         status: document.querySelector('#verdict-badge .status').textContent,
         reason: document.getElementById('reason').textContent,
       }));
-      assert.equal(words.status, 'stale');
-      assert.match(words.reason, /expired/);
+      assert.equal(words.status, 'stale-mismatch');
+      assert.match(words.reason, /expired.*would be a mismatch/);
       await popup.close();
       await v.page.close();
     } finally {
