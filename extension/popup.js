@@ -5,7 +5,7 @@ import { api } from './compat.js';
 import * as verdicts from './verdicts.js';
 import { CANNOT_VERIFY_WORDS } from './actions.js';
 import { enableSteps } from './capture-help.js';
-import { chainMarks, chainTable, el, entryView, fill, listView, statusBadge, statusWords, when } from './ui.js';
+import { chainMarks, chainTable, DETAILS_DROPPED, el, entryView, fill, listView, statusBadge, statusWords, when } from './ui.js';
 import { STATUS } from './vocabulary.js';
 
 async function targetTab() {
@@ -36,7 +36,7 @@ async function main() {
     fill('cannot-verify-how', enableSteps());
     show('cannot-verify');
   }
-  fill('reason', r.reason, r.captureError ? ` (${r.captureError})` : '', ' — ', when(r.time));
+  fill('reason', r.reason, r.detailsDropped ? ` ${DETAILS_DROPPED}` : '', r.captureError ? ` (${r.captureError})` : '', ' — ', when(r.time));
   if (r.tier && r.ms) fill('how', `Chain read with ${r.tier} in ${r.ms.capture.toFixed(0)} ms, checked in ${r.ms.check.toFixed(0)} ms.`);
   if (r.chain.length || r.status !== STATUS.unpinned) {
     fill('chain', chainTable(r.chain, chainMarks(r)));

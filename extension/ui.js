@@ -55,6 +55,9 @@ export function when(ms) {
  * The chain as a table: subject, issuer, validity and SPKI pin of each certificate, leaf first.
  * `marks` maps a certificate index to a note ("pinned key", "bad key", …).
  */
+/** Said where a record's certificate details were dropped to keep storage bounded. */
+export const DETAILS_DROPPED = 'Some certificate details of this verdict were dropped to keep Pinwatch\'s storage bounded; the verdict itself is complete.';
+
 export function chainTable(chain, marks = new Map()) {
   if (!chain?.length) return el('p', { class: 'muted' }, 'No certificate could be read for this connection.');
   const rows = chain.map((c, i) => el('tr', { class: marks.has(i) ? 'marked' : null },
@@ -63,7 +66,8 @@ export function chainTable(chain, marks = new Map()) {
     el('td', {},
       el('div', { class: 'subject' }, c.subject || '(empty subject)'),
       el('div', { class: 'issuer muted' }, 'issued by ', el('span', { class: 'issuer-name' }, c.issuer || '(empty issuer)')),
-      c.sanDns?.length ? el('div', { class: 'muted san' }, 'names: ', c.sanDns.join(', ')) : null),
+      c.sanDns?.length ? el('div', { class: 'muted san' }, 'names: ', c.sanDns.join(', '),
+        c.sanDnsMore ? ` and ${c.sanDnsMore} more` : '') : null),
     el('td', { class: 'validity' }, c.notBefore ?? '?', el('br'), c.notAfter ?? '?'),
     el('td', {}, el('code', { class: 'pin' }, c.spkiSha256), c.keyAlgorithm ? el('div', { class: 'muted key' }, keyWords(c)) : null),
   ));

@@ -76,32 +76,145 @@ export function errorRecord(details, error) {
   };
 }
 
+// What an interceptor can send is bounded on the way into storage: certificate facts are capped
+// by the core, repeats are merged in memory (a page that fires thousands of requests makes one
+// write at a time per tab), each tab's state has a size budget, and all tabs share a total that
+// is enforced by dropping the oldest details first. None of this can delay or undo a stop: the
+// stop is applied before anything is stored (background.js `apply`).
+
+/** Records of one tab waiting for their write, merged by what they say. */
+const MAX_PENDING = 50;
+/** One tab's stored state, in bytes of JSON; beyond it, certificate details go first. */
+export const MAX_TAB_BYTES = 256 * 1024;
+/** All tabs' states together; with the warnings' own cap, well inside storage.session's quota
+ * (10 MB in Firefox). */
+export const MAX_TOTAL_BYTES = 4 * 1024 * 1024;
+/** The one record a warning page shows; beyond it, the chain is cut to its first certificates. */
+export const MAX_WARNING_BYTES = 64 * 1024;
+
+const pending = new Map(); // tabId -> {records: Map(key -> record), done: Promise<boolean>}
+let tabBytes = null; // tabId -> bytes last written, oldest first; read once per wake
+
+function pendingKey(record) {
+  return record.type === 'main_frame'
+    ? `main ${record.host}`
+    : `sub ${record.host} ${record.status} ${record.chainKey ?? ''}`;
+}
+
 /**
  * Keeps a verdict in the tab's state: every main-frame one, and sub-resource ones that change
- * what the tab shows. Resolves to whether anything was stored.
+ * what the tab shows. Resolves to whether it was stored.
  */
 export function recordVerdict(tabId, record) {
   const main = record.type === 'main_frame';
   if (tabId < 0 || !(main || NOTABLE.has(record.status))) return Promise.resolve(false);
-  return serial(async () => {
-    const key = `tab:${tabId}`;
-    const state = (await get(key)) ?? { page: null, byHost: {}, subs: [] };
-    if (main) {
-      state.page = record;
-      state.subs = [];
-      delete state.byHost[record.host];
-      state.byHost[record.host] = record;
-      const hosts = Object.keys(state.byHost);
-      for (const h of hosts.slice(0, Math.max(0, hosts.length - MAX_HOSTS))) delete state.byHost[h];
-    } else {
-      // Repeats of one (host, status, chain) are merged: a page's thousand requests make one record.
-      state.subs = state.subs.filter((s) => !(s.host === record.host && s.status === record.status && s.chainKey === record.chainKey));
-      state.subs.push(record);
-      state.subs = state.subs.slice(-MAX_SUBS);
+  let batch = pending.get(tabId);
+  if (!batch) {
+    batch = { records: new Map() };
+    pending.set(tabId, batch);
+    batch.done = serial(() => writeBatch(tabId, batch));
+  }
+  const key = pendingKey(record);
+  batch.records.delete(key); // re-inserted last: the newest of each kind, in arrival order
+  batch.records.set(key, record);
+  for (const k of batch.records.keys()) {
+    if (batch.records.size <= MAX_PENDING) break;
+    if (k.startsWith('sub ')) batch.records.delete(k);
+  }
+  return batch.done;
+}
+
+async function writeBatch(tabId, batch) {
+  pending.delete(tabId); // later verdicts start the next batch
+  const key = `tab:${tabId}`;
+  const state = (await get(key)) ?? { page: null, byHost: {}, subs: [] };
+  for (const record of batch.records.values()) apply(state, record);
+  return store(tabId, state);
+}
+
+function apply(state, record) {
+  if (record.type === 'main_frame') {
+    state.page = record;
+    state.subs = [];
+    delete state.byHost[record.host];
+    state.byHost[record.host] = record;
+    const hosts = Object.keys(state.byHost);
+    for (const h of hosts.slice(0, Math.max(0, hosts.length - MAX_HOSTS))) delete state.byHost[h];
+  } else {
+    state.subs = state.subs.filter((s) => pendingKey(s) !== pendingKey(record));
+    state.subs.push(record);
+    state.subs = state.subs.slice(-MAX_SUBS);
+  }
+}
+
+const size = (value) => JSON.stringify(value).length;
+
+/** The records of a state, oldest first, whose certificate details may go first. */
+function droppable(state) {
+  const hosts = Object.values(state.byHost).filter((r) => r !== state.page);
+  return [...state.subs, ...hosts.sort((a, b) => a.time - b.time), state.page].filter(Boolean);
+}
+
+/** Drops certificate details, oldest records first, until the state fits `budget`. */
+function slim(state, budget) {
+  for (const record of droppable(state)) {
+    if (size(state) <= budget) break;
+    if (record.chain?.length) {
+      record.chain = [];
+      record.detailsDropped = true;
     }
+  }
+  return state;
+}
+
+async function knownSizes() {
+  if (!tabBytes) {
+    const all = await session().get(null);
+    tabBytes = new Map(Object.entries(all).filter(([k]) => k.startsWith('tab:'))
+      .map(([k, v]) => [Number(k.slice(4)), size(v)]));
+  }
+  return tabBytes;
+}
+
+/** Removes the oldest other tabs' states until `bytes` more fit the total. */
+async function makeRoom(tabId, bytes, total = MAX_TOTAL_BYTES) {
+  const sizes = await knownSizes();
+  let used = [...sizes].reduce((n, [id, b]) => n + (id === tabId ? 0 : b), 0);
+  const evict = [];
+  for (const [id, b] of sizes) {
+    if (used + bytes <= total) break;
+    if (id === tabId) continue;
+    evict.push(id);
+    used -= b;
+  }
+  if (evict.length) {
+    await session().remove(evict.map((id) => `tab:${id}`));
+    for (const id of evict) sizes.delete(id);
+  }
+}
+
+async function store(tabId, state) {
+  slim(state, MAX_TAB_BYTES);
+  const bytes = size(state);
+  await makeRoom(tabId, bytes);
+  const key = `tab:${tabId}`;
+  try {
     await session().set({ [key]: state });
-    return true;
-  });
+  } catch (e) {
+    // Quota or a failing store: the bare verdicts, after every other tab's details made room.
+    console.warn('Pinwatch: storing a verdict failed; retrying without certificate details', e);
+    slim(state, 0);
+    await makeRoom(tabId, size(state), 0);
+    try {
+      await session().set({ [key]: state });
+    } catch {
+      return false;
+    }
+  }
+  const sizes = await knownSizes();
+  sizes.delete(tabId);
+  sizes.set(tabId, size(state));
+  return true;
 }
 
 /**
@@ -145,7 +258,6 @@ function nonce() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Stores what the warning page of `tabId` shows; returns the nonce its URL carries. */
 /** A fresh random nonce for a warning page's address. */
 export function newNonce() {
   return nonce();
@@ -153,7 +265,11 @@ export function newNonce() {
 
 /** Stores what the warning page under `nonce` shows: written after the stop, never before. */
 export async function putWarning(tabId, nonce, record, decision) {
-  await session().set({ [`warning:${tabId}`]: { nonce, record, decision } });
+  let shown = record;
+  while (size(shown) > MAX_WARNING_BYTES && shown.chain?.length > 1) {
+    shown = { ...shown, chain: shown.chain.slice(0, Math.ceil(shown.chain.length / 2)), detailsDropped: true };
+  }
+  await session().set({ [`warning:${tabId}`]: { nonce, record: shown, decision } });
 }
 
 /** The warning for `tabId`, only when `givenNonce` is the one Pinwatch issued for it. */
@@ -194,6 +310,8 @@ export function firstNotice(tabId, host) {
 }
 
 export function forgetTab(tabId) {
+  pending.delete(tabId);
+  tabBytes?.delete(tabId);
   return serial(() => session().remove([`tab:${tabId}`, `warning:${tabId}`, `override:${tabId}`, `notified:${tabId}`]));
 }
 

@@ -3,7 +3,7 @@
 
 import { api } from './compat.js';
 import * as verdicts from './verdicts.js';
-import { chainMarks, chainTable, el, entryView, expectedPins, fill, listView, when } from './ui.js';
+import { chainMarks, chainTable, DETAILS_DROPPED, el, entryView, expectedPins, fill, listView, when } from './ui.js';
 import { STATUS, STOP_REASON } from './vocabulary.js';
 
 // Only the statuses that stop a page (actions.decide) have a warning page; any other falls back
@@ -87,7 +87,7 @@ async function main() {
   }
   fill('host', r.host);
   fill('url', r.url);
-  fill('reason', r.reason);
+  fill('reason', r.reason, r.detailsDropped ? ` ${DETAILS_DROPPED}` : '');
   fill('time', when(r.time));
   fill('expected', r.status === STATUS.blocked && !r.pinset
     ? el('p', { class: 'muted' }, 'This host is not pinned; the block list applies to every host.')

@@ -34,7 +34,11 @@ function storageArea(name, faults) {
     },
     async set(items) {
       check('set');
-      data = { ...data, ...structuredClone(items) };
+      const next = { ...data, ...structuredClone(items) };
+      // A quota in bytes of JSON, as `faults['session.quota'] = n` sets it.
+      const quota = faults[`${name}.quota`];
+      if (quota && JSON.stringify(next).length > quota) throw new Error(`fake: storage.${name} quota exceeded`);
+      data = next;
     },
     async remove(keys) {
       check('remove');
