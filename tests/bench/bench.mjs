@@ -21,7 +21,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 const pkgDir = resolve(process.argv[2] || join(ROOT, 'target', 'pkg-nodejs'));
 const webWasm = resolve(process.env.PINWATCH_WEB_WASM || join(pkgDir, '..', 'pkg-web', 'pinwatch_bg.wasm'));
-const FIX = join(ROOT, 'crate', 'benches', 'fixtures');
+const FIX = join(ROOT, 'crate', 'core', 'benches', 'fixtures');
 const QUICK = process.env.BENCH_QUICK === '1';
 
 if (!existsSync(join(pkgDir, 'pinwatch.js'))) {

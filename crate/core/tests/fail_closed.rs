@@ -200,8 +200,19 @@ fn certificate_text_is_capped_whatever_the_interceptor_writes() {
     assert_eq!(cert.facts.spki_sha256, pin_of_spki(&spki));
 }
 
-fn extra(host: &str, pins: &[String], mode: &str, subdomains: bool) -> serde_json::Value {
-    serde_json::json!({"host": host, "pins": pins, "mode": mode, "includeSubdomains": subdomains})
+fn raw(value: serde_json::Value) -> Box<serde_json::value::RawValue> {
+    serde_json::value::to_raw_value(&value).unwrap()
+}
+
+fn extra(
+    host: &str,
+    pins: &[String],
+    mode: &str,
+    subdomains: bool,
+) -> Box<serde_json::value::RawValue> {
+    raw(
+        serde_json::json!({"host": host, "pins": pins, "mode": mode, "includeSubdomains": subdomains}),
+    )
 }
 
 fn input(origin: &str, kind: SourceKind) -> SourceInput {
@@ -287,17 +298,17 @@ fn extra_entries_are_checked_one_by_one_and_each_refusal_is_named() {
     let good = vec![pin_of_spki(&f.legit_root_spki)];
     let values = vec![
         extra("Intranet.Corp.Test.", &good, "warn", true),
-        serde_json::json!({"host": "a.test", "pins": []}),
-        serde_json::json!({"host": "b.test", "pins": ["not a pin"]}),
-        serde_json::json!({"host": "c.test", "pins": good, "mode": "block"}),
-        serde_json::json!({"host": "bad host\u{0}", "pins": good}),
-        serde_json::json!("a string"),
+        raw(serde_json::json!({"host": "a.test", "pins": []})),
+        raw(serde_json::json!({"host": "b.test", "pins": ["not a pin"]})),
+        raw(serde_json::json!({"host": "c.test", "pins": good, "mode": "block"})),
+        raw(serde_json::json!({"host": "bad host\u{0}", "pins": good})),
+        raw(serde_json::json!("a string")),
     ];
     let (entries, errors) = pinwatch_core::sources::check_extra_entries(&values);
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].host, "intranet.corp.test");
     assert_eq!(errors.len(), 5, "{errors:?}");
-    assert!(errors[0].starts_with("entry 2 (a.test)"));
+    assert!(errors[0].starts_with("entry 2 (a.test)"), "{errors:?}");
     assert!(errors[1].contains("not a SHA-256 pin"));
     assert!(errors[2].contains("unknown variant `block`"));
 }

@@ -143,7 +143,7 @@ struct CheckedEntries {
 /// Extra entries checked one by one: `{entries, errors}` (see `sources::check_extra_entries`).
 #[wasm_bindgen(js_name = checkExtraEntries)]
 pub fn check_extra_entries(values: JsValue) -> Result<JsValue, JsError> {
-    let values: Vec<serde_json::Value> = from_js(values)?;
+    let values: Vec<Box<serde_json::value::RawValue>> = from_js(values)?;
     let (entries, errors) = sources::check_extra_entries(&values);
     to_js(&CheckedEntries { entries, errors })
 }
