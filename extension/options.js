@@ -96,19 +96,53 @@ function shortTime(ms) {
   return ms ? new Date(ms).toLocaleString() : '—';
 }
 
+/** What each check result code means, in words (anything else: the code itself). */
+const CHECK_WORDS = {
+  accepted: 'new list accepted',
+  unchanged: 'nothing new (the same list again)',
+  'not-modified': 'nothing new (HTTP 304)',
+};
+
+/**
+ * The warning lines of a channel (statusView's `warnings`): they come from when the list in force
+ * was accepted and when it expires, never from a check's answer.
+ */
+function warningText(w) {
+  switch (w.code) {
+    case 'expired':
+      return `The list in force expired on ${shortTime(w.at)}: its pins are no longer enforced, and no newer list has been accepted.`;
+    case 'expires-soon':
+      return `The list in force expires on ${shortTime(w.at)}, in ${Math.max(0, Math.ceil((w.at - Date.now()) / 86_400_000))} day(s), and no newer list has been accepted yet.`;
+    case 'no-new-list':
+      if (w.at === null) return 'When this list was accepted is not known.';
+      return w.checksOk
+        ? `The server has not delivered a new list since ${shortTime(w.at)}: the checks succeed, but bring nothing new (an interceptor can hold updates back this way).`
+        : `No new list has been accepted since ${shortTime(w.at)}, and the last check failed.`;
+    case 'expiry-unknown':
+      return 'When the list in force expires could not be read.';
+    default:
+      return w.code;
+  }
+}
+
 function channelStatusRow(c) {
   const list = c.list
-    ? [`sequence ${c.list.sequence}, expires ${c.list.expiresAt}`, el('div', { class: 'muted' }, `${c.list.publisher}; accepted ${shortTime(c.list.acceptedAt)}`)]
-    : ['none yet'];
+    ? [el('div', { class: 'channel-accepted' }, `Last accepted list: sequence ${c.list.sequence}, accepted ${shortTime(c.list.acceptedAt)}`),
+      el('div', { class: 'channel-expiry' }, `Expires ${c.list.expiresAt ?? '?'}`, c.list.expiresAtMs ? ` (${shortTime(c.list.expiresAtMs)})` : ''),
+      el('div', { class: 'muted' }, c.list.publisher)]
+    : [el('div', { class: 'channel-accepted' }, 'No list accepted yet')];
+  const warnings = (c.warnings ?? []).map((w) => el('p', { class: 'channel-warning', 'data-code': w.code }, warningText(w)));
   const check = c.lastCheck
-    ? [el('span', { class: `check-${c.lastCheck.ok ? 'ok' : 'failed'}`, 'data-code': c.lastCheck.code }, c.lastCheck.ok ? 'ok' : `refused or failed (${c.lastCheck.code})`),
-      el('div', { class: 'muted check-reason' }, c.lastCheck.reason, c.lastCheck.note ? `; ${c.lastCheck.note}` : '', ` — ${shortTime(c.lastCheck.at)}`)]
+    ? [el('div', { class: 'check-time' }, `Checked ${shortTime(c.lastCheckAt ?? c.lastCheck.at)}: `,
+      el('span', { class: `check-${c.lastCheck.ok ? 'ok' : 'failed'}`, 'data-code': c.lastCheck.code },
+        c.lastCheck.ok ? `ok: ${CHECK_WORDS[c.lastCheck.code] ?? c.lastCheck.code}` : `refused or failed (${c.lastCheck.code})`)),
+      el('div', { class: 'muted check-reason' }, c.lastCheck.reason, c.lastCheck.note ? `; ${c.lastCheck.note}` : '')]
     : ['not checked yet'];
   return el('tr', { 'data-url': c.url },
     el('td', {}, el('code', {}, c.url), el('div', { class: 'muted' },
       `${c.from === 'policy' ? 'set by your organisation' : 'yours'}; ${c.threshold} of ${c.keys.length} key(s)`,
       c.scope ? `; only ${c.scope.join(', ')}` : '')),
-    el('td', { class: 'channel-list' }, list),
+    el('td', { class: 'channel-list' }, list, warnings),
     el('td', { class: 'channel-check' }, check, c.failures > 1 ? el('div', { class: 'muted' }, `${c.failures} failures in a row`) : null),
     el('td', {}, shortTime(c.nextAt)));
 }
