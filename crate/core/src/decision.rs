@@ -62,6 +62,9 @@ pub struct Situation {
     /// The browser handed over a chain (possibly empty or unreadable); false when it offers no
     /// way to read one at all (a browser limit, not something the connection did).
     pub chain_offered: bool,
+    /// The chain handed over could not be read (`Verdict::unreadable`). An unverifiable verdict
+    /// without it is a browser limit (a leaf alone and no issuer key to check it), which passes.
+    pub unreadable: bool,
     /// The user chose "proceed anyway" for this very chain (same pins) in this tab.
     pub overridden: bool,
     /// Policy lets users proceed past a mismatch.
@@ -144,7 +147,7 @@ pub fn decide(s: &Situation) -> Decision {
             report: true,
             ..Decision::new(Act::Report)
         },
-        Some(Status::Unverifiable) if s.chain_offered && enforced => Decision {
+        Some(Status::Unverifiable) if s.chain_offered && s.unreadable && enforced => Decision {
             offer_retry: true,
             ..Decision::stop(StopReason::CouldNotBeChecked)
         },
@@ -298,7 +301,11 @@ mod tests {
 
     #[test]
     fn a_chain_handed_over_but_unreadable_stops_an_enforced_pinned_host() {
-        let d = decide(&situation(Some(Status::Unverifiable), Some(Mode::Enforce)));
+        let unreadable = Situation {
+            unreadable: true,
+            ..situation(Some(Status::Unverifiable), Some(Mode::Enforce))
+        };
+        let d = decide(&unreadable);
         assert_eq!(
             (d.act, d.stop_reason),
             (Act::Stop, Some(StopReason::CouldNotBeChecked))

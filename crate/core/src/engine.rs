@@ -249,6 +249,7 @@ impl Engine {
             host: String::new(),
             action: None,
             mode: None,
+            unreadable: false,
             chain_key: String::new(),
             entry: None,
             pinset: None,
@@ -270,6 +271,7 @@ impl Engine {
         v.mode = entry.map(|(_, e)| self.mode_override.unwrap_or(e.mode));
         if chain.is_empty() {
             v.reason = "No certificate chain was available for this connection.".into();
+            v.unreadable = true;
             return v;
         }
         // Known-bad certificates are matched on the raw bytes, so even one no parser reads is
@@ -301,6 +303,7 @@ impl Engine {
         if let Some(e) = refused {
             v.chain = readable_facts(read);
             v.reason = format!("The certificate chain could not be read: {e}.");
+            v.unreadable = true;
             return v;
         }
         let certs: Vec<Cert> = read.into_iter().filter_map(|(_, c)| c.ok()).collect();

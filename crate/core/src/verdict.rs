@@ -92,6 +92,9 @@ pub struct Verdict {
     /// The mode in force for the host (the entry's after any override), whatever the status:
     /// what `decision::decide` needs when a chain could not be judged. Absent when unpinned.
     pub mode: Option<Mode>,
+    /// A chain was given but could not be read (none in it, too many certificates, or one the
+    /// DER walk refuses): what the connection sent, unlike a browser that hands over only a leaf.
+    pub unreadable: bool,
     /// The SPKI pins of the readable chain, leaf first, space-separated: what "proceed anyway"
     /// is bound to, so another chain on the same host gets a fresh warning.
     pub chain_key: String,

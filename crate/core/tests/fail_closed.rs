@@ -32,6 +32,7 @@ fn situation_of(v: &pinwatch_core::Verdict) -> Situation {
         status: Some(v.status),
         mode: v.mode,
         chain_offered: true,
+        unreadable: v.unreadable,
         allow_override: true,
         ..Situation::default()
     }
@@ -90,6 +91,11 @@ fn a_chain_that_cannot_be_read_stops_an_enforced_pinned_host() {
         Act::Pass,
         "a browser that offers no chain at all"
     );
+    // A leaf alone, and a pin set with no issuer key to check it: a browser limit, which passes.
+    let v = e.check("mail.example.test", &f.rogue_chain[..1], NOW);
+    assert_eq!(v.status, Status::Unverifiable);
+    assert!(!v.unreadable);
+    assert_eq!(decide(&situation_of(&v)).act, Act::Pass);
     let warn = engine(&legit_payload(&f, "warn", &[]), &Settings::default());
     let v = warn.check("mail.example.test", &empty, NOW);
     assert_eq!(decide(&situation_of(&v)).act, Act::Pass);
