@@ -2,19 +2,19 @@
 // The event page may be unloaded at any time; every listener is registered synchronously
 // here so that the browser wakes the page for it, and all state lives in storage.
 
-import { api, onTabStatus, ownOrigin, syncCache } from './compat.js';
+import { api, features, onTabStatus, ownOrigin, syncCache } from './compat.js';
 import * as actions from './actions.js';
 import { BUNDLED_HOST_PATTERNS } from './bundled-hosts.js';
 import * as capture from './capture.js';
 import * as channels from './channels.js';
 import * as engine from './engine.js';
-import { hostPatterns, unionPatterns } from './host-patterns.js';
+import { hostPatterns, unionPatterns, withScheme } from './host-patterns.js';
 import * as reports from './reports.js';
 import { saveUser, WATCHED_LOCAL_KEYS, cleanUser, USER_KEY } from './settings.js';
-import { hostOf } from './url.js';
+import { hostOf, upgradedUrl } from './url.js';
 import * as verdicts from './verdicts.js';
 import { decide } from './wasm-core.js';
-import { ACT, FAILURE, STATUS } from './vocabulary.js';
+import { ACT, FAILURE, MODE, STATUS } from './vocabulary.js';
 
 /** A response is never held longer than this because of us: past it the page goes through. */
 const HANDLER_LIMIT_MS = 5000;
@@ -53,23 +53,50 @@ api.alarms?.onAlarm.addListener((alarm) => {
 // (written by the assembly tool) and those of the last build (kept in the synchronous cache: user,
 // policy and channel hosts); a build that finds other hosts registers them too, for this start,
 // and caches them for the next.
+//
+// The other doors to a pinned host (docs/design.md#other-doors-websockets-and-plain-http):
+//   - WebSocket handshakes are reported under their own scheme (wss://), so the sub-resource
+//     listener also watches the hosts' wss patterns (type "websocket"); a stop cancels the
+//     handshake like any sub-resource;
+//   - plain http:// and ws:// requests to a host enforced by the list are upgraded to https://
+//     and wss:// before they are sent (onBeforeRequest), as HSTS would, so that no pinned session
+//     runs where there is no chain to check. Only where webRequest can block (Firefox; Chromium
+//     only when installed by policy, which these builds do not assume): elsewhere nothing is
+//     registered for it.
+// Both filters are derived from the same https patterns (cached as such), at the same moment.
 const PATTERNS_KEY = 'pinnedPatterns';
 let pinnedListener = null;
+let upgradeListener = null;
 let pinnedPatterns = '';
 
 function watchPatterns(patterns) {
   const key = patterns.join(' ');
   if (key === pinnedPatterns) return;
   if (pinnedListener) capture.removeHeadersListener(pinnedListener);
+  if (upgradeListener) api.webRequest.onBeforeRequest.removeListener(upgradeListener);
   pinnedListener = null;
+  upgradeListener = null;
   pinnedPatterns = key;
   if (!patterns.length) return;
   const listener = (details) => onHeaders(details);
-  const filter = { urls: patterns };
+  const filter = { urls: [...patterns, ...withScheme(patterns, 'wss')] };
   const types = capturedSubTypes();
   if (types) filter.types = types;
-  capture.addHeadersListener(listener, filter);
+  try {
+    capture.addHeadersListener(listener, filter);
+  } catch (e) {
+    // A browser that refuses wss patterns still gets the https ones: never no listener at all.
+    console.warn('Pinwatch: the WebSocket filter was refused; watching https only', e);
+    capture.removeHeadersListener(listener);
+    capture.addHeadersListener(listener, { ...filter, urls: patterns });
+  }
   pinnedListener = listener;
+  if (features.blockingWebRequest && api.webRequest?.onBeforeRequest) {
+    const upgrade = (details) => onPlainRequest(details);
+    api.webRequest.onBeforeRequest.addListener(upgrade,
+      { urls: [...withScheme(patterns, 'http'), ...withScheme(patterns, 'ws')] }, ['blocking']);
+    upgradeListener = upgrade;
+  }
 }
 
 function cachedPatterns() {
@@ -122,6 +149,32 @@ woken.then(() => Promise.all([channels.kick(), reports.flush()]))
 
 const TIMED_OUT = Symbol('timed out');
 
+/**
+ * A plain http:// or ws:// request to a host of the pinned filter, before it is sent: upgraded to
+ * https:// or wss:// when the engine enforces the host (as HSTS would), so that the connection
+ * has a chain to check; warn- and report-mode hosts are left as they are (their entries ask for
+ * no interference). If the engine cannot be asked in time, the request goes as it was: our own
+ * failure (docs/design.md#fail-open-for-our-own-errors); nothing the network sends is involved
+ * before the request leaves.
+ */
+async function onPlainRequest(details) {
+  let timer;
+  const limit = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(null), HANDLER_LIMIT_MS);
+  });
+  try {
+    const ctx = await Promise.race([engine.getEngine(), limit]);
+    if (!ctx || ctx.engine.modeFor(hostOf(details.url)) !== MODE.enforce) return {};
+    const redirectUrl = upgradedUrl(details.url);
+    return redirectUrl ? { redirectUrl } : {};
+  } catch (e) {
+    console.error('Pinwatch: could not decide whether to upgrade', details.url, e);
+    return {};
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function onHeaders(details) {
   const seen = { record: null, ctx: null, chainOffered: false, decided: null };
   let timer;
@@ -159,7 +212,8 @@ async function handle(details, seen) {
   const overridden = verdict.status === STATUS.mismatch
     && await verdicts.hasOverride(details.tabId, record.host, verdict.chainKey);
   const decision = decide({
-    status: verdict.status, mode: verdict.mode ?? undefined, chainOffered: seen.chainOffered, overridden, allowOverride,
+    status: verdict.status, mode: verdict.mode ?? undefined, chainOffered: seen.chainOffered,
+    unreadable: verdict.unreadable === true, overridden, allowOverride,
   });
   record.overridden = overridden && allowOverride;
   return apply(details, record, decision, ctx, cap.chain, seen);
@@ -242,6 +296,7 @@ function failed(details, failure, seen, error) {
       mode: seen.record?.mode ?? seen.ctx?.engine.modeFor(host) ?? undefined,
       failure,
       chainOffered: seen.chainOffered,
+      unreadable: seen.record?.unreadable === true,
       allowOverride: seen.ctx?.policy.allowUserOverride !== false,
     });
   } catch (e) {

@@ -1,5 +1,9 @@
-// Match patterns for pinned hosts, shared by the background (its request filter) and the
+// Match patterns for pinned hosts, shared by the background (its request filters) and the
 // assembly tool (the bundled list's patterns, known before the engine is built).
+//
+// Patterns are made and cached as `https://…/*`; `withScheme` turns them into the same hosts'
+// patterns for another scheme (wss: WebSocket handshakes, which webRequest reports under their
+// own scheme; http and ws: the plain requests the background upgrades).
 
 /** `[[host, includeSubdomains], …]` → sorted, distinct https match patterns. */
 export function hostPatterns(pairs) {
@@ -11,6 +15,11 @@ export function hostPatterns(pairs) {
     if (sub) patterns.add(`https://*.${h}/*`);
   }
   return [...patterns].sort();
+}
+
+/** The same hosts' patterns for `scheme` ('wss', 'http', 'ws'); patterns of other schemes are dropped. */
+export function withScheme(patterns, scheme) {
+  return patterns.filter((p) => p.startsWith('https://')).map((p) => `${scheme}://${p.slice('https://'.length)}`);
 }
 
 /** Both lists, sorted and without repeats. */

@@ -19,6 +19,20 @@ function show(id) {
   document.getElementById(id).hidden = false;
 }
 
+/** What the browser's security states other than "secure" mean (Firefox's SecurityInfo.state). */
+const STATE_WORDS = {
+  weak: 'it uses weak cryptography (an outdated protocol version or cipher)',
+  broken: 'it has security errors',
+  insecure: 'it is not encrypted',
+};
+
+/** A sentence for a security state that is not "secure"; null for "secure" or none given. */
+function securityStateWords(state) {
+  if (typeof state !== 'string' || state === 'secure') return null;
+  const why = Object.hasOwn(STATE_WORDS, state) ? `: ${STATE_WORDS[state]}` : '';
+  return `The browser rates this connection's security as "${state}", not "secure"${why}.`;
+}
+
 async function main() {
   const tab = await targetTab();
   const view = await verdicts.tabViewFor(tab);
@@ -38,6 +52,12 @@ async function main() {
   }
   fill('reason', r.reason, r.detailsDropped ? ` ${DETAILS_DROPPED}` : '', r.captureError ? ` (${r.captureError})` : '', ' — ', when(r.time));
   if (r.tier && r.ms) fill('how', `Chain read with ${r.tier} in ${r.ms.capture.toFixed(0)} ms, checked in ${r.ms.check.toFixed(0)} ms.`);
+  const stateWords = securityStateWords(r.securityState);
+  if (stateWords) {
+    const line = fill('security-state', stateWords);
+    line.dataset.state = r.securityState;
+    show('security-state');
+  }
   if (r.chain.length || r.status !== STATUS.unpinned) {
     fill('chain', chainTable(r.chain, chainMarks(r)));
     show('chain-section');
@@ -56,7 +76,8 @@ async function main() {
   fill('list', listView(r.list));
   show('list-section');
   if (view.subs.length) {
-    fill('subs', view.subs.map((s) => el('li', {}, statusBadge(s.status), ' ', s.host, ': ', s.reason)));
+    fill('subs', view.subs.map((s) => el('li', {}, statusBadge(s.status), ' ', s.host, ': ', s.reason,
+      securityStateWords(s.securityState) ? ` (browser's security state: ${s.securityState})` : null)));
     show('subs-section');
   }
 }

@@ -32,10 +32,13 @@ export function rfc3339(ms) {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** The default port of the schemes a report can be about (a WebSocket handshake is wss:). */
+const DEFAULT_PORTS = { 'https:': 443, 'wss:': 443, 'http:': 80, 'ws:': 80 };
+
 function portOf(url) {
   try {
     const u = new URL(url);
-    return Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+    return Number(u.port || (DEFAULT_PORTS[u.protocol] ?? 443));
   } catch {
     return 443;
   }
@@ -49,6 +52,7 @@ export function buildReport({ record, url, ders = [], now = Date.now(), version 
   const pems = ders.map(pem);
   const entry = record.entry ?? null;
   const knownPins = record.pinset?.good ?? [];
+  const state = record.securityState;
   return {
     'date-time': rfc3339(now),
     hostname: record.host,
@@ -62,6 +66,9 @@ export function buildReport({ record, url, ders = [], now = Date.now(), version 
     'validated-certificate-chain': record.leafOnly ? [] : pems,
     'known-pins': knownPins.map((p) => `pin-sha256="${p}"`),
     verdict: record.status,
+    // The browser's rating of the connection, only when it is not "secure" (Firefox: "weak",
+    // "broken", "insecure"): a weakened connection to a pinned host is worth knowing about.
+    ...(typeof state === 'string' && state !== 'secure' ? { 'security-state': state } : {}),
     pinwatch: {
       reason: record.reason ?? null,
       action: record.action ?? null,

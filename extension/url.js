@@ -13,3 +13,25 @@ export function hostOf(url) {
     return null;
   }
 }
+
+const UPGRADES = { 'http:': 'https:', 'ws:': 'wss:' };
+
+/**
+ * The TLS form of a plain http:// or ws:// URL, as HSTS upgrades it: the scheme becomes https or
+ * wss, the default port 80 becomes the default port 443, any other port, the path, query and
+ * fragment stay. null for any other URL (already TLS, another scheme, not a URL).
+ */
+export function upgradedUrl(url) {
+  let u;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  const scheme = UPGRADES[u.protocol];
+  if (!scheme) return null;
+  // An absent port is the scheme's default (80), and the URL parser leaves it absent after the
+  // change, i.e. 443; an explicit non-default port stays.
+  u.protocol = scheme;
+  return u.href;
+}

@@ -42,6 +42,7 @@ export function makeRecord(verdict, details, capture) {
     type: details.type,
     action: verdict.action ?? null,
     mode: verdict.mode ?? null,
+    unreadable: verdict.unreadable === true,
     chainKey: verdict.chainKey ?? '',
     entry: verdict.entry ?? null,
     pinset: verdict.pinset ?? null,
@@ -56,6 +57,9 @@ export function makeRecord(verdict, details, capture) {
     // The browser let the response through before the verdict (Chromium: no blocking webRequest).
     afterTheFact: !features.blockingWebRequest,
     builtInRoot: typeof capture?.builtInRoot === 'boolean' ? capture.builtInRoot : null,
+    // The browser's own rating of the connection ('secure', 'weak', 'broken', …), when it gives
+    // one; anything but 'secure' is shown in the popup and put into reports.
+    securityState: capture?.state ?? null,
     time: Date.now(),
   };
 }

@@ -61,15 +61,79 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
   const rogue = () => chainOf(pki.leaves.mailRogue, pki.rogueRoot);
   const blocked = () => chainOf(pki.leaves.blocked, pki.legitInter, pki.legitRoot);
 
-  it('listens to main frames everywhere and to every other type only on pinned hosts', () => {
+  const PINNED = ['hostile.example.test', 'mail.example.test', 'warn.example.test'];
+
+  it('listens to main frames everywhere and to every other type (WebSockets too) only on pinned hosts', () => {
     const [main, pinned] = fake.api.webRequest.onHeadersReceived.listeners;
     assert.deepEqual(main.args[0], { urls: ['https://*/*'], types: ['main_frame'] });
     assert.deepEqual(main.args[1], ['blocking']);
-    assert.deepEqual([...pinned.args[0].urls].sort(),
-      ['https://hostile.example.test/*', 'https://mail.example.test/*', 'https://warn.example.test/*']);
+    assert.deepEqual([...pinned.args[0].urls].sort(), [...PINNED.map((h) => `https://${h}/*`), ...PINNED.map((h) => `wss://${h}/*`)]);
     assert.ok(!pinned.args[0].types.includes('main_frame'));
     assert.ok(pinned.args[0].types.includes('image') && pinned.args[0].types.includes('sub_frame'));
+    assert.ok(pinned.args[0].types.includes('websocket'));
     assert.ok(matches('https://*.example.test/*', 'https://a.example.test/x') && !matches('https://mail.example.test/*', 'https://evil.test/'));
+    assert.ok(matches('wss://mail.example.test/*', 'wss://mail.example.test:9443/s') && !matches('https://mail.example.test/*', 'wss://mail.example.test/'));
+  });
+
+  it('plain http:// and ws:// requests are looked at only for pinned hosts, blocking, registered at wake', () => {
+    const [upgrade, ...more] = fake.api.webRequest.onBeforeRequest.listeners;
+    assert.equal(more.length, 0, 'one listener');
+    assert.deepEqual([...upgrade.args[0].urls].sort(), [...PINNED.map((h) => `http://${h}/*`), ...PINNED.map((h) => `ws://${h}/*`)]);
+    assert.equal(upgrade.args[0].types, undefined, 'every type: main frames, sub-resources and WebSockets');
+    assert.deepEqual(upgrade.args[1], ['blocking']);
+  });
+
+  it('an http:// main frame to an enforced pinned host is redirected to https:// (as HSTS: port 80 to 443, other ports kept)', async () => {
+    assert.deepEqual(await fake.beforeRequest({ url: 'http://mail.example.test/inbox?x=1', tabId: nextTab() }),
+      [{ redirectUrl: 'https://mail.example.test/inbox?x=1' }]);
+    assert.deepEqual(await fake.beforeRequest({ url: 'http://mail.example.test:8443/', tabId: nextTab() }),
+      [{ redirectUrl: 'https://mail.example.test:8443/' }]);
+    assert.deepEqual(await fake.beforeRequest({ url: 'http://mail.example.test/logo.png', type: 'image', tabId: nextTab() }),
+      [{ redirectUrl: 'https://mail.example.test/logo.png' }], 'sub-resources too');
+  });
+
+  it('a ws:// handshake to an enforced pinned host is redirected to wss://', async () => {
+    assert.deepEqual(await fake.beforeRequest({ url: 'ws://mail.example.test:9000/socket', type: 'websocket', tabId: nextTab() }),
+      [{ redirectUrl: 'wss://mail.example.test:9000/socket' }]);
+  });
+
+  it('http:// to a warn-mode pinned host, or to an unpinned host, is not redirected', async () => {
+    assert.deepEqual(await fake.beforeRequest({ url: 'http://warn.example.test/', tabId: nextTab() }), [{}],
+      'seen (the host is pinned) but left alone: warn mode asks for no interference');
+    assert.deepEqual(await fake.beforeRequest({ url: 'ws://warn.example.test/s', type: 'websocket', tabId: nextTab() }), [{}]);
+    assert.deepEqual(await fake.beforeRequest({ url: 'http://plain.example.test/', tabId: nextTab() }), [], 'an unpinned host is not even seen');
+  });
+
+  it('a wss:// handshake with a rogue chain to an enforced pinned host is cancelled; the legit chain passes; an unpinned host is not seen', async () => {
+    const tabId = nextTab();
+    assert.deepEqual(await fake.request({ url: 'wss://mail.example.test:9443/socket', type: 'websocket', tabId, chain: rogue() }), [{ cancel: true }]);
+    assert.deepEqual(await fake.request({ url: 'wss://mail.example.test:9443/socket', type: 'websocket', tabId, chain: legit() }), [{}]);
+    assert.deepEqual(await fake.request({ url: 'wss://plain.example.test/socket', type: 'websocket', tabId, chain: rogue() }), []);
+    assert.equal(fake.updates.some((u) => u.id === tabId), false, 'a WebSocket never replaces the page');
+    const state = await until(() => session()[`tab:${tabId}`]?.subs?.length && session()[`tab:${tabId}`]);
+    const sub = state.subs.find((r) => r.type === 'websocket');
+    assert.equal(sub.status, STATUS.mismatch);
+    assert.equal(sub.outcome, 'stopped');
+    assert.equal(sub.url, 'wss://mail.example.test:9443/socket');
+  });
+
+  it('a wss:// handshake to a warn-mode pinned host with a rogue chain goes through, notified', async () => {
+    const tabId = nextTab();
+    const chain = chainOf(pki.leaves.warnRogue, pki.rogueRoot);
+    assert.deepEqual(await fake.request({ url: 'wss://warn.example.test/socket', type: 'websocket', tabId, chain }), [{}]);
+    await until(() => fake.notifications.some((n) => n.id.includes(`-${tabId}-`)));
+    assert.ok(fake.notifications.some((n) => n.id.includes(`-${tabId}-`)));
+  });
+
+  it('the browser\'s security state is kept in the record; "secure" too, so the popup can tell', async () => {
+    const weakTab = nextTab();
+    await fake.request({ url: 'https://mail.example.test/', tabId: weakTab, chain: legit(), state: 'weak' });
+    const weak = await until(() => session()[`tab:${weakTab}`]?.page);
+    assert.equal(weak.status, STATUS.pinned, 'the state does not change the verdict');
+    assert.equal(weak.securityState, 'weak');
+    const okTab = nextTab();
+    await fake.request({ url: 'https://mail.example.test/', tabId: okTab, chain: legit() });
+    assert.equal((await until(() => session()[`tab:${okTab}`]?.page)).securityState, 'secure');
   });
 
   it('a pinned chain passes, is recorded, and the badge is set when the page completes', async () => {
@@ -331,6 +395,33 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
     } finally {
       fake.setManaged(null);
       await saveUser({});
+    }
+  });
+
+  it('a report names a security state other than "secure" ("security-state"), and only then', async () => {
+    const endpoint = 'https://collector.example.test/r';
+    const posted = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = async (input, init) => {
+      if (String(input) === endpoint) {
+        posted.push(JSON.parse(init.body));
+        return new Response('', { status: 204 });
+      }
+      return realFetch(input, init);
+    };
+    fake.setManaged({ reportEndpoint: endpoint });
+    try {
+      assert.ok(await until(async () => (await ask({ type: 'status' })).policy.reportEndpoint === endpoint), 'the policy arrived');
+      await fake.request({ url: 'https://mail.example.test:7001/', tabId: nextTab(), chain: rogue(), state: 'broken' });
+      await fake.request({ url: 'https://mail.example.test:7002/', tabId: nextTab(), chain: rogue() });
+      assert.ok(await until(() => posted.length >= 2), `two reports were posted (${posted.length})`);
+      const byPort = Object.fromEntries(posted.map((r) => [r.port, r]));
+      assert.equal(byPort[7001]['security-state'], 'broken');
+      assert.equal(byPort[7001].verdict, STATUS.mismatch);
+      assert.ok(!Object.hasOwn(byPort[7002], 'security-state'), 'a secure connection adds no field');
+    } finally {
+      fake.setManaged(null);
+      globalThis.fetch = realFetch;
     }
   });
 });

@@ -27,3 +27,13 @@ test('only the full-chain Chromium build asks for the debugger', { skip: !built 
     assert.ok(!JSON.stringify(m[b].web_accessible_resources ?? []).includes('warning.html'), `${b}: the warning page is not web-accessible`);
   }
 });
+
+test('host permissions: https and wss everywhere; http and ws only where plain requests can be upgraded (blocking)', { skip: !built && 'no WASM package: run ./build.sh' }, () => {
+  const m = Object.fromEntries(BROWSERS.map((b) => [b, manifestOf(b)]));
+  assert.deepEqual([...m.firefox.host_permissions].sort(), ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*']);
+  assert.ok(m.firefox.permissions.includes('webRequestBlocking'));
+  for (const b of ['chromium', 'chromium-full-chain']) {
+    assert.deepEqual([...m[b].host_permissions].sort(), ['https://*/*', 'wss://*/*'], b);
+    assert.ok(!m[b].permissions.includes('webRequestBlocking'), `${b}: no blocking, so no use for http/ws`);
+  }
+});

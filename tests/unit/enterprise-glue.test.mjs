@@ -119,6 +119,10 @@ test('the report has the RFC 7469 fields, the verdict, and PEM that decodes to t
   assert.ok(!text.includes('token') && !text.includes('inbox'), 'nothing of the address but host and port');
   assert.equal(buildReport({ record: { ...record, leafOnly: true }, url: 'https://x/', ders: [leaf.raw] })['validated-certificate-chain'].length, 0);
   assert.equal(buildReport({ record, url: 'https://mail.example.test/', ders: [] }).port, 443);
+  assert.equal(buildReport({ record, url: 'wss://mail.example.test/socket', ders: [] }).port, 443, 'a WebSocket handshake over TLS');
+  assert.ok(!Object.hasOwn(report, 'security-state'), 'no security state given: no field');
+  assert.ok(!Object.hasOwn(buildReport({ record: { ...record, securityState: 'secure' }, url: 'https://x/' }), 'security-state'));
+  assert.equal(buildReport({ record: { ...record, securityState: 'weak' }, url: 'https://x/' })['security-state'], 'weak');
   assert.match(pem(leaf.raw), /^-----BEGIN CERTIFICATE-----\n([A-Za-z0-9+/=]{64}\n)*[A-Za-z0-9+/=]{1,64}\n-----END CERTIFICATE-----\n$/);
   assert.equal(rfc3339(0), '1970-01-01T00:00:00Z');
 });

@@ -4,7 +4,8 @@
 // a report endpoint "pinned.example." counted as another host than the pinned one).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hostOf } from '../../extension/url.js';
+import { hostOf, upgradedUrl } from '../../extension/url.js';
+import { hostPatterns, withScheme } from '../../extension/host-patterns.js';
 import { endpointAllowed } from '../../extension/report-format.js';
 
 test('hostOf: lower case, also for schemes whose hosts the URL parser leaves as written', () => {
@@ -35,6 +36,27 @@ test('hostOf: null, never a throw or an empty string, for what has no host', () 
   for (const url of ['not a url', '', undefined, null, 42, 'https://', 'mailto:someone@example.test', 'file:///etc/hosts', 'data:text/plain,x']) {
     assert.equal(hostOf(url), null, String(url));
   }
+});
+
+test('upgradedUrl: http to https and ws to wss as HSTS does: port 80 becomes 443, any other port stays', () => {
+  assert.equal(upgradedUrl('http://mail.example.test/inbox?q=1#top'), 'https://mail.example.test/inbox?q=1#top');
+  assert.equal(upgradedUrl('http://mail.example.test:80/'), 'https://mail.example.test/');
+  assert.equal(upgradedUrl('http://mail.example.test:8443/x'), 'https://mail.example.test:8443/x');
+  assert.equal(upgradedUrl('ws://mail.example.test/socket'), 'wss://mail.example.test/socket');
+  assert.equal(upgradedUrl('ws://mail.example.test:9000/s'), 'wss://mail.example.test:9000/s');
+  assert.equal(upgradedUrl('http://[::1]:81/'), 'https://[::1]:81/');
+});
+
+test('upgradedUrl: null for what is already TLS or not http/ws at all', () => {
+  for (const url of ['https://mail.example.test/', 'wss://mail.example.test/', 'ftp://mail.example.test/', 'data:text/plain,x', 'not a url', undefined]) {
+    assert.equal(upgradedUrl(url), null, String(url));
+  }
+});
+
+test('withScheme: the same hosts\' patterns for WebSocket and plain schemes', () => {
+  const https = hostPatterns([['mail.example.test', false], ['example.org', true], ['::1', false]]);
+  assert.deepEqual(withScheme(https, 'wss'), ['wss://*.example.org/*', 'wss://[::1]/*', 'wss://example.org/*', 'wss://mail.example.test/*']);
+  assert.deepEqual(withScheme(['https://a.test/*', 'wss://b.test/*'], 'http'), ['http://a.test/*'], 'only https patterns are converted');
 });
 
 const report = (hostname, noted, includeSubdomains) => ({ hostname, 'noted-hostname': noted, 'include-subdomains': includeSubdomains });

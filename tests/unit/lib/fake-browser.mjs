@@ -49,19 +49,28 @@ function storageArea(name, faults) {
   };
 }
 
-/** Whether a WebExtension match pattern (https only, as the extension uses) matches `url`. */
+/**
+ * Whether a WebExtension match pattern matches `url`: the schemes the extension uses (https, wss,
+ * http, ws; no `*` scheme), a host of `*`, `*.name` or a name, and the path `/*`.
+ */
 export function matches(pattern, url) {
-  const m = /^https:\/\/(\*|\*\.[^/]+|[^/*]+)\/\*$/.exec(pattern);
+  const m = /^(https|wss|http|ws):\/\/(\*|\*\.[^/]+|[^/*]+)\/\*$/.exec(pattern);
   if (!m) throw new Error(`fake: unsupported pattern ${pattern}`);
   const u = new URL(url);
-  if (u.protocol !== 'https:') return false;
+  if (u.protocol !== `${m[1]}:`) return false;
   const host = u.hostname;
-  if (m[1] === '*') return true;
-  if (m[1].startsWith('*.')) {
-    const base = m[1].slice(2);
+  if (m[2] === '*') return true;
+  if (m[2].startsWith('*.')) {
+    const base = m[2].slice(2);
     return host === base || host.endsWith(`.${base}`);
   }
-  return host === m[1];
+  return host === m[2];
+}
+
+/** The listeners of `event` whose filter matches a request, as the browser picks them. */
+function hitsOf(event, url, type) {
+  return event.listeners.filter(({ args: [filter] }) => (
+    filter.urls.some((p) => matches(p, url)) && (!filter.types || filter.types.includes(type))));
 }
 
 /**
@@ -71,6 +80,7 @@ export function matches(pattern, url) {
 export function fakeBrowser({ base, manifest }) {
   const faults = {};
   const chains = new Map(); // requestId -> Uint8Array[] | 'reject' | 'hang'
+  const states = new Map(); // requestId -> securityInfo.state (default 'secure')
   const tabs = new Map(); // id -> {id, url}
   const badges = new Map(); // tabId -> {text, title, color}
   const updates = []; // tabs.update calls
@@ -114,7 +124,7 @@ export function fakeBrowser({ base, manifest }) {
         const chain = chains.get(requestId);
         if (chain === 'reject') throw new Error('fake: no security info');
         if (chain === 'hang') return new Promise(() => {});
-        return { state: 'secure', certificates: (chain ?? []).map((der) => ({ rawDER: Array.from(der), isBuiltInRoot: false })) };
+        return { state: states.get(requestId) ?? 'secure', certificates: (chain ?? []).map((der) => ({ rawDER: Array.from(der), isBuiltInRoot: false })) };
       },
     },
     tabs: {
@@ -161,14 +171,21 @@ export function fakeBrowser({ base, manifest }) {
      * A response arriving: calls every onHeadersReceived listener whose filter matches, as the
      * browser does, and returns their answers (`[]` when none listens).
      */
-    async request({ url, type = 'main_frame', tabId = 1, chain }) {
+    async request({ url, type = 'main_frame', tabId = 1, chain, state }) {
       const requestId = String(nextRequest++);
       chains.set(requestId, chain);
+      if (state !== undefined) states.set(requestId, state);
       if (type === 'main_frame' && tabId >= 0) tabs.set(tabId, { id: tabId, url });
       const details = { requestId, url, type, tabId, method: 'GET', timeStamp: Date.now() };
-      const hits = api.webRequest.onHeadersReceived.listeners.filter(({ args: [filter] }) => (
-        filter.urls.some((p) => matches(p, url)) && (!filter.types || filter.types.includes(type))));
-      return Promise.all(hits.map(({ fn }) => fn(details)));
+      return Promise.all(hitsOf(api.webRequest.onHeadersReceived, url, type).map(({ fn }) => fn(details)));
+    },
+    /**
+     * A request about to be sent: calls every onBeforeRequest listener whose filter matches and
+     * returns their answers (`[]` when none listens).
+     */
+    async beforeRequest({ url, type = 'main_frame', tabId = 1 }) {
+      const details = { requestId: String(nextRequest++), url, type, tabId, method: 'GET', timeStamp: Date.now() };
+      return Promise.all(hitsOf(api.webRequest.onBeforeRequest, url, type).map(({ fn }) => fn(details)));
     },
     /** A message from one of the extension's pages (or from `senderUrl`). */
     message(msg, { tabId, senderUrl = new URL('warning.html', base).href } = {}) {
