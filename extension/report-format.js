@@ -5,10 +5,6 @@
 // Never the page's address beyond its host, never page content, never cookies.
 
 import { hostOf } from './url.js';
-import { STATUS } from './vocabulary.js';
-
-/** Verdicts that are reported: interceptions, declared or not, and known-compromised keys. */
-export const REPORTABLE = new Set([STATUS.mismatch, STATUS.blocked, STATUS.allowedInterception]);
 
 /** Chromium's rule for HPKP reports: at most 50 remembered reports, each for 60 minutes. */
 export const DEDUPE_MAX = 50;

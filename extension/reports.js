@@ -10,7 +10,7 @@
 //   reportLog     [{at, hostname, verdict, result, detail}]   the last outcomes, for the options page
 
 import { api } from './compat.js';
-import { buildReport, dedupe, dedupeKey, endpointAllowed, REPORTABLE } from './report-format.js';
+import { buildReport, dedupe, dedupeKey, endpointAllowed } from './report-format.js';
 import { backoffMs, jittered, MINUTE, HOUR } from './schedule.js';
 import { serialQueue } from './serial.js';
 
@@ -49,9 +49,10 @@ function id() {
  * Called for every verdict. Reports it when policy names an endpoint and the verdict is one
  * that is reported; `ders` is the chain as read (Uint8Array[]). Resolves once queued and tried.
  */
+/** Reports a verdict the core's decision said to report (`decision.report`, background.js). */
 export async function onVerdict(record, details, ders, policy) {
   const endpoint = policy?.reportEndpoint;
-  if (!endpoint || !REPORTABLE.has(record.status)) return;
+  if (!endpoint) return;
   const report = buildReport({ record, url: details.url, ders, version: api.runtime.getManifest().version });
   const summary = { hostname: report.hostname, verdict: report.verdict };
   if (!endpointAllowed(endpoint, report)) {

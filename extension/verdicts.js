@@ -20,7 +20,8 @@ const session = () => api.storage.session;
 export const ERROR_STATUS = 'error';
 
 /** Verdicts that deserve a place in the tab's list even when they come from a sub-resource. */
-const NOTABLE = new Set([STATUS.mismatch, STATUS.blocked, STATUS.allowedInterception, STATUS.unverifiable, STATUS.stale, ERROR_STATUS]);
+const NOTABLE = new Set([STATUS.mismatch, STATUS.staleMismatch, STATUS.blocked, STATUS.allowedInterception, STATUS.unverifiable,
+  STATUS.stale, ERROR_STATUS]);
 const MAX_HOSTS = 20;
 const MAX_SUBS = 20;
 const MAX_BOOTS = 50;
