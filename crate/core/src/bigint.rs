@@ -296,6 +296,9 @@ impl Modulus {
 }
 
 #[cfg(test)]
+mod reference_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -92,7 +92,12 @@ impl RsaPublicKey {
             _ => return false,
         };
         let h_len = hash.output_len();
-        if digest.len() != h_len || em_len < h_len + salt_len + 2 || em[em_len - 1] != 0xbc {
+        // Checked: `salt_len` is the caller's, and no salt near usize::MAX may wrap the sum.
+        let fits = h_len
+            .checked_add(salt_len)
+            .and_then(|n| n.checked_add(2))
+            .is_some_and(|needed| em_len >= needed);
+        if digest.len() != h_len || !fits || em[em_len - 1] != 0xbc {
             return false;
         }
         let (masked_db, h) = em[..em_len - 1].split_at(em_len - h_len - 1);
@@ -126,4 +131,30 @@ fn mgf1(hash: Hash, seed: &[u8], len: usize) -> Vec<u8> {
     }
     out.truncate(len);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the diff_rsa fuzz target: `em_len < h_len + salt_len + 2` overflowed (a panic
+    /// with debug assertions; without them a wrapped sum let the salt slice start past the end).
+    #[test]
+    fn pss_salt_lengths_near_usize_max_are_refused_without_overflow() {
+        let mut modulus = vec![0xc5u8; 128];
+        modulus[127] |= 1;
+        let key = RsaPublicKey::new(&modulus, &[1, 0, 1]).unwrap();
+        let digest = Hash::Sha256.digest(b"message");
+        let signature = vec![0x17u8; 128];
+        for salt_len in [
+            usize::MAX,
+            usize::MAX - 1,
+            usize::MAX - 33,
+            usize::MAX - 34,
+            95,
+            94,
+        ] {
+            assert!(!key.verify_pss(Hash::Sha256, salt_len, &digest, &signature));
+        }
+    }
 }
