@@ -14,26 +14,9 @@ use libfuzzer_sys::fuzz_target;
 use pinwatch_core::ec::{self, NamedCurve};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-/// `bytes`, then a SHA-512 stream keyed by them, to exactly `len` bytes.
-fn stretch(bytes: &[u8], len: usize) -> Vec<u8> {
-    let mut out = bytes[..bytes.len().min(len)].to_vec();
-    let mut counter = 0u32;
-    while out.len() < len {
-        out.extend(
-            Sha512::new()
-                .chain_update(bytes)
-                .chain_update(counter.to_be_bytes())
-                .finalize(),
-        );
-        counter += 1;
-    }
-    out.truncate(len);
-    out
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+#[path = "support.rs"]
+mod support;
+use support::{hex, stretch};
 
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len())

@@ -15,6 +15,10 @@ use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha512};
 use std::sync::OnceLock;
 
+#[path = "support.rs"]
+mod support;
+use support::{hex, stretch};
+
 /// L, little-endian.
 const ORDER: [u8; 32] = [
     0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
@@ -207,24 +211,3 @@ fuzz_target!(|data: &[u8]| {
         );
     }
 });
-
-/// `bytes`, then a SHA-512 stream keyed by them, to exactly `len` bytes.
-fn stretch(bytes: &[u8], len: usize) -> Vec<u8> {
-    let mut out = bytes[..bytes.len().min(len)].to_vec();
-    let mut counter = 0u32;
-    while out.len() < len {
-        out.extend(
-            Sha512::new()
-                .chain_update(bytes)
-                .chain_update(counter.to_be_bytes())
-                .finalize(),
-        );
-        counter += 1;
-    }
-    out.truncate(len);
-    out
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}

@@ -23,6 +23,10 @@ use sha2::digest::{Digest, FixedOutputReset};
 use sha2::{Sha256, Sha384, Sha512};
 use std::sync::OnceLock;
 
+#[path = "support.rs"]
+mod support;
+use support::{hex, stretch};
+
 struct Key {
     private: RsaPrivateKey,
     n: Vec<u8>,
@@ -49,27 +53,6 @@ fn keys() -> &'static [Key] {
             })
             .collect()
     })
-}
-
-/// `bytes`, then a SHA-512 stream keyed by them, to exactly `len` bytes.
-fn stretch(bytes: &[u8], len: usize) -> Vec<u8> {
-    let mut out = bytes[..bytes.len().min(len)].to_vec();
-    let mut counter = 0u32;
-    while out.len() < len {
-        out.extend(
-            Sha512::new()
-                .chain_update(bytes)
-                .chain_update(counter.to_be_bytes())
-                .finalize(),
-        );
-        counter += 1;
-    }
-    out.truncate(len);
-    out
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn flip(bytes: &mut [u8], bit: usize) {
