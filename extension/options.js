@@ -15,7 +15,8 @@ async function ask(message) {
 /** One row of extra entries. Stored entries are shown as they are (the core checks them), so any field may be missing. */
 function extraRow(entry = {}) {
   const host = typeof entry.host === 'string' ? entry.host : '';
-  const pins = Array.isArray(entry.pins) ? entry.pins.filter((p) => typeof p === 'string') : [];
+  const strings = (list) => (Array.isArray(list) ? list.filter((p) => typeof p === 'string') : []);
+  const [pins, badPins] = [strings(entry.pins), strings(entry.badPins)];
   const mode = MODES.includes(entry.mode) ? entry.mode : MODE.warn;
   const modes = el('select', { class: 'extra-mode' }, MODES.map((m) => el('option', { value: m, selected: m === mode }, m)));
   const remove = el('button', { type: 'button', class: 'remove' }, 'Remove');
@@ -23,6 +24,7 @@ function extraRow(entry = {}) {
     el('td', {}, el('input', { class: 'extra-host', type: 'text', value: host, placeholder: 'mail.corp.example', spellcheck: 'false' })),
     el('td', {}, el('input', { class: 'extra-sub', type: 'checkbox', checked: entry.includeSubdomains === true })),
     el('td', {}, el('textarea', { class: 'extra-pins', rows: 3, cols: 48, spellcheck: 'false' }, pins.join('\n'))),
+    el('td', {}, el('textarea', { class: 'extra-bad-pins', rows: 3, cols: 48, spellcheck: 'false' }, badPins.join('\n'))),
     el('td', {}, modes),
     el('td', {}, remove));
   remove.addEventListener('click', () => row.remove());
@@ -50,8 +52,9 @@ function readForm() {
       host: row.querySelector('.extra-host').value.trim(),
       includeSubdomains: row.querySelector('.extra-sub').checked,
       pins: row.querySelector('.extra-pins').value.split(/\s+/).filter(Boolean),
+      badPins: row.querySelector('.extra-bad-pins').value.split(/\s+/).filter(Boolean),
       mode: row.querySelector('.extra-mode').value,
-    })).filter((e) => e.host || e.pins.length),
+    })).filter((e) => e.host || e.pins.length || e.badPins.length),
     channels: channelRows.map((row) => {
       const scope = row.querySelector('.channel-scope').value.split(/[\s,]+/).filter(Boolean);
       return {

@@ -186,6 +186,7 @@ fn mismatch(s: &Situation) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn situation(status: Option<Status>, mode: Option<Mode>) -> Situation {
         Situation {
@@ -197,7 +198,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn an_enforced_mismatch_stops_and_offers_proceed_only_where_policy_allows() {
         let mut s = situation(Some(Status::Mismatch), Some(Mode::Enforce));
         let d = decide(&s);
@@ -224,7 +225,7 @@ mod tests {
         assert!(d.report);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn warn_and_report_modes_never_stop() {
         let d = decide(&situation(Some(Status::Mismatch), Some(Mode::Warn)));
         assert_eq!(d.act, Act::Warn);
@@ -234,7 +235,7 @@ mod tests {
         assert!(d.report && !d.notify);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn blocked_stops_everywhere_even_after_a_failure_and_is_never_proceeded_past() {
         for failure in [None, Some(Failure::TimedOut), Some(Failure::OwnError)] {
             let s = Situation {
@@ -251,7 +252,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn the_time_limit_never_releases_a_stop_already_reached() {
         let s = Situation {
             failure: Some(Failure::TimedOut),
@@ -269,7 +270,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn running_out_of_time_stops_an_enforced_pinned_host_and_passes_elsewhere() {
         let timed_out = |mode| Situation {
             failure: Some(Failure::TimedOut),
@@ -288,7 +289,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn our_own_failure_passes_with_the_error_badge_even_when_enforced() {
         let s = Situation {
             failure: Some(Failure::OwnError),
@@ -299,7 +300,7 @@ mod tests {
         assert!(d.error_badge);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_chain_handed_over_but_unreadable_stops_an_enforced_pinned_host() {
         let unreadable = Situation {
             unreadable: true,
@@ -325,7 +326,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_mismatch_under_a_stale_list_warns_and_reports_but_never_stops() {
         for mode in [Some(Mode::Enforce), Some(Mode::Warn), Some(Mode::Report)] {
             let d = decide(&situation(Some(Status::StaleMismatch), mode));
@@ -334,7 +335,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn passing_verdicts_pass_and_declared_proxies_are_reported() {
         for status in [Status::Pinned, Status::Unpinned, Status::Stale] {
             let d = decide(&situation(Some(status), Some(Mode::Enforce)));
@@ -348,7 +349,7 @@ mod tests {
         assert!(d.report);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn no_verdict_and_no_failure_is_never_ok() {
         let d = decide(&situation(None, Some(Mode::Enforce)));
         assert_eq!(d.act, Act::Pass);

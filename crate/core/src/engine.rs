@@ -60,6 +60,42 @@ pub struct SourceStatus {
     pub out_of_scope: usize,
 }
 
+/// Bad pins that a user's or policy's extra entry marks for a host (and its subdomains, when it
+/// says so), whoever governs the host: they can only make a verdict stricter.
+#[derive(Debug, Clone)]
+pub struct ExtraBad {
+    pub origin: String,
+    pub host: String,
+    pub include_subdomains: bool,
+    pub pins: HashSet<Pin>,
+    pub mode: Mode,
+}
+
+impl ExtraBad {
+    /// From a checked extra entry (`sources::check_extra_entries`: pins already canonical).
+    pub fn new(origin: &str, entry: &crate::list::ExtraEntry) -> ExtraBad {
+        ExtraBad {
+            origin: origin.to_string(),
+            host: entry.host.clone(),
+            include_subdomains: entry.include_subdomains,
+            pins: entry
+                .bad_pins
+                .iter()
+                .filter_map(|p| Pin::from_base64(p).ok())
+                .collect(),
+            mode: entry.mode,
+        }
+    }
+
+    fn covers(&self, host: &str) -> bool {
+        host == self.host
+            || (self.include_subdomains
+                && host
+                    .strip_suffix(self.host.as_str())
+                    .is_some_and(|p| p.ends_with('.')))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Engine {
     sources: Vec<Source>,
@@ -70,6 +106,8 @@ pub struct Engine {
     blocked_certs: HashSet<Pin>,
     allowed_roots: HashSet<Pin>,
     mode_override: Option<Mode>,
+    /// Set by `Engine::from_inputs` from extra entries.
+    pub(crate) extra_bad: Vec<ExtraBad>,
 }
 
 /// The source whose entry governs `entry`'s host so far: the same host, or a parent that
@@ -125,7 +163,7 @@ impl Engine {
                         problems.push(SourceProblem {
                             origin: source.origin.clone(),
                             error: format!(
-                                "the entry for {} is not used: {} governs that host, and an entry of yours may add hosts but never replace or weaken a list's",
+                                "the entry for {} is not used: {} governs that host, and an entry of yours may add hosts but never replace or weaken a list's (its bad pins, if any, still count)",
                                 entry.host, sources[governing].origin
                             ),
                         });
@@ -157,6 +195,7 @@ impl Engine {
             blocked_certs,
             allowed_roots,
             mode_override: settings.mode_override(),
+            extra_bad: Vec::new(),
         };
         (engine, problems)
     }
@@ -206,19 +245,42 @@ impl Engine {
         None
     }
 
+    /// The first extra bad pin that covers `host` and is in the chain.
+    fn extra_bad_hit(&self, host: &str, certs: &[Cert]) -> Option<(&ExtraBad, usize, Pin)> {
+        self.extra_bad
+            .iter()
+            .filter(|b| b.covers(host))
+            .find_map(|b| {
+                certs
+                    .iter()
+                    .position(|c| b.pins.contains(&c.spki_pin))
+                    .map(|i| (b, i, certs[i].spki_pin))
+            })
+    }
+
     /// The mode in force for `host` (its entry's, after any override), or `None` when no entry
     /// governs it: what a check that never finished is decided by.
     pub fn mode_for(&self, host: &str) -> Option<Mode> {
         let host = host::normalize(host).ok()?;
-        self.lookup(&host)
-            .map(|(_, e)| self.mode_override.unwrap_or(e.mode))
+        let listed = self.lookup(&host).map(|(_, e)| e.mode);
+        let marked = self
+            .extra_bad
+            .iter()
+            .filter(|b| b.covers(host.as_str()))
+            .map(|b| b.mode)
+            .max();
+        let mode = match (listed, marked) {
+            (Some(l), Some(m)) => Some(l.max(m)),
+            (l, m) => l.or(m),
+        };
+        mode.map(|m| self.mode_override.unwrap_or(m))
     }
 
     /// Whether a host has an entry, without a chain: lets callers skip work for unpinned hosts.
     pub fn is_pinned(&self, host: &str) -> bool {
-        host::normalize(host)
-            .ok()
-            .is_some_and(|h| self.lookup(&h).is_some())
+        host::normalize(host).ok().is_some_and(|h| {
+            self.lookup(&h).is_some() || self.extra_bad.iter().any(|b| b.covers(h.as_str()))
+        })
     }
 
     /// Hosts with entries, for building request filters.
@@ -231,8 +293,14 @@ impl Engine {
                 (entry.host.clone(), entry.include_subdomains)
             })
             .collect();
-        // Unstable: the pairs are unique, and the stable sort's code was ~1 KB gzip of WASM.
+        hosts.extend(
+            self.extra_bad
+                .iter()
+                .map(|b| (b.host.clone(), b.include_subdomains)),
+        );
+        // Unstable: equal pairs are interchangeable, and the stable sort's code was ~1 KB gzip.
         hosts.sort_unstable();
+        hosts.dedup();
         hosts
     }
 
@@ -308,6 +376,33 @@ impl Engine {
         }
         let certs: Vec<Cert> = read.into_iter().filter_map(|(_, c)| c.ok()).collect();
         v.chain_key = chain_key(&certs);
+        // A bad pin from an extra entry counts whoever governs the host, with the stronger of
+        // the entry's and the list's modes: an addition can only make the verdict stricter.
+        if let Some((bad, i, pin)) = self.extra_bad_hit(v.host.as_str(), &certs) {
+            let mode = v.mode.map_or(bad.mode, |m| m.max(bad.mode));
+            let mode = self.mode_override.unwrap_or(mode);
+            v.mode = Some(mode);
+            v.action = Some(mode);
+            v.status = Status::Mismatch;
+            v.reason = format!(
+                "The connection uses a key that {} marks as bad for this host.",
+                bad.origin
+            );
+            v.matched = Some(Matched {
+                kind: MatchKind::BadPin,
+                pin: pin.to_base64(),
+                cert_index: Some(i),
+            });
+            if let Some((source, entry)) = entry {
+                v.entry = Some(entry_view(
+                    source,
+                    entry,
+                    &source.list.pinsets[entry.pinset],
+                ));
+            }
+            v.chain = certs.into_iter().map(|c| c.facts).collect();
+            return v;
+        }
         let allowed_root = certs
             .iter()
             .enumerate()
@@ -331,13 +426,7 @@ impl Engine {
         {
             v.list = Some(source.list.info.clone());
         }
-        v.entry = Some(EntryView {
-            host: entry.host.clone(),
-            include_subdomains: entry.include_subdomains,
-            pinset: set.name.clone(),
-            mode: entry.mode,
-            source: source.origin.clone(),
-        });
+        v.entry = Some(entry_view(source, entry, set));
         v.pinset = Some(view(set));
         let mode = self.mode_override.unwrap_or(entry.mode);
         let stale = now > source.list.info.expires_at_unix;
@@ -450,6 +539,16 @@ fn judge(set: &PinSet, certs: &[Cert]) -> Judgement {
     Judgement::NoMatch {
         leaf_only,
         had_issuer_keys: !set.issuer_keys.is_empty(),
+    }
+}
+
+fn entry_view(source: &Source, entry: &Entry, set: &PinSet) -> EntryView {
+    EntryView {
+        host: entry.host.clone(),
+        include_subdomains: entry.include_subdomains,
+        pinset: set.name.clone(),
+        mode: entry.mode,
+        source: source.origin.clone(),
     }
 }
 

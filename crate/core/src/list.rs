@@ -335,8 +335,13 @@ pub struct ExtraEntry {
     pub host: String,
     #[serde(default)]
     pub include_subdomains: bool,
-    /// SPKI pins (base64); at least one.
+    /// SPKI pins (base64) that pin a host no list governs; may be empty when `bad_pins` is not.
+    #[serde(default)]
     pub pins: Vec<String>,
+    /// SPKI pins (base64) marked bad for the host, whoever governs it: they count on every host,
+    /// so a user or policy may always make a list stricter, never weaker (`Engine::new`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bad_pins: Vec<String>,
     #[serde(default = "default_extra_mode")]
     pub mode: Mode,
 }
@@ -349,7 +354,8 @@ fn default_extra_mode() -> Mode {
 const NEVER: &str = "9999-12-31T23:59:59Z";
 
 impl PinList {
-    /// A list made of extra entries, one pin set per entry, that never expires.
+    /// A list made of extra entries, one pin set per entry with good pins, that never expires.
+    /// Entries with bad pins only pin nothing: the engine applies their bad pins on their own.
     pub fn from_extra_entries(
         publisher: &str,
         extras: &[ExtraEntry],
@@ -369,12 +375,16 @@ impl PinList {
         for (i, extra) in extras.iter().enumerate() {
             let name = format!("extra-{i}");
             if extra.pins.is_empty() {
-                return Err(ListError::EmptyPinSet(format!("extraEntries[{i}].pins")));
+                if extra.bad_pins.is_empty() {
+                    return Err(ListError::EmptyPinSet(format!("extraEntries[{i}].pins")));
+                }
+                continue;
             }
             payload.pinsets.insert(
                 name.clone(),
                 PinSetSpec {
                     good: extra.pins.clone(),
+                    bad: extra.bad_pins.clone(),
                     ..PinSetSpec::default()
                 },
             );

@@ -2,7 +2,7 @@
 //! policy's extra entries) and the one constructor that turns them into an engine plus the
 //! problems found. The WASM layer and the CLI both build engines here.
 
-use crate::engine::{Engine, Settings, Source};
+use crate::engine::{Engine, ExtraBad, Settings, Source};
 use crate::host;
 use crate::list::{ExtraEntry, Mode, PinList};
 use crate::pin::Pin;
@@ -89,28 +89,30 @@ pub fn check_extra_entries(values: &[Box<RawValue>]) -> (Vec<ExtraEntry>, Vec<St
                 continue;
             }
         }
-        let mut pins = Vec::new();
-        for text in &entry.pins {
-            match Pin::from_base64_or_hex(text.trim()) {
-                Ok(pin) => pins.push(pin.to_base64()),
-                Err(e) => {
-                    let shown: String = text.chars().take(80).collect();
-                    errors.push(format!("{at}: {shown:?} is not a SHA-256 pin ({e})"));
+        let mut refused = false;
+        for list in [&mut entry.pins, &mut entry.bad_pins] {
+            for text in list.iter_mut() {
+                match Pin::from_base64_or_hex(text.trim()) {
+                    Ok(pin) => *text = pin.to_base64(),
+                    Err(e) => {
+                        let shown: String = text.chars().take(80).collect();
+                        errors.push(format!("{at}: {shown:?} is not a SHA-256 pin ({e})"));
+                        refused = true;
+                    }
                 }
             }
         }
-        if pins.len() != entry.pins.len() {
+        if refused {
             continue;
         }
-        if pins.is_empty() {
-            errors.push(format!("{at}: at least one pin is needed"));
+        if entry.pins.is_empty() && entry.bad_pins.is_empty() {
+            errors.push(format!("{at}: at least one pin or bad pin is needed"));
             continue;
         }
         if entries.iter().any(|e| e.host == entry.host) {
             errors.push(format!("{at}: a second entry for the same host"));
             continue;
         }
-        entry.pins = pins;
         entries.push(entry);
     }
     (entries, errors)
@@ -127,6 +129,7 @@ impl Engine {
     ) -> (Engine, Vec<SourceProblem>) {
         let mut problems = Vec::new();
         let mut sources = Vec::new();
+        let mut extra_bad = Vec::new();
         for input in inputs {
             let problem = |error: String| SourceProblem {
                 origin: input.origin.clone(),
@@ -138,6 +141,12 @@ impl Engine {
                 (None, None, Some(values)) => {
                     let (entries, errors) = check_extra_entries(values);
                     problems.extend(errors.into_iter().map(problem));
+                    extra_bad.extend(
+                        entries
+                            .iter()
+                            .filter(|e| !e.bad_pins.is_empty())
+                            .map(|e| ExtraBad::new(&input.origin, e)),
+                    );
                     PinList::from_extra_entries(&input.origin, &entries)
                 }
                 (None, None, None) => continue,
@@ -152,7 +161,8 @@ impl Engine {
                 Err(e) => problems.push(problem(e.to_string())),
             }
         }
-        let (engine, refused) = Engine::new(sources, settings);
+        let (mut engine, refused) = Engine::new(sources, settings);
+        engine.extra_bad = extra_bad;
         problems.extend(refused);
         (engine, problems)
     }

@@ -318,3 +318,62 @@ fn extra_entries_are_checked_one_by_one_and_each_refusal_is_named() {
     assert!(errors[1].contains("not a SHA-256 pin"));
     assert!(errors[2].contains("unknown variant `block`"));
 }
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_user_may_add_bad_pins_anywhere_and_they_only_make_verdicts_stricter() {
+    let f = Fixtures::embedded();
+    let legit_issuer = pin_of_spki(&f.legit_issuer_spki);
+    let bundled = SourceInput {
+        payload: Some(legit_payload(&f, "warn", &[])),
+        ..input("bundled", SourceKind::Bundled)
+    };
+    let bad_only = |host: &str, mode: &str| {
+        raw(serde_json::json!({"host": host, "badPins": [legit_issuer], "mode": mode}))
+    };
+    let user = SourceInput {
+        extra_entries: Some(vec![
+            bad_only("mail.example.test", "enforce"),
+            bad_only("unpinned.example.test", "report"),
+        ]),
+        ..input("user", SourceKind::User)
+    };
+    let (e, problems) = Engine::from_inputs(vec![bundled.clone(), user], &Settings::default());
+    assert!(problems.is_empty(), "{problems:?}");
+    let v = e.check("mail.example.test", &f.legit_chain, NOW);
+    assert_eq!(
+        v.status,
+        Status::Mismatch,
+        "the list's good pin does not outweigh a bad one"
+    );
+    assert_eq!(
+        v.mode,
+        Some(Mode::Enforce),
+        "the stronger of the list's warn and the user's enforce"
+    );
+    assert_eq!(decide(&situation_of(&v)).act, Act::Stop);
+    assert_eq!(e.mode_for("mail.example.test"), Some(Mode::Enforce));
+    let v = e.check("unpinned.example.test", &f.legit_chain, NOW);
+    assert_eq!((v.status, v.mode), (Status::Mismatch, Some(Mode::Report)));
+    assert!(
+        e.is_pinned("unpinned.example.test"),
+        "its sub-resources are watched too"
+    );
+    assert_eq!(
+        e.check("mail.example.test", &f.rogue_chain, NOW).status,
+        Status::Mismatch
+    );
+    // A weaker mode in a bad-pin entry never weakens the list's.
+    let user = SourceInput {
+        extra_entries: Some(vec![bad_only("mail.example.test", "report")]),
+        ..input("user", SourceKind::User)
+    };
+    let strict = SourceInput {
+        payload: Some(legit_payload(&f, "enforce", &[])),
+        ..bundled
+    };
+    let (e, _) = Engine::from_inputs(vec![strict, user], &Settings::default());
+    assert_eq!(
+        e.check("mail.example.test", &f.legit_chain, NOW).mode,
+        Some(Mode::Enforce)
+    );
+}
