@@ -312,7 +312,8 @@ function failed(details, failure, seen, error) {
     return {};
   }
   if (!seen.record) {
-    record.status = null;
+    // Stopped without a verdict: nothing was judged, so nothing is claimed but that.
+    record.status = STATUS.unverifiable;
     record.reason = failure === FAILURE.timedOut
       ? `Pinwatch could not check this connection within ${HANDLER_LIMIT_MS / 1000} s. On a pinned host in enforce mode that is treated as a possible interception.`
       : record.reason;

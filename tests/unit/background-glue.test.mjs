@@ -235,6 +235,8 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
     const warning = await until(() => session()[`warning:${tabId}`]);
     assert.equal(warning.decision.offerRetry, true);
     assert.equal(warning.decision.offerProceed, false);
+    const record = await until(() => session()[`tab:${tabId}`]?.page);
+    assert.deepEqual([record.status, record.outcome], ['unverifiable', 'stopped'], 'nothing judged, nothing claimed but the stop');
   });
 
   it('...and lets a page through with the error badge where nothing is enforced', async () => {
