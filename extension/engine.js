@@ -6,7 +6,7 @@ import { Engine } from './wasm/pinwatch.js';
 import { engineInputs } from './settings.js';
 import { loadWasm, timings } from './wasm-core.js';
 
-export { checkExtraEntries, cleanPin, loadWasm, payloadInfo, sameSigners, timings, WASM_PATH } from './wasm-core.js';
+export { checkExtraEntries, loadWasm, sameSigners, timings, WASM_PATH } from './wasm-core.js';
 
 let current = null;
 

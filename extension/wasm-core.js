@@ -21,18 +21,6 @@ export function loadWasm() {
   return wasmReady;
 }
 
-/** A pin in base64 or colon hex, normalised; throws when it is neither. */
-export async function cleanPin(text) {
-  await loadWasm();
-  return wasm.normalizePin(text);
-}
-
-/** Summary of a payload, or throws the reason it is not one. */
-export async function payloadInfo(text) {
-  await loadWasm();
-  return wasm.readPayload(text);
-}
-
 /**
  * Extra entries (raw values, as the user or policy wrote them) checked one by one by the core:
  * `{entries, errors}`, the entries normalised (host, canonical pins, mode).

@@ -9,7 +9,7 @@ use pinwatch_core::engine::{self, Settings};
 use pinwatch_core::key::PublicKey;
 use pinwatch_core::list::{ListInfo, Mode, PinList};
 use pinwatch_core::sources::{self, SourceInput};
-use pinwatch_core::{cert, pin::Pin, vocabulary};
+use pinwatch_core::{cert, vocabulary};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
@@ -182,14 +182,6 @@ pub fn spki_pin(der: &[u8]) -> Result<String, JsError> {
 pub fn read_payload(text: &str) -> Result<JsValue, JsError> {
     let list = PinList::from_json(text.as_bytes()).map_err(error)?;
     to_js(&list.info)
-}
-
-/// Normalises a pin given as base64 or colon hex; throws when it is neither.
-#[wasm_bindgen(js_name = normalizePin)]
-pub fn normalize_pin(text: &str) -> Result<String, JsError> {
-    Pin::from_base64_or_hex(text)
-        .map(|p| p.to_base64())
-        .map_err(error)
 }
 
 #[derive(Serialize)]
