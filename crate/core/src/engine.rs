@@ -308,6 +308,13 @@ impl Engine {
         !self.blocked_spki.is_empty() || !self.blocked_certs.is_empty()
     }
 
+    /// The verdict for a chain no browser built or verified (as a server sent it: the CLI's
+    /// monitor, the companion): pins count only on certificates linked to the leaf by verified
+    /// signatures.
+    pub fn check_served<B: AsRef<[u8]>>(&self, host: &str, served: &[B], now: i64) -> Verdict {
+        self.check(host, served, now)
+    }
+
     /// The verdict for a connection to `host` that served `chain` (DER, leaf first) at `now`
     /// (Unix seconds). Never fails: what cannot be checked is `unverifiable`.
     pub fn check<B: AsRef<[u8]>>(&self, host_input: &str, chain: &[B], now: i64) -> Verdict {
