@@ -1,20 +1,50 @@
 // Packs the assembled builds into installable archives:
-//   dist/firefox  → dist/pinwatch-firefox.xpi
-//   dist/chromium → dist/pinwatch-chromium.zip
+//   dist/firefox             → dist/pinwatch-firefox.xpi
+//   dist/chromium            → dist/pinwatch-chromium.zip
+//   dist/chromium-full-chain → dist/pinwatch-chromium-full-chain.zip
 //
 //   node extension/tools/package.mjs <root>
+//   import { zipDir } from '…/package.mjs'          tests
 //
-// The archives are reproducible: entries sorted, fixed timestamps, no extra fields.
+// The zip format is written by JSZip (tests/package.json, the library `web-ext build` itself
+// packs with, through zip-dir), not by `web-ext build`: web-ext build cannot make the same bytes
+// twice. zip-dir adds entries in whatever order its asynchronous fs.stat calls finish, stamps
+// every entry (and a directory entry per folder) with the current time and JSZip's default
+// modes, and web-ext offers no option for either. Called directly, JSZip takes an explicit date,
+// mode and compression per entry, so this script decides them:
+//
+//   - every file under dist/<browser>/ and nothing else (symlinks followed, no directory
+//     entries, nothing filtered out: the folder is already exactly what ships), in a fixed order
+//     (names sorted within each folder, folders depth-first), manifest.json at the root;
+//   - one fixed timestamp, 1980-01-01 00:00:00 (the DOS epoch; JSZip writes it in UTC, so the
+//     local time zone does not matter), and mode -rw-r--r-- (made by: Unix);
+//   - deflate at level 9, or stored when deflate does not make the entry smaller;
+//   - no extra fields or comments (JSZip adds the UTF-8 flag and an Info-ZIP Unicode Path field
+//     only for a non-ASCII name, of which there are none).
+//
+// So the same dist/<browser>/ gives the same bytes on every run and every machine
+// (tests/unit/package.test.mjs builds twice and compares, and reads the result back with yauzl).
 
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crc32, deflateRawSync } from 'node:zlib';
 
-const DOS_TIME = 0; // 00:00:00
-const DOS_DATE = (0 << 9) | (1 << 5) | 1; // 1980-01-01
+const HERE = dirname(fileURLToPath(import.meta.url));
+// The build tools' npm packages live in tests/node_modules (installed by build.sh from
+// tests/package-lock.json), not next to this file.
+const requireFromTests = createRequire(join(HERE, '..', '..', 'tests', 'package.json'));
+const JSZip = requireFromTests('jszip');
+// The deflate implementation JSZip compresses with, to decide stored-or-deflated by its own
+// output rather than by node's zlib, whose output length can differ.
+const pako = createRequire(requireFromTests.resolve('jszip'))('pako');
 
-function* files(dir, base = dir) {
+export const FIXED_DATE = new Date(Date.UTC(1980, 0, 1, 0, 0, 0));
+export const FILE_MODE = 0o100644; // regular file, -rw-r--r--
+const DEFLATE_OPTIONS = { level: 9 };
+
+/** The path of every file under `dir`, '/'-separated, in archive order. */
+export function* files(dir, base = dir) {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) yield* files(p, base);
@@ -23,55 +53,28 @@ function* files(dir, base = dir) {
 }
 
 /** A zip archive (deflate, or stored when deflate does not help) of every file under `dir`. */
-export function zipDir(dir) {
-  const locals = [];
-  const centrals = [];
-  let offset = 0;
-  for (const name of files(dir)) {
+export async function zipDir(dir) {
+  const zip = new JSZip();
+  const names = [...files(dir)];
+  for (const name of names) {
     const data = readFileSync(join(dir, name));
-    const deflated = deflateRawSync(data, { level: 9 });
-    const stored = deflated.length >= data.length;
-    const body = stored ? data : deflated;
-    const nameBytes = Buffer.from(name, 'utf8');
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(stored ? 0 : 8, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(0x0314, 4); // made by: Unix, 2.0
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(stored ? 0 : 8, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE((0o100644 << 16) >>> 0, 38); // external attributes: -rw-r--r--
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBytes, body);
-    centrals.push(central, nameBytes);
-    offset += local.length + nameBytes.length + body.length;
+    const stored = pako.deflateRaw(data, DEFLATE_OPTIONS).length >= data.length;
+    zip.file(name, data, {
+      binary: true,
+      createFolders: false,
+      date: FIXED_DATE,
+      unixPermissions: FILE_MODE,
+      compression: stored ? 'STORE' : 'DEFLATE',
+      compressionOptions: stored ? null : DEFLATE_OPTIONS,
+    });
   }
-  const centralSize = centrals.reduce((n, b) => n + b.length, 0);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(centrals.length / 2, 8);
-  end.writeUInt16LE(centrals.length / 2, 10);
-  end.writeUInt32LE(centralSize, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, ...centrals, end]);
+  // JSZip writes entries in the key order of an object, which puts integer-like names ("7")
+  // first; refuse rather than silently write another order than the one promised.
+  const order = Object.keys(zip.files);
+  if (order.length !== names.length || order.some((n, i) => n !== names[i])) {
+    throw new Error(`${dir}: JSZip would not keep the sorted entry order`);
+  }
+  return zip.generateAsync({ type: 'nodebuffer', platform: 'UNIX', compression: 'STORE' });
 }
 
 export const PACKAGES = [
@@ -81,11 +84,11 @@ export const PACKAGES = [
 ];
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..'));
+  const root = resolve(process.argv[2] ?? join(HERE, '..', '..'));
   for (const { browser, file } of PACKAGES) {
     const dir = join(root, 'dist', browser);
     if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`${dir} is not assembled: run ./build.sh first`);
-    const zip = zipDir(dir);
+    const zip = await zipDir(dir);
     writeFileSync(join(root, 'dist', file), zip);
     console.log(`${relative(root, join(root, 'dist', file))}: ${zip.length} bytes`);
   }
