@@ -213,6 +213,7 @@ case $cmd in
   package)
     build_all
     node extension/tools/package.mjs "$ROOT"
+    node extension/tools/admx.mjs "$ROOT/dist/policy-templates"
     ;;
   run)
     ensure_system_packages
