@@ -7,6 +7,7 @@ import * as actions from './actions.js';
 import { BUNDLED_HOST_PATTERNS } from './bundled-hosts.js';
 import * as capture from './capture.js';
 import * as channels from './channels.js';
+import * as completion from './completion.js';
 import * as engine from './engine.js';
 import { hostPatterns, unionPatterns, withScheme } from './host-patterns.js';
 import * as reports from './reports.js';
@@ -202,7 +203,11 @@ async function handle(details, seen) {
   const cap = await capture.readChain(details);
   seen.chainOffered = cap.offered === true;
   const t1 = performance.now();
-  const verdict = ctx.engine.check(host, cap.chain, engine.nowSecs());
+  // A chain the browser built counts as it is; one it did not (the leaf tier) only as far as
+  // the core links it by signatures, completed with kept or fetched CA certificates.
+  const verdict = cap.browserBuilt === false && cap.chain.length
+    ? await completion.checkCompleted(ctx.engine, host, cap.chain, engine.nowSecs())
+    : ctx.engine.check(host, cap.chain, engine.nowSecs());
   const record = verdicts.makeRecord(verdict, details, cap);
   record.ms = { capture: t1 - t0, check: performance.now() - t1 };
   seen.record = record;

@@ -5,7 +5,8 @@
 //   - getSecurityInfo: Firefox, full chain, inside the blocking listener (here);
 //   - debugger: Chromium, opt-in, full chain through the DevTools protocol (debugger-capture.js);
 //   - securityInfoRawDer: Chromium, the leaf certificate only, from `details.securityInfo`
-//     (here). The core then checks the leaf's own pin and the issuer-key proof.
+//     (here). The core links what it can to the leaf by signatures (issuer keys, kept and
+//     fetched CA certificates: completion.js).
 //
 // The leaf tier's extraInfoSpec is never put on the listeners that decide: Chromium accepts
 // "securityInfoRawDer" without the WebRequestSecurityInfo feature, and then a listener that asks
@@ -25,6 +26,8 @@ import { debuggerTier } from './debugger-capture.js';
  * @property {string} [state]      the browser's security state, when it gives one
  * @property {string} [error]      why the tier gave no chain
  * @property {boolean} [builtInRoot] Firefox: the chain's root is built into the browser
+ * @property {boolean} [browserBuilt] the browser built and verified this chain itself (full-chain
+ *                                  tiers); false for what Pinwatch must link by signatures itself
  * @property {boolean} offered      the browser handed over a chain for a TLS connection, even an
  *                                  empty or unreadable one (what the connection sent); false when
  *                                  it offers none at all (a browser limit, or no TLS to judge)
@@ -45,7 +48,7 @@ const getSecurityInfoTier = {
     // inspection proxies and malware do). The popup shows it.
     const root = certs.at(-1);
     const builtInRoot = typeof root?.isBuiltInRoot === 'boolean' ? root.isBuiltInRoot : undefined;
-    return { chain, tier: this.name, state: info?.state, builtInRoot };
+    return { chain, tier: this.name, state: info?.state, builtInRoot, browserBuilt: true };
   },
 };
 
@@ -103,7 +106,7 @@ const leafTier = {
       };
     }
     const chain = (got.info.certificates ?? []).map((c) => derBytes(c.rawDER)).filter((b) => b?.length);
-    return { chain, tier: this.name, state: got.info.state };
+    return { chain, tier: this.name, state: got.info.state, browserBuilt: false };
   },
 };
 

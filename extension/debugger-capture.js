@@ -180,7 +180,7 @@ export const debuggerTier = {
         error: 'the debugger was attached after this response had started; the page is loaded again to check it',
       };
     }
-    return { chain: names.map(base64Bytes), tier: this.name };
+    return { chain: names.map(base64Bytes), tier: this.name, browserBuilt: true };
   },
 };
 

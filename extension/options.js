@@ -75,6 +75,7 @@ const POLICY_LABELS = {
   mode: 'Mode on a mismatch',
   channels: 'Update channels',
   allowedInterceptionSpkis: 'Declared inspection proxies',
+  allowedInterceptionRoots: 'Declared inspection proxies (root certificates)',
   reportEndpoint: 'Where violation reports go',
   allowUserOverride: 'Whether you may proceed past a warning',
   extraEntries: 'Pins for internal hosts',

@@ -25,6 +25,7 @@ export const DEFAULT_POLICY = Object.freeze({
   mode: null,
   allowUserOverride: true,
   allowedInterceptionSpkis: [],
+  allowedInterceptionRoots: [],
   extraEntries: [],
   channels: [],
   reportEndpoint: null,
@@ -35,7 +36,7 @@ export const DEFAULT_POLICY = Object.freeze({
 });
 
 /** Every key schema.json knows, in the order the docs list them. */
-export const POLICY_KEYS = ['mode', 'channels', 'allowedInterceptionSpkis', 'reportEndpoint', 'allowUserOverride',
+export const POLICY_KEYS = ['mode', 'channels', 'allowedInterceptionSpkis', 'allowedInterceptionRoots', 'reportEndpoint', 'allowUserOverride',
   'extraEntries', 'debuggerCapture', 'updateIntervalHours'];
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -123,6 +124,11 @@ export function cleanPolicy(raw) {
   if (has('allowedInterceptionSpkis')) {
     if (isStringArray(raw.allowedInterceptionSpkis)) set('allowedInterceptionSpkis', raw.allowedInterceptionSpkis.map((s) => s.trim()));
     else problem('allowedInterceptionSpkis', 'must be a list of SPKI pins (base64 SHA-256)');
+  }
+  if (has('allowedInterceptionRoots')) {
+    // Read by the core (the engine names a certificate it cannot read among its problems).
+    if (isStringArray(raw.allowedInterceptionRoots)) set('allowedInterceptionRoots', raw.allowedInterceptionRoots);
+    else problem('allowedInterceptionRoots', 'must be a list of PEM certificates');
   }
   if (has('reportEndpoint')) {
     const url = httpsUrl(raw.reportEndpoint);

@@ -33,6 +33,18 @@ function securityStateWords(state) {
   return `The browser rates this connection's security as "${state}", not "secure"${why}.`;
 }
 
+const ORIGIN_WORDS = { served: 'sent by the server', cached: 'kept from an earlier fetch', fetched: 'fetched from its issuer URL' };
+const ANCHOR_WORDS = { 'issuer-key': 'a pinned issuer key', 'declared-proxy': 'the key of a proxy your organisation declared' };
+
+/** How a chain no browser built was proven, in one line; null for browser-built chains. */
+function pathWords(path) {
+  if (!path) return null;
+  const links = path.origins.map((o, i) => `${i === 0 ? 'leaf' : `#${i}`} (${ORIGIN_WORDS[o] ?? o})`);
+  if (path.anchor) links.push(ANCHOR_WORDS[path.anchor] ?? path.anchor);
+  const ignored = path.unlinked ? ` ${path.unlinked} certificate(s) offered were not linked by a signature and were ignored.` : '';
+  return `Linked by verified signatures: ${links.join(' → ')}.${ignored}`;
+}
+
 async function main() {
   const tab = await targetTab();
   const view = await verdicts.tabViewFor(tab);
@@ -51,7 +63,7 @@ async function main() {
     show('cannot-verify');
   }
   fill('reason', r.reason, r.detailsDropped ? ` ${DETAILS_DROPPED}` : '', r.captureError ? ` (${r.captureError})` : '', ' — ', when(r.time));
-  if (r.tier && r.ms) fill('how', `Chain read with ${r.tier} in ${r.ms.capture.toFixed(0)} ms, checked in ${r.ms.check.toFixed(0)} ms.`);
+  if (r.tier && r.ms) fill('how', `Chain read with ${r.tier} in ${r.ms.capture.toFixed(0)} ms, checked in ${r.ms.check.toFixed(0)} ms.`, pathWords(r.path) ? ` ${pathWords(r.path)}` : '');
   const stateWords = securityStateWords(r.securityState);
   if (stateWords) {
     const line = fill('security-state', stateWords);

@@ -120,6 +120,7 @@ export async function engineInputs() {
   if (policy.extraEntries.length) sources.push({ origin: SOURCE_KIND.policy, kind: SOURCE_KIND.policy, extraEntries: policy.extraEntries });
   const engineSettings = {
     allowedInterceptionSpkis: policy.allowedInterceptionSpkis,
+    allowedInterceptionRoots: policy.allowedInterceptionRoots,
     policyMode: policy.mode,
     userMode: user.mode,
   };

@@ -51,6 +51,8 @@ export function makeRecord(verdict, details, capture) {
     chain: verdict.chain ?? [],
     leafOnly: Boolean(verdict.leafOnly),
     list: verdict.list ?? null,
+    // How the chain was linked by signatures, when no browser built it (leaf tier).
+    path: verdict.path ?? null,
     tier: capture?.tier ?? null,
     captureError: capture?.error ?? null,
     // No tier could read anything because the browser offers none (popup: how to enable one).

@@ -87,3 +87,18 @@ export const FAILURE = Object.freeze({
   ownError: 'own-error',
 });
 export const FAILURES = Object.freeze(['timed-out', 'own-error']);
+
+/** Where a certificate of a path came from (pinwatch_core::path::CertOrigin). */
+export const CERT_ORIGIN = Object.freeze({
+  served: 'served',
+  cached: 'cached',
+  fetched: 'fetched',
+});
+export const CERT_ORIGINS = Object.freeze(['served', 'cached', 'fetched']);
+
+/** Keys that prove a path without a certificate (pinwatch_core::path::AnchorKind). */
+export const ANCHOR_KIND = Object.freeze({
+  issuerKey: 'issuer-key',
+  declaredProxy: 'declared-proxy',
+});
+export const ANCHOR_KINDS = Object.freeze(['issuer-key', 'declared-proxy']);

@@ -13,7 +13,7 @@ import { hostPatterns } from '../host-patterns.js';
 
 export const BROWSERS = ['firefox', 'chromium', 'chromium-full-chain'];
 /** Host permissions used only by the upgrade of plain requests (a blocking onBeforeRequest). */
-const PLAIN_HOST_PERMISSIONS = ['http://*/*', 'ws://*/*'];
+const PLAIN_HOST_PERMISSIONS = ['ws://*/*'];
 const WASM_FILES = ['pinwatch.js', 'pinwatch_bg.wasm'];
 const SKIP = new Set(['tools']);
 
@@ -33,10 +33,12 @@ export const PATCHES = {
     // MV3 Chromium allows blocking webRequest only for policy-installed extensions and warns
     // otherwise; without it compat.js reports no blocking and the extension acts after the fact.
     m.permissions = m.permissions.filter((p) => p !== 'webRequestBlocking');
-    // http:// and ws:// are asked for only to upgrade plain requests to enforced pinned hosts,
-    // which needs a blocking onBeforeRequest: without blocking nothing would use them
+    // ws:// is asked for only to refuse plain WebSockets to enforced pinned hosts, which needs a
+    // blocking onBeforeRequest: without blocking nothing would use it
     // (docs/design.md#other-doors-websockets-and-plain-http). wss:// stays: WebSocket handshakes
-    // to pinned hosts are still checked, after the fact.
+    // to pinned hosts are still checked, after the fact. http:// stays for completing leaf-only
+    // chains: CA certificates are published at plain http:// AIA URLs on any host
+    // (completion.js; it adds no install warning beside https://*/*).
     m.host_permissions = m.host_permissions.filter((p) => !PLAIN_HOST_PERMISSIONS.includes(p));
     return m;
   },

@@ -29,6 +29,8 @@ export const LISTS = {
   acts: { object: 'ACT', array: 'ACTS', doc: 'What the extension does with a response (pinwatch_core::decision::Act).' },
   stopReasons: { object: 'STOP_REASON', array: 'STOP_REASONS', doc: 'What the warning page leads with (pinwatch_core::decision::StopReason).' },
   failures: { object: 'FAILURE', array: 'FAILURES', doc: 'Why no verdict was reached (pinwatch_core::decision::Failure).' },
+  certOrigins: { object: 'CERT_ORIGIN', array: 'CERT_ORIGINS', doc: 'Where a certificate of a path came from (pinwatch_core::path::CertOrigin).' },
+  anchorKinds: { object: 'ANCHOR_KIND', array: 'ANCHOR_KINDS', doc: 'Keys that prove a path without a certificate (pinwatch_core::path::AnchorKind).' },
 };
 
 /** `allowed-interception` → `allowedInterception`. */

@@ -141,6 +141,10 @@ pub struct Cert {
     tbs: Range<usize>,
     signature_algorithm: Range<usize>,
     signature: Range<usize>,
+    issuer: Range<usize>,
+    subject: Range<usize>,
+    /// Where the issuer's certificate may be fetched (AIA `caIssuers`), as the certificate says.
+    pub ca_issuers: Vec<String>,
     pub spki_pin: Pin,
     pub cert_hash: Pin,
     pub not_before: Option<i64>,
@@ -250,6 +254,7 @@ impl Cert {
                 String::new()
             })
         };
+        let (subject_name, issuer_name) = (subject.whole.clone(), issuer.whole.clone());
         let (subject, issuer) = (name(&subject, "subject"), name(&issuer, "issuer"));
         let mut times = crate::der::children(der, validity.content.clone())
             .map(|t| t.ok().and_then(|t| fields::time(der, &t)));
@@ -282,6 +287,16 @@ impl Cert {
             tbs: tbs.whole,
             signature_algorithm: signature_algorithm.whole,
             signature,
+            issuer: issuer_name,
+            subject: subject_name,
+            ca_issuers: extensions
+                .ca_issuers
+                .iter()
+                .map(|r| &der[r.clone()])
+                // A cut or non-ASCII URL is not one to fetch; real ones are short ASCII.
+                .filter(|uri| uri.len() <= MAX_SHORT_BYTES && uri.is_ascii())
+                .map(|uri| String::from_utf8_lossy(uri).into_owned())
+                .collect(),
             not_before,
             not_after,
             facts: CertFacts {
@@ -318,6 +333,17 @@ impl Cert {
     }
     pub fn signature(&self) -> &[u8] {
         &self.der[self.signature.clone()]
+    }
+    /// The issuer Name's DER: a certificate that may have signed this one has it as subject.
+    pub fn issuer_der(&self) -> &[u8] {
+        &self.der[self.issuer.clone()]
+    }
+    pub fn subject_der(&self) -> &[u8] {
+        &self.der[self.subject.clone()]
+    }
+    /// Issued by itself (subject and issuer names are equal): a root, where a path ends.
+    pub fn is_self_issued(&self) -> bool {
+        self.issuer_der() == self.subject_der()
     }
 }
 

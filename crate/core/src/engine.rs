@@ -9,6 +9,7 @@
 use crate::cert::{check_chain_len, read_chain, Cert, CertError, CertFacts};
 use crate::host::{self, Host};
 use crate::list::{Entry, ListInfo, Mode, PinList, PinSet};
+use crate::path::{self, Anchor, AnchorKind, CertOrigin, PathView, SignatureCache};
 use crate::pin::Pin;
 use crate::proof;
 use crate::sources::{SourceKind, SourceProblem};
@@ -33,6 +34,10 @@ pub struct Source {
 pub struct Settings {
     /// SPKI pins of roots the organisation declared as inspection proxies.
     pub allowed_interception_spkis: Vec<String>,
+    /// PEM certificates of the roots (or issuing CAs) of the organisation's inspection proxies:
+    /// their pins count as `allowed_interception_spkis`, and their keys can prove a leaf
+    /// the proxy issued when the browser hands over only the leaf.
+    pub allowed_interception_roots: Vec<String>,
     /// The mode policy imposes on every entry.
     pub policy_mode: Option<Mode>,
     /// The mode the user chose; counts only where it is at least as strong as `policy_mode`.
@@ -105,6 +110,8 @@ pub struct Engine {
     blocked_spki: HashSet<Pin>,
     blocked_certs: HashSet<Pin>,
     allowed_roots: HashSet<Pin>,
+    /// Keys of the declared proxies' certificates (`allowed_interception_roots`), by pin.
+    declared_proxies: Vec<(Pin, Vec<u8>)>,
     mode_override: Option<Mode>,
     /// Set by `Engine::from_inputs` from extra entries.
     pub(crate) extra_bad: Vec<ExtraBad>,
@@ -187,6 +194,21 @@ impl Engine {
                 }),
             }
         }
+        let mut declared_proxies = Vec::new();
+        for (i, pem) in settings.allowed_interception_roots.iter().enumerate() {
+            match crate::cert::parse_chain(pem.as_bytes()) {
+                Ok(certs) => {
+                    for cert in certs {
+                        allowed_roots.insert(cert.spki_pin);
+                        declared_proxies.push((cert.spki_pin, cert.spki_der().to_vec()));
+                    }
+                }
+                Err(e) => problems.push(SourceProblem {
+                    origin: "allowedInterceptionRoots".into(),
+                    error: format!("certificate {} could not be read: {e}", i + 1),
+                }),
+            }
+        }
         let engine = Engine {
             sources,
             index,
@@ -194,6 +216,7 @@ impl Engine {
             blocked_spki,
             blocked_certs,
             allowed_roots,
+            declared_proxies,
             mode_override: settings.mode_override(),
             extra_bad: Vec::new(),
         };
@@ -312,12 +335,46 @@ impl Engine {
     /// monitor, the companion): pins count only on certificates linked to the leaf by verified
     /// signatures.
     pub fn check_served<B: AsRef<[u8]>>(&self, host: &str, served: &[B], now: i64) -> Verdict {
-        self.check(host, served, now)
+        self.check_path(host, served, &[], true, &mut SignatureCache::new(), now)
     }
 
-    /// The verdict for a connection to `host` that served `chain` (DER, leaf first) at `now`
-    /// (Unix seconds). Never fails: what cannot be checked is `unverifiable`.
-    pub fn check<B: AsRef<[u8]>>(&self, host_input: &str, chain: &[B], now: i64) -> Verdict {
+    /// The verdict for a chain no browser built: `served` as the connection sent it (leaf
+    /// first; a leaf alone from leaf-only browsers), `extra` certificates at hand besides
+    /// (fetched or cached; ones that cannot be read are skipped). Pins count only on the
+    /// certificates linked to the leaf by verified signatures (`path.rs`) and on the anchors
+    /// that verify them. `can_complete`: the caller fetches missing issuers (the verdict's
+    /// `path.wanted`), so a path left incomplete is a failure, not a browser limit.
+    pub fn check_path<B: AsRef<[u8]>>(
+        &self,
+        host: &str,
+        served: &[B],
+        extra: &[(&[u8], CertOrigin)],
+        can_complete: bool,
+        cache: &mut SignatureCache,
+        now: i64,
+    ) -> Verdict {
+        let request = PathRequest {
+            extra,
+            can_complete,
+            cache,
+        };
+        self.check_with(host, served, Some(request), now)
+    }
+
+    /// The verdict for a connection to `host` whose chain (DER, leaf first) the browser built
+    /// and verified, at `now` (Unix seconds): a pin counts anywhere in it. Never fails: what
+    /// cannot be checked is `unverifiable`.
+    pub fn check<B: AsRef<[u8]>>(&self, host: &str, chain: &[B], now: i64) -> Verdict {
+        self.check_with(host, chain, None, now)
+    }
+
+    fn check_with<B: AsRef<[u8]>>(
+        &self,
+        host_input: &str,
+        chain: &[B],
+        path: Option<PathRequest>,
+        now: i64,
+    ) -> Verdict {
         let mut v = Verdict {
             status: Status::Unverifiable,
             reason: String::new(),
@@ -332,6 +389,7 @@ impl Engine {
             chain: Vec::new(),
             leaf_only: chain.len() == 1,
             list: self.sources.first().map(|s| s.list.info.clone()),
+            path: None,
         };
         let host = match host::normalize(host_input) {
             Ok(h) => h,
@@ -382,6 +440,34 @@ impl Engine {
             return v;
         }
         let certs: Vec<Cert> = read.into_iter().filter_map(|(_, c)| c.ok()).collect();
+        let mut linked = None;
+        let certs = match path {
+            None => certs,
+            Some(request) => {
+                let set = entry.map(|(source, e)| &source.list.pinsets[e.pinset]);
+                let found = self.link(set, certs, request);
+                // Fetched and cached certificates are judged like served ones once linked.
+                if let Some((i, kind, pin)) = found.certs.iter().enumerate().find_map(|(i, c)| {
+                    if self.blocked_certs.contains(&c.cert_hash) {
+                        Some((i, MatchKind::BlockedCertificate, c.cert_hash))
+                    } else {
+                        self.blocked_spki.contains(&c.spki_pin).then_some((
+                            i,
+                            MatchKind::BlockedSpki,
+                            c.spki_pin,
+                        ))
+                    }
+                }) {
+                    v.path = Some(found.view);
+                    v.chain = found.certs.into_iter().map(|c| c.facts).collect();
+                    return blocked(v, kind, pin, i);
+                }
+                v.leaf_only = found.certs.len() == 1;
+                v.path = Some(found.view.clone());
+                linked = Some(found.outcome);
+                found.certs
+            }
+        };
         v.chain_key = chain_key(&certs);
         // A bad pin from an extra entry counts whoever governs the host, with the stronger of
         // the entry's and the list's modes: an addition can only make the verdict stricter.
@@ -414,7 +500,13 @@ impl Engine {
             .iter()
             .enumerate()
             .find(|(_, c)| self.allowed_roots.contains(&c.spki_pin))
-            .map(|(i, c)| (i, c.spki_pin));
+            .map(|(i, c)| (Some(i), c.spki_pin))
+            .or_else(|| {
+                linked
+                    .as_ref()
+                    .and_then(|l| l.declared_proxy)
+                    .map(|pin| (None, pin))
+            });
         let Some((source, entry)) = entry else {
             v.chain = certs.into_iter().map(|c| c.facts).collect();
             if let Some((i, pin)) = allowed_root {
@@ -437,16 +529,16 @@ impl Engine {
         v.pinset = Some(view(set));
         let mode = self.mode_override.unwrap_or(entry.mode);
         let stale = now > source.list.info.expires_at_unix;
-        let outcome = judge(set, &certs);
+        let outcome = match &linked {
+            None => judge(set, &certs),
+            Some(linked) => judge_linked(set, &certs, linked),
+        };
         v.chain = certs.into_iter().map(|c| c.facts).collect();
         if stale {
             let would_mismatch = match &outcome {
                 Judgement::Bad(..) => true,
                 Judgement::Good(..) => false,
-                Judgement::NoMatch {
-                    leaf_only,
-                    had_issuer_keys,
-                } => allowed_root.is_none() && (*had_issuer_keys || !*leaf_only),
+                Judgement::Miss { mismatch, .. } => allowed_root.is_none() && *mismatch,
             };
             v.status = if would_mismatch {
                 Status::StaleMismatch
@@ -479,11 +571,17 @@ impl Engine {
             }
             Judgement::Good(kind, i, pin) => {
                 v.status = Status::Pinned;
-                v.reason = match kind {
-                    MatchKind::IssuerKey => {
+                v.reason = match (kind, v.path.is_some()) {
+                    (MatchKind::IssuerKey, false) => {
                         "The leaf certificate was signed by a pinned issuer key.".into()
                     }
-                    _ => "A pinned key is in the certificate chain.".into(),
+                    (MatchKind::IssuerKey, true) => {
+                        "A pinned issuer key verified the path from the leaf.".into()
+                    }
+                    (_, false) => "A pinned key is in the certificate chain.".into(),
+                    (_, true) => {
+                        "A pinned key is linked to the leaf by verified signatures.".into()
+                    }
                 };
                 v.matched = Some(Matched {
                     kind,
@@ -491,37 +589,151 @@ impl Engine {
                     cert_index: i,
                 });
             }
-            Judgement::NoMatch {
-                leaf_only,
-                had_issuer_keys,
+            Judgement::Miss {
+                mismatch,
+                unreadable,
+                reason,
             } => {
                 if let Some((i, pin)) = allowed_root {
                     return allowed(v, pin, i);
                 }
-                if leaf_only && !had_issuer_keys {
-                    v.reason = "Only the leaf certificate was available and the pin set has no issuer keys to check it with.".into();
-                } else {
+                v.reason = reason;
+                v.unreadable = unreadable;
+                if mismatch {
                     v.status = Status::Mismatch;
                     v.action = Some(mode);
-                    v.reason = if leaf_only {
-                        "The leaf certificate was not signed by any pinned issuer key.".into()
-                    } else {
-                        "None of the pinned keys is in the certificate chain.".into()
-                    };
                 }
             }
         }
         v
     }
+
+    /// The certificates linked to the leaf by verified signatures, leaf first, and what the
+    /// search found; `set` is the host's pin set, if it has one.
+    fn link(&self, set: Option<&PinSet>, served: Vec<Cert>, request: PathRequest) -> Linked {
+        let mut origins = vec![CertOrigin::Served; served.len()];
+        let mut all = served;
+        for (der, origin) in request.extra {
+            if let Ok(cert) = Cert::from_der(der) {
+                all.push(cert);
+                origins.push(*origin);
+            }
+        }
+        let mut anchors: Vec<Anchor> = set
+            .into_iter()
+            .flat_map(|set| &set.issuer_keys)
+            .map(|(pin, key)| Anchor {
+                kind: AnchorKind::IssuerKey,
+                pin: *pin,
+                spki_der: key,
+            })
+            .collect();
+        anchors.extend(self.declared_proxies.iter().map(|(pin, key)| Anchor {
+            kind: AnchorKind::DeclaredProxy,
+            pin: *pin,
+            spki_der: key,
+        }));
+        // An unpinned host without declared proxies has nothing a path could prove.
+        let found = if set.is_none() && self.allowed_roots.is_empty() {
+            path::Path {
+                links: vec![path::Link {
+                    cert: 0,
+                    signed: None,
+                    depth: 0,
+                }],
+                ..path::Path::default()
+            }
+        } else {
+            path::build(&all, &anchors, request.cache)
+        };
+        let open: Vec<usize> = found.open_ends(&all).collect();
+        let wanted = open
+            .iter()
+            .flat_map(|&c| all[c].ca_issuers.iter().cloned())
+            .collect();
+        let wanted_key_ids = open
+            .iter()
+            .filter_map(|&c| all[c].facts.authority_key_id.clone())
+            .collect();
+        let anchor_of = |kind| {
+            found
+                .anchors
+                .iter()
+                .map(|a| &anchors[a.anchor])
+                .find(|a| a.kind == kind)
+                .map(|a| a.pin)
+        };
+        let outcome = LinkOutcome {
+            issuer_key: anchor_of(AnchorKind::IssuerKey),
+            declared_proxy: anchor_of(AnchorKind::DeclaredProxy),
+            limit: found.limit,
+            open: !open.is_empty(),
+            forged: open.iter().any(|c| found.named_but_unsigned.contains(c)),
+            can_complete: request.can_complete,
+        };
+        let view = PathView {
+            origins: found.linked().map(|c| origins[c]).collect(),
+            anchor: found.anchors.first().map(|a| anchors[a.anchor].kind),
+            unlinked: all.len() - found.links.len(),
+            checks: found.checks,
+            limit: found.limit,
+            wanted,
+            wanted_key_ids,
+        };
+        let mut slots: Vec<Option<Cert>> = all.into_iter().map(Some).collect();
+        let certs = found.linked().filter_map(|c| slots[c].take()).collect();
+        Linked {
+            certs,
+            view,
+            outcome,
+        }
+    }
+}
+
+/// What a path request brings besides the served chain.
+struct PathRequest<'a, 'c> {
+    extra: &'a [(&'a [u8], CertOrigin)],
+    can_complete: bool,
+    cache: &'c mut SignatureCache,
+}
+
+struct Linked {
+    certs: Vec<Cert>,
+    view: PathView,
+    outcome: LinkOutcome,
+}
+
+/// What the path search found beyond the linked certificates.
+struct LinkOutcome {
+    /// A pin set's issuer key verified a linked certificate.
+    issuer_key: Option<Pin>,
+    /// A declared proxy's key verified a linked certificate.
+    declared_proxy: Option<Pin>,
+    limit: Option<path::PathLimit>,
+    /// The path ends at a certificate whose issuer was not at hand.
+    open: bool,
+    /// ... and a certificate named as that issuer was offered and did not verify it.
+    forged: bool,
+    can_complete: bool,
 }
 
 enum Judgement {
     Bad(usize, Pin),
     Good(MatchKind, Option<usize>, Pin),
-    NoMatch {
-        leaf_only: bool,
-        had_issuer_keys: bool,
+    /// No pinned key: a mismatch, or (`mismatch` false) nothing that could be judged.
+    Miss {
+        mismatch: bool,
+        unreadable: bool,
+        reason: String,
     },
+}
+
+fn miss(mismatch: bool, unreadable: bool, reason: impl Into<String>) -> Judgement {
+    Judgement::Miss {
+        mismatch,
+        unreadable,
+        reason: reason.into(),
+    }
 }
 
 fn judge(set: &PinSet, certs: &[Cert]) -> Judgement {
@@ -535,18 +747,76 @@ fn judge(set: &PinSet, certs: &[Cert]) -> Judgement {
             return Judgement::Good(MatchKind::ChainPin, Some(i), c.spki_pin);
         }
     }
-    let leaf_only = certs.len() == 1;
-    if leaf_only {
-        for (pin, key) in &set.issuer_keys {
-            if proof::signed_by(&certs[0], key) {
-                return Judgement::Good(MatchKind::IssuerKey, None, *pin);
-            }
+    if certs.len() > 1 {
+        return miss(
+            true,
+            false,
+            "None of the pinned keys is in the certificate chain.",
+        );
+    }
+    for (pin, key) in &set.issuer_keys {
+        if proof::signed_by(&certs[0], key) {
+            return Judgement::Good(MatchKind::IssuerKey, None, *pin);
         }
     }
-    Judgement::NoMatch {
-        leaf_only,
-        had_issuer_keys: !set.issuer_keys.is_empty(),
+    if set.issuer_keys.is_empty() {
+        return miss(false, false, "Only the leaf certificate was available and the pin set has no issuer keys to check it with.");
     }
+    miss(
+        true,
+        false,
+        "The leaf certificate was not signed by any pinned issuer key.",
+    )
+}
+
+/// `judge` for a chain no browser built: `certs` are the linked certificates only.
+fn judge_linked(set: &PinSet, certs: &[Cert], linked: &LinkOutcome) -> Judgement {
+    for (i, c) in certs.iter().enumerate() {
+        if set.bad.contains(&c.spki_pin) {
+            return Judgement::Bad(i, c.spki_pin);
+        }
+    }
+    let pinned =
+        |pin: &Pin| set.good.contains(pin) || set.issuer_keys.iter().any(|(p, _)| p == pin);
+    if let Some(i) = certs.iter().position(|c| pinned(&c.spki_pin)) {
+        return Judgement::Good(MatchKind::ChainPin, Some(i), certs[i].spki_pin);
+    }
+    if let Some(pin) = linked.issuer_key {
+        return Judgement::Good(MatchKind::IssuerKey, None, pin);
+    }
+    if let Some(limit) = linked.limit {
+        return miss(
+            true,
+            false,
+            format!(
+                "No pinned key is linked to the leaf by verified signatures: {}.",
+                limit.describe()
+            ),
+        );
+    }
+    if !linked.open {
+        return miss(
+            true,
+            false,
+            "None of the pinned keys is linked to the leaf by verified signatures.",
+        );
+    }
+    if linked.forged {
+        return miss(true, false, "A certificate named as an issuer in the chain did not sign it, and no pinned key is linked to the leaf by verified signatures.");
+    }
+    if linked.can_complete {
+        // What blocks completion (an unreachable or garbage AIA server) is the network's to
+        // choose: never a pass on an enforced host.
+        return miss(false, true, "The chain could not be completed: the certificate of an issuer in it could not be found or fetched, so no pinned key could be linked to the leaf.");
+    }
+    if set.issuer_keys.is_empty() {
+        return miss(false, false, "Only part of the chain was available, and the pin set has no issuer keys to check it with.");
+    }
+    miss(
+        true,
+        false,
+        "The leaf certificate was not signed by any pinned issuer key.",
+    )
 }
 
 fn entry_view(source: &Source, entry: &Entry, set: &PinSet) -> EntryView {
@@ -605,14 +875,16 @@ fn blocked(mut v: Verdict, kind: MatchKind, pin: Pin, i: usize) -> Verdict {
     v
 }
 
-fn allowed(mut v: Verdict, pin: Pin, i: usize) -> Verdict {
+/// `i`: the certificate with the declared key, or `None` when the key itself (a declared
+/// proxy certificate's) verified the path.
+fn allowed(mut v: Verdict, pin: Pin, i: Option<usize>) -> Verdict {
     v.status = Status::AllowedInterception;
     v.action = Some(Mode::Report);
     v.reason = "The connection is inspected by a proxy your organisation declared.".into();
     v.matched = Some(Matched {
         kind: MatchKind::AllowedRoot,
         pin: pin.to_base64(),
-        cert_index: Some(i),
+        cert_index: i,
     });
     v
 }

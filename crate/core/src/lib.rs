@@ -24,6 +24,7 @@ pub mod host;
 pub mod json;
 pub mod key;
 pub mod list;
+pub mod path;
 pub mod pin;
 pub mod proof;
 pub mod pubkey;

@@ -16,12 +16,15 @@ pub enum Scheme {
     /// RSASSA-PSS with MGF1 over the same hash, and the salt length in bytes.
     Pss(Hash, usize),
     Ecdsa(Hash),
+    /// Ed25519 (RFC 8410), verified with the strict rules of the list signatures.
+    Ed25519,
 }
 
 const RSA_PKCS1: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01];
 const RSA_PSS: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a];
 const MGF1: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08];
 const ECDSA_SHA2: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03];
+const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 
 impl Scheme {
     /// From a DER AlgorithmIdentifier (a certificate's `signatureAlgorithm`). SHA-1 and the
@@ -37,6 +40,8 @@ impl Scheme {
             (2, ECDSA_SHA2) => Some(Scheme::Ecdsa(Hash::Sha256)),
             (3, ECDSA_SHA2) => Some(Scheme::Ecdsa(Hash::Sha384)),
             (4, ECDSA_SHA2) => Some(Scheme::Ecdsa(Hash::Sha512)),
+            // RFC 8410 §3: the parameters are absent.
+            _ if oid_bytes == ED25519 && oid.whole.end == alg.content.end => Some(Scheme::Ed25519),
             _ if oid_bytes == RSA_PSS => {
                 let params = der::expect(der, oid.whole.end, SEQUENCE, "RSASSA-PSS-params").ok()?;
                 pss_params(&der[..params.content.end], params.content)
@@ -50,8 +55,16 @@ impl Scheme {
     pub fn verify(self, spki_der: &[u8], message: &[u8], signature: &[u8]) -> bool {
         // A pin set's issuer keys are tried in turn: skip the wrong key type before paying
         // for the RSA modulus set-up.
-        let rsa_scheme = !matches!(self, Scheme::Ecdsa(_));
-        if Spki::parse(spki_der).map_or(true, |spki| spki.is_rsa() != rsa_scheme) {
+        let Some(spki) = Spki::parse(spki_der) else {
+            return false;
+        };
+        if self == Scheme::Ed25519 {
+            return spki.algorithm == ED25519
+                && spki.parameters.is_none()
+                && <&[u8; 32]>::try_from(spki.key)
+                    .is_ok_and(|key| crate::ed25519::verify(key, message, signature));
+        }
+        if spki.is_rsa() == matches!(self, Scheme::Ecdsa(_)) {
             return false;
         }
         let Some(key) = PublicKey::from_spki(spki_der) else {

@@ -2,6 +2,7 @@
 
 use crate::cert::CertFacts;
 use crate::list::{ListInfo, Mode};
+use crate::path::PathView;
 use serde::Serialize;
 
 crate::vocabulary::named_enum! {
@@ -107,4 +108,7 @@ pub struct Verdict {
     pub leaf_only: bool,
     /// The list the entry came from (or the first source, for unpinned hosts).
     pub list: Option<ListInfo>,
+    /// How the chain was linked by signatures, for chains no browser built (`chain` then holds
+    /// the linked certificates only).
+    pub path: Option<PathView>,
 }

@@ -77,6 +77,8 @@ pub struct Vocabulary {
     pub acts: &'static [&'static str],
     pub stop_reasons: &'static [&'static str],
     pub failures: &'static [&'static str],
+    pub cert_origins: &'static [&'static str],
+    pub anchor_kinds: &'static [&'static str],
 }
 
 pub fn vocabulary() -> Vocabulary {
@@ -89,6 +91,8 @@ pub fn vocabulary() -> Vocabulary {
         acts: crate::decision::Act::NAMES,
         stop_reasons: crate::decision::StopReason::NAMES,
         failures: crate::decision::Failure::NAMES,
+        cert_origins: crate::path::CertOrigin::NAMES,
+        anchor_kinds: crate::path::AnchorKind::NAMES,
     }
 }
 

@@ -8,6 +8,7 @@ use pinwatch_core::accept::{self, TrustSpec, TrustState};
 use pinwatch_core::engine::{self, Settings};
 use pinwatch_core::key::PublicKey;
 use pinwatch_core::list::{ListInfo, Mode, PinList};
+use pinwatch_core::path::{CertOrigin, SignatureCache};
 use pinwatch_core::sources::{self, SourceInput};
 use pinwatch_core::{cert, vocabulary};
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,18 @@ pub struct Engine {
     inner: engine::Engine,
     problems: Vec<sources::SourceProblem>,
     policy_mode: Option<Mode>,
+    /// Signature results for `checkPath`, for the life of this engine (one wake at most).
+    signatures: SignatureCache,
+}
+
+/// DER bytes from a `Uint8Array` (or another array-like).
+fn der_of(v: JsValue) -> Vec<u8> {
+    match v.dyn_into::<js_sys::Uint8Array>() {
+        // `new Uint8Array(v)` of a Uint8Array copies it on the JS side first (~1 µs each);
+        // only other array-likes need that.
+        Ok(bytes) => bytes.to_vec(),
+        Err(v) => js_sys::Uint8Array::new(&v).to_vec(),
+    }
 }
 
 #[wasm_bindgen]
@@ -58,6 +71,7 @@ impl Engine {
             inner,
             problems,
             policy_mode: settings.policy_mode,
+            signatures: SignatureCache::new(),
         })
     }
 
@@ -68,16 +82,44 @@ impl Engine {
         chain: js_sys::Array,
         now_secs: f64,
     ) -> Result<JsValue, JsError> {
-        let ders: Vec<Vec<u8>> = chain
-            .iter()
-            .map(|v| match v.dyn_into::<js_sys::Uint8Array>() {
-                // `new Uint8Array(v)` of a Uint8Array copies it on the JS side first (~1 µs
-                // each); only other array-likes need that.
-                Ok(bytes) => bytes.to_vec(),
-                Err(v) => js_sys::Uint8Array::new(&v).to_vec(),
-            })
-            .collect();
+        let ders: Vec<Vec<u8>> = chain.iter().map(der_of).collect();
         to_js(&self.inner.check(host, &ders, now_secs as i64))
+    }
+
+    /// The verdict for a chain no browser built (`Engine::check_path`): `served`
+    /// (`Uint8Array[]`, leaf first), `extra` = `[{der: Uint8Array, origin: "fetched"|"cached"}]`.
+    #[wasm_bindgen(js_name = checkPath)]
+    pub fn check_path(
+        &mut self,
+        host: &str,
+        served: js_sys::Array,
+        extra: js_sys::Array,
+        can_complete: bool,
+        now_secs: f64,
+    ) -> Result<JsValue, JsError> {
+        let served: Vec<Vec<u8>> = served.iter().map(der_of).collect();
+        let mut extra_ders = Vec::new();
+        for item in extra.iter() {
+            let der = js_sys::Reflect::get(&item, &"der".into())
+                .map_err(|_| JsError::new("extra: no der"))?;
+            let origin = js_sys::Reflect::get(&item, &"origin".into())
+                .ok()
+                .and_then(|o| o.as_string())
+                .and_then(|o| CertOrigin::from_name(&o))
+                .ok_or_else(|| JsError::new("extra: origin must be \"fetched\" or \"cached\""))?;
+            extra_ders.push((der_of(der), origin));
+        }
+        let extra: Vec<(&[u8], CertOrigin)> =
+            extra_ders.iter().map(|(d, o)| (d.as_slice(), *o)).collect();
+        let verdict = self.inner.check_path(
+            host,
+            &served,
+            &extra,
+            can_complete,
+            &mut self.signatures,
+            now_secs as i64,
+        );
+        to_js(&verdict)
     }
 
     /// The mode in force for `host`, or `undefined` when no entry governs it.

@@ -111,7 +111,17 @@ pub(crate) struct Extensions {
     pub subject_key_id: Option<Range<usize>>,
     pub authority_key_id: Option<Range<usize>>,
     pub is_ca: bool,
+    /// Where the Authority Information Access `caIssuers` URIs are: where the issuer's
+    /// certificate may be fetched (at most [`MAX_CA_ISSUERS`]).
+    pub ca_issuers: Vec<Range<usize>>,
 }
+
+/// The most `caIssuers` URIs kept from one certificate: real ones carry one or two.
+pub(crate) const MAX_CA_ISSUERS: usize = 4;
+const AUTHORITY_INFO_ACCESS: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01];
+const CA_ISSUERS: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+/// GeneralName `uniformResourceIdentifier` ([6] IMPLICIT IA5String).
+const URI: u8 = 0x86;
 
 pub(crate) fn extensions(b: &[u8], explicit: &Tlv) -> Result<Extensions, CertError> {
     let mut out = Extensions::default();
@@ -148,6 +158,20 @@ pub(crate) fn extensions(b: &[u8], explicit: &Tlv) -> Result<Extensions, CertErr
                     let field = field?;
                     if field.tag == 0x80 {
                         out.authority_key_id = Some(field.content);
+                    }
+                }
+            }
+            AUTHORITY_INFO_ACCESS => {
+                let list = expect(b, value.start, SEQUENCE, "AuthorityInfoAccessSyntax")?;
+                for access in children(b, list.content.clone()) {
+                    let access = access?;
+                    let method = expect(b, access.content.start, OID, "accessMethod")?;
+                    let location = read(&b[..access.content.end], method.whole.end)?;
+                    if b[method.content] == *CA_ISSUERS
+                        && location.tag == URI
+                        && out.ca_issuers.len() < MAX_CA_ISSUERS
+                    {
+                        out.ca_issuers.push(location.content);
                     }
                 }
             }
