@@ -1,21 +1,24 @@
-//! `pin` (certificates from files) and `grab` (the chain a live server sends).
+//! `pin` (certificates from files) and `grab` (the chain a live server sends); `Tls::fetch`,
+//! the one way the CLI reads a live server's chain (`grab` and `monitor`).
 
 use crate::command::{clean, out, out_json, read, Failure};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use pinwatch_core::cert::{parse_chain, Cert, MAX_CERT_BYTES, MAX_CHAIN_LEN};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
     ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 use serde::Serialize;
-use std::net::{TcpStream, ToSocketAddrs};
-use std::path::PathBuf;
+use std::io::{Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// One certificate as `pin --json` and `grab --json` print it.
 #[derive(Serialize)]
@@ -122,7 +125,7 @@ struct GrabOutput {
 }
 
 /// Splits `host`, `host:port`, `[v6]` and `[v6]:port`.
-fn split_target(target: &str) -> Result<(String, u16), Failure> {
+pub(crate) fn split_target(target: &str) -> Result<(String, u16), Failure> {
     let bad = || Failure::Usage(format!("{target:?} is not HOST or HOST:PORT"));
     let port = |p: &str| p.parse::<u16>().map_err(|_| bad());
     if let Some(rest) = target.strip_prefix('[') {
@@ -142,19 +145,37 @@ fn split_target(target: &str) -> Result<(String, u16), Failure> {
     }
 }
 
-/// Accepts any certificate but still checks the handshake signature, for `--no-verify`.
-#[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
+/// The most a server may make one connection read, handshake included: a chain of 16
+/// certificates of 64 KiB each fits, and a server that sends more (or sends forever) is cut off.
+pub const MAX_SERVER_BYTES: usize = 1024 * 1024;
 
-impl ServerCertVerifier for AnyCertificate {
+/// Checks the chain against the roots as a browser would, but never fails the handshake for
+/// it: the outcome is recorded, so the chain can still be read and judged by its pins. The
+/// handshake's own signature is still checked against the leaf's key.
+#[derive(Debug)]
+struct Recording {
+    inner: Arc<WebPkiServerVerifier>,
+    /// `None` until the chain is checked; then why it did not verify, if it did not.
+    outcome: Mutex<Option<Result<(), String>>>,
+}
+
+impl ServerCertVerifier for Recording {
     fn verify_server_cert(
         &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        let outcome = self
+            .inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        if let Ok(mut slot) = self.outcome.lock() {
+            *slot = Some(outcome);
+        }
         Ok(ServerCertVerified::assertion())
     }
 
@@ -164,12 +185,7 @@ impl ServerCertVerifier for AnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        self.inner.verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -178,145 +194,328 @@ impl ServerCertVerifier for AnyCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        self.inner.verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.inner.supported_verify_schemes()
     }
 }
 
-fn client_config(args: &GrabArgs) -> Result<ClientConfig, Failure> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Failure::Usage(format!("TLS configuration: {e}")))?;
-    if args.no_verify {
-        return Ok(builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-            .with_no_client_auth());
-    }
-    let mut roots = RootCertStore::empty();
-    match &args.ca {
-        Some(path) => {
-            let bytes = read(path, MAX_CERT_BYTES * MAX_CHAIN_LEN)?;
-            for cert in parse_chain(&bytes).map_err(|e| Failure::invalid(path, e))? {
-                roots
-                    .add(CertificateDer::from(cert.der().to_vec()))
-                    .map_err(|e| {
-                        Failure::invalid(path, format!("not a usable CA certificate: {e}"))
-                    })?;
-            }
+/// What `grab` and `monitor` connect with: the crypto provider and the roots a chain is checked
+/// against (the public Web PKI roots, or the CA certificates of a `--ca` file). Built once and
+/// shared by every connection of a run.
+pub struct Tls {
+    provider: Arc<CryptoProvider>,
+    roots: Arc<WebPkiServerVerifier>,
+}
+
+/// Where to connect, and how long the whole attempt may take.
+pub struct Connect<'a> {
+    /// The host name or IP address to connect to.
+    pub host: &'a str,
+    pub port: u16,
+    /// The name sent in SNI and checked against the certificate.
+    pub server_name: &'a str,
+    /// For everything: name lookup, connect and handshake.
+    pub timeout: Duration,
+}
+
+/// The chain a server sent, as it sent it.
+pub struct Served {
+    /// DER, leaf first; at most `MAX_CHAIN_LEN + 1` (one more than the core reads, so that it
+    /// sees an over-long chain and refuses it).
+    pub certs: Vec<Vec<u8>>,
+    /// The address connected to.
+    pub peer: Option<SocketAddr>,
+    pub protocol: String,
+    pub cipher_suite: String,
+    /// `None` when the chain verifies against the roots for the server name; else why not.
+    pub verify_error: Option<String>,
+}
+
+/// Why no chain was read.
+#[derive(Debug)]
+pub enum FetchError {
+    /// The server name cannot be sent in SNI.
+    Name(String),
+    /// Name lookup, connect, a read or write failed or timed out, or the server sent too much.
+    Io(String, std::io::Error),
+    /// The TLS handshake failed (rustls reports its own errors as `InvalidData`).
+    Tls(String, std::io::Error),
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::Name(name) => write!(f, "{name:?} is not a valid TLS server name"),
+            FetchError::Io(place, e) => write!(f, "{place}: {e}"),
+            FetchError::Tls(place, e) => write!(f, "{place}: TLS handshake failed: {e}"),
         }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
     }
-    Ok(builder.with_root_certificates(roots).with_no_client_auth())
 }
 
-fn handshake(
-    args: &GrabArgs,
-    host: &str,
-    port: u16,
-    name: &str,
-) -> Result<ClientConnection, Failure> {
-    let server_name = ServerName::try_from(name.to_string())
-        .map_err(|_| Failure::Usage(format!("{name:?} is not a valid server name")))?;
-    let mut conn = ClientConnection::new(Arc::new(client_config(args)?), server_name)
-        .map_err(|e| Failure::Usage(format!("TLS: {e}")))?;
-    let timeout = Duration::from_secs(args.timeout.max(1));
-    let place = format!("{host}:{port}");
-    let addrs = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| Failure::Io(place.clone(), e))?;
-    let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no address");
-    let mut sock = None;
-    for addr in addrs {
-        match TcpStream::connect_timeout(&addr, timeout) {
-            Ok(s) => {
-                sock = Some(s);
+fn timed_out(what: &str, timeout: Duration) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!("{what}: no answer within {} s", timeout.as_secs_f32()),
+    )
+}
+
+/// Resolves a host name within `within`: the lookup runs on a thread of its own, so a resolver
+/// that hangs costs that thread (until the resolver gives up), never the caller's time limit.
+fn resolve(host: &str, port: u16, within: Duration) -> std::io::Result<Vec<SocketAddr>> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let (tx, rx) = mpsc::channel();
+    let name = host.to_string();
+    std::thread::Builder::new()
+        .name("resolve".into())
+        .spawn(move || {
+            let _ = tx.send(
+                (name.as_str(), port)
+                    .to_socket_addrs()
+                    .map(|a| a.collect::<Vec<_>>()),
+            );
+        })?;
+    match rx.recv_timeout(within) {
+        Ok(result) => result,
+        Err(_) => Err(timed_out("name lookup", within)),
+    }
+}
+
+/// A socket that stops at a deadline and after `MAX_SERVER_BYTES` read, whatever the server does:
+/// each read and write waits at most until the deadline, so a server that accepts and never
+/// answers (or drips one byte at a time) costs at most the connection's time limit.
+struct Bounded {
+    sock: TcpStream,
+    until: Instant,
+    timeout: Duration,
+    left: usize,
+}
+
+impl Bounded {
+    fn remaining(&self) -> std::io::Result<Duration> {
+        self.until
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| timed_out("TLS handshake", self.timeout))
+    }
+
+    /// A read or write that waited out its time is `WouldBlock` on some systems, `TimedOut` on
+    /// others: both are the same timeout to the person reading the report.
+    fn map<T>(&self, result: std::io::Result<T>) -> std::io::Result<T> {
+        result.map_err(|e| match e.kind() {
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                timed_out("TLS handshake", self.timeout)
+            }
+            _ => e,
+        })
+    }
+}
+
+impl Read for Bounded {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::other(format!(
+                "the server sent more than {MAX_SERVER_BYTES} bytes"
+            )));
+        }
+        let wait = self.remaining()?;
+        self.sock.set_read_timeout(Some(wait))?;
+        let n = buf.len().min(self.left);
+        let got = self.sock.read(&mut buf[..n]);
+        let got = self.map(got)?;
+        self.left -= got;
+        Ok(got)
+    }
+}
+
+impl Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let wait = self.remaining()?;
+        self.sock.set_write_timeout(Some(wait))?;
+        let wrote = self.sock.write(buf);
+        self.map(wrote)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.sock.flush()
+    }
+}
+
+impl Tls {
+    /// Checks chains against the CA certificates in `ca`, or the public Web PKI roots.
+    pub fn new(ca: Option<&Path>) -> Result<Tls, Failure> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = RootCertStore::empty();
+        match ca {
+            Some(path) => {
+                let bytes = read(path, MAX_CERT_BYTES * MAX_CHAIN_LEN)?;
+                for cert in parse_chain(&bytes).map_err(|e| Failure::invalid(path, e))? {
+                    roots
+                        .add(CertificateDer::from(cert.der().to_vec()))
+                        .map_err(|e| {
+                            Failure::invalid(path, format!("not a usable CA certificate: {e}"))
+                        })?;
+                }
+            }
+            None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        }
+        let roots = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|e| Failure::Usage(format!("TLS configuration: {e}")))?;
+        Ok(Tls { provider, roots })
+    }
+
+    /// Connects, completes the handshake and returns the chain the server sent, whether or
+    /// not it verifies (`Served::verify_error` says). Nothing is sent after the handshake.
+    pub fn fetch(&self, to: &Connect<'_>) -> Result<Served, FetchError> {
+        let server_name = ServerName::try_from(to.server_name.to_string())
+            .map_err(|_| FetchError::Name(to.server_name.to_string()))?;
+        let recording = Arc::new(Recording {
+            inner: self.roots.clone(),
+            outcome: Mutex::new(None),
+        });
+        // A configuration per connection: the verifier records this connection's outcome, and
+        // no session is resumed from another one (a resumed session shows no chain).
+        let config = ClientConfig::builder_with_provider(self.provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| FetchError::Name(format!("TLS configuration: {e}")))?
+            .dangerous()
+            .with_custom_certificate_verifier(recording.clone())
+            .with_no_client_auth();
+        let mut conn = ClientConnection::new(Arc::new(config), server_name)
+            .map_err(|e| FetchError::Name(format!("TLS: {e}")))?;
+        let until = Instant::now() + to.timeout;
+        let place = if to.host.contains(':') {
+            format!("[{}]:{}", to.host, to.port)
+        } else {
+            format!("{}:{}", to.host, to.port)
+        };
+        let io = |e| FetchError::Io(place.clone(), e);
+        let addrs = resolve(to.host, to.port, to.timeout).map_err(io)?;
+        let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no address");
+        let mut sock = None;
+        for addr in addrs {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                last = timed_out("connect", to.timeout);
                 break;
             }
-            Err(e) => last = e,
-        }
-    }
-    let mut sock = sock.ok_or_else(|| Failure::Io(place.clone(), last))?;
-    sock.set_read_timeout(Some(timeout))
-        .and_then(|_| sock.set_write_timeout(Some(timeout)))
-        .map_err(|e| Failure::Io(place.clone(), e))?;
-    while conn.is_handshaking() {
-        if let Err(e) = conn.complete_io(&mut sock) {
-            // rustls reports its own errors (an untrusted chain, a name mismatch) as InvalidData.
-            return Err(match e.kind() {
-                std::io::ErrorKind::InvalidData => {
-                    let hint = if args.no_verify {
-                        ""
-                    } else {
-                        " (use --ca FILE for a private CA, or --no-verify to see the chain anyway)"
-                    };
-                    Failure::Invalid(format!("{place}: TLS handshake failed: {e}{hint}"))
+            match TcpStream::connect_timeout(&addr, left) {
+                Ok(s) => {
+                    sock = Some(s);
+                    break;
                 }
-                _ => Failure::Io(place, e),
-            });
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    last = timed_out("connect", to.timeout)
+                }
+                Err(e) => last = e,
+            }
         }
+        let sock = sock.ok_or_else(|| io(last))?;
+        let peer = sock.peer_addr().ok();
+        let mut sock = Bounded {
+            sock,
+            until,
+            timeout: to.timeout,
+            left: MAX_SERVER_BYTES,
+        };
+        while conn.is_handshaking() {
+            if let Err(e) = conn.complete_io(&mut sock) {
+                return Err(match e.kind() {
+                    std::io::ErrorKind::InvalidData => FetchError::Tls(place, e),
+                    _ => FetchError::Io(place, e),
+                });
+            }
+        }
+        let certs = conn
+            .peer_certificates()
+            .unwrap_or_default()
+            .iter()
+            .take(MAX_CHAIN_LEN + 1)
+            .map(|c| c.as_ref().to_vec())
+            .collect();
+        let verify_error = match recording.outcome.lock().ok().and_then(|o| o.clone()) {
+            Some(Ok(())) => None,
+            Some(Err(e)) => Some(e),
+            None => Some("the chain was not checked".into()),
+        };
+        Ok(Served {
+            certs,
+            peer,
+            protocol: conn
+                .protocol_version()
+                .map(|v| format!("{v:?}"))
+                .unwrap_or_default(),
+            cipher_suite: conn
+                .negotiated_cipher_suite()
+                .map(|s| format!("{:?}", s.suite()))
+                .unwrap_or_default(),
+            verify_error,
+        })
     }
-    Ok(conn)
 }
 
 pub fn grab(args: &GrabArgs) -> Result<ExitCode, Failure> {
     let (host, port) = split_target(&args.target)?;
     let name = args.servername.clone().unwrap_or_else(|| host.clone());
-    let conn = handshake(args, &host, port, &name)?;
-    let ders = conn.peer_certificates().unwrap_or_default();
-    if ders.is_empty() {
+    let tls = Tls::new(args.ca.as_deref())?;
+    let source = format!("{host}:{port}");
+    let served = tls
+        .fetch(&Connect {
+            host: &host,
+            port,
+            server_name: &name,
+            timeout: Duration::from_secs(args.timeout.max(1)),
+        })
+        .map_err(|e| match e {
+            FetchError::Name(_) => Failure::Usage(e.to_string()),
+            FetchError::Io(place, e) => Failure::Io(place, e),
+            FetchError::Tls(..) => Failure::Invalid(e.to_string()),
+        })?;
+    if let (Some(e), false) = (&served.verify_error, args.no_verify) {
         return Err(Failure::Invalid(format!(
-            "{host}:{port}: the server sent no certificate"
+            "{source}: the chain does not verify: {e} (use --ca FILE for a private CA, or --no-verify to see the chain anyway)"
         )));
     }
-    let source = format!("{host}:{port}");
+    if served.certs.is_empty() {
+        return Err(Failure::Invalid(format!(
+            "{source}: the server sent no certificate"
+        )));
+    }
     let mut chain = Vec::new();
-    for (i, der) in ders.iter().enumerate().take(MAX_CHAIN_LEN) {
-        let cert = Cert::from_der(der.as_ref())
+    for (i, der) in served.certs.iter().enumerate().take(MAX_CHAIN_LEN) {
+        let cert = Cert::from_der(der)
             .map_err(|e| Failure::Invalid(format!("{source}: certificate {i}: {e}")))?;
         chain.push(CertRow::new(&source, i, &cert, true));
     }
-    let protocol = conn
-        .protocol_version()
-        .map(|v| format!("{v:?}"))
-        .unwrap_or_default();
-    let suite = conn
-        .negotiated_cipher_suite()
-        .map(|s| format!("{:?}", s.suite()))
-        .unwrap_or_default();
     let output = GrabOutput {
         host,
         port,
         servername: name,
-        protocol,
-        cipher_suite: suite,
-        verified: !args.no_verify,
+        protocol: served.protocol,
+        cipher_suite: served.cipher_suite,
+        verified: served.verify_error.is_none(),
         chain,
     };
     if args.json {
         out_json(&output)?;
     } else {
-        let verified = if output.verified {
-            "chain verified"
-        } else {
-            "chain NOT verified (--no-verify)"
+        let verified = match &served.verify_error {
+            None => "chain verified".to_string(),
+            Some(e) => format!("chain NOT verified (--no-verify): {e}"),
         };
         let mut text = format!(
-            "{}:{} (servername {}), {}, {}, {verified}\n",
+            "{}:{} (servername {}), {}, {}, {}\n",
             clean(&output.host),
             output.port,
             clean(&output.servername),
             output.protocol,
-            output.cipher_suite
+            output.cipher_suite,
+            clean(&verified)
         );
         text.extend(output.chain.iter().map(CertRow::text));
         out(&text)?;
@@ -326,7 +525,75 @@ pub fn grab(args: &GrabArgs) -> Result<ExitCode, Failure> {
 
 #[cfg(test)]
 mod tests {
-    use super::split_target;
+    use super::{split_target, Bounded, MAX_SERVER_BYTES};
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+
+    fn bounded_to(write: impl FnOnce(TcpStream) + Send + 'static, timeout: Duration) -> Bounded {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((stream, _)) = listener.accept() {
+                write(stream);
+            }
+        });
+        Bounded {
+            sock: TcpStream::connect(addr).unwrap(),
+            until: Instant::now() + timeout,
+            timeout,
+            left: MAX_SERVER_BYTES,
+        }
+    }
+
+    #[test]
+    fn a_server_that_sends_forever_is_cut_off_after_the_byte_limit() {
+        let mut sock = bounded_to(
+            |mut s| {
+                let block = [0u8; 64 * 1024];
+                while s.write_all(&block).is_ok() {}
+            },
+            Duration::from_secs(20),
+        );
+        let mut total = 0;
+        let mut buf = [0u8; 16 * 1024];
+        let error = loop {
+            match sock.read(&mut buf) {
+                Ok(n) => total += n,
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(total, MAX_SERVER_BYTES);
+        assert!(error.to_string().contains("more than"), "{error}");
+    }
+
+    #[test]
+    fn a_server_that_drips_bytes_is_cut_off_at_the_deadline() {
+        let start = Instant::now();
+        let mut sock = bounded_to(
+            |mut s| {
+                for _ in 0..100 {
+                    if s.write_all(b"x").is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            },
+            Duration::from_secs(1),
+        );
+        let mut buf = [0u8; 1];
+        let error = loop {
+            if let Err(e) = sock.read(&mut buf) {
+                break e;
+            }
+        };
+        assert_eq!(error.kind(), std::io::ErrorKind::TimedOut, "{error}");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+    }
 
     #[test]
     fn splits_hosts_and_ports() {

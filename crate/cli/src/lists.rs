@@ -6,12 +6,13 @@ use crate::command::{
 use crate::diff as diffs;
 use crate::keys::{read_public, read_secret};
 use crate::lint::{lint as lint_bytes, Problem};
+use crate::secret_key::{SecretKey, SECRET_PREFIX};
 use pinwatch_core::accept::{accept, Accepted, Rejection, TrustSpec, TrustState};
 use pinwatch_core::cert::{parse_chain, MAX_CERT_BYTES, MAX_CHAIN_LEN};
 use pinwatch_core::engine::{Engine, Settings};
 use pinwatch_core::envelope::{Envelope, PAYLOAD_TYPE};
 use pinwatch_core::json;
-use pinwatch_core::key::{KeyError, SignerSet};
+use pinwatch_core::key::{decode_32, KeyError, SignerSet};
 use pinwatch_core::list::{ListInfo, PinList};
 use pinwatch_core::sources::{SourceInput, SourceKind};
 use pinwatch_core::verdict::{Status, Verdict};
@@ -46,7 +47,10 @@ fn problems_text(path: &Path, problems: &[Problem]) -> String {
 }
 
 /// The payload of a file that holds either a payload or an envelope (signatures unchecked).
-fn payload_of(path: &Path, bytes: &[u8]) -> Result<(Vec<u8>, Option<Envelope>), Failure> {
+pub(crate) fn payload_of(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(Vec<u8>, Option<Envelope>), Failure> {
     match Envelope::unverified_payload(bytes).map_err(|e| Failure::invalid(path, e))? {
         Some(payload) => Ok((
             payload,
@@ -89,8 +93,9 @@ pub struct SignArgs {
     /// A payload, or an envelope to add signatures to
     #[arg(value_name = "PAYLOAD.json")]
     input: PathBuf,
-    /// A secret key file from `pinwatch keygen`; repeat for several signers
-    #[arg(long = "key", required = true, value_name = "K.key")]
+    /// A secret key file from `pinwatch keygen`, or - to read that file's content from standard
+    /// input; never the key itself. Repeat for several signers (at most one -)
+    #[arg(long = "key", required = true, value_name = "K.key|-")]
     keys: Vec<PathBuf>,
     /// Where to write the envelope (may be the input, to add a signature in place)
     #[arg(long, value_name = "LIST.json")]
@@ -113,7 +118,70 @@ struct SignOutput {
     lint_problems: Vec<ProblemRow>,
 }
 
+/// Key files are one line; standard input is read no further than a key file would be.
+const STDIN_KEY_LIMIT: usize = 4096;
+
+/// The `--key` value that means standard input.
+fn is_stdin(arg: &Path) -> bool {
+    arg.as_os_str() == "-"
+}
+
+/// Whether a `--key` value that names no file is the secret itself: the key file's line, the
+/// base64 of a 32-byte seed, or 64 hex digits. A key typed on the command line sits in the
+/// shell's history and in every process listing, so it is refused, and never echoed.
+fn is_key_material(arg: &Path) -> bool {
+    if arg.exists() {
+        return false;
+    }
+    let text = arg.to_string_lossy();
+    let text = text.trim();
+    text.starts_with(SECRET_PREFIX)
+        || decode_32(text).is_ok()
+        || (text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Checks the `--key` values before anything is read.
+fn check_key_args(keys: &[PathBuf]) -> Result<(), Failure> {
+    if keys.iter().filter(|k| is_stdin(k)).count() > 1 {
+        return Err(Failure::Usage(
+            "--key -: standard input holds one key; give the others as files".into(),
+        ));
+    }
+    if keys.iter().any(|k| is_key_material(k)) {
+        return Err(Failure::Usage(
+            "--key: give the key as a file or '-' (standard input), not on the command line (treat a key typed there as exposed: it may be in the shell history)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The secret key file's content, read from standard input (a secret store piping it in).
+fn read_secret_stdin() -> Result<SecretKey, Failure> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(STDIN_KEY_LIMIT as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::Io("standard input".into(), e))?;
+    let key = if bytes.len() > STDIN_KEY_LIMIT {
+        Err(Failure::Invalid(format!(
+            "standard input: more than {STDIN_KEY_LIMIT} bytes, not a Pinwatch secret key file"
+        )))
+    } else {
+        std::str::from_utf8(&bytes)
+            .map_err(|_| Failure::Invalid("standard input: not a Pinwatch secret key file".into()))
+            .and_then(|text| {
+                SecretKey::from_text(text)
+                    .map_err(|e| Failure::Invalid(format!("standard input: {e}")))
+            })
+    };
+    bytes.fill(0);
+    key
+}
+
 pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
+    check_key_args(&args.keys)?;
     let bytes = read_document(&args.input)?;
     let (payload, existing) = payload_of(&args.input, &bytes)?;
     if let Some(envelope) = &existing {
@@ -143,18 +211,20 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
     let mut seen = HashSet::new();
     let mut added = Vec::new();
     for path in &args.keys {
-        let key = read_secret(path)?;
+        let (key, name) = if is_stdin(path) {
+            (read_secret_stdin()?, "standard input".to_string())
+        } else {
+            (read_secret(path)?, path.display().to_string())
+        };
         let id = key.public().id();
         if !seen.insert(id) {
             return Err(Failure::Usage(format!(
-                "{}: the same key is given twice; a key counts once",
-                path.display()
+                "{name}: the same key is given twice; a key counts once"
             )));
         }
         if envelope.is_signed_by(&id) {
             return Err(Failure::Usage(format!(
-                "{}: the envelope is already signed by key {id}",
-                path.display()
+                "{name}: the envelope is already signed by key {id}"
             )));
         }
         key.sign_envelope(&mut envelope, &payload);

@@ -1,7 +1,9 @@
 //! `pinwatch`: the command-line tool for teams that publish pin lists.
 //!
 //! Exit status: 0 ok; 1 rejected, mismatch, or not a valid list, envelope or certificate;
-//! 2 usage or I/O error. Every failure is a value on the way to `main`, never a panic.
+//! 2 usage or I/O error. `monitor`: 0 every host ok or expiring, 1 any drift, 2 usage, I/O or a
+//! list it cannot read, 3 no drift but some host unreachable. Every failure is a value on the way
+//! to `main`, never a panic.
 
 mod certs;
 mod command;
@@ -9,6 +11,7 @@ mod diff;
 mod keys;
 mod lint;
 mod lists;
+mod monitor;
 mod secret_key;
 
 use clap::{Args, Parser, Subcommand};
@@ -63,6 +66,8 @@ enum Command {
     Verify(lists::VerifyArgs),
     /// Print the verdict the extension would give for a host and the chain it served
     Check(lists::CheckArgs),
+    /// Connect to every host of a list and report whether the chain it serves today is ok, drifted, expiring or unreachable
+    Monitor(monitor::MonitorArgs),
     /// Show added, removed and changed entries and pins between two payloads or envelopes (signatures unchecked)
     Diff {
         #[arg(value_name = "OLD")]
@@ -95,6 +100,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Verify(args) => lists::verify(&args),
         Command::Check(args) => lists::check(&args),
         Command::Diff { old, new, output } => lists::diff(&old, &new, output.json),
+        Command::Monitor(args) => monitor::monitor(&args),
     }
 }
 
