@@ -18,16 +18,28 @@ export const FETCH_BUDGET_MS = 4000;
 export const MAX_KEPT = 64;
 const KEPT_KEY = 'caCertificates';
 
+/** A URL that failed is not asked again for this long (a page's many responses share it). */
+const FAILED_URL_MS = 60_000;
+const MAX_FAILED_URLS = 256;
+
 /** Fetches started in this wake (tests and the popup read it). */
 export const stats = { fetches: 0 };
 
+// One wake's view: the kept list once read (updated before it is stored), the fetches in flight
+// by URL (the responses of one page share them), and URLs that just failed.
+let kept = null;
+const inflight = new Map();
+const failedAt = new Map();
+
 /** `[{keyId, url, der: base64, at}]` as stored. */
 async function loadKept() {
+  if (kept) return kept;
   try {
-    return (await api.storage.local.get(KEPT_KEY))[KEPT_KEY] ?? [];
+    kept = (await api.storage.local.get(KEPT_KEY))[KEPT_KEY] ?? [];
   } catch {
-    return [];
+    kept = [];
   }
+  return kept;
 }
 
 function fromBase64(text) {
@@ -53,6 +65,24 @@ export function certificateBytes(bytes) {
   }
 }
 
+/** The certificate at `url`, sharing a fetch in flight; null when it cannot be had by `deadline`. */
+function fetchShared(url, deadline) {
+  if (Date.now() - (failedAt.get(url) ?? -Infinity) < FAILED_URL_MS) return Promise.resolve(null);
+  let pending = inflight.get(url);
+  if (!pending) {
+    pending = fetchCertificate(url, deadline).then((der) => {
+      inflight.delete(url);
+      if (!der) {
+        if (failedAt.size >= MAX_FAILED_URLS) failedAt.clear();
+        failedAt.set(url, Date.now());
+      }
+      return der;
+    });
+    inflight.set(url, pending);
+  }
+  return pending;
+}
+
 async function fetchCertificate(url, deadline) {
   if (!/^https?:\/\//i.test(url)) return null;
   const controller = new AbortController();
@@ -76,7 +106,7 @@ async function fetchCertificate(url, deadline) {
  * path is the browser's limit, not a failure. Never throws for what the network does.
  */
 export async function checkCompleted(engine, host, served, now, { canFetch = true } = {}) {
-  const kept = await loadKept();
+  await loadKept();
   const extra = [];
   const fetched = []; // {url, der}
   const tried = new Set();
@@ -96,7 +126,7 @@ export async function checkCompleted(engine, host, served, now, { canFetch = tru
       keyIds.forEach((id) => tried.add(`id:${id}`));
       tried.add(urls[0]);
       fetches += 1;
-      const der = await fetchCertificate(urls[0], deadline);
+      const der = await fetchShared(urls[0], deadline);
       if (!der) continue;
       extra.push({ der, origin: CERT_ORIGIN.fetched });
       fetched.push({ url: urls[0], der });
@@ -105,12 +135,12 @@ export async function checkCompleted(engine, host, served, now, { canFetch = tru
     }
     verdict = engine.checkPath(host, served, extra, canFetch, now);
   }
-  if (fetched.length) await keep(kept, fetched, verdict);
+  if (fetched.length) await keep(fetched, verdict);
   return verdict;
 }
 
 /** Keeps the fetched certificates the final path linked (the others prove nothing). */
-async function keep(kept, fetched, verdict) {
+async function keep(fetched, verdict) {
   const linked = [];
   for (const [i, origin] of (verdict.path?.origins ?? []).entries()) {
     if (origin !== CERT_ORIGIN.fetched) continue;
@@ -124,9 +154,9 @@ async function keep(kept, fetched, verdict) {
     }
   }
   if (!linked.length) return;
-  const next = [...kept.filter((k) => !linked.some((l) => l.keyId === k.keyId)), ...linked].slice(-MAX_KEPT);
+  kept = [...kept.filter((k) => !linked.some((l) => l.keyId === k.keyId)), ...linked].slice(-MAX_KEPT);
   try {
-    await api.storage.local.set({ [KEPT_KEY]: next });
+    await api.storage.local.set({ [KEPT_KEY]: kept });
   } catch (e) {
     console.warn('Pinwatch: could not keep fetched CA certificates', e);
   }

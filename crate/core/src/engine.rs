@@ -575,8 +575,11 @@ impl Engine {
                     (MatchKind::IssuerKey, false) => {
                         "The leaf certificate was signed by a pinned issuer key.".into()
                     }
+                    (MatchKind::IssuerKey, true) if v.chain.len() == 1 => {
+                        "The leaf certificate was signed by a pinned issuer key.".into()
+                    }
                     (MatchKind::IssuerKey, true) => {
-                        "A pinned issuer key verified the path from the leaf.".into()
+                        "A pinned issuer key signed a certificate linked to the leaf by verified signatures.".into()
                     }
                     (_, false) => "A pinned key is in the certificate chain.".into(),
                     (_, true) => {
@@ -804,19 +807,15 @@ fn judge_linked(set: &PinSet, certs: &[Cert], linked: &LinkOutcome) -> Judgement
     if linked.forged {
         return miss(true, false, "A certificate named as an issuer in the chain did not sign it, and no pinned key is linked to the leaf by verified signatures.");
     }
+    if !set.issuer_keys.is_empty() {
+        return miss(true, false, "The leaf certificate was not signed by any pinned issuer key, and nothing at hand links it to one.");
+    }
     if linked.can_complete {
         // What blocks completion (an unreachable or garbage AIA server) is the network's to
         // choose: never a pass on an enforced host.
         return miss(false, true, "The chain could not be completed: the certificate of an issuer in it could not be found or fetched, so no pinned key could be linked to the leaf.");
     }
-    if set.issuer_keys.is_empty() {
-        return miss(false, false, "Only part of the chain was available, and the pin set has no issuer keys to check it with.");
-    }
-    miss(
-        true,
-        false,
-        "The leaf certificate was not signed by any pinned issuer key.",
-    )
+    miss(false, false, "Only part of the chain was available, and the pin set has no issuer keys to check it with.")
 }
 
 fn entry_view(source: &Source, entry: &Entry, set: &PinSet) -> EntryView {

@@ -48,7 +48,7 @@ let serial = 0x1000;
  * Makes a key and a certificate in `dir/<name>.{key,pem}`.
  * `issuer` is another result of `issue` (or undefined for a self-signed root).
  */
-export function issue(dir, name, { subj, issuer, ca, hosts = [], days = 30 }) {
+export function issue(dir, name, { subj, issuer, ca, hosts = [], days = 30, aia }) {
   const key = join(dir, `${name}.key`);
   const pem = join(dir, `${name}.pem`);
   openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], dir);
@@ -61,6 +61,8 @@ export function issue(dir, name, { subj, issuer, ca, hosts = [], days = 30 }) {
       'extendedKeyUsage = serverAuth', `subjectAltName = ${hosts.map((h) => `DNS:${h}`).join(', ')}`);
   }
   if (issuer) lines.push('authorityKeyIdentifier = keyid:always');
+  // Where the issuer's certificate is published (Authority Information Access caIssuers).
+  if (aia) lines.push(`authorityInfoAccess = caIssuers;URI:${aia}`);
   writeFileSync(ext, `${lines.join('\n')}\n`);
   const csr = join(dir, `${name}.csr`);
   openssl(['req', '-new', '-key', key, '-subj', subj, '-config', '/dev/null', '-utf8', '-out', csr], dir);
