@@ -7,7 +7,8 @@
 // The source (lists/default/source.json) names every key by its CA and records where its pin was
 // published; pin sets refer to keys by those names. The payload carries only what the engine
 // reads (docs/pinlist-format.md). The output is deterministic: the same source gives the same bytes.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -52,6 +53,10 @@ export function buildPayload(source) {
     const set = source.pinsets[name];
     const out = { good: pinsOf(source, name) };
     if (set.bad?.length) out.bad = set.bad.map((k) => source.keys[k].pin);
+    // The roots' public keys, so that a browser that hands over only the leaf can link it
+    // (through the issuing CA it fetches) to a pinned root by signatures.
+    const issuerKeys = set.keys.map((k) => source.keys[k].spki).filter(Boolean);
+    if (issuerKeys.length) out.issuer_keys = issuerKeys;
     out.comment = `${set.keys.join(', ')}. ${set.comment}`;
     pinsets[name] = out;
   }
@@ -106,6 +111,9 @@ export function lint(source) {
     if (!key.source || !/ca-pins\.md/.test(key.source)) problems.push(`key ${name}: no ca-pins.md source recorded`);
     if (!key.confidence) problems.push(`key ${name}: no confidence recorded`);
     if (seenPins.has(key.pin)) problems.push(`key ${name}: same pin as ${seenPins.get(key.pin)}`);
+    if (key.spki && createHash('sha256').update(Buffer.from(key.spki, 'base64')).digest('base64') !== key.pin) {
+      problems.push(`key ${name}: its recorded spki does not hash to its pin`);
+    }
     seenPins.set(key.pin, name);
   }
   const used = new Set();
@@ -135,7 +143,39 @@ export function lint(source) {
   return problems;
 }
 
+/**
+ * Records the SubjectPublicKeyInfo of every root key found in the system's CA bundle (the
+ * Mozilla set), matched by pin: `node lists/build-default.mjs --fill-spki [dir]`. Only what hashes
+ * to the pin the source already names is written; the test re-checks it against the bundle.
+ */
+export function fillSpki(source, dir = '/etc/ssl/certs') {
+  const byPin = new Map();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.pem'))) {
+    try {
+      const spki = new X509Certificate(readFileSync(join(dir, file))).publicKey.export({ type: 'spki', format: 'der' });
+      byPin.set(createHash('sha256').update(spki).digest('base64'), spki.toString('base64'));
+    } catch { /* not a certificate */ }
+  }
+  let filled = 0;
+  for (const key of Object.values(source.keys)) {
+    if (key.kind === 'root' && byPin.has(key.pin)) {
+      key.spki = byPin.get(key.pin);
+      filled += 1;
+    }
+  }
+  return filled;
+}
+
 function main(argv) {
+  if (argv.includes('--fill-spki')) {
+    // Prints what to record; the source's hand formatting is kept by pasting, not rewriting.
+    const source = readSource();
+    const filled = fillSpki(source, argv[argv.indexOf('--fill-spki') + 1]);
+    const found = Object.fromEntries(Object.entries(source.keys).filter(([, k]) => k.spki).map(([n, k]) => [n, k.spki]));
+    console.log(JSON.stringify(found, null, 2));
+    console.error(`${filled} root keys found in the CA bundle; record each as "spki" beside its "pin"`);
+    return 0;
+  }
   const source = readSource();
   const problems = lint(source);
   if (problems.length) {

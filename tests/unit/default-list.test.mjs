@@ -47,6 +47,7 @@ function loadBundle() {
       subject: cert.subject.replace(/\n/g, ', '),
       ca: cert.ca,
       der: new Uint8Array(cert.raw),
+      spki: spki.toString('base64'),
     });
   }
   return out;
@@ -117,7 +118,24 @@ test('pins are base64 SHA-256 values, distinct within each set, at least two per
     }
     assert.equal(new Set(set.good).size, set.good.length, `${name}: a good pin is repeated`);
     assert.ok(new Set(set.good).size >= 2, `${name}: ${set.good.length} good pin(s); a backup key is required`);
-    assert.ok(!(set.issuer_keys?.length), `${name}: issuer keys are not recorded in the source`);
+  }
+});
+
+test('issuer keys are the pinned roots\' own public keys, as the CA bundle holds them, and every bundled root has one', () => {
+  const source = readSource();
+  for (const [name, set] of Object.entries(payload.pinsets)) {
+    for (const spki of set.issuer_keys ?? []) {
+      const pin = createHash('sha256').update(Buffer.from(spki, 'base64')).digest('base64');
+      assert.ok(set.good.includes(pin), `${name}: an issuer key whose pin is not one of the set's good pins`);
+      const inBundle = bundle.find((c) => c.pin === pin);
+      assert.ok(inBundle, `${name}: issuer key ${pin} is not a root of ${CERT_DIR}`);
+      assert.equal(inBundle.spki, spki, `${name}: issuer key ${pin} differs from the bundle's bytes`);
+    }
+  }
+  for (const [keyName, key] of Object.entries(source.keys)) {
+    if (key.kind === 'root' && bundle.some((c) => c.pin === key.pin)) {
+      assert.ok(key.spki, `${keyName}: a bundled root without its recorded spki (node lists/build-default.mjs --fill-spki)`);
+    }
   }
 });
 

@@ -65,6 +65,12 @@ pub enum LintError {
     DuplicateEntry(String),
     /// `next_signers` is not a valid signer set.
     BadNextSigners(KeyError),
+    /// A warning: the pin set has no issuer keys, so a browser that hands over only the leaf
+    /// proves it only by fetching CA certificates (AIA), and not at all where it cannot fetch.
+    NoIssuerKeys,
+    /// A warning: an issuer key whose pin is not one of the set's good pins; it still proves
+    /// a leaf, which the good pins do not say.
+    IssuerKeyNotGood,
 }
 
 impl LintError {
@@ -86,7 +92,14 @@ impl LintError {
             LintError::BadHost(_) | LintError::HostNotNormalised(_) | LintError::Wildcard => "host",
             LintError::DuplicateEntry(_) => "duplicate-entry",
             LintError::BadNextSigners(_) => "next-signers",
+            LintError::NoIssuerKeys => "leaf-proof",
+            LintError::IssuerKeyNotGood => "issuer-key-not-good",
         }
+    }
+
+    /// Advice rather than a broken rule: reported, but the list may be signed as it is.
+    pub fn is_warning(&self) -> bool {
+        matches!(self, LintError::NoIssuerKeys | LintError::IssuerKeyNotGood)
     }
 }
 
@@ -120,6 +133,12 @@ impl fmt::Display for LintError {
             LintError::Wildcard => f.write_str("'*' never matches; write the parent host and set include_subdomains"),
             LintError::DuplicateEntry(first) => write!(f, "a second entry for the same host as {first}"),
             LintError::BadNextSigners(e) => write!(f, "{e}"),
+            LintError::NoIssuerKeys => f.write_str(
+                "warning: no issuer_keys, so browsers that hand over only the leaf can prove this pin set only by fetching the CA certificates the leaf names (AIA), and never where they cannot fetch; add the pinned CAs' public keys",
+            ),
+            LintError::IssuerKeyNotGood => f.write_str(
+                "warning: this issuer key's pin is not among the set's good pins, yet it proves a leaf; list it in good too",
+            ),
         }
     }
 }
@@ -212,11 +231,21 @@ pub fn lint_payload(p: &Payload) -> Vec<Problem> {
             problem(format!("{path}.good"), LintError::TooFewPins(good.len()));
         }
         for (i, key) in set.issuer_keys.iter().enumerate() {
-            let der = STANDARD.decode(key.trim()).ok();
-            let valid = der.is_some_and(|d| pinwatch_core::pubkey::Spki::parse(&d).is_some());
-            if !valid {
-                problem(format!("{path}.issuer_keys[{i}]"), LintError::BadIssuerKey);
+            let der = STANDARD
+                .decode(key.trim())
+                .ok()
+                .filter(|d| pinwatch_core::pubkey::Spki::parse(d).is_some());
+            match der {
+                None => problem(format!("{path}.issuer_keys[{i}]"), LintError::BadIssuerKey),
+                Some(d) if !good.contains(&Pin::of_spki(&d)) => problem(
+                    format!("{path}.issuer_keys[{i}]"),
+                    LintError::IssuerKeyNotGood,
+                ),
+                Some(_) => {}
             }
+        }
+        if set.issuer_keys.is_empty() {
+            problem(path.clone(), LintError::NoIssuerKeys);
         }
         if !used.contains(name.as_str()) {
             problem(path, LintError::UnusedPinSet);

@@ -25,6 +25,8 @@ use std::process::ExitCode;
 struct ProblemRow {
     path: String,
     rule: &'static str,
+    /// "error" (the list breaks a publisher rule) or "warning" (advice).
+    severity: &'static str,
     message: String,
 }
 
@@ -34,9 +36,19 @@ fn rows(problems: &[Problem]) -> Vec<ProblemRow> {
         .map(|p| ProblemRow {
             path: p.path.clone(),
             rule: p.error.code(),
+            severity: if p.error.is_warning() {
+                "warning"
+            } else {
+                "error"
+            },
             message: p.error.to_string(),
         })
         .collect()
+}
+
+/// Problems that break a rule (warnings aside).
+fn errors(problems: &[Problem]) -> usize {
+    problems.iter().filter(|p| !p.error.is_warning()).count()
 }
 
 fn problems_text(path: &Path, problems: &[Problem]) -> String {
@@ -68,6 +80,7 @@ pub fn lint(path: &Path, json: bool) -> Result<ExitCode, Failure> {
             return out_json(&[ProblemRow {
                 path: "$".into(),
                 rule: "envelope",
+                severity: "error",
                 message: msg,
             }])
             .map(|_| ExitCode::from(1))
@@ -81,7 +94,7 @@ pub fn lint(path: &Path, json: bool) -> Result<ExitCode, Failure> {
     } else {
         out(&problems_text(path, &problems))?;
     }
-    Ok(if problems.is_empty() {
+    Ok(if errors(&problems) == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -199,12 +212,12 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
     PinList::from_json(&payload)
         .map_err(|e| Failure::invalid(&args.input, format!("not a valid pin list: {e}")))?;
     let problems = lint_bytes(&payload);
-    if !problems.is_empty() && !args.allow_lint_errors {
+    if errors(&problems) > 0 && !args.allow_lint_errors {
         out(&problems_text(&args.input, &problems))?;
         return Err(Failure::Invalid(format!(
             "{}: not signed: {} lint problem(s); fix them, or pass --allow-lint-errors",
             args.input.display(),
-            problems.len()
+            errors(&problems)
         )));
     }
     let mut envelope = existing.unwrap_or_else(|| Envelope::unsigned(PAYLOAD_TYPE, &payload));

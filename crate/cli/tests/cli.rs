@@ -957,3 +957,52 @@ fn output_to_a_closed_pipe_does_not_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(output.status.code(), Some(101), "{stderr}");
 }
+
+#[test]
+fn lint_warns_when_a_pin_set_cannot_be_proven_from_a_leaf_but_still_passes() {
+    let dir = Dir::new("lint-leaf-proof");
+    // No issuer keys: a warning, exit 0, and signing is not refused for it.
+    dir.write("no-keys.json", payload(1, &[PIN_A, PIN_B], ""));
+    let run = dir.expect(0, &["lint", "no-keys.json", "--json"]);
+    let rows = run.json();
+    let rows = rows.as_array().unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r["rule"] == "leaf-proof" && r["severity"] == "warning"),
+        "{rows:?}"
+    );
+    assert!(rows.iter().all(|r| r["severity"] == "warning"), "{rows:?}");
+    let text = dir.expect(0, &["lint", "no-keys.json"]);
+    assert!(text.stdout.contains("warning: no issuer_keys"), "{text:?}");
+    // An issuer key that is not one of the good pins: a warning too.
+    let spki = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/tests/fixtures/legit/issuer-spki.der"
+    ))
+    .unwrap();
+    let key = STANDARD.encode(spki);
+    let with_key = payload(1, &[PIN_A, PIN_B], "").replacen(
+        "\"good\":",
+        &format!("\"issuer_keys\": [\"{key}\"], \"good\":"),
+        1,
+    );
+    assert_ne!(
+        with_key,
+        payload(1, &[PIN_A, PIN_B], ""),
+        "the key was put in"
+    );
+    dir.write("stray-key.json", with_key);
+    let run = dir.expect(0, &["lint", "stray-key.json", "--json"]);
+    let rules: Vec<String> = run
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        rules.contains(&"issuer-key-not-good".to_string()),
+        "{rules:?}"
+    );
+    assert!(!rules.contains(&"leaf-proof".to_string()), "{rules:?}");
+}

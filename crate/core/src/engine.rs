@@ -672,6 +672,7 @@ impl Engine {
             limit: found.limit,
             open: !open.is_empty(),
             forged: open.iter().any(|c| found.named_but_unsigned.contains(c)),
+            wanted: open.iter().any(|&c| !all[c].ca_issuers.is_empty()),
             can_complete: request.can_complete,
         };
         let view = PathView {
@@ -717,6 +718,8 @@ struct LinkOutcome {
     open: bool,
     /// ... and a certificate named as that issuer was offered and did not verify it.
     forged: bool,
+    /// ... and it names where its issuer may be fetched.
+    wanted: bool,
     can_complete: bool,
 }
 
@@ -807,7 +810,10 @@ fn judge_linked(set: &PinSet, certs: &[Cert], linked: &LinkOutcome) -> Judgement
     if linked.forged {
         return miss(true, false, "A certificate named as an issuer in the chain did not sign it, and no pinned key is linked to the leaf by verified signatures.");
     }
-    if !set.issuer_keys.is_empty() {
+    // Issuer keys are the pinned issuing CAs' keys: with nothing left to fetch, a leaf none of
+    // them verifies is a mismatch. While an issuer URL is named but what it gave (or nothing)
+    // did not link, the issuer keys may be a root's, a link away: not completed, not a mismatch.
+    if !set.issuer_keys.is_empty() && !(linked.can_complete && linked.wanted) {
         return miss(true, false, "The leaf certificate was not signed by any pinned issuer key, and nothing at hand links it to one.");
     }
     if linked.can_complete {

@@ -171,6 +171,15 @@ fn a_leaf_tier_without_fetching_keeps_its_browser_limit_and_its_issuer_key_proof
         false,
     );
     assert_eq!(v.status, Status::Pinned, "{}", v.reason);
+    assert_eq!(v.matched.as_ref().unwrap().kind, MatchKind::IssuerKey);
+    // Without it, a leaf that names its issuer's URL waits for completion rather than alarming
+    // (the root is a link away); one that names none has nothing more to wait for.
+    let v = check(&engine, &[&p.leaf], &[], true);
+    assert_eq!(v.status, Status::Unverifiable, "{}", v.reason);
+    assert!(v.unreadable && stops_when_enforced(&v));
+    let bare = leaf(4, HOST, &p.issuer, None);
+    let v = check(&engine, &[&bare], &[], true);
+    assert_eq!(v.status, Status::Mismatch, "{}", v.reason);
 }
 
 #[test]
