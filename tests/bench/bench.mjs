@@ -237,6 +237,22 @@ const verdictText = JSON.stringify(wasmEngine1k.check('mail.bench.example', CHAI
 out.verdictJsonParseUs = measure(() => JSON.parse(verdictText));
 line(`  of which JSON.parse of its ${verdictText.length} bytes of JSON`, out.verdictJsonParseUs);
 
+console.log('\n-- path by signatures (chains no browser built): the same chain, pinned at the root, median');
+{
+  const rootPin = wasm.spkiPin(CHAIN[2]);
+  const rootList = payloadText(1000, 'root.bench.example', rootPin);
+  const pathEngine = () => new wasm.Engine([{ origin: 'bench', payload: rootList }], {});
+  const warm = pathEngine();
+  const v = warm.checkPath('root.bench.example', CHAIN, [], true, NOW);
+  if (v.status !== 'pinned' || v.path.checks !== 2) throw new Error(`path bench: ${v.status} ${v.reason}`);
+  // Cold: a new engine (and so an empty signature cache) per call; its build is measured apart.
+  const buildUs = measure(pathEngine);
+  out.pathUsCold = measure(() => pathEngine().checkPath('root.bench.example', CHAIN, [], true, NOW)) - buildUs;
+  out.pathUsWarm = measure(() => warm.checkPath('root.bench.example', CHAIN, [], true, NOW));
+  line('WASM engine.checkPath, 3 links, cold (2 signatures verified)', out.pathUsCold);
+  line('WASM engine.checkPath, 3 links, warm (signatures cached)', out.pathUsWarm);
+}
+
 console.log('\n-- lookup in a 100,000-entry list, median');
 const list100k = payloadText(100000);
 out.list100kBytes = list100k.length;

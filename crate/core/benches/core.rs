@@ -9,6 +9,8 @@
 //!   core reads facts with its own lenient DER walk; x509-cert is only a dev-dependency).
 //! - `verdict/3-cert-chain-1k-list`: `Engine::check` for a pinned host against a 1,000-entry list.
 //! - `lookup/100k-list/*`: the entry lookup in a 100,000-entry list (normalisation included).
+//! - `path/3-links/*`: `Engine::check_path` for the same chain as a server sent it, pinned at the
+//!   root: cold (a new signature cache, both links verified) and warm (the wake's cache).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use pinwatch_core::list::{BlockListSpec, EntrySpec, Payload, PinSetSpec, FORMAT_VERSION};
@@ -207,5 +209,26 @@ fn bench_proof(c: &mut Criterion) {
     }
 }
 
-criterion_group! { name = benches; config = config(); targets = bench_pin, bench_verdict, bench_lookup, bench_proof }
+fn bench_path(c: &mut Criterion) {
+    use pinwatch_core::path::SignatureCache;
+    let root_pin = Cert::from_der(ROOT).unwrap().spki_pin;
+    let e = engine(list(1_000, Some(("bench.example", root_pin))));
+    let chain = [LEAF_P256, INTER, ROOT];
+    let check = |cache: &mut SignatureCache| {
+        e.check_path("mail.bench.example", &chain, &[], true, cache, NOW)
+    };
+    let v = check(&mut SignatureCache::new());
+    assert_eq!(v.status, pinwatch_core::Status::Pinned, "{}", v.reason);
+    assert_eq!(v.path.as_ref().map(|p| p.checks), Some(2));
+    let mut g = c.benchmark_group("path");
+    g.bench_function("3-links/cold", |b| {
+        b.iter(|| check(black_box(&mut SignatureCache::new())))
+    });
+    let mut warm = SignatureCache::new();
+    check(&mut warm);
+    g.bench_function("3-links/warm", |b| b.iter(|| check(black_box(&mut warm))));
+    g.finish();
+}
+
+criterion_group! { name = benches; config = config(); targets = bench_pin, bench_verdict, bench_lookup, bench_proof, bench_path }
 criterion_main!(benches);
