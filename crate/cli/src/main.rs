@@ -5,6 +5,7 @@
 //! list it cannot read, 3 no drift but some host unreachable. Every failure is a value on the way
 //! to `main`, never a panic.
 
+mod aia;
 mod certs;
 mod command;
 mod diff;

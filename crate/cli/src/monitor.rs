@@ -18,14 +18,24 @@
 //! Whether the chain also verifies against the public roots (or `--ca`) is reported beside the
 //! status (`verified`, `verifyError`) but does not change it: the pins decide, as in the
 //! extension (the browser's own verification happens before it, not in it).
+//!
+//! The served chain is judged by a path of verified signatures (`Engine::check_path`), and
+//! completed as the extension completes it (`extension/completion.js`): while the verdict is
+//! neither `pinned` nor `blocked` and the path ends at a certificate whose issuer is not at hand,
+//! a `--ca` certificate named as that issuer is offered (origin `cached`: held locally), else the
+//! next caIssuers URL the verdict wants is fetched (origin `fetched`), and the chain is judged
+//! again; at most [`MAX_FETCHES`] fetches of at most 1 MiB each, within [`FETCH_BUDGET`] (and the
+//! host's `--timeout`). A fetched certificate counts only once the core links it by signature.
 
+use crate::aia::Fetcher;
 use crate::certs::{split_target, Connect, Tls};
-use crate::command::{clean, now_or, out, out_json, read_document, Failure};
+use crate::command::{clean, now_or, out, out_json, read, read_document, Failure};
 use crate::lists::payload_of;
-use pinwatch_core::cert::{spki_pin, Cert};
+use pinwatch_core::cert::{parse_chain, spki_pin, Cert, MAX_CERT_BYTES, MAX_CHAIN_LEN};
 use pinwatch_core::engine::{Engine, Settings};
 use pinwatch_core::host;
 use pinwatch_core::list::PinList;
+use pinwatch_core::path::{CertOrigin, PathView, SignatureCache};
 use pinwatch_core::sources::{SourceInput, SourceKind};
 use pinwatch_core::time::format_rfc3339;
 use pinwatch_core::verdict::{MatchKind, Matched, Status, Verdict};
@@ -34,7 +44,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The port every entry is checked on, unless `--connect-to` says otherwise.
@@ -42,6 +52,16 @@ const HTTPS_PORT: u16 = 443;
 
 /// Exit status when no host drifted but some could not be reached.
 const ONLY_UNREACHABLE: u8 = 3;
+
+/// The most AIA fetches for one host (the extension's `MAX_FETCHES`).
+pub const MAX_FETCHES: usize = 4;
+
+/// The time one host's completion may take, within its `--timeout` (the extension's
+/// `FETCH_BUDGET_MS`).
+pub const FETCH_BUDGET: Duration = Duration::from_secs(4);
+
+/// The most URLs whose outcome a run keeps (each certificate at most 64 KiB).
+const MAX_KEPT_URLS: usize = 1024;
 
 #[derive(clap::Args)]
 pub struct MonitorArgs {
@@ -53,7 +73,8 @@ pub struct MonitorArgs {
     #[arg(long = "connect-to", value_name = "HOST:ADDR:PORT")]
     connect_to: Vec<String>,
     /// Verify chains against the CA certificates in FILE (PEM or DER) instead of the public Web
-    /// PKI roots; reported as `verified`, the pins decide the status
+    /// PKI roots (reported as `verified`; the pins decide the status); they are also offered to
+    /// complete a path, so a private root the list pins links without fetching
     #[arg(long, value_name = "FILE")]
     ca: Option<PathBuf>,
     /// Report `expiring` when a pinned certificate of the served chain expires within DAYS
@@ -63,7 +84,7 @@ pub struct MonitorArgs {
     #[arg(long, default_value_t = 8, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=256))]
     concurrency: u32,
-    /// Seconds each host may take: name lookup, connect and TLS handshake
+    /// Seconds each host may take: name lookup, connect, TLS handshake and completing the chain
     #[arg(long, default_value_t = 10, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     timeout: u64,
@@ -127,6 +148,28 @@ struct HostRow {
     verified: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     verify_error: Option<String>,
+    /// How the path was proven: the origin of each certificate of the verdict's chain
+    /// (`served`, `cached`: from `--ca`, `fetched`), the anchor, what is still wanted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<PathView>,
+    /// Each AIA URL fetched to complete the path, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fetched: Vec<FetchRow>,
+    /// For the text report: how the chain was completed, when it was.
+    #[serde(skip)]
+    note: Option<String>,
+}
+
+/// One AIA fetch.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FetchRow {
+    url: String,
+    /// Whether the certificate fetched is linked in the final path.
+    linked: bool,
+    /// Why no certificate was had from the URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 impl HostRow {
@@ -144,6 +187,9 @@ impl HostRow {
             days_left: None,
             verified: None,
             verify_error: None,
+            path: None,
+            fetched: Vec::new(),
+            note: None,
         }
     }
 }
@@ -179,14 +225,167 @@ impl Job {
     }
 }
 
+/// One URL's outcome, shared by the hosts of a run (and by fetches of it in flight).
+type Kept = Arc<OnceLock<Result<Vec<u8>, String>>>;
+
 /// What every worker shares.
 struct Shared {
     engine: Engine,
     tls: Tls,
+    fetcher: Fetcher,
+    /// The certificates of `--ca`, offered to complete paths.
+    ca: Vec<Cert>,
+    /// Signature results, for every host of the run.
+    signatures: Mutex<SignatureCache>,
+    /// AIA URLs fetched in this run: a URL is asked once (a failure too, as the extension does
+    /// not ask again for a minute).
+    kept: Mutex<HashMap<String, Kept>>,
     now: i64,
     warn_secs: i64,
     timeout: Duration,
     deadline: Instant,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    /// The core's verdict on `served` with `extra` at hand.
+    fn check(&self, host: &str, served: &[Vec<u8>], extra: &[(Vec<u8>, CertOrigin)]) -> Verdict {
+        let extra: Vec<(&[u8], CertOrigin)> =
+            extra.iter().map(|(der, o)| (der.as_slice(), *o)).collect();
+        let mut cache = lock(&self.signatures);
+        self.engine
+            .check_path(host, served, &extra, true, &mut cache, self.now)
+    }
+
+    /// The certificate at `url`, fetched once per run; a fetch of it in flight for another
+    /// host is waited for.
+    fn fetch(&self, url: &str, until: Instant) -> Result<Vec<u8>, String> {
+        let fetch = || self.fetcher.fetch(url, until).map_err(|e| e.to_string());
+        let slot = {
+            let mut kept = lock(&self.kept);
+            if kept.len() >= MAX_KEPT_URLS && !kept.contains_key(url) {
+                None
+            } else {
+                Some(kept.entry(url.to_string()).or_default().clone())
+            }
+        };
+        match slot {
+            Some(slot) => slot.get_or_init(fetch).clone(),
+            None => fetch(),
+        }
+    }
+
+    /// The `--ca` certificates not yet offered that may continue the path: named as the issuer
+    /// of a linked certificate, or with a key identifier the path wants. The core still checks
+    /// every signature; this only keeps a large `--ca` file from crowding out the candidates.
+    fn local_issuers(&self, verdict: &Verdict, offered: &HashSet<usize>) -> Vec<usize> {
+        let issuers: HashSet<&str> = verdict.chain.iter().map(|f| f.issuer.as_str()).collect();
+        let present: HashSet<&str> = verdict.chain.iter().map(|f| f.sha256.as_str()).collect();
+        let key_ids: HashSet<&str> = verdict
+            .path
+            .iter()
+            .flat_map(|p| &p.wanted_key_ids)
+            .map(String::as_str)
+            .collect();
+        self.ca
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| !offered.contains(i) && !present.contains(c.facts.sha256.as_str()))
+            .filter(|(_, c)| {
+                issuers.contains(c.facts.subject.as_str())
+                    || c.facts
+                        .subject_key_id
+                        .as_deref()
+                        .is_some_and(|k| key_ids.contains(k))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// A verdict completed as the extension completes it.
+struct Completed {
+    verdict: Verdict,
+    /// What was offered besides the served chain, in order.
+    extra: Vec<(Vec<u8>, CertOrigin)>,
+    fetched: Vec<FetchRow>,
+    /// The fetched certificates' DER, by position in `fetched` (`None` for a failed fetch).
+    fetched_der: Vec<Option<Vec<u8>>>,
+}
+
+/// The verdict on `served`, completed (`extension/completion.js`, `checkCompleted`): while the
+/// verdict is neither `pinned` nor `blocked`, offer the `--ca` certificates that may continue the
+/// path (as the extension offers kept ones), else fetch the next wanted URL not yet tried, and
+/// judge again. A failed fetch goes on to the next URL; nothing more to offer ends it.
+fn complete(shared: &Shared, host: &str, served: &[Vec<u8>], until: Instant) -> Completed {
+    let mut done = Completed {
+        verdict: shared.check(host, served, &[]),
+        extra: Vec::new(),
+        fetched: Vec::new(),
+        fetched_der: Vec::new(),
+    };
+    let mut offered: HashSet<usize> = HashSet::new();
+    let mut tried: HashSet<String> = HashSet::new();
+    loop {
+        let verdict = &done.verdict;
+        let Some(path) = &verdict.path else { break };
+        if matches!(verdict.status, Status::Pinned | Status::Blocked) {
+            break;
+        }
+        let local = shared.local_issuers(verdict, &offered);
+        if !local.is_empty() {
+            for i in local {
+                offered.insert(i);
+                done.extra
+                    .push((shared.ca[i].der().to_vec(), CertOrigin::Cached));
+            }
+        } else if let Some(url) = path.wanted.iter().find(|u| !tried.contains(*u)) {
+            if done.fetched.len() >= MAX_FETCHES || Instant::now() >= until {
+                break;
+            }
+            let url = url.clone();
+            tried.insert(url.clone());
+            match shared.fetch(&url, until) {
+                Ok(der) => {
+                    done.extra.push((der.clone(), CertOrigin::Fetched));
+                    done.fetched_der.push(Some(der));
+                    done.fetched.push(FetchRow {
+                        url,
+                        linked: false,
+                        error: None,
+                    });
+                }
+                Err(error) => {
+                    done.fetched_der.push(None);
+                    done.fetched.push(FetchRow {
+                        url,
+                        linked: false,
+                        error: Some(error),
+                    });
+                    continue;
+                }
+            }
+        } else {
+            break;
+        }
+        done.verdict = shared.check(host, served, &done.extra);
+    }
+    let linked: HashSet<&str> = done
+        .verdict
+        .chain
+        .iter()
+        .map(|f| f.sha256.as_str())
+        .collect();
+    for (row, der) in done.fetched.iter_mut().zip(&done.fetched_der) {
+        row.linked = der
+            .as_deref()
+            .and_then(|d| Cert::from_der(d).ok())
+            .is_some_and(|c| linked.contains(c.facts.sha256.as_str()));
+    }
+    done
 }
 
 /// `HOST:ADDR:PORT` (HOST in brackets when it is an IPv6 address; ADDR as `grab` takes it).
@@ -218,32 +417,51 @@ fn parse_connect_to(text: &str) -> Result<(String, String, u16), Failure> {
     Ok((host.as_str().to_string(), addr, port))
 }
 
-/// The earliest-expiring certificate of the served chain that the pins rest on: each whose SPKI
-/// is a good pin of the entry's set, and the leaf when an issuer key proved it. Only the
-/// certificates the core judged count (`Verdict::chain`: those linked to the leaf, when it
-/// builds a path), so one merely sent alongside cannot raise or hide a warning. Returns its
-/// index in the served chain, subject and `notAfter` (Unix seconds).
-fn pinned_expiry(verdict: &Verdict, certs: &[Option<Cert>]) -> Option<(usize, String, i64)> {
+/// The earliest-expiring certificate of the path that the pins rest on: each whose SPKI is a
+/// good pin of the entry's set, and the leaf when an issuer key proved it. Only the certificates
+/// the core judged count (`Verdict::chain`: those linked to the leaf), so one merely sent or
+/// offered alongside cannot raise or hide a warning; a pinned root fetched or taken from `--ca`
+/// counts like a served one. `at_hand`: every certificate offered (served, then extras). Returns
+/// its index in the verdict's chain, subject and `notAfter` (Unix seconds).
+fn pinned_expiry(verdict: &Verdict, at_hand: &[Cert]) -> Option<(usize, String, i64)> {
     let good: HashSet<&str> = verdict
         .pinset
         .as_ref()
         .map(|set| set.good.iter().map(String::as_str).collect())
         .unwrap_or_default();
-    let judged: HashSet<&str> = verdict.chain.iter().map(|f| f.sha256.as_str()).collect();
     let by_issuer_key = verdict
         .matched
         .as_ref()
         .is_some_and(|m| m.kind == MatchKind::IssuerKey);
-    certs
+    verdict
+        .chain
         .iter()
         .enumerate()
-        .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
-        .filter(|(_, c)| judged.contains(c.facts.sha256.as_str()))
-        .filter(|(i, c)| {
-            good.contains(c.spki_pin.to_base64().as_str()) || (*i == 0 && by_issuer_key)
+        .filter(|(i, f)| good.contains(f.spki_sha256.as_str()) || (*i == 0 && by_issuer_key))
+        .filter_map(|(i, f)| {
+            let cert = at_hand.iter().find(|c| c.facts.sha256 == f.sha256)?;
+            Some((i, f.subject.clone(), cert.not_after?))
         })
-        .filter_map(|(i, c)| c.not_after.map(|t| (i, c.facts.subject.clone(), t)))
         .min_by_key(|(_, _, t)| *t)
+}
+
+/// For the text report: how the path was completed, when certificates other than the served
+/// ones are linked in it.
+fn completion_note(path: Option<&PathView>, fetched: &[FetchRow]) -> Option<String> {
+    let origins = &path?.origins;
+    let urls: Vec<&str> = fetched
+        .iter()
+        .filter(|f| f.linked)
+        .map(|f| f.url.as_str())
+        .collect();
+    let mut parts = Vec::new();
+    if origins.contains(&CertOrigin::Fetched) && !urls.is_empty() {
+        parts.push(format!("fetched {}", urls.join(", ")));
+    }
+    if origins.contains(&CertOrigin::Cached) {
+        parts.push("issuer from --ca".to_string());
+    }
+    (!parts.is_empty()).then(|| format!("[completed: {}]", parts.join("; ")))
 }
 
 /// Days from `now` to `then`, rounded towards zero.
@@ -251,8 +469,10 @@ fn days(now: i64, then: i64) -> i64 {
     (then - now) / 86_400
 }
 
-/// Connects to one host and judges what it serves.
+/// Connects to one host and judges what it serves, completing the path as the extension would
+/// within what is left of `budget`.
 fn check_host(shared: &Shared, job: &Job, budget: Duration) -> HostRow {
+    let until = Instant::now() + budget;
     let connect = job.connect();
     let served = match shared.tls.fetch(&Connect {
         host: &job.addr,
@@ -263,13 +483,18 @@ fn check_host(shared: &Shared, job: &Job, budget: Duration) -> HostRow {
         Ok(served) => served,
         Err(e) => return HostRow::unreachable(&job.host, &connect, e.to_string()),
     };
-    let verdict = shared
-        .engine
-        .check_served(&job.host, &served.certs, shared.now);
-    let certs: Vec<Option<Cert>> = served
+    let completed = complete(
+        shared,
+        &job.host,
+        &served.certs,
+        until.min(Instant::now() + FETCH_BUDGET),
+    );
+    let verdict = &completed.verdict;
+    let at_hand: Vec<Cert> = served
         .certs
         .iter()
-        .map(|der| Cert::from_der(der).ok())
+        .chain(completed.extra.iter().map(|(der, _)| der))
+        .filter_map(|der| Cert::from_der(der).ok())
         .collect();
     let served_pins = served
         .certs
@@ -289,14 +514,46 @@ fn check_host(shared: &Shared, job: &Job, budget: Duration) -> HostRow {
         days_left: None,
         verified: Some(served.verify_error.is_none()),
         verify_error: served.verify_error.clone(),
+        path: verdict.path.clone(),
+        note: completion_note(verdict.path.as_ref(), &completed.fetched),
+        fetched: completed.fetched.clone(),
     };
     if !matches!(verdict.status, Status::Pinned | Status::AllowedInterception) {
         // The verdict's word first: `stale` says the list is the problem, not the host.
         row.reason = format!("{}: {}", verdict.status, verdict.reason);
+        let failed: Vec<String> = completed
+            .fetched
+            .iter()
+            .filter_map(|f| Some(format!("{}: {}", f.url, f.error.as_ref()?)))
+            .collect();
+        if !failed.is_empty() {
+            row.reason.push_str(&format!(
+                " Fetching the issuer over AIA failed, so the path could not be completed: {}.",
+                failed.join("; ")
+            ));
+        } else if verdict.status == Status::Unverifiable
+            && verdict.path.as_ref().is_some_and(|p| p.wanted.is_empty())
+        {
+            // An open path with no URL to fetch: only a certificate held locally can close it.
+            row.reason.push_str(
+                " No certificate at hand names its issuer's certificate by a caIssuers URL; give the issuer with --ca.",
+            );
+        } else if verdict.status == Status::Unverifiable && !completed.fetched.is_empty() {
+            let urls: Vec<&str> = completed.fetched.iter().map(|f| f.url.as_str()).collect();
+            row.reason.push_str(&format!(
+                " No certificate fetched over AIA ({}) continued the path by a verified signature.",
+                urls.join(", ")
+            ));
+        } else if verdict.status == Status::Unverifiable && verdict.path.is_some() {
+            row.reason.push_str(&format!(
+                " No issuer could be fetched within the time allowed (at most {} s of the host's --timeout).",
+                FETCH_BUDGET.as_secs()
+            ));
+        }
         return row;
     }
     row.status = Health::Ok;
-    if let Some((i, subject, not_after)) = pinned_expiry(&verdict, &certs) {
+    if let Some((i, subject, not_after)) = pinned_expiry(verdict, &at_hand) {
         let left = days(shared.now, not_after);
         row.not_after = Some(format_rfc3339(not_after));
         row.days_left = Some(left);
@@ -382,8 +639,13 @@ fn text(rows: &[HostRow], summary: &Summary) -> String {
     let width = rows.iter().map(|r| r.host.len()).max().unwrap_or(0);
     let mut s = String::new();
     for r in rows {
+        let note = r
+            .note
+            .as_deref()
+            .map(|n| format!(" {}", clean(n)))
+            .unwrap_or_default();
         s.push_str(&format!(
-            "{:<width$}  {:<11}  {}\n",
+            "{:<width$}  {:<11}  {}{note}\n",
             clean(&r.host),
             r.status.as_str(),
             clean(&r.reason)
@@ -445,6 +707,15 @@ pub fn monitor(args: &MonitorArgs) -> Result<ExitCode, Failure> {
         )));
     }
     let tls = Tls::new(args.ca.as_deref()).map_err(as_usage)?;
+    let ca = match &args.ca {
+        Some(path) => {
+            let bytes = read(path, MAX_CERT_BYTES * MAX_CHAIN_LEN)?;
+            parse_chain(&bytes).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?
+        }
+        None => Vec::new(),
+    };
+    let ca_der: Vec<Vec<u8>> = ca.iter().map(|c| c.der().to_vec()).collect();
+    let fetcher = Fetcher::new(&ca_der).map_err(Failure::Usage)?;
     let source = SourceInput {
         origin: args.list.display().to_string(),
         kind: SourceKind::Channel,
@@ -455,6 +726,10 @@ pub fn monitor(args: &MonitorArgs) -> Result<ExitCode, Failure> {
     let shared = Arc::new(Shared {
         engine,
         tls,
+        fetcher,
+        ca,
+        signatures: Mutex::new(SignatureCache::new()),
+        kept: Mutex::new(HashMap::new()),
         now: now_or(None),
         warn_secs: i64::from(args.warn_days) * 86_400,
         timeout: Duration::from_secs(args.timeout),

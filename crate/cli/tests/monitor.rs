@@ -734,3 +734,365 @@ fn a_secret_key_on_the_command_line_is_refused_and_not_echoed() {
     );
     assert!(run.stderr.contains("absent.key"), "{run:?}");
 }
+
+/// A chain whose list pins only the root: the server sends leaf + intermediate, as servers do.
+struct RootOnly {
+    /// leaf.pem + int.pem.
+    served: PathBuf,
+    root: PathBuf,
+    root_der: Vec<u8>,
+    leaf_key: Vec<u8>,
+}
+
+/// A root (valid 3000 days, so its date is told apart from the others' 3650), an intermediate
+/// whose caIssuers URL is `aia` (none when `None`), and a leaf for mail.example.test; made with
+/// openssl under `prefix`.
+fn make_root_only(dir: &Dir, prefix: &str, aia: Option<&str>) -> RootOnly {
+    let p = |name: &str| format!("{prefix}{name}");
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let aia_line = aia
+        .map(|url| format!("authorityInfoAccess=caIssuers;URI:{url}\n"))
+        .unwrap_or_default();
+    dir.write(
+        &p("int.ext"),
+        format!(
+            "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n{aia_line}"
+        ),
+    );
+    dir.write(
+        &p("leaf.ext"),
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:mail.example.test\n",
+    );
+    let subject = format!("/CN={prefix}Root");
+    let mut args = vec!["req", "-x509"];
+    args.extend(ec);
+    let (root_key, root_pem) = (p("root.key"), p("root.pem"));
+    args.extend([
+        "-keyout", &root_key, "-out", &root_pem, "-subj", &subject, "-days", "3000",
+    ]);
+    dir.openssl(&args);
+    for (name, issuer, subject) in [
+        ("int", "root", format!("/CN={prefix}Intermediate")),
+        ("leaf", "int", "/CN=mail.example.test".to_string()),
+    ] {
+        let (key, csr, pem, ext) = (
+            p(&format!("{name}.key")),
+            p(&format!("{name}.csr")),
+            p(&format!("{name}.pem")),
+            p(&format!("{name}.ext")),
+        );
+        let mut args = vec!["req"];
+        args.extend(ec);
+        args.extend(["-keyout", &key, "-out", &csr, "-subj", &subject]);
+        dir.openssl(&args);
+        let (ca, ca_key) = (p(&format!("{issuer}.pem")), p(&format!("{issuer}.key")));
+        dir.openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-CAcreateserial",
+            "-out",
+            &pem,
+            "-days",
+            "3650",
+            "-extfile",
+            &ext,
+        ]);
+    }
+    let served = [dir.read(&p("leaf.pem")), dir.read(&p("int.pem"))].concat();
+    let leaf_key = dir.openssl(&[
+        "pkcs8",
+        "-topk8",
+        "-nocrypt",
+        "-in",
+        &p("leaf.key"),
+        "-outform",
+        "DER",
+    ]);
+    RootOnly {
+        served: dir.write(&p("served.pem"), served),
+        root: dir.join(&p("root.pem")),
+        root_der: dir.openssl(&["x509", "-in", &root_pem, "-outform", "DER"]),
+        leaf_key,
+    }
+}
+
+/// A payload valid today whose one pin set, `root`, pins `root_pin` (and a backup); one entry
+/// per host.
+fn root_payload(root_pin: &str, hosts: &[&str]) -> String {
+    let (issued, expires) = (rfc3339(now() - 86_400), rfc3339(now() + 30 * 86_400));
+    let entries: Vec<String> = hosts
+        .iter()
+        .map(|h| format!(r#"{{"host": "{h}", "pinset": "root", "mode": "enforce"}}"#))
+        .collect();
+    format!(
+        r#"{{
+  "version": 1,
+  "sequence": 7,
+  "issued_at": "{issued}",
+  "expires_at": "{expires}",
+  "publisher": "Test Publisher",
+  "pinsets": {{"root": {{"good": ["{root_pin}", "{PIN_A}"]}}}},
+  "entries": [{}]
+}}
+"#,
+        entries.join(", ")
+    )
+}
+
+/// What the AIA server answers: 200 with these bytes, or 404 when `None`.
+type AiaBody = Arc<std::sync::Mutex<Option<Vec<u8>>>>;
+
+/// An HTTP server on `listener` answering every request with `body`; counts the requests.
+fn serve_http(listener: TcpListener, body: AiaBody) -> Arc<AtomicUsize> {
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                match std::io::Read::read(&mut stream, &mut byte) {
+                    Ok(1) => head.push(byte[0]),
+                    _ => break,
+                }
+            }
+            seen.fetch_add(1, Ordering::SeqCst);
+            let reply = match body.lock().unwrap().clone() {
+                Some(bytes) => [
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/pkix-cert\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        bytes.len()
+                    )
+                    .into_bytes(),
+                    bytes,
+                ]
+                .concat(),
+                None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_vec(),
+            };
+            let _ = stream.write_all(&reply);
+        }
+    });
+    count
+}
+
+#[test]
+fn a_root_pinned_host_is_ok_when_the_intermediates_aia_url_serves_the_root() {
+    let dir = Dir::new("monitor-aia");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/root.der",
+        listener.local_addr().unwrap().port()
+    );
+    let chain = make_root_only(&dir, "aia-", Some(&url));
+    let body: AiaBody = Arc::new(std::sync::Mutex::new(Some(chain.root_der.clone())));
+    let requests = serve_http(listener, body.clone());
+    let tls_port = serve_tls(&chain.served, &chain.leaf_key);
+    let root_pin = openssl_pin(&dir, &chain.root);
+    dir.write(
+        "list.json",
+        root_payload(&root_pin, &["mail.example.test", "mx.example.test"]),
+    );
+    let targets = [
+        connect_to("mail.example.test", tls_port),
+        connect_to("mx.example.test", tls_port),
+    ];
+    let mut args = vec!["--json"];
+    for t in &targets {
+        args.extend(["--connect-to", t.as_str()]);
+    }
+    let report = monitor(&dir, 0, &args).0.json();
+    assert_eq!(summary(&report), [2, 0, 0, 0], "{report}");
+    for name in ["mail.example.test", "mx.example.test"] {
+        let h = host(&report, name);
+        assert_eq!(h["status"], "ok", "{h}");
+        assert_eq!(h["verdict"], "pinned", "{h}");
+        assert_eq!(h["matched"]["pin"], root_pin.as_str(), "{h}");
+        // The pin rests on the fetched root, linked by signatures: its path says so.
+        assert_eq!(
+            h["path"]["origins"],
+            serde_json::json!(["served", "served", "fetched"]),
+            "{h}"
+        );
+        assert_eq!(h["path"]["wanted"], serde_json::json!([]), "{h}");
+        assert_eq!(
+            h["fetched"],
+            serde_json::json!([{"url": url, "linked": true}]),
+            "{h}"
+        );
+        // The date reported is the pinned root's (3000 days), not the served certificates'.
+        let days = h["daysLeft"].as_i64().unwrap();
+        assert!((2998..=3000).contains(&days), "{h}");
+        // The served pins are still only what the server sent.
+        assert_eq!(h["servedPins"].as_array().unwrap().len(), 2, "{h}");
+    }
+    // Two hosts, one URL: fetched once in the run.
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+
+    // Text: a short note says how the chain was completed.
+    let (run, _) = monitor(&dir, 0, &args[1..]);
+    let mail = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("mail.example.test"))
+        .unwrap();
+    assert!(mail.contains(" ok "), "{}", run.stdout);
+    assert!(
+        mail.contains(&format!("[completed: fetched {url}]")),
+        "{}",
+        run.stdout
+    );
+
+    // A certificate fetched counts only when its signature links it: a root of the same name
+    // under another key, served at the URL, is a forged issuer, never ok.
+    let spoof = dir.openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "spoof.key",
+        "-subj",
+        "/CN=aia-Root",
+        "-days",
+        "30",
+        "-outform",
+        "DER",
+    ]);
+    *body.lock().unwrap() = Some(spoof);
+    let report = monitor(&dir, 1, &args).0.json();
+    let mail = host(&report, "mail.example.test");
+    assert_eq!(mail["status"], "drift", "{mail}");
+    assert_eq!(mail["verdict"], "mismatch", "{mail}");
+    assert!(
+        mail["reason"].as_str().unwrap().contains("did not sign it"),
+        "{mail}"
+    );
+    assert_eq!(
+        mail["fetched"],
+        serde_json::json!([{"url": url, "linked": false}]),
+        "{mail}"
+    );
+    assert_eq!(
+        mail["path"]["origins"],
+        serde_json::json!(["served", "served"]),
+        "{mail}"
+    );
+
+    // A 404 at the URL: nothing to link, so the verdict stays the core's, with the reason.
+    *body.lock().unwrap() = None;
+    let report = monitor(&dir, 1, &args).0.json();
+    let mail = host(&report, "mail.example.test");
+    assert_eq!(mail["status"], "drift", "{mail}");
+    assert_eq!(mail["verdict"], "unverifiable", "{mail}");
+    assert!(
+        mail["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("could not be completed: {url}: HTTP status 404")),
+        "{mail}"
+    );
+}
+
+#[test]
+fn a_root_given_with_ca_completes_the_path_without_fetching() {
+    let dir = Dir::new("monitor-ca");
+    let chain = make_root_only(&dir, "", None);
+    let rogue = make_chain(&dir, "rogue-");
+    let tls_port = serve_tls(&chain.served, &chain.leaf_key);
+    let root_pin = openssl_pin(&dir, &chain.root);
+    dir.write("list.json", root_payload(&root_pin, &["mail.example.test"]));
+    let mail_to = connect_to("mail.example.test", tls_port);
+    let base = ["--json", "--connect-to", mail_to.as_str()];
+
+    // The intermediate names no caIssuers URL: without the root at hand the pin cannot be
+    // reached, which the extension could not do either.
+    let report = monitor(&dir, 1, &base).0.json();
+    let mail = host(&report, "mail.example.test");
+    assert_eq!(mail["status"], "drift", "{mail}");
+    assert_eq!(mail["verdict"], "unverifiable", "{mail}");
+    let reason = mail["reason"].as_str().unwrap();
+    assert!(reason.contains("could not be completed"), "{mail}");
+    assert!(reason.contains("--ca"), "{mail}");
+    assert!(mail.get("fetched").is_none(), "{mail}");
+
+    // The root held locally (--ca) links by its signature, and nothing is fetched.
+    let root = chain.root.to_str().unwrap();
+    let mut args = base.to_vec();
+    args.extend(["--ca", root]);
+    let report = monitor(&dir, 0, &args).0.json();
+    let mail = host(&report, "mail.example.test");
+    assert_eq!(mail["status"], "ok", "{mail}");
+    assert_eq!(mail["verdict"], "pinned", "{mail}");
+    assert_eq!(mail["matched"]["pin"], root_pin.as_str(), "{mail}");
+    assert_eq!(
+        mail["path"]["origins"],
+        serde_json::json!(["served", "served", "cached"]),
+        "{mail}"
+    );
+    assert!(mail.get("fetched").is_none(), "{mail}");
+    assert_eq!(mail["verified"], true, "{mail}");
+    let (run, _) = monitor(&dir, 0, &args[1..]);
+    assert!(
+        run.stdout.contains("[completed: issuer from --ca]"),
+        "{}",
+        run.stdout
+    );
+
+    // Another CA's root given with --ca does not make the host ok.
+    let mut args = base.to_vec();
+    args.extend(["--ca", rogue.root.to_str().unwrap()]);
+    let report = monitor(&dir, 1, &args).0.json();
+    let mail = host(&report, "mail.example.test");
+    assert_eq!(mail["status"], "drift", "{mail}");
+    assert_eq!(
+        mail["path"]["origins"],
+        serde_json::json!(["served", "served"]),
+        "{mail}"
+    );
+}
+
+#[test]
+fn a_root_pinned_host_is_drift_when_the_aia_server_is_down() {
+    let dir = Dir::new("monitor-aia-down");
+    let url = format!("http://127.0.0.1:{}/root.der", closed_port());
+    let chain = make_root_only(&dir, "down-", Some(&url));
+    let tls_port = serve_tls(&chain.served, &chain.leaf_key);
+    let root_pin = openssl_pin(&dir, &chain.root);
+    dir.write("list.json", root_payload(&root_pin, &["mail.example.test"]));
+    let mail_to = connect_to("mail.example.test", tls_port);
+    let (run, took) = monitor(&dir, 1, &["--json", "--connect-to", &mail_to]);
+    let report = run.json();
+    assert_eq!(summary(&report), [0, 1, 0, 0], "{report}");
+    let mail = host(&report, "mail.example.test");
+    assert_eq!(mail["status"], "drift", "{mail}");
+    assert_eq!(mail["verdict"], "unverifiable", "{mail}");
+    let reason = mail["reason"].as_str().unwrap();
+    assert!(reason.starts_with("unverifiable: "), "{mail}");
+    assert!(
+        reason.contains(&format!("could not be completed: {url}: ")),
+        "{mail}"
+    );
+    let fetched = mail["fetched"].as_array().unwrap();
+    assert_eq!(fetched.len(), 1, "{mail}");
+    assert_eq!(fetched[0]["url"], url.as_str());
+    assert_eq!(fetched[0]["linked"], false);
+    assert!(fetched[0]["error"].as_str().unwrap().len() > 3, "{mail}");
+    assert_eq!(mail["path"]["wanted"], serde_json::json!([url]), "{mail}");
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+}
