@@ -813,7 +813,7 @@ fn judge_linked(set: &PinSet, certs: &[Cert], linked: &LinkOutcome) -> Judgement
     // Issuer keys are the pinned issuing CAs' keys: with nothing left to fetch, a leaf none of
     // them verifies is a mismatch. While an issuer URL is named but what it gave (or nothing)
     // did not link, the issuer keys may be a root's, a link away: not completed, not a mismatch.
-    if !set.issuer_keys.is_empty() && !(linked.can_complete && linked.wanted) {
+    if !set.issuer_keys.is_empty() && (!linked.can_complete || !linked.wanted) {
         return miss(true, false, "The leaf certificate was not signed by any pinned issuer key, and nothing at hand links it to one.");
     }
     if linked.can_complete {
