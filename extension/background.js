@@ -7,14 +7,16 @@ import * as actions from './actions.js';
 import { BUNDLED_HOST_PATTERNS } from './bundled-hosts.js';
 import * as capture from './capture.js';
 import * as channels from './channels.js';
+import * as companion from './companion.js';
 import * as completion from './completion.js';
+import * as judged from './judged.js';
 import * as engine from './engine.js';
 import { hostPatterns, unionPatterns, withScheme } from './host-patterns.js';
 import * as reports from './reports.js';
-import { saveUser, WATCHED_LOCAL_KEYS, cleanUser, USER_KEY } from './settings.js';
+import { companionScope, saveUser, WATCHED_LOCAL_KEYS, cleanUser, USER_KEY } from './settings.js';
 import { hostOf, upgradedUrl } from './url.js';
 import * as verdicts from './verdicts.js';
-import { decide } from './wasm-core.js';
+import { certFacts, decide } from './wasm-core.js';
 import { ACT, FAILURE, MODE, STATUS } from './vocabulary.js';
 
 /** A response is never held longer than this because of us: past it the page goes through. */
@@ -200,15 +202,39 @@ async function handle(details, seen) {
   const host = hostOf(details.url);
   if (details.type !== 'main_frame' && !ctx.engine.isPinned(host)) return {};
   const t0 = performance.now();
-  const cap = await capture.readChain(details);
+  // Sub-resources are judged from the chain's digests where the browser gives them (Firefox):
+  // no DER crosses into the engine unless the verdict needs its details.
+  let cap = await capture.readChain(details, { der: details.type === 'main_frame' });
+  if (wantsCompanion(details, ctx, cap, host)) {
+    cap = await companion.secondLook(details, cap);
+    // Shown beside the browser's own leaf when the two differ (the popup shows both).
+    if (cap.companion?.companionLeaf) cap.companion.companionLeafFacts = certFacts(cap.companion.companionLeaf);
+  }
   seen.chainOffered = cap.offered === true;
   const t1 = performance.now();
+  let verdict = judged.get(ctx, host, cap);
+  let judgedFrom = verdict ? 'cache' : null;
+  if (!verdict && !cap.chain.length && cap.digests) {
+    verdict = ctx.engine.checkDigests(host, cap.digests.flatMap((d) => [d.spkiSha256, d.certSha256]), engine.nowSecs());
+    judgedFrom = 'digests';
+    // Anything but a quiet pass is shown, stored or reported with the chain's facts.
+    if (!verdict || (verdict.status !== STATUS.pinned && verdict.status !== STATUS.unpinned)) {
+      verdict = null;
+      judgedFrom = null;
+      cap = await capture.readChain(details, { der: true });
+      seen.chainOffered = cap.offered === true;
+    }
+  }
   // A chain the browser built counts as it is; one it did not (the leaf tier) only as far as
   // the core links it by signatures, completed with kept or fetched CA certificates.
-  const verdict = cap.browserBuilt === false && cap.chain.length
-    ? await completion.checkCompleted(ctx.engine, host, cap.chain, engine.nowSecs())
+  verdict ??= cap.browserBuilt === false && cap.chain.length
+    ? await completion.checkCompleted(ctx.engine, host, cap.chain, engine.nowSecs(), { extra: cap.extra ?? [] })
     : ctx.engine.check(host, cap.chain, engine.nowSecs());
+  judged.put(ctx, host, cap, verdict);
   const record = verdicts.makeRecord(verdict, details, cap);
+  // How this verdict was reached: from the wake's cache, from digests alone, or from the DER.
+  record.judgedFrom = judgedFrom ?? 'der';
+  judged.counts[record.judgedFrom] += 1;
   record.ms = { capture: t1 - t0, check: performance.now() - t1 };
   seen.record = record;
   const allowOverride = ctx.policy.allowUserOverride !== false;
@@ -222,6 +248,16 @@ async function handle(details, seen) {
   });
   record.overridden = overridden && allowOverride;
   return apply(details, record, decision, ctx, cap.chain, seen);
+}
+
+/**
+ * Whether the companion takes a second look at this response: where the browser gave no full
+ * chain, for pinned hosts' pages and frames, and with scope "all" every other page too.
+ */
+function wantsCompanion(details, ctx, cap, host) {
+  if (!companion.supported() || cap.browserBuilt) return false;
+  if (details.type !== 'main_frame' && details.type !== 'sub_frame') return false;
+  return ctx.engine.isPinned(host) || (details.type === 'main_frame' && companionScope(ctx.policy, ctx.user) === 'all');
 }
 
 /**
@@ -373,6 +409,8 @@ async function status() {
     user: ctx.user,
     channels: await channels.statusView(ctx.policy, ctx.user),
     reports: await reports.statusView(ctx.policy),
+    judged: { ...judged.counts },
+    companion: companion.supported() ? { supported: true, ready: await companion.ready(), ...companion.state } : { supported: false },
     allowedModes: ctx.engine.allowedUserModes(),
     hostPermission: await api.permissions.contains({ origins: ['https://*/*'] }),
     timings: { ...engine.timings },

@@ -2,7 +2,7 @@
 // get more: Chromium tier 1 (the leaf certificate, WebRequestSecurityInfo) and tier 2 (full
 // chains through the debugger, opt-in).
 
-import { debuggerPermission, features } from './compat.js';
+import { api, debuggerPermission, features } from './compat.js';
 import { el } from './ui.js';
 
 export const DEBUGGER_BAR = '“Pinwatch” started debugging this browser';
@@ -15,11 +15,17 @@ export const TIER2_HOW = 'Or turn on full-chain capture in Pinwatch\'s settings:
   + 'certificate chain of pinned sites through the browser\'s debugger. While it does, the browser shows a bar saying '
   + `${DEBUGGER_BAR}.`;
 
+export const COMPANION_HOW = 'Or install the Pinwatch companion on this computer (pinwatch companion install --browser chromium): '
+  + 'it takes a second look at each pinned site\'s connection and hands Pinwatch the chain the site sent.';
+
 /** Ways to enable a capture tier, as list items (none when this browser has no such tiers). */
 export function enableSteps() {
   const steps = [];
   if (features.securityInfo) return steps; // Firefox reads full chains without any of this
   steps.push(el('li', { class: 'how-tier1' }, TIER1_HOW));
+  if (typeof api.runtime?.connectNative === 'function') {
+    steps.push(el('li', { class: 'how-companion' }, COMPANION_HOW));
+  }
   if (debuggerPermission !== 'absent') {
     steps.push(el('li', { class: 'how-tier2' }, TIER2_HOW, ' ',
       el('a', { href: 'options.html#capture-section', target: '_blank' }, 'Open the settings')));

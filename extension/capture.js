@@ -36,19 +36,27 @@ import { debuggerTier } from './debugger-capture.js';
 /** Security states in which the browser says a TLS connection carried the response. */
 const TLS_STATES = new Set(['secure', 'weak', 'broken']);
 
+/** `[{spkiSha256, certSha256}]` from Firefox's certificate descriptions, or null when one lacks them. */
+function digestsOf(certs) {
+  const out = certs.map((c) => ({ spkiSha256: c.subjectPublicKeyInfoDigest?.sha256, certSha256: c.fingerprint?.sha256 }));
+  return out.length && out.every((d) => typeof d.spkiSha256 === 'string' && typeof d.certSha256 === 'string') ? out : null;
+}
+
 const getSecurityInfoTier = {
   name: 'getSecurityInfo',
   available: () => features.securityInfo,
-  async read(details) {
-    const info = await api.webRequest.getSecurityInfo(details.requestId, { certificateChain: true, rawDER: true });
+  /** `der` false: the digests only (cheaper; the core judges them), unless DER is needed. */
+  async read(details, { der = true } = {}) {
+    const info = await api.webRequest.getSecurityInfo(details.requestId, { certificateChain: true, rawDER: der });
     const certs = info?.certificates ?? [];
+    const digests = digestsOf(certs);
     const chain = certs.filter((c) => Array.isArray(c.rawDER) || ArrayBuffer.isView(c.rawDER))
       .map((c) => Uint8Array.from(c.rawDER));
     // Whether the root is one Firefox ships (false: added to this profile or system, as
     // inspection proxies and malware do). The popup shows it.
     const root = certs.at(-1);
     const builtInRoot = typeof root?.isBuiltInRoot === 'boolean' ? root.isBuiltInRoot : undefined;
-    return { chain, tier: this.name, state: info?.state, builtInRoot, browserBuilt: true };
+    return { chain, digests, tier: this.name, state: info?.state, builtInRoot, browserBuilt: true };
   },
 };
 
@@ -145,18 +153,20 @@ export function removeHeadersListener(listener) {
 
 /**
  * The chain of the response in `details`. Never throws: a failing tier is noted and skipped.
+ * `der` false: a tier that can describe the chain by digests alone (Firefox) may return only
+ * `digests` (`[{spkiSha256, certSha256}]`) and an empty `chain`.
  * With no chain, `cannotVerify` says the browser itself offers no way to read one (as opposed
  * to a tier that failed): the popup then says how to enable one.
  */
-export async function readChain(details) {
+export async function readChain(details, { der = true } = {}) {
   const errors = [];
   let limited = true;
   let offered = false;
   for (const tier of TIERS) {
     if (!tier.available()) continue;
     try {
-      const got = await tier.read(details);
-      if (got.chain.length) return { ...got, offered: true };
+      const got = await tier.read(details, { der });
+      if (got.chain.length || (!der && got.digests)) return { ...got, offered: true };
       offered ||= !got.browserLimit && TLS_STATES.has(got.state);
       if (!got.browserLimit && !got.quiet) limited = false;
       if (!got.quiet) errors.push(`${tier.name}: ${got.error ?? 'no certificates'}${got.state ? ` (state ${got.state})` : ''}`);

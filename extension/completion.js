@@ -103,11 +103,12 @@ async function fetchCertificate(url, deadline) {
 /**
  * The verdict for `served` (leaf first) on `host`, completed as far as the bounds allow.
  * `canFetch`: this browser lets the extension fetch CA certificates; without it an incomplete
- * path is the browser's limit, not a failure. Never throws for what the network does.
+ * path is the browser's limit, not a failure. `extra`: certificates at hand besides
+ * (`[{der, origin}]`, e.g. the companion's). Never throws for what the network does.
  */
-export async function checkCompleted(engine, host, served, now, { canFetch = true } = {}) {
+export async function checkCompleted(engine, host, served, now, { canFetch = true, extra: given = [] } = {}) {
   await loadKept();
-  const extra = [];
+  const extra = [...given];
   const fetched = []; // {url, der}
   const tried = new Set();
   const deadline = Date.now() + FETCH_BUDGET_MS;

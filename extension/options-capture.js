@@ -44,9 +44,31 @@ function debuggerWanted(s) {
   return locked(s) ? s.policy.debuggerCapture === true : s.user.debuggerCapture === true;
 }
 
+const COMPANION_STATUS = {
+  ready: (c) => `Installed and answering${c.version ? ` (version ${c.version})` : ''}.`,
+  missing: (c) => `Not installed, or not allowed for this browser: ${c.error ?? 'no answer'}. Install it with pinwatch companion install --browser chromium.`,
+  broken: (c) => `Installed but failing: ${c.error ?? 'no answer'}.`,
+  unknown: () => 'Not asked yet.',
+};
+
+function showCompanion(s) {
+  const c = s.companion;
+  if (!c?.supported) return;
+  document.getElementById('companion-block').hidden = false;
+  const words = COMPANION_STATUS[c.status] ?? COMPANION_STATUS.unknown;
+  const line = fill('companion-status', words(c));
+  line.dataset.status = c.status;
+  const select = document.getElementById('companion-scope');
+  const lockedScope = (s.policy.managed ?? []).includes('companionScope');
+  select.value = lockedScope ? s.policy.companionScope : s.user.companionScope;
+  select.disabled = lockedScope;
+  fill('companion-scope-note', lockedScope ? 'Set by your organisation.' : '');
+}
+
 async function show() {
   const [s, cs] = await Promise.all([status(), captureState()]);
   fill('capture-facts', facts(s, cs));
+  showCompanion(s);
   if (debuggerPermission === 'absent') return;
   document.getElementById('debugger-block').hidden = false;
   const box = document.getElementById('debugger-capture');

@@ -65,6 +65,7 @@ function readForm() {
       };
     }).filter((c) => c.url || c.keys.length),
     debuggerCapture: debuggerChoice(),
+    companionScope: companionChoice(),
   };
 }
 
@@ -80,8 +81,15 @@ const POLICY_LABELS = {
   allowUserOverride: 'Whether you may proceed past a warning',
   extraEntries: 'Pins for internal hosts',
   debuggerCapture: 'Full-chain capture',
+  companionScope: 'What the companion checks',
   updateIntervalHours: 'How often lists are updated',
 };
+
+/** The companion scope menu (options-capture.js), unless policy locks it or the build has none. */
+function companionChoice() {
+  const select = document.getElementById('companion-scope');
+  return select && !select.disabled && !select.closest('[hidden]') ? select.value : lastStatus?.user.companionScope ?? 'pinned';
+}
 
 /** The full-chain capture checkbox (options-capture.js), unless policy locks it. */
 function debuggerChoice() {

@@ -30,6 +30,7 @@ export const DEFAULT_POLICY = Object.freeze({
   channels: [],
   reportEndpoint: null,
   debuggerCapture: null,
+  companionScope: null,
   updateIntervalHours: null,
   managed: [],
   problems: [],
@@ -37,7 +38,7 @@ export const DEFAULT_POLICY = Object.freeze({
 
 /** Every key schema.json knows, in the order the docs list them. */
 export const POLICY_KEYS = ['mode', 'channels', 'allowedInterceptionSpkis', 'allowedInterceptionRoots', 'reportEndpoint', 'allowUserOverride',
-  'extraEntries', 'debuggerCapture', 'updateIntervalHours'];
+  'extraEntries', 'debuggerCapture', 'companionScope', 'updateIntervalHours'];
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isStringArray = (v) => Array.isArray(v) && v.every((s) => typeof s === 'string');
@@ -116,6 +117,10 @@ export function cleanPolicy(raw) {
   if (has('allowUserOverride')) {
     if (typeof raw.allowUserOverride === 'boolean') set('allowUserOverride', raw.allowUserOverride);
     else problem('allowUserOverride', 'must be true or false');
+  }
+  if (has('companionScope')) {
+    if (raw.companionScope === 'pinned' || raw.companionScope === 'all') set('companionScope', raw.companionScope);
+    else problem('companionScope', 'must be "pinned" or "all"');
   }
   if (has('debuggerCapture')) {
     if (typeof raw.debuggerCapture === 'boolean') set('debuggerCapture', raw.debuggerCapture);

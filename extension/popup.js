@@ -45,6 +45,27 @@ function pathWords(path) {
   return `Linked by verified signatures: ${links.join(' → ')}.${ignored}`;
 }
 
+const VERIFIED_WORDS = {
+  'web-pki': 'it verified the chain up to a public root',
+  local: 'it verified the chain up to a root added to this computer',
+};
+
+/** What the companion saw, or why it could not look; null when it was not asked. */
+function companionWords(r) {
+  if (r.companionError) {
+    return r.companionMissing
+      ? 'The companion is not installed or does not answer: install it to check this browser (pinwatch companion install --browser chromium).'
+      : `The companion could not take its look: ${r.companionError}.`;
+  }
+  const c = r.companion;
+  if (!c) return null;
+  const verified = VERIFIED_WORDS[c.verified?.anchor] ?? 'it found no root it knows (the pins decide)';
+  const differs = c.leafDiffers
+    ? ` It was sent a different leaf than the browser (key ${c.companionLeafFacts?.spkiSha256 ?? 'unreadable'}, ${c.companionLeafFacts?.subject ?? ''}); the browser's leaf is the one judged.`
+    : '';
+  return `Chain from the companion${c.cached ? ' (kept from a look in the last 10 minutes)' : ` in ${Math.round(c.ms)} ms`}; ${verified}.${differs}`;
+}
+
 async function main() {
   const tab = await targetTab();
   const view = await verdicts.tabViewFor(tab);
@@ -64,6 +85,11 @@ async function main() {
   }
   fill('reason', r.reason, r.detailsDropped ? ` ${DETAILS_DROPPED}` : '', r.captureError ? ` (${r.captureError})` : '', ' — ', when(r.time));
   if (r.tier && r.ms) fill('how', `Chain read with ${r.tier} in ${r.ms.capture.toFixed(0)} ms, checked in ${r.ms.check.toFixed(0)} ms.`, pathWords(r.path) ? ` ${pathWords(r.path)}` : '');
+  const companionLine = companionWords(r);
+  if (companionLine) {
+    fill('companion-note', companionLine);
+    show('companion-note');
+  }
   const stateWords = securityStateWords(r.securityState);
   if (stateWords) {
     const line = fill('security-state', stateWords);

@@ -19,7 +19,10 @@ export const USER_KEY = 'user';
 export const CHANNEL_LISTS_KEY = 'channelLists';
 export const WATCHED_LOCAL_KEYS = [USER_KEY, CHANNEL_LISTS_KEY];
 
-export const DEFAULT_USER = Object.freeze({ mode: null, extraEntries: [], channels: [], debuggerCapture: false });
+/** What the companion checks: pinned hosts' pages and frames, or also every other page (block list). */
+export const COMPANION_SCOPES = ['pinned', 'all'];
+
+export const DEFAULT_USER = Object.freeze({ mode: null, extraEntries: [], channels: [], debuggerCapture: false, companionScope: 'pinned' });
 
 export async function loadUser() {
   const stored = (await api.storage.local.get(USER_KEY))[USER_KEY];
@@ -45,6 +48,7 @@ export function cleanUser(value) {
     }
   }
   user.debuggerCapture = value.debuggerCapture === true;
+  if (COMPANION_SCOPES.includes(value.companionScope)) user.companionScope = value.companionScope;
   return user;
 }
 
@@ -89,6 +93,11 @@ export async function channelSources(policy, user) {
 }
 
 /** Whether the Chromium debugger capture tier may be used: policy decides when it says, else the user. */
+/** The companion's scope in force: policy's when it sets one, else the user's. */
+export function companionScope(policy, user) {
+  return policy.managed.includes('companionScope') ? policy.companionScope : user.companionScope;
+}
+
 export function debuggerCaptureEnabled(policy, user) {
   return policy.managed.includes('debuggerCapture') ? policy.debuggerCapture === true : user.debuggerCapture === true;
 }

@@ -53,6 +53,11 @@ export function makeRecord(verdict, details, capture) {
     list: verdict.list ?? null,
     // How the chain was linked by signatures, when no browser built it (leaf tier).
     path: verdict.path ?? null,
+    // The companion's look (companion.js): how long, whether cached, what it could verify, and
+    // whether its leaf differed from the browser's; or why it could not look.
+    companion: capture?.companion ? { ...capture.companion, companionLeaf: undefined } : null,
+    companionError: capture?.companionError ?? null,
+    companionMissing: capture?.companionMissing === true,
     tier: capture?.tier ?? null,
     captureError: capture?.error ?? null,
     // No tier could read anything because the browser offers none (popup: how to enable one).

@@ -40,6 +40,11 @@ export const PATCHES = {
     // chains: CA certificates are published at plain http:// AIA URLs on any host
     // (completion.js; it adds no install warning beside https://*/*).
     m.host_permissions = m.host_permissions.filter((p) => !PLAIN_HOST_PERMISSIONS.includes(p));
+    // The companion (companion.js): a stock Chromium hands an extension no certificates, and a
+    // native-messaging host is the one way to a second TLS look. Required, not optional: Chromium
+    // grants optional permissions only on a user gesture, which a force-installed fleet never
+    // makes; without the companion installed it does nothing (docs/companion.md).
+    if (!m.permissions.includes('nativeMessaging')) m.permissions.push('nativeMessaging');
     return m;
   },
   // Full-chain capture (debugger-capture.js) needs `debugger`, and Chromium refuses it in

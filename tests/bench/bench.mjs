@@ -237,6 +237,18 @@ const verdictText = JSON.stringify(wasmEngine1k.check('mail.bench.example', CHAI
 out.verdictJsonParseUs = measure(() => JSON.parse(verdictText));
 line(`  of which JSON.parse of its ${verdictText.length} bytes of JSON`, out.verdictJsonParseUs);
 
+console.log('\n-- digest-only verdict (chains the browser built, described by SHA-256 digests), median');
+{
+  const digests = CHAIN.flatMap((der) => {
+    const facts = wasm.certFacts(der);
+    return [facts.spkiSha256, facts.sha256];
+  });
+  const v = wasmEngine1k.checkDigests('mail.bench.example', digests, NOW);
+  if (v?.status !== 'pinned') throw new Error(`digest verdict: ${v?.status}`);
+  out.digestVerdictUs = measure(() => wasmEngine1k.checkDigests('mail.bench.example', digests, NOW));
+  line('WASM engine.checkDigests (pinned, 3 certificates, 1,000-entry list)', out.digestVerdictUs);
+}
+
 console.log('\n-- path by signatures (chains no browser built): the same chain, pinned at the root, median');
 {
   const rootPin = wasm.spkiPin(CHAIN[2]);

@@ -20,6 +20,9 @@ test('only the full-chain Chromium build asks for the debugger', { skip: !built 
   assert.ok(!m.firefox.permissions.includes('debugger'));
   assert.ok(!m.chromium.permissions.includes('debugger'));
   assert.ok(m['chromium-full-chain'].permissions.includes('debugger'));
+  // The companion's channel (companion.js): Chromium only; Firefox reads full chains itself.
+  assert.ok(!m.firefox.permissions.includes('nativeMessaging'));
+  assert.ok(m.chromium.permissions.includes('nativeMessaging'));
   const { debugger: _, ...rest } = Object.fromEntries(m['chromium-full-chain'].permissions.map((p) => [p, true]));
   assert.deepEqual(Object.keys(rest).sort(), [...m.chromium.permissions].sort(), 'the full-chain build differs by the debugger alone');
   for (const b of BROWSERS) {

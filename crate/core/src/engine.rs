@@ -269,15 +269,14 @@ impl Engine {
     }
 
     /// The first extra bad pin that covers `host` and is in the chain.
-    fn extra_bad_hit(&self, host: &str, certs: &[Cert]) -> Option<(&ExtraBad, usize, Pin)> {
+    fn extra_bad_hit(&self, host: &str, keys: &[Keys]) -> Option<(&ExtraBad, usize, Pin)> {
         self.extra_bad
             .iter()
             .filter(|b| b.covers(host))
             .find_map(|b| {
-                certs
-                    .iter()
-                    .position(|c| b.pins.contains(&c.spki_pin))
-                    .map(|i| (b, i, certs[i].spki_pin))
+                keys.iter()
+                    .position(|k| b.pins.contains(&k.spki))
+                    .map(|i| (b, i, keys[i].spki))
             })
     }
 
@@ -368,13 +367,13 @@ impl Engine {
         self.check_with(host, chain, None, now)
     }
 
-    fn check_with<B: AsRef<[u8]>>(
+    /// A verdict with what every check knows first: the host, its entry and mode; `Err` with
+    /// the finished verdict when the host cannot be read or the chain is empty.
+    fn start(
         &self,
         host_input: &str,
-        chain: &[B],
-        path: Option<PathRequest>,
-        now: i64,
-    ) -> Verdict {
+        len: usize,
+    ) -> Result<(Verdict, Governing<'_>), Box<Verdict>> {
         let mut v = Verdict {
             status: Status::Unverifiable,
             reason: String::new(),
@@ -387,7 +386,7 @@ impl Engine {
             pinset: None,
             matched: None,
             chain: Vec::new(),
-            leaf_only: chain.len() == 1,
+            leaf_only: len == 1,
             list: self.sources.first().map(|s| s.list.info.clone()),
             path: None,
         };
@@ -396,17 +395,76 @@ impl Engine {
             Err(e) => {
                 v.host = host_input.chars().take(300).collect();
                 v.reason = format!("The host name could not be read: {e}.");
-                return v;
+                return Err(Box::new(v));
             }
         };
         v.host = host.as_str().to_string();
         let entry = self.lookup(&host);
         v.mode = entry.map(|(_, e)| self.mode_override.unwrap_or(e.mode));
-        if chain.is_empty() {
+        if len == 0 {
             v.reason = "No certificate chain was available for this connection.".into();
             v.unreadable = true;
-            return v;
+            return Err(Box::new(v));
         }
+        Ok((v, entry))
+    }
+
+    /// The block-list hit among `keys`, if any: a certificate hash, else a key.
+    fn blocked_hit(&self, keys: &[Keys]) -> Option<(usize, MatchKind, Pin)> {
+        keys.iter()
+            .position(|k| self.blocked_certs.contains(&k.hash))
+            .map(|i| (i, MatchKind::BlockedCertificate, keys[i].hash))
+            .or_else(|| {
+                keys.iter()
+                    .position(|k| self.blocked_spki.contains(&k.spki))
+                    .map(|i| (i, MatchKind::BlockedSpki, keys[i].spki))
+            })
+    }
+
+    /// The verdict for a chain the browser built, from its certificates' digests alone (the
+    /// SHA-256 of each SPKI and of each whole certificate, leaf first): the same rules as
+    /// `check`, without reading a certificate, and with no facts in the verdict. `None` when
+    /// digests cannot decide: a leaf alone whose pin set proves leaves by issuer key (that
+    /// needs the certificate's signature; ask `check` with the DER).
+    pub fn check_digests(&self, host: &str, digests: &[CertDigests], now: i64) -> Option<Verdict> {
+        let (mut v, entry) = match self.start(host, digests.len()) {
+            Ok(started) => started,
+            Err(v) => return Some(*v),
+        };
+        let keys: Vec<Keys> = digests
+            .iter()
+            .map(|d| Keys {
+                spki: d.spki_sha256,
+                hash: d.cert_sha256,
+            })
+            .collect();
+        if let Some((i, kind, pin)) = self.blocked_hit(&keys) {
+            return Some(blocked(v, kind, pin, i));
+        }
+        if let Err(e) = check_chain_len(digests.len()) {
+            v.reason = format!("The certificate chain could not be read: {e}.");
+            v.unreadable = true;
+            return Some(v);
+        }
+        let needs_proof = digests.len() == 1
+            && entry.is_some_and(|(s, e)| !s.list.pinsets[e.pinset].issuer_keys.is_empty());
+        if needs_proof {
+            return None;
+        }
+        Some(self.finish(v, entry, &keys, Vec::new(), None, None, now))
+    }
+
+    fn check_with<B: AsRef<[u8]>>(
+        &self,
+        host_input: &str,
+        chain: &[B],
+        path: Option<PathRequest>,
+        now: i64,
+    ) -> Verdict {
+        let (mut v, entry) = match self.start(host_input, chain.len()) {
+            Ok(started) => started,
+            Err(v) => return *v,
+        };
         // Known-bad certificates are matched on the raw bytes, so even one no parser reads is
         // caught; each hash is also that certificate's `sha256` fact, so it is computed once.
         let read = read_chain(chain);
@@ -446,32 +504,49 @@ impl Engine {
             Some(request) => {
                 let set = entry.map(|(source, e)| &source.list.pinsets[e.pinset]);
                 let found = self.link(set, certs, request);
+                v.path = Some(found.view);
                 // Fetched and cached certificates are judged like served ones once linked.
-                if let Some((i, kind, pin)) = found.certs.iter().enumerate().find_map(|(i, c)| {
-                    if self.blocked_certs.contains(&c.cert_hash) {
-                        Some((i, MatchKind::BlockedCertificate, c.cert_hash))
-                    } else {
-                        self.blocked_spki.contains(&c.spki_pin).then_some((
-                            i,
-                            MatchKind::BlockedSpki,
-                            c.spki_pin,
-                        ))
-                    }
-                }) {
-                    v.path = Some(found.view);
+                let keys: Vec<Keys> = found.certs.iter().map(Keys::of).collect();
+                if let Some((i, kind, pin)) = self.blocked_hit(&keys) {
                     v.chain = found.certs.into_iter().map(|c| c.facts).collect();
                     return blocked(v, kind, pin, i);
                 }
                 v.leaf_only = found.certs.len() == 1;
-                v.path = Some(found.view.clone());
                 linked = Some(found.outcome);
                 found.certs
             }
         };
-        v.chain_key = chain_key(&certs);
+        let keys: Vec<Keys> = certs.iter().map(Keys::of).collect();
+        let mut certs = certs;
+        // Only a leaf alone, in a chain the browser built, is proven by issuer key here; a
+        // path's anchors did that in `link`.
+        let leaf = (certs.len() == 1 && linked.is_none()).then(|| certs.remove(0));
+        let facts: Vec<CertFacts> = match &leaf {
+            Some(leaf) => vec![leaf.facts.clone()],
+            None => certs.into_iter().map(|c| c.facts).collect(),
+        };
+        self.finish(v, entry, &keys, facts, leaf.as_ref(), linked.as_ref(), now)
+    }
+
+    /// The rest of every check, on the chain's keys: bad pins from extra entries, the pin set,
+    /// declared proxies, staleness. `facts` become the verdict's chain; `leaf` is given for a
+    /// browser-built chain of one certificate (the issuer-key proof); `linked` for a path.
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &self,
+        mut v: Verdict,
+        entry: Governing<'_>,
+        keys: &[Keys],
+        facts: Vec<CertFacts>,
+        leaf: Option<&Cert>,
+        linked: Option<&LinkOutcome>,
+        now: i64,
+    ) -> Verdict {
+        v.chain_key = chain_key(keys);
+        v.chain = facts;
         // A bad pin from an extra entry counts whoever governs the host, with the stronger of
         // the entry's and the list's modes: an addition can only make the verdict stricter.
-        if let Some((bad, i, pin)) = self.extra_bad_hit(v.host.as_str(), &certs) {
+        if let Some((bad, i, pin)) = self.extra_bad_hit(v.host.as_str(), keys) {
             let mode = v.mode.map_or(bad.mode, |m| m.max(bad.mode));
             let mode = self.mode_override.unwrap_or(mode);
             v.mode = Some(mode);
@@ -493,22 +568,14 @@ impl Engine {
                     &source.list.pinsets[entry.pinset],
                 ));
             }
-            v.chain = certs.into_iter().map(|c| c.facts).collect();
             return v;
         }
-        let allowed_root = certs
+        let allowed_root = keys
             .iter()
-            .enumerate()
-            .find(|(_, c)| self.allowed_roots.contains(&c.spki_pin))
-            .map(|(i, c)| (Some(i), c.spki_pin))
-            .or_else(|| {
-                linked
-                    .as_ref()
-                    .and_then(|l| l.declared_proxy)
-                    .map(|pin| (None, pin))
-            });
+            .position(|k| self.allowed_roots.contains(&k.spki))
+            .map(|i| (Some(i), keys[i].spki))
+            .or_else(|| linked.and_then(|l| l.declared_proxy).map(|pin| (None, pin)));
         let Some((source, entry)) = entry else {
-            v.chain = certs.into_iter().map(|c| c.facts).collect();
             if let Some((i, pin)) = allowed_root {
                 return allowed(v, pin, i);
             }
@@ -529,11 +596,10 @@ impl Engine {
         v.pinset = Some(view(set));
         let mode = self.mode_override.unwrap_or(entry.mode);
         let stale = now > source.list.info.expires_at_unix;
-        let outcome = match &linked {
-            None => judge(set, &certs),
-            Some(linked) => judge_linked(set, &certs, linked),
+        let outcome = match linked {
+            None => judge(set, keys, leaf),
+            Some(linked) => judge_linked(set, keys, linked),
         };
-        v.chain = certs.into_iter().map(|c| c.facts).collect();
         if stale {
             let would_mismatch = match &outcome {
                 Judgement::Bad(..) => true,
@@ -742,31 +808,40 @@ fn miss(mismatch: bool, unreadable: bool, reason: impl Into<String>) -> Judgemen
     }
 }
 
-fn judge(set: &PinSet, certs: &[Cert]) -> Judgement {
-    for (i, c) in certs.iter().enumerate() {
-        if set.bad.contains(&c.spki_pin) {
-            return Judgement::Bad(i, c.spki_pin);
+/// `leaf`: the certificate of a one-certificate chain, for the issuer-key proof.
+fn judge(set: &PinSet, keys: &[Keys], leaf: Option<&Cert>) -> Judgement {
+    for (i, k) in keys.iter().enumerate() {
+        if set.bad.contains(&k.spki) {
+            return Judgement::Bad(i, k.spki);
         }
     }
-    for (i, c) in certs.iter().enumerate() {
-        if set.good.contains(&c.spki_pin) {
-            return Judgement::Good(MatchKind::ChainPin, Some(i), c.spki_pin);
+    for (i, k) in keys.iter().enumerate() {
+        if set.good.contains(&k.spki) {
+            return Judgement::Good(MatchKind::ChainPin, Some(i), k.spki);
         }
     }
-    if certs.len() > 1 {
+    if keys.len() > 1 {
         return miss(
             true,
             false,
             "None of the pinned keys is in the certificate chain.",
         );
     }
-    for (pin, key) in &set.issuer_keys {
-        if proof::signed_by(&certs[0], key) {
-            return Judgement::Good(MatchKind::IssuerKey, None, *pin);
-        }
-    }
     if set.issuer_keys.is_empty() {
         return miss(false, false, "Only the leaf certificate was available and the pin set has no issuer keys to check it with.");
+    }
+    // Digests alone never come here with issuer keys (`check_digests` asks for the DER).
+    let Some(leaf) = leaf else {
+        return miss(
+            false,
+            false,
+            "The leaf's signature was not at hand to check against the issuer keys.",
+        );
+    };
+    for (pin, key) in &set.issuer_keys {
+        if proof::signed_by(leaf, key) {
+            return Judgement::Good(MatchKind::IssuerKey, None, *pin);
+        }
     }
     miss(
         true,
@@ -775,17 +850,17 @@ fn judge(set: &PinSet, certs: &[Cert]) -> Judgement {
     )
 }
 
-/// `judge` for a chain no browser built: `certs` are the linked certificates only.
-fn judge_linked(set: &PinSet, certs: &[Cert], linked: &LinkOutcome) -> Judgement {
-    for (i, c) in certs.iter().enumerate() {
-        if set.bad.contains(&c.spki_pin) {
-            return Judgement::Bad(i, c.spki_pin);
+/// `judge` for a chain no browser built: `keys` are the linked certificates' only.
+fn judge_linked(set: &PinSet, keys: &[Keys], linked: &LinkOutcome) -> Judgement {
+    for (i, k) in keys.iter().enumerate() {
+        if set.bad.contains(&k.spki) {
+            return Judgement::Bad(i, k.spki);
         }
     }
     let pinned =
         |pin: &Pin| set.good.contains(pin) || set.issuer_keys.iter().any(|(p, _)| p == pin);
-    if let Some(i) = certs.iter().position(|c| pinned(&c.spki_pin)) {
-        return Judgement::Good(MatchKind::ChainPin, Some(i), certs[i].spki_pin);
+    if let Some(i) = keys.iter().position(|k| pinned(&k.spki)) {
+        return Judgement::Good(MatchKind::ChainPin, Some(i), keys[i].spki);
     }
     if let Some(pin) = linked.issuer_key {
         return Judgement::Good(MatchKind::IssuerKey, None, pin);
@@ -835,15 +910,52 @@ fn entry_view(source: &Source, entry: &Entry, set: &PinSet) -> EntryView {
 }
 
 /// What "proceed anyway" is bound to: the chain's SPKI pins, leaf first.
-fn chain_key(certs: &[Cert]) -> String {
-    let mut key = String::with_capacity(certs.len() * 45);
-    for (i, c) in certs.iter().enumerate() {
+fn chain_key(keys: &[Keys]) -> String {
+    let mut key = String::with_capacity(keys.len() * 45);
+    for (i, k) in keys.iter().enumerate() {
         if i > 0 {
             key.push(' ');
         }
-        key.push_str(&c.facts.spki_sha256);
+        key.push_str(&k.spki.to_base64());
     }
     key
+}
+
+/// The entry that governs a host, with its source, if any.
+type Governing<'e> = Option<(&'e Source, &'e Entry)>;
+
+/// The two digests every rule of a verdict reads: a certificate's SPKI pin and its hash.
+#[derive(Debug, Clone, Copy)]
+struct Keys {
+    spki: Pin,
+    hash: Pin,
+}
+
+impl Keys {
+    fn of(cert: &Cert) -> Keys {
+        Keys {
+            spki: cert.spki_pin,
+            hash: cert.cert_hash,
+        }
+    }
+}
+
+/// One certificate as a browser describes it without its DER (Firefox: `fingerprint.sha256`
+/// and `subjectPublicKeyInfoDigest.sha256`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertDigests {
+    /// SHA-256 of the SubjectPublicKeyInfo: the pin (base64, or hex with or without colons).
+    #[serde(deserialize_with = "pin_text")]
+    pub spki_sha256: Pin,
+    /// SHA-256 of the whole certificate (as Firefox writes fingerprints: hex with colons).
+    #[serde(deserialize_with = "pin_text")]
+    pub cert_sha256: Pin,
+}
+
+fn pin_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Pin, D::Error> {
+    let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+    Pin::from_base64_or_hex(&text).map_err(serde::de::Error::custom)
 }
 
 /// The facts of the certificates of a chain that could be read.

@@ -86,6 +86,45 @@ impl Engine {
         to_js(&self.inner.check(host, &ders, now_secs as i64))
     }
 
+    /// The verdict for a chain the browser built, from its digests alone: `digests` is
+    /// `[spkiSha256, certSha256, …]` per certificate, leaf first (base64, or hex with colons as
+    /// Firefox writes fingerprints): `Engine::check_digests`. `undefined` when digests cannot
+    /// decide (ask `check` with the DER). A flat array of strings: no JSON on the way in.
+    #[wasm_bindgen(js_name = checkDigests)]
+    pub fn check_digests(
+        &self,
+        host: &str,
+        digests: js_sys::Array,
+        now_secs: f64,
+    ) -> Result<JsValue, JsError> {
+        let pin = |v: JsValue| {
+            v.as_string()
+                .and_then(|t| pinwatch_core::Pin::from_base64_or_hex(&t).ok())
+                .ok_or_else(|| JsError::new("digests: not a SHA-256 digest"))
+        };
+        let mut items = digests.iter();
+        let mut digests = Vec::new();
+        while let (Some(spki), Some(cert)) = (items.next(), items.next()) {
+            digests.push(engine::CertDigests {
+                spki_sha256: pin(spki)?,
+                cert_sha256: pin(cert)?,
+            });
+        }
+        match self.inner.check_digests(host, &digests, now_secs as i64) {
+            Some(v) => to_js(&DigestVerdict {
+                status: v.status,
+                reason: &v.reason,
+                host: &v.host,
+                action: v.action,
+                mode: v.mode,
+                unreadable: v.unreadable,
+                chain_key: &v.chain_key,
+                matched: v.matched.as_ref(),
+            }),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
     /// The verdict for a chain no browser built (`Engine::check_path`): `served`
     /// (`Uint8Array[]`, leaf first), `extra` = `[{der: Uint8Array, origin: "fetched"|"cached"}]`.
     #[wasm_bindgen(js_name = checkPath)]
@@ -159,6 +198,21 @@ impl Engine {
     pub fn allowed_user_modes(&self) -> Result<JsValue, JsError> {
         to_js(&sources::allowed_user_modes(self.policy_mode))
     }
+}
+
+/// The fields of a verdict that a digest-only check is used for (a quiet pass or a decision;
+/// anything shown is judged again with the DER): less JSON across the boundary.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DigestVerdict<'a> {
+    status: pinwatch_core::Status,
+    reason: &'a str,
+    host: &'a str,
+    action: Option<Mode>,
+    mode: Option<Mode>,
+    unreadable: bool,
+    chain_key: &'a str,
+    matched: Option<&'a pinwatch_core::verdict::Matched>,
 }
 
 /// What a verdict does (`decision::decide`): `situation` = `{status?, mode?, failure?,

@@ -118,6 +118,12 @@ export async function startServer({ name, leaf, plainHttp = false }) {
     requests,
     upgrades,
     subRequests: () => requests.filter((r) => r.path.startsWith('/sub.png')),
+    /** Serves `other` (a leaf with its chainPem) from now on, on new connections only: open ones are closed. */
+    swapChain(other) {
+      server.setSecureContext({ key: readFileSync(other.key), cert: other.chainPem });
+      for (const s of servers) s.closeAllConnections?.();
+      for (const socket of sockets) socket.destroy();
+    },
     async close() {
       for (const s of servers) s.closeAllConnections?.();
       // A server that never listened (the TLS one behind the plain-HTTP front) calls back at once.

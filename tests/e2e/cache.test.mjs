@@ -1,0 +1,101 @@
+// End-to-end, headless Firefox ESR: what the page-load shortcuts must never change. Sub-resources
+// are judged from the chain's digests, a chain judged before in this wake comes from the cache,
+// and neither lets a different chain through: a new server key on the same host mid-session is
+// stopped, and a block-listed certificate on an unpinned host is still stopped.
+//
+//   BROWSER=firefox node --test --test-concurrency=1 tests/e2e/cache.test.mjs     (after ./build.sh)
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { prepare, HOSTS } from './lib/scenario.mjs';
+import { Inspector, launchFirefox, openExtensionPage, visit, waitFor } from './lib/firefox.mjs';
+
+const browserChoice = process.env.BROWSER ?? 'all';
+const skip = !['firefox', 'all'].includes(browserChoice) && `BROWSER=${browserChoice}`;
+
+describe('Firefox ESR: digests and the verdict cache never let another chain through', { skip }, () => {
+  let s;
+  let ff;
+  let insp;
+
+  before(async () => {
+    s = await prepare({
+      browser: 'firefox',
+      name: 'test-firefox-cache',
+      stale: false,
+      servers: (specs) => ({ mailLegit: specs.mailLegit, blocked: specs.blocked }),
+    });
+    ff = await launchFirefox({ roots: s.pki.roots, hosts: HOSTS });
+    const since = Date.now();
+    await ff.browser.installExtension(s.dist);
+    insp = await Inspector.open(ff);
+    const booted = await waitFor(async () => (await insp.session('boots'))?.some((b) => b.at >= since), { timeout: 10_000 });
+    assert.ok(booted, 'the background page started and built the engine');
+  });
+
+  after(async () => {
+    await ff?.close();
+    await s?.cleanup();
+  });
+
+  /** How the background reached its verdicts in this wake: `{der, digests, cache}`. */
+  async function judgedCounts() {
+    const page = await openExtensionPage(ff, 'options.html');
+    const answer = await page.evaluate(() => browser.runtime.sendMessage({ type: 'status' }));
+    await page.close();
+    return answer.value.judged;
+  }
+
+  it('a pinned page: its sub-resources judged without DER; the reload from the cache; then a new server key on the same host is stopped', async () => {
+    const server = s.servers.mailLegit;
+    const before = await judgedCounts();
+    const first = await visit(ff, server.url);
+    assert.equal(first.outcome, 'page', `got ${first.outcome} at ${first.href}`);
+    const tabId = await insp.tabId(first.page);
+    const state = await waitFor(async () => {
+      const t = await insp.session(`tab:${tabId}`);
+      return t?.page && server.subRequests().length && t;
+    });
+    assert.ok(state, 'the page was judged and its image requested');
+    assert.equal(state.page.judgedFrom, 'der', 'the page itself is judged with its certificates (the popup shows them)');
+    assert.equal(state.page.status, 'pinned');
+    const counted = await waitFor(async () => {
+      const now = await judgedCounts();
+      return now.digests + now.cache > before.digests + before.cache && now;
+    });
+    assert.ok(counted, `the image (and favicon) were judged from digests or the cache, not DER: ${JSON.stringify(await judgedCounts())}`);
+
+    const t0 = Date.now();
+    await first.page.reload({ waitUntil: 'load' });
+    const again = await waitFor(async () => {
+      const t = await insp.session(`tab:${tabId}`);
+      return t?.page?.time >= t0 && t.page;
+    });
+    assert.equal(again.status, 'pinned');
+    assert.equal(again.judgedFrom, 'cache', 'the same chain on the same host is not judged twice in a wake');
+
+    // The interceptor takes over the same host and port: a new chain, never a cache hit.
+    server.swapChain(s.pki.leaves.mailRogue);
+    const t1 = Date.now();
+    await first.page.reload({ waitUntil: 'load' }).catch(() => {});
+    const stopped = await waitFor(async () => {
+      const href = await first.page.evaluate(() => location.href).catch(() => '');
+      return href.includes('warning.html') && href;
+    }, { timeout: 10_000 });
+    assert.ok(stopped, 'the tab was sent to the warning page');
+    const r = await waitFor(async () => {
+      const t = await insp.session(`tab:${tabId}`);
+      return t?.page?.time >= t1 && t.page;
+    });
+    assert.equal(r.status, 'mismatch');
+    assert.notEqual(r.judgedFrom, 'cache');
+    server.swapChain(s.pki.leaves.mailLegit);
+    await first.page.close();
+  });
+
+  it('an unpinned host with a block-listed certificate is still stopped', async () => {
+    const v = await visit(ff, s.servers.blocked.url);
+    assert.equal(v.outcome, 'warning', `got ${v.outcome} at ${v.href}`);
+    await v.page.close();
+  });
+});

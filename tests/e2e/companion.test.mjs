@@ -1,0 +1,182 @@
+// End-to-end: a STOCK headless Chromium (no WebRequestSecurityInfo, no debugger build) with the
+// companion installed the way the docs tell users to (`pinwatch companion install --browser
+// chromium --user-data-dir DIR`, the real release binary). The companion opens its own TLS
+// connection to the address the browser used and Pinwatch judges the chain it returns.
+//
+//   BROWSER=chromium node --test --test-concurrency=1 tests/e2e/companion.test.mjs   (after ./build.sh)
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Inspector, launchChromium, visit, waitFor } from './lib/chromium.mjs';
+import { issue, subject } from './lib/pki.mjs';
+import { prepare, ROOT } from './lib/scenario.mjs';
+
+const browserChoice = process.env.BROWSER ?? 'all';
+const PINWATCH = join(ROOT, 'target', 'release', 'pinwatch');
+const skip = (!['chromium', 'all'].includes(browserChoice) && `BROWSER=${browserChoice}`)
+  || (!existsSync(PINWATCH) && 'no target/release/pinwatch: run ./build.sh');
+
+const HOSTS = ['mail.example.test', 'sub.mail.example.test', 'plain.example.test', 'blocked.example.test'];
+
+function extra(pki) {
+  const d = pki.dir;
+  const leafOf = (name, host, issuer, ...alsoServed) => {
+    const cert = issue(d, name, { subj: subject({ CN: host }), issuer, hosts: [host] });
+    return { ...cert, host, chainPem: [cert, ...alsoServed].map((c) => c.pemText).join('') };
+  };
+  const impostorInter = issue(d, 'cmp-impostor', { subj: subject({ CN: 'Pinwatch Test Legit Issuing CA', O: 'Pinwatch tests' }), ca: true, issuer: pki.rogueRoot });
+  const backupRoot = issue(d, 'cmp-backup-root', { subj: subject({ CN: 'Pinwatch Test Backup Root', O: 'Pinwatch tests' }), ca: true });
+  const backupInter = issue(d, 'cmp-backup-inter', { subj: subject({ CN: 'Pinwatch Test Backup Issuing CA', O: 'Pinwatch tests' }), ca: true, issuer: backupRoot });
+  return {
+    backupRoot,
+    renewed: leafOf('cmp-renewed', 'mail.example.test', pki.legitInter, pki.legitInter),
+    backup: leafOf('cmp-backup', 'mail.example.test', backupInter, backupInter),
+    spoofed: leafOf('cmp-spoofed', 'mail.example.test', impostorInter, impostorInter),
+    subdomain: leafOf('cmp-sub', 'sub.mail.example.test', pki.rogueRoot),
+  };
+}
+
+describe('Chromium without certificates: the companion takes a second look', { skip }, () => {
+  let sc;
+  let env;
+
+  before(async () => {
+    sc = await prepare({
+      browser: 'chromium',
+      name: 'test-chromium-companion',
+      stale: false,
+      extend: extra,
+      editList: (list, pki, x) => {
+        list.pinsets['test-legit'].good.push(x.backupRoot.spkiPin);
+        for (const e of list.entries) if (e.host === 'mail.example.test') e.include_subdomains = true;
+      },
+      servers: (specs, pki, x) => ({
+        legit: specs.mailLegit,
+        rogue: specs.mailRogue,
+        plain: specs.plain,
+        blocked: specs.blocked,
+        renewed: { name: 'renewed', leaf: x.renewed },
+        backup: { name: 'backup CA', leaf: x.backup },
+        spoofed: { name: 'spoofed intermediate', leaf: x.spoofed },
+        subdomain: { name: 'rogue subdomain', leaf: x.subdomain },
+      }),
+    });
+  });
+
+  after(async () => {
+    await env?.cr.close();
+    await sc?.cleanup();
+  });
+
+  async function start(securityInfo) {
+    const cr = await launchChromium({ roots: [...sc.pki.roots, sc.extra.backupRoot], hosts: HOSTS, securityInfo });
+    // As the docs say: the release binary writes the host manifest into this browser's profile.
+    execFileSync(PINWATCH, ['companion', 'install', '--browser', 'chromium', '--user-data-dir', cr.profile]);
+    const since = Date.now();
+    await cr.install(sc.dist);
+    const insp = await Inspector.open(cr);
+    const booted = await waitFor(async () => (await insp.session('boots'))?.some((b) => b.at >= since), { timeout: 15_000 });
+    assert.ok(booted, 'the service worker started');
+    return { cr, insp };
+  }
+
+  async function check(key, want) {
+    const server = sc.servers[key];
+    const v = await visit(env.cr, server.url, { want });
+    const tabId = await env.insp.tabId(v.page);
+    const r = await env.insp.waitRecord(tabId, server.url, (x) => x.tier !== null);
+    await v.page.close();
+    return { v, r };
+  }
+
+  describe('stock Chromium (no flag)', () => {
+    before(async () => { env = await start(false); });
+    after(async () => { await env?.cr.close(); env = null; });
+
+    it('the companion answers, and the options page says so', async () => {
+      const page = await env.cr.browser.newPage();
+      await page.goto(`${env.cr.base}options.html`, { waitUntil: 'load' });
+      const status = await waitFor(() => page.evaluate(() => !document.getElementById('companion-block').hidden
+        && document.getElementById('companion-status').dataset.status));
+      assert.equal(status, 'ready', await page.evaluate(() => document.getElementById('companion-status').textContent));
+      await page.close();
+    });
+
+    for (const [key, what] of [['legit', 'the legitimate chain'], ['renewed', 'a renewal with a new leaf key'], ['backup', 'the backup CA']]) {
+      it(`${what}: pinned, from the companion's chain, no warning`, async () => {
+        const { v, r } = await check(key, 'page');
+        assert.equal(v.outcome, 'page', `got ${v.outcome} at ${v.href}`);
+        assert.equal(r.tier, 'companion');
+        assert.equal(r.status, 'pinned', r.reason);
+        assert.ok(r.companion && typeof r.companion.ms === 'number', 'the record says the companion looked, and how long it took');
+        assert.ok(r.path.origins.every((o) => o === 'served'));
+      });
+    }
+
+    for (const [key, what] of [['rogue', 'a rogue CA'], ['spoofed', 'a spoofed intermediate with the legit names'], ['subdomain', 'a rogue chain on a pinned subdomain']]) {
+      it(`${what}: sent to the warning page`, async () => {
+        const { v, r } = await check(key, 'warning');
+        assert.equal(v.outcome, 'warning', `got ${v.outcome} at ${v.href}`);
+        assert.equal(r.tier, 'companion');
+        assert.notEqual(r.status, 'pinned');
+      });
+    }
+
+    it('an unpinned host: not warned; with companionScope "all", a block-listed leaf there is', async () => {
+      const plain = await check('plain', 'page');
+      assert.equal(plain.v.outcome, 'page');
+      await env.insp.page.evaluate(async () => {
+        const { user } = await chrome.storage.local.get('user');
+        await chrome.storage.local.set({ user: { ...(user ?? {}), companionScope: 'all' } });
+      });
+      const { v, r } = await check('blocked', 'warning');
+      assert.equal(v.outcome, 'warning', `got ${v.outcome} at ${v.href}`);
+      assert.equal(r.status, 'blocked', r.reason);
+      assert.equal(r.tier, 'companion');
+      const again = await check('plain', 'page');
+      assert.equal(again.v.outcome, 'page');
+      assert.equal(again.r.status, 'unpinned');
+    });
+
+    it('without the companion: "can\'t verify" with the install hint, never "pinned"', async () => {
+      execFileSync(PINWATCH, ['companion', 'uninstall', '--browser', 'chromium', '--user-data-dir', env.cr.profile]);
+      // The running host stays up until the worker restarts; stop it so the next look starts one.
+      assert.ok(await env.insp.stopWorker(), 'the service worker stopped');
+      const v = await visit(env.cr, sc.servers.legit.url, { want: 'page' });
+      const tabId = await env.insp.tabId(v.page);
+      const r = await env.insp.waitRecord(tabId, sc.servers.legit.url);
+      assert.equal(r.status, 'unverifiable', r.reason);
+      assert.equal(r.companionMissing, true, r.companionError);
+      const popup = await env.cr.browser.newPage();
+      await popup.goto(`${env.cr.base}popup.html?tab=${tabId}`, { waitUntil: 'load' });
+      const note = await waitFor(() => popup.evaluate(() => !document.getElementById('companion-note').hidden
+        && document.getElementById('companion-note').textContent));
+      assert.match(note, /install it/);
+      await popup.close();
+      await v.page.close();
+    });
+  });
+
+  describe('Chromium with WebRequestSecurityInfo: the companion completes the browser\'s leaf', () => {
+    before(async () => { env = await start(true); });
+    after(async () => { await env?.cr.close(); env = null; });
+
+    it('the legitimate chain: the browser\'s leaf, the companion\'s intermediate, pinned', async () => {
+      const { v, r } = await check('legit', 'page');
+      assert.equal(v.outcome, 'page');
+      assert.equal(r.tier, 'securityInfoRawDer+companion');
+      assert.equal(r.status, 'pinned', r.reason);
+      assert.equal(r.chain[0].spkiSha256, sc.pki.leaves.mailLegit.spkiPin);
+      assert.equal(r.companion.leafDiffers, false);
+    });
+
+    it('a rogue CA: stopped', async () => {
+      const { v, r } = await check('rogue', 'warning');
+      assert.equal(v.outcome, 'warning');
+      assert.notEqual(r.status, 'pinned');
+    });
+  });
+});
