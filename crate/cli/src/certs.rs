@@ -372,28 +372,10 @@ impl Tls {
     /// Connects, completes the handshake and returns the chain the server sent, whether or
     /// not it verifies (`Served::verify_error` says). Nothing is sent after the handshake.
     pub fn fetch(&self, to: &Connect<'_>) -> Result<Served, FetchError> {
-        let server_name = ServerName::try_from(to.server_name.to_string())
+        ServerName::try_from(to.server_name.to_string())
             .map_err(|_| FetchError::Name(to.server_name.to_string()))?;
-        let recording = Arc::new(Recording {
-            inner: self.roots.clone(),
-            outcome: Mutex::new(None),
-        });
-        // A configuration per connection: the verifier records this connection's outcome, and
-        // no session is resumed from another one (a resumed session shows no chain).
-        let config = ClientConfig::builder_with_provider(self.provider.clone())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| FetchError::Name(format!("TLS configuration: {e}")))?
-            .dangerous()
-            .with_custom_certificate_verifier(recording.clone())
-            .with_no_client_auth();
-        let mut conn = ClientConnection::new(Arc::new(config), server_name)
-            .map_err(|e| FetchError::Name(format!("TLS: {e}")))?;
         let until = Instant::now() + to.timeout;
-        let place = if to.host.contains(':') {
-            format!("[{}]:{}", to.host, to.port)
-        } else {
-            format!("{}:{}", to.host, to.port)
-        };
+        let place = place(to);
         let io = |e| FetchError::Io(place.clone(), e);
         let addrs = resolve(to.host, to.port, to.timeout).map_err(io)?;
         let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no address");
@@ -416,6 +398,35 @@ impl Tls {
             }
         }
         let sock = sock.ok_or_else(|| io(last))?;
+        self.fetch_on(sock, to, until)
+    }
+
+    /// As `fetch`, over a connection the caller opened (a tunnel through a proxy, for the
+    /// companion): the handshake with `to.server_name` runs on `sock` until `until`, and reads
+    /// at most `MAX_SERVER_BYTES`. `to.host` and `to.port` only name the place in errors.
+    pub fn fetch_on(
+        &self,
+        sock: TcpStream,
+        to: &Connect<'_>,
+        until: Instant,
+    ) -> Result<Served, FetchError> {
+        let server_name = ServerName::try_from(to.server_name.to_string())
+            .map_err(|_| FetchError::Name(to.server_name.to_string()))?;
+        let recording = Arc::new(Recording {
+            inner: self.roots.clone(),
+            outcome: Mutex::new(None),
+        });
+        // A configuration per connection: the verifier records this connection's outcome, and
+        // no session is resumed from another one (a resumed session shows no chain).
+        let config = ClientConfig::builder_with_provider(self.provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| FetchError::Name(format!("TLS configuration: {e}")))?
+            .dangerous()
+            .with_custom_certificate_verifier(recording.clone())
+            .with_no_client_auth();
+        let mut conn = ClientConnection::new(Arc::new(config), server_name)
+            .map_err(|e| FetchError::Name(format!("TLS: {e}")))?;
+        let place = place(to);
         let peer = sock.peer_addr().ok();
         let mut sock = Bounded {
             sock,
@@ -456,6 +467,15 @@ impl Tls {
                 .unwrap_or_default(),
             verify_error,
         })
+    }
+}
+
+/// `host:port` (`[v6]:port`) for error messages.
+fn place(to: &Connect<'_>) -> String {
+    if to.host.contains(':') {
+        format!("[{}]:{}", to.host, to.port)
+    } else {
+        format!("{}:{}", to.host, to.port)
     }
 }
 

@@ -2,12 +2,13 @@
 //!
 //! Exit status: 0 ok; 1 rejected, mismatch, or not a valid list, envelope or certificate;
 //! 2 usage or I/O error. `monitor`: 0 every host ok or expiring, 1 any drift, 2 usage, I/O or a
-//! list it cannot read, 3 no drift but some host unreachable. Every failure is a value on the way
-//! to `main`, never a panic.
+//! list it cannot read, 3 no drift but some host unreachable. `companion` (serving): 0 once
+//! standard input closes. Every failure is a value on the way to `main`, never a panic.
 
 mod aia;
 mod certs;
 mod command;
+mod companion;
 mod diff;
 mod keys;
 mod lint;
@@ -69,6 +70,8 @@ enum Command {
     Check(lists::CheckArgs),
     /// Connect to every host of a list and report whether the chain it serves today is ok, drifted, expiring or unreachable
     Monitor(monitor::MonitorArgs),
+    /// Native-messaging host for the extension: a second TLS connection to where the browser connected, and the chain it gets (also install, uninstall, status)
+    Companion(companion::CompanionArgs),
     /// Show added, removed and changed entries and pins between two payloads or envelopes (signatures unchecked)
     Diff {
         #[arg(value_name = "OLD")]
@@ -102,6 +105,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Check(args) => lists::check(&args),
         Command::Diff { old, new, output } => lists::diff(&old, &new, output.json),
         Command::Monitor(args) => monitor::monitor(&args),
+        Command::Companion(args) => companion::companion(&args),
     }
 }
 
@@ -111,6 +115,13 @@ fn main() -> ExitCode {
         eprintln!("pinwatch: internal error, please report it: {info}");
         std::process::exit(2);
     }));
+    // A browser starts the companion's manifest path with its own arguments (docs/companion.md).
+    if let Some(result) = companion::browser_launch(&std::env::args_os().collect::<Vec<_>>()) {
+        return result.unwrap_or_else(|failure| {
+            eprintln!("pinwatch: {failure}");
+            failure.exit_code()
+        });
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
