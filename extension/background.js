@@ -23,7 +23,11 @@ import { ACT, FAILURE, MODE, STATUS } from './vocabulary.js';
 const HANDLER_LIMIT_MS = 5000;
 
 // Main frames everywhere: the block list applies to every host.
-capture.addHeadersListener(onHeaders, { urls: ['https://*/*'], types: ['main_frame'] });
+capture.addHeadersListener(onMainFrame, { urls: ['https://*/*'], types: ['main_frame'] });
+// The companion needs the address each response came from, which Chromium names only here.
+if (companion.supported()) {
+  api.webRequest.onResponseStarted.addListener(companion.noteAddress, { urls: ['https://*/*', 'wss://*/*'], types: ['main_frame', 'sub_frame'] });
+}
 api.runtime.onMessage.addListener(onMessage);
 api.tabs.onRemoved.addListener((tabId) => { verdicts.forgetTab(tabId).catch(() => {}); });
 // Browsers reset per-tab badges when a navigation commits: set it again once the page is there.
@@ -176,6 +180,40 @@ async function onPlainRequest(details) {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Every https main frame. Where nothing could stop the page (an unpinned host, no block list),
+ * the response is not held at all: it is released at once, synchronously, and the verdict is
+ * recorded after, for the popup. Everything else is held until judged (`onHeaders`).
+ */
+function onMainFrame(details) {
+  const ctx = engine.builtEngine();
+  if (ctx && !ctx.hasBlockList && !ctx.engine.isPinned(hostOf(details.url))
+    && !(companion.supported() && companionScope(ctx.policy, ctx.user) === 'all')) {
+    queueMicrotask(() => noteUnheld(details, ctx).catch((e) => console.warn('Pinwatch: could not note an unpinned page', e)));
+    return {};
+  }
+  return onHeaders(details);
+}
+
+/** The verdict of a page that was not held, recorded after the fact (nothing can come of it). */
+async function noteUnheld(details, ctx) {
+  const cap = await capture.readChain(details, { der: false });
+  const verdict = cap.digests
+    ? ctx.engine.checkDigests(hostOf(details.url), cap.digests.flatMap((d) => [d.spkiSha256, d.certSha256]), engine.nowSecs())
+    : null;
+  if (!verdict) return;
+  const record = verdicts.makeRecord(verdict, details, cap);
+  record.judgedFrom = 'digests';
+  record.held = false;
+  // The same decision as any verdict (a declared proxy is still reported); a stop cannot come
+  // of an unpinned host without a block list, and would act after the fact if it did.
+  const decision = decide({
+    status: verdict.status, mode: verdict.mode ?? undefined, chainOffered: cap.offered === true,
+    unreadable: verdict.unreadable === true, overridden: false, allowOverride: ctx.policy.allowUserOverride !== false,
+  });
+  apply(details, record, decision, ctx, [], { decided: null });
 }
 
 async function onHeaders(details) {

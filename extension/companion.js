@@ -118,8 +118,36 @@ function sameBytes(a, b) {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+// Chromium names the address a response came from in onResponseStarted (not in
+// onHeadersReceived, where the verdict is made): a listener stashes it by request id.
+const ADDRESS_WAIT_MS = 500;
+const addresses = new Map(); // requestId → {ip, at}
+
+/** onResponseStarted: where this response came from. */
+export function noteAddress(details) {
+  if (!details.ip) return;
+  const now = Date.now();
+  addresses.set(details.requestId, { ip: details.ip, at: now });
+  if (addresses.size > 200) {
+    for (const [id, a] of addresses) if (now - a.at > 30_000) addresses.delete(id);
+  }
+}
+
+async function addressOf(details) {
+  if (details.ip) return details.ip;
+  for (const end = Date.now() + ADDRESS_WAIT_MS; Date.now() < end;) {
+    const got = addresses.get(details.requestId);
+    if (got) {
+      addresses.delete(details.requestId);
+      return got.ip;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return null;
+}
+
 /** Where the browser connected for this response: host, port and address, or null. */
-export function target(details) {
+export async function target(details) {
   let url;
   try {
     url = new URL(details.url);
@@ -128,7 +156,8 @@ export function target(details) {
   }
   const port = Number(url.port) || 443;
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  return details.ip ? { host, port, ip: details.ip } : null;
+  const ip = await addressOf(details);
+  return ip ? { host, port, ip } : null;
 }
 
 /**
@@ -138,7 +167,7 @@ export function target(details) {
  * network can cause) when it did not. Never throws.
  */
 export async function secondLook(details, cap) {
-  const where = target(details);
+  const where = await target(details);
   if (!where) return { ...cap, companionError: 'the browser gave no address for this response' };
   const key = `${where.host} ${where.port} ${where.ip}`;
   const t0 = performance.now();

@@ -9,6 +9,8 @@ import { loadWasm, timings } from './wasm-core.js';
 export { checkExtraEntries, loadWasm, sameSigners, timings, WASM_PATH } from './wasm-core.js';
 
 let current = null;
+/** The engine `current` resolved to, while it is current: for decisions that must not wait. */
+let built = null;
 
 /**
  * The engine and what callers need beside it: `{engine, policy, user, problems,
@@ -17,11 +19,22 @@ let current = null;
  * (`engine.problems()`). Concurrent callers share one build.
  */
 export function getEngine() {
-  current ??= build().catch((e) => {
-    current = null; // a failed build is retried on the next request
-    throw e;
-  });
+  if (!current) {
+    const pending = build().then((ctx) => {
+      if (current === pending) built = ctx;
+      return ctx;
+    }, (e) => {
+      current = null; // a failed build is retried on the next request
+      throw e;
+    });
+    current = pending;
+  }
   return current;
+}
+
+/** The current engine if it is built, else null: never waits, never builds. */
+export function builtEngine() {
+  return built;
 }
 
 /**
@@ -30,6 +43,7 @@ export function getEngine() {
  */
 export function invalidate() {
   current = null;
+  built = null;
 }
 
 async function build() {
