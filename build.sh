@@ -201,6 +201,8 @@ case $cmd in
     node tests/bench/accept-bench.mjs "$ROOT/target/pkg-nodejs"
     say "node: issuer-key proof (leaf-only verdicts)"
     node tests/bench/proof-bench.mjs "$ROOT/target/pkg-nodejs"
+    say "node: companion check latency on loopback (first look, warm)"
+    node tests/bench/companion-bench.mjs "$ROOT/target/release/pinwatch"
     # Last, so the run's last line is bench.mjs's JSON summary.
     say "node: WASM vs pure-JS peer"
     node tests/bench/bench.mjs "$ROOT/target/pkg-nodejs"

@@ -22,8 +22,30 @@ import { ACT, FAILURE, MODE, STATUS } from './vocabulary.js';
 /** A response is never held longer than this because of us: past it the page goes through. */
 const HANDLER_LIMIT_MS = 5000;
 
-// Main frames everywhere: the block list applies to every host.
-capture.addHeadersListener(onMainFrame, { urls: ['https://*/*'], types: ['main_frame'] });
+// Main frames everywhere. While something could stop an unpinned page (a block list), every page
+// is held until judged; otherwise only pinned hosts' pages are (the pinned listener below takes
+// them) and the others are only noted, never held: a page no verdict could stop pays nothing.
+// Which one applies is known after a build; the last build's answer is cached for the next start
+// (holding everything when nothing is cached, and where there is no synchronous cache).
+const HOLD_KEY = 'holdAllPages';
+const MAIN_FILTER = { urls: ['https://*/*'], types: ['main_frame'] };
+let holdAllPages = syncCache?.get(HOLD_KEY) !== false;
+let mainListener = null;
+
+function watchMainFrames() {
+  if (mainListener) {
+    capture.removeHeadersListener(mainListener);
+    api.webRequest.onHeadersReceived.removeListener(mainListener);
+  }
+  if (holdAllPages) {
+    mainListener = (details) => onMainFrame(details);
+    capture.addHeadersListener(mainListener, MAIN_FILTER);
+  } else {
+    mainListener = (details) => { onUnheldPage(details); };
+    api.webRequest.onHeadersReceived.addListener(mainListener, MAIN_FILTER);
+  }
+}
+watchMainFrames();
 // The companion needs the address each response came from, which Chromium names only here.
 if (companion.supported()) {
   api.webRequest.onResponseStarted.addListener(companion.noteAddress, { urls: ['https://*/*', 'wss://*/*'], types: ['main_frame', 'sub_frame'] });
@@ -77,7 +99,7 @@ let upgradeListener = null;
 let pinnedPatterns = '';
 
 function watchPatterns(patterns) {
-  const key = patterns.join(' ');
+  const key = `${holdAllPages} ${patterns.join(' ')}`;
   if (key === pinnedPatterns) return;
   if (pinnedListener) capture.removeHeadersListener(pinnedListener);
   if (upgradeListener) api.webRequest.onBeforeRequest.removeListener(upgradeListener);
@@ -87,7 +109,8 @@ function watchPatterns(patterns) {
   if (!patterns.length) return;
   const listener = (details) => onHeaders(details);
   const filter = { urls: [...patterns, ...withScheme(patterns, 'wss')] };
-  const types = capturedSubTypes();
+  // Pinned hosts' pages too, when the main-frame listener does not hold every page.
+  const types = holdAllPages ? capturedSubTypes() : undefined;
   if (types) filter.types = types;
   try {
     capture.addHeadersListener(listener, filter);
@@ -115,7 +138,20 @@ function cachedPatterns() {
 function watchPinnedHosts(ctx) {
   const patterns = hostPatterns(ctx.pinnedHosts);
   syncCache?.set(PATTERNS_KEY, patterns);
-  const registered = new Set(pinnedPatterns.split(' '));
+  // Anything an unpinned page's chain could lead to beyond a quiet record: a stop (block list)
+  // or a report (declared inspection proxies).
+  const hold = ctx.hasBlockList || !syncCache || ctx.policy.allowedInterceptionSpkis.length > 0
+    || ctx.policy.allowedInterceptionRoots.length > 0;
+  if (hold !== holdAllPages) {
+    // The listener that will take pinned pages is registered before the other lets them go.
+    holdAllPages = hold;
+    syncCache?.set(HOLD_KEY, hold);
+    if (hold) watchMainFrames();
+    watchPatterns(unionPatterns(BUNDLED_HOST_PATTERNS, patterns));
+    if (!hold) watchMainFrames();
+    return;
+  }
+  const registered = new Set(pinnedPatterns.split(' ').slice(1));
   if (!patterns.every((p) => registered.has(p))) watchPatterns(unionPatterns(BUNDLED_HOST_PATTERNS, patterns));
 }
 
@@ -197,13 +233,38 @@ function onMainFrame(details) {
   return onHeaders(details);
 }
 
+/** Whether the pinned listener's filter holds pages of `host` (patterns as host-patterns.js makes them). */
+function pinnedFilterCovers(host) {
+  const patterns = pinnedPatterns.split(' ').slice(1);
+  return patterns.some((p) => {
+    const h = p.slice('https://'.length, -'/*'.length).replace(/^\[|\]$/g, '');
+    return h.startsWith('*.') ? host.endsWith(h.slice(1)) : host === h;
+  });
+}
+
+/**
+ * A page the main-frame listener does not hold. A pinned host's page is the pinned listener's;
+ * one of a host pinned since that filter was made (it is refreshed after every build) is judged
+ * here, after the fact, rather than not at all.
+ */
+function onUnheldPage(details) {
+  const host = hostOf(details.url);
+  engine.getEngine().then(async (ctx) => {
+    // Nothing could come of this page's chain: it is not even read (reading it costs the page
+    // load time in the browser); the record says only that the host is not pinned.
+    if (!ctx.engine.isPinned(host)) return noteUnheld(details, ctx, { chain: [], offered: false });
+    if (!pinnedFilterCovers(host)) return onHeaders(details);
+    return undefined;
+  }).catch((e) => console.warn('Pinwatch: could not note a page', e));
+}
+
 /** The verdict of a page that was not held, recorded after the fact (nothing can come of it). */
-async function noteUnheld(details, ctx) {
-  const cap = await capture.readChain(details, { der: false });
-  const verdict = cap.digests
-    ? ctx.engine.checkDigests(hostOf(details.url), cap.digests.flatMap((d) => [d.spkiSha256, d.certSha256]), engine.nowSecs())
-    : null;
-  if (!verdict) return;
+async function noteUnheld(details, ctx, read = null) {
+  const cap = read ?? await capture.readChain(details, { der: false });
+  const host = hostOf(details.url);
+  const verdict = (cap.digests
+    ? ctx.engine.checkDigests(host, cap.digests.flatMap((d) => [d.spkiSha256, d.certSha256]), engine.nowSecs())
+    : null) ?? { status: STATUS.unpinned, reason: 'This host is not on the pin list.', host };
   const record = verdicts.makeRecord(verdict, details, cap);
   record.judgedFrom = 'digests';
   record.held = false;
@@ -240,9 +301,11 @@ async function handle(details, seen) {
   const host = hostOf(details.url);
   if (details.type !== 'main_frame' && !ctx.engine.isPinned(host)) return {};
   const t0 = performance.now();
-  // Sub-resources are judged from the chain's digests where the browser gives them (Firefox):
-  // no DER crosses into the engine unless the verdict needs its details.
-  let cap = await capture.readChain(details, { der: details.type === 'main_frame' });
+  // Sub-resources and unpinned pages are judged from the chain's digests where the browser gives
+  // them (Firefox): no DER crosses into the engine unless the verdict needs its details. A
+  // pinned page's record shows its certificates (the popup), so its DER is read at once.
+  const pinned = ctx.engine.isPinned(host);
+  let cap = await capture.readChain(details, { der: details.type === 'main_frame' && pinned });
   if (wantsCompanion(details, ctx, cap, host)) {
     cap = await companion.secondLook(details, cap);
     // Shown beside the browser's own leaf when the two differ (the popup shows both).
@@ -270,8 +333,10 @@ async function handle(details, seen) {
     : ctx.engine.check(host, cap.chain, engine.nowSecs());
   judged.put(ctx, host, cap, verdict);
   const record = verdicts.makeRecord(verdict, details, cap);
-  // How this verdict was reached: from the wake's cache, from digests alone, or from the DER.
+  // How this verdict was reached: from the wake's cache, from digests alone, or from the DER;
+  // and, for pages, the browser's own digests of the chain (tests compare them with the core's).
   record.judgedFrom = judgedFrom ?? 'der';
+  if (details.type === 'main_frame' && cap.digests) record.browserDigests = cap.digests;
   judged.counts[record.judgedFrom] += 1;
   record.ms = { capture: t1 - t0, check: performance.now() - t1 };
   seen.record = record;

@@ -59,6 +59,13 @@ describe('Firefox ESR: digests and the verdict cache never let another chain thr
     assert.ok(state, 'the page was judged and its image requested');
     assert.equal(state.page.judgedFrom, 'der', 'the page itself is judged with its certificates (the popup shows them)');
     assert.equal(state.page.status, 'pinned');
+    // The browser's digests of the chain are the core's own hashes of the same certificates.
+    const hex = (colons) => colons.replaceAll(':', '').toLowerCase();
+    assert.equal(state.page.browserDigests.length, state.page.chain.length);
+    state.page.chain.forEach((c, i) => {
+      assert.equal(hex(state.page.browserDigests[i].certSha256), c.sha256, `certificate ${i}: SHA-256`);
+      assert.equal(state.page.browserDigests[i].spkiSha256, c.spkiSha256, `certificate ${i}: SPKI pin`);
+    });
     const counted = await waitFor(async () => {
       const now = await judgedCounts();
       return now.digests + now.cache > before.digests + before.cache && now;
@@ -96,6 +103,54 @@ describe('Firefox ESR: digests and the verdict cache never let another chain thr
   it('an unpinned host with a block-listed certificate is still stopped', async () => {
     const v = await visit(ff, s.servers.blocked.url);
     assert.equal(v.outcome, 'warning', `got ${v.outcome} at ${v.href}`);
+    await v.page.close();
+  });
+});
+
+describe('Firefox ESR: without a block list only pinned pages are held, and they still are', { skip }, () => {
+  let s;
+  let ff;
+  let insp;
+
+  before(async () => {
+    s = await prepare({
+      browser: 'firefox',
+      name: 'test-firefox-unheld',
+      stale: false,
+      // As the bundled list ships: nothing could stop an unpinned page.
+      editList: (list) => { list.blocklist = { spki: [], certificates: [] }; },
+      servers: (specs) => ({ mailRogue: specs.mailRogue, plain: specs.plain }),
+    });
+    ff = await launchFirefox({ roots: s.pki.roots, hosts: HOSTS });
+    const since = Date.now();
+    await ff.browser.installExtension(s.dist);
+    insp = await Inspector.open(ff);
+    const booted = await waitFor(async () => (await insp.session('boots'))?.some((b) => b.at >= since), { timeout: 10_000 });
+    assert.ok(booted, 'the background page started and built the engine');
+  });
+
+  after(async () => {
+    await ff?.close();
+    await s?.cleanup();
+  });
+
+  it('an unpinned page is not held, and its verdict is still recorded for the popup', async () => {
+    const v = await visit(ff, s.servers.plain.url);
+    assert.equal(v.outcome, 'page');
+    const tabId = await insp.tabId(v.page);
+    const r = await waitFor(async () => (await insp.session(`tab:${tabId}`))?.page);
+    assert.equal(r.status, 'unpinned');
+    assert.equal(r.held, false, 'the response was released at once');
+    await v.page.close();
+  });
+
+  it('a rogue chain on a pinned host is still stopped before the page gets its content', async () => {
+    const server = s.servers.mailRogue;
+    const seen = server.requests.length;
+    const v = await visit(ff, server.url);
+    assert.equal(v.outcome, 'warning', `got ${v.outcome} at ${v.href}`);
+    assert.deepEqual(server.requests.slice(seen).filter((r) => r.path.startsWith('/sub.png')), [],
+      'the page never asked for its image: its HTML never arrived');
     await v.page.close();
   });
 });

@@ -7,10 +7,11 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Inspector, launchChromium, visit, waitFor } from './lib/chromium.mjs';
+import { chromiumExtensionId, chromiumPolicyFile } from './lib/enterprise.mjs';
 import { issue, subject } from './lib/pki.mjs';
 import { prepare, ROOT } from './lib/scenario.mjs';
 
@@ -30,9 +31,12 @@ function extra(pki) {
   const impostorInter = issue(d, 'cmp-impostor', { subj: subject({ CN: 'Pinwatch Test Legit Issuing CA', O: 'Pinwatch tests' }), ca: true, issuer: pki.rogueRoot });
   const backupRoot = issue(d, 'cmp-backup-root', { subj: subject({ CN: 'Pinwatch Test Backup Root', O: 'Pinwatch tests' }), ca: true });
   const backupInter = issue(d, 'cmp-backup-inter', { subj: subject({ CN: 'Pinwatch Test Backup Issuing CA', O: 'Pinwatch tests' }), ca: true, issuer: backupRoot });
+  const proxyRoot = issue(d, 'cmp-proxy-root', { subj: subject({ CN: 'Corp Inspection Root', O: 'Pinwatch tests' }), ca: true });
   return {
     backupRoot,
     backupInter,
+    proxyRoot,
+    proxied: leafOf('cmp-proxied', 'mail.example.test', proxyRoot, proxyRoot),
     renewed: leafOf('cmp-renewed', 'mail.example.test', pki.legitInter, pki.legitInter),
     backup: leafOf('cmp-backup', 'mail.example.test', backupInter, backupInter),
     spoofed: leafOf('cmp-spoofed', 'mail.example.test', impostorInter, impostorInter),
@@ -43,6 +47,7 @@ function extra(pki) {
 describe('Chromium without certificates: the companion takes a second look', { skip }, () => {
   let sc;
   let env;
+  let policy; // the managed policy file that declares the inspection proxy
 
   before(async () => {
     sc = await prepare({
@@ -65,17 +70,21 @@ describe('Chromium without certificates: the companion takes a second look', { s
         backup: { name: 'backup CA', leaf: x.backup },
         spoofed: { name: 'spoofed intermediate', leaf: x.spoofed },
         subdomain: { name: 'rogue subdomain', leaf: x.subdomain },
+        proxied: { name: 'declared inspection proxy', leaf: x.proxied },
       }),
     });
   });
 
   after(async () => {
     await env?.cr.close();
+    policy?.remove();
     await sc?.cleanup();
   });
 
   async function start(securityInfo) {
-    const cr = await launchChromium({ roots: [...sc.pki.roots, sc.extra.backupRoot], hosts: HOSTS, securityInfo });
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8'));
+    policy ??= chromiumPolicyFile(chromiumExtensionId(manifest.key), { allowedInterceptionSpkis: [sc.extra.proxyRoot.spkiPin] }, 'pinwatch-companion-test.json');
+    const cr = await launchChromium({ roots: [...sc.pki.roots, sc.extra.backupRoot, sc.extra.proxyRoot], hosts: HOSTS, securityInfo });
     // As the docs say: the release binary writes the host manifest into this browser's profile.
     execFileSync(PINWATCH, ['companion', 'install', '--browser', 'chromium', '--user-data-dir', cr.profile]);
     const since = Date.now();
@@ -83,6 +92,10 @@ describe('Chromium without certificates: the companion takes a second look', { s
     const insp = await Inspector.open(cr);
     const booted = await waitFor(async () => (await insp.session('boots'))?.some((b) => b.at >= since), { timeout: 15_000 });
     assert.ok(booted, 'the service worker started');
+    // Chromium hands managed values over a few seconds after start.
+    const policyIn = await waitFor(async () => (await insp.page.evaluate(() => chrome.runtime.sendMessage({ type: 'status' })))
+      .value?.policy?.allowedInterceptionSpkis?.length === 1, { timeout: 20_000 });
+    assert.ok(policyIn, 'the managed policy reached the extension');
     return { cr, insp };
   }
 
@@ -127,6 +140,13 @@ describe('Chromium without certificates: the companion takes a second look', { s
         assert.notEqual(r.status, 'pinned');
       });
     }
+
+    it('a declared inspection proxy (policy allowedInterceptionSpkis): allowed-interception, no warning', async () => {
+      const { v, r } = await check('proxied', 'page');
+      assert.equal(v.outcome, 'page', `got ${v.outcome} at ${v.href}`);
+      assert.equal(r.tier, 'companion');
+      assert.equal(r.status, 'allowed-interception', r.reason);
+    });
 
     it('an unpinned host: not warned; with companionScope "all", a block-listed leaf there is', async () => {
       const plain = await check('plain', 'page');

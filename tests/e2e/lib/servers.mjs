@@ -24,6 +24,24 @@ function wsTextFrame(text) {
 // A 1×1 transparent PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
+/** Server time of each resource of the login-page profile, as a real application server takes. */
+const LOGIN_DELAY_MS = 20;
+
+/**
+ * The "login page" profile (tests/e2e/perf.mjs): one document and 30 sub-resources from the same
+ * host (10 scripts, 5 style sheets, 14 images, one XHR), each answered after LOGIN_DELAY_MS.
+ */
+function loginPage() {
+  const scripts = Array.from({ length: 10 }, (_, i) => `<script src="/r/s${i}.js"></script>`).join('');
+  const styles = Array.from({ length: 5 }, (_, i) => `<link rel="stylesheet" href="/r/c${i}.css">`).join('');
+  const images = Array.from({ length: 14 }, (_, i) => `<img src="/r/i${i}.png" alt="" width="1" height="1">`).join('');
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>login</title>${styles}${scripts}</head>
+<body><h1 id="served-page">login</h1>${images}
+<script>const x = new XMLHttpRequest(); x.open('GET', '/r/api.json', false); x.send();</script></body></html>`;
+}
+
+const LOGIN_TYPES = { js: 'text/javascript', css: 'text/css', png: 'image/png', json: 'application/json' };
+
 function page(name, scheme = 'https') {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${name}</title></head>
@@ -52,6 +70,17 @@ export async function startServer({ name, leaf, plainHttp = false }) {
     if (path === '/sub.png') {
       res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'no-store' });
       res.end(PNG);
+    } else if (path === '/login') {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(loginPage());
+      }, LOGIN_DELAY_MS);
+    } else if (path.startsWith('/r/')) {
+      const ext = path.split('.').pop();
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': LOGIN_TYPES[ext] ?? 'text/plain', 'cache-control': 'no-store' });
+        res.end(ext === 'png' ? PNG : ext === 'json' ? '{}' : '');
+      }, LOGIN_DELAY_MS);
     } else if (path === '/' || path === '/index.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(page(scheme === 'https' ? name : `${name} (plain http)`, scheme));
