@@ -1,11 +1,15 @@
 //! Certificate bytes from anywhere: `Cert::from_der`, `parse_chain` (DER or PEM) and a full
 //! `Engine::check` with the input as the chain, both as a lone leaf (the issuer-key proof path,
 //! with RSA, P-256 and P-384 issuer keys) and split at its DER boundaries (the chain path).
+//! Also the split chain as no browser built it (`check_path`: served, and leaf + fetched), within
+//! its bounds, and the digest-only verdict, which must equal the DER one facts aside.
 //! Nothing may panic, and the strict and chain readers must agree on a single certificate.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use pinwatch_core::SourceKind;
+use pinwatch_core::engine::CertDigests;
+use pinwatch_core::path::{CertOrigin, SignatureCache, MAX_SIGNATURE_CHECKS};
 use pinwatch_core::{parse_chain, Cert, Engine, Pin, PinList, Settings, Source};
 use std::sync::OnceLock;
 
@@ -117,7 +121,34 @@ fuzz_target!(|data: &[u8]| {
             parts.push(&data[start..end]);
             start = end;
         }
-        let _ = engine.check("mail.bench.example", &parts, NOW);
+        let built = engine.check("mail.bench.example", &parts, NOW);
         let _ = engine.check("unpinned.example.org", &parts, NOW);
+        // The same certificates as no browser built them: served, then leaf + fetched. The
+        // search stays within its bounds whatever the bytes say.
+        let mut cache = SignatureCache::new();
+        let served = engine.check_path("mail.bench.example", &parts, &[], true, &mut cache, NOW);
+        let extra: Vec<(&[u8], CertOrigin)> =
+            parts[1..].iter().map(|p| (*p, CertOrigin::Fetched)).collect();
+        let fetched = engine.check_path("mail.bench.example", &parts[..1], &extra, true, &mut cache, NOW);
+        for v in [&served, &fetched] {
+            if let Some(path) = &v.path {
+                assert!(path.checks <= MAX_SIGNATURE_CHECKS);
+                assert!(v.chain.len() <= parts.len());
+            }
+        }
+        // Digests decide as the DER does, facts aside.
+        let read: Result<Vec<Cert>, _> = parts.iter().map(|p| Cert::from_der(p)).collect();
+        if let Ok(certs) = read {
+            let digests: Vec<CertDigests> = certs
+                .iter()
+                .map(|c| CertDigests { spki_sha256: c.spki_pin, cert_sha256: c.cert_hash })
+                .collect();
+            if let Some(mut from_digests) = engine.check_digests("mail.bench.example", &digests, NOW) {
+                let mut from_der = built.clone();
+                from_der.chain.clear();
+                from_digests.chain.clear();
+                assert_eq!(from_der, from_digests, "digests and DER disagree");
+            }
+        }
     }
 });
