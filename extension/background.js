@@ -140,8 +140,7 @@ function watchPinnedHosts(ctx) {
   syncCache?.set(PATTERNS_KEY, patterns);
   // Anything an unpinned page's chain could lead to beyond a quiet record: a stop (block list)
   // or a report (declared inspection proxies).
-  const hold = ctx.hasBlockList || !syncCache || ctx.policy.allowedInterceptionSpkis.length > 0
-    || ctx.policy.allowedInterceptionRoots.length > 0;
+  const hold = unpinnedPagesMatter(ctx) || !syncCache;
   if (hold !== holdAllPages) {
     // The listener that will take pinned pages is registered before the other lets them go.
     holdAllPages = hold;
@@ -225,13 +224,26 @@ async function onPlainRequest(details) {
  */
 function onMainFrame(details) {
   const ctx = engine.builtEngine();
-  if (ctx && !ctx.hasBlockList && !ctx.engine.isPinned(hostOf(details.url))
-    && !(companion.supported() && companionScope(ctx.policy, ctx.user) === 'all')) {
-    queueMicrotask(() => noteUnheld(details, ctx).catch((e) => console.warn('Pinwatch: could not note an unpinned page', e)));
+  if (ctx && !unpinnedPagesMatter(ctx) && !ctx.engine.isPinned(hostOf(details.url))) {
+    queueMicrotask(() => noteUnheld(details, ctx, UNREAD).catch((e) => console.warn('Pinwatch: could not note an unpinned page', e)));
     return {};
   }
   return onHeaders(details);
 }
+
+/**
+ * Whether an unpinned page's chain can lead to more than a quiet record: a stop (a block list),
+ * a report (declared inspection proxies), or the companion's look (scope "all"). Where it cannot,
+ * such pages are neither held nor read.
+ */
+function unpinnedPagesMatter(ctx) {
+  return ctx.hasBlockList
+    || ctx.policy.allowedInterceptionSpkis.length > 0 || ctx.policy.allowedInterceptionRoots.length > 0
+    || (companion.supported() && companionScope(ctx.policy, ctx.user) === 'all');
+}
+
+/** The capture of a page whose chain is not read. */
+const UNREAD = Object.freeze({ chain: [], offered: false });
 
 /** Whether the pinned listener's filter holds pages of `host` (patterns as host-patterns.js makes them). */
 function pinnedFilterCovers(host) {
@@ -252,24 +264,20 @@ function onUnheldPage(details) {
   engine.getEngine().then(async (ctx) => {
     // Nothing could come of this page's chain: it is not even read (reading it costs the page
     // load time in the browser); the record says only that the host is not pinned.
-    if (!ctx.engine.isPinned(host)) return noteUnheld(details, ctx, { chain: [], offered: false });
+    if (!ctx.engine.isPinned(host)) return noteUnheld(details, ctx, UNREAD);
     if (!pinnedFilterCovers(host)) return onHeaders(details);
     return undefined;
   }).catch((e) => console.warn('Pinwatch: could not note a page', e));
 }
 
-/** The verdict of a page that was not held, recorded after the fact (nothing can come of it). */
-async function noteUnheld(details, ctx, read = null) {
-  const cap = read ?? await capture.readChain(details, { der: false });
+/** A page that was neither held nor read (nothing could come of it), recorded for the popup. */
+async function noteUnheld(details, ctx, cap) {
   const host = hostOf(details.url);
-  const verdict = (cap.digests
-    ? ctx.engine.checkDigests(host, cap.digests.flatMap((d) => [d.spkiSha256, d.certSha256]), engine.nowSecs())
-    : null) ?? { status: STATUS.unpinned, reason: 'This host is not on the pin list.', host };
+  const verdict = { status: STATUS.unpinned, reason: 'This host is not on the pin list.', host };
   const record = verdicts.makeRecord(verdict, details, cap);
-  record.judgedFrom = 'digests';
+  record.judgedFrom = 'not read';
   record.held = false;
-  // The same decision as any verdict (a declared proxy is still reported); a stop cannot come
-  // of an unpinned host without a block list, and would act after the fact if it did.
+  // What an unpinned verdict does is still the core's to say (here: nothing but the record).
   const decision = decide({
     status: verdict.status, mode: verdict.mode ?? undefined, chainOffered: cap.offered === true,
     unreadable: verdict.unreadable === true, overridden: false, allowOverride: ctx.policy.allowUserOverride !== false,
