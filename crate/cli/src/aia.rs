@@ -9,13 +9,14 @@
 //! certificate is returned as DER. What is fetched proves nothing by itself: the core believes it
 //! only once a verified signature links it to the leaf, so plain `http://` is fine.
 
+use crate::certs::Bounded;
 use pinwatch_core::cert::parse_chain;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::Instant;
 
 /// The most body one fetch reads (the extension's `MAX_BYTES`).
 pub const MAX_BYTES: usize = 1024 * 1024;
@@ -175,49 +176,6 @@ impl Url {
     }
 }
 
-/// A socket whose every read and write waits at most until `until`, and that refuses to read
-/// more than `left` bytes in all.
-struct Deadline {
-    sock: TcpStream,
-    until: Instant,
-    left: usize,
-}
-
-impl Deadline {
-    fn remaining(&self) -> std::io::Result<Duration> {
-        self.until
-            .checked_duration_since(Instant::now())
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| std::io::ErrorKind::TimedOut.into())
-    }
-}
-
-impl Read for Deadline {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.left == 0 {
-            return Err(std::io::Error::other(AiaError::TooLarge));
-        }
-        let wait = self.remaining()?;
-        self.sock.set_read_timeout(Some(wait))?;
-        let n = buf.len().min(self.left);
-        let got = self.sock.read(&mut buf[..n])?;
-        self.left -= got;
-        Ok(got)
-    }
-}
-
-impl Write for Deadline {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let wait = self.remaining()?;
-        self.sock.set_write_timeout(Some(wait))?;
-        self.sock.write(buf)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.sock.flush()
-    }
-}
-
 impl std::error::Error for AiaError {}
 
 /// Fetches CA certificates; built once per run and shared by its threads.
@@ -269,10 +227,14 @@ impl Fetcher {
     /// One request.
     fn get(&self, url: &Url, until: Instant) -> Result<Response, AiaError> {
         let sock = connect(&url.host, url.port, until)?;
-        let stream = Deadline {
+        // Running out of time is an error of kind `TimedOut`: `AiaError::Timeout`, whatever
+        // its text.
+        let stream = Bounded {
             sock,
             until,
+            timeout: until.saturating_duration_since(Instant::now()),
             left: MAX_HEAD_BYTES + MAX_BYTES + 64 * 1024,
+            over: || std::io::Error::other(AiaError::TooLarge),
         };
         let request = format!(
             "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: pinwatch/{}\r\nAccept: application/pkix-cert, application/x-x509-ca-cert, */*\r\nConnection: close\r\n\r\n",
@@ -311,8 +273,8 @@ enum Response {
     Redirect(u16, String),
 }
 
-/// Connects to `host:port` by `until`; the name lookup runs on a thread of its own, so a
-/// resolver that hangs costs that thread, never the caller's time.
+/// Connects to `host:port` by `until`; the name lookup is [`crate::certs::resolve`]'s, so a
+/// resolver that hangs costs its thread, never the caller's time.
 fn connect(host: &str, port: u16, until: Instant) -> Result<TcpStream, AiaError> {
     let left = || {
         until
@@ -320,23 +282,8 @@ fn connect(host: &str, port: u16, until: Instant) -> Result<TcpStream, AiaError>
             .filter(|d| !d.is_zero())
             .ok_or(AiaError::Timeout)
     };
-    let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => {
-            let (tx, rx) = mpsc::channel();
-            let name = host.to_string();
-            std::thread::Builder::new()
-                .name("aia-resolve".into())
-                .spawn(move || {
-                    let _ = tx.send(
-                        (name.as_str(), port)
-                            .to_socket_addrs()
-                            .map(|a| a.collect::<Vec<_>>()),
-                    );
-                })?;
-            rx.recv_timeout(left()?).map_err(|_| AiaError::Timeout)??
-        }
-    };
+    // A lookup that runs out of time is an `io` error of kind `TimedOut`: `AiaError::Timeout`.
+    let addrs = crate::certs::resolve(host, port, left()?)?;
     let mut last = AiaError::Io(std::io::Error::new(
         std::io::ErrorKind::NotFound,
         format!("{host}: no address"),
@@ -511,6 +458,7 @@ mod tests {
     use super::*;
     use std::net::TcpListener;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
 
     /// A self-signed P-256 certificate, made with openssl for these tests (a body to fetch).
     const CERT_PEM: &str = "-----BEGIN CERTIFICATE-----

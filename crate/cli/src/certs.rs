@@ -264,7 +264,7 @@ fn timed_out(what: &str, timeout: Duration) -> std::io::Error {
 
 /// Resolves a host name within `within`: the lookup runs on a thread of its own, so a resolver
 /// that hangs costs that thread (until the resolver gives up), never the caller's time limit.
-fn resolve(host: &str, port: u16, within: Duration) -> std::io::Result<Vec<SocketAddr>> {
+pub(crate) fn resolve(host: &str, port: u16, within: Duration) -> std::io::Result<Vec<SocketAddr>> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
@@ -285,14 +285,24 @@ fn resolve(host: &str, port: u16, within: Duration) -> std::io::Result<Vec<Socke
     }
 }
 
-/// A socket that stops at a deadline and after `MAX_SERVER_BYTES` read, whatever the server does:
+/// A socket that stops at a deadline and after `left` bytes read, whatever the server does:
 /// each read and write waits at most until the deadline, so a server that accepts and never
-/// answers (or drips one byte at a time) costs at most the connection's time limit.
-struct Bounded {
-    sock: TcpStream,
-    until: Instant,
-    timeout: Duration,
-    left: usize,
+/// answers (or drips one byte at a time) costs at most the connection's time limit. A read or
+/// write that runs out of time is an error of kind `TimedOut` (naming `timeout`); a read past
+/// the limit is `over()`.
+pub(crate) struct Bounded {
+    pub(crate) sock: TcpStream,
+    pub(crate) until: Instant,
+    pub(crate) timeout: Duration,
+    pub(crate) left: usize,
+    pub(crate) over: fn() -> std::io::Error,
+}
+
+/// The error of a [`Bounded`] socket with `MAX_SERVER_BYTES` read.
+fn too_much() -> std::io::Error {
+    std::io::Error::other(format!(
+        "the server sent more than {MAX_SERVER_BYTES} bytes"
+    ))
 }
 
 impl Bounded {
@@ -318,9 +328,7 @@ impl Bounded {
 impl Read for Bounded {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.left == 0 {
-            return Err(std::io::Error::other(format!(
-                "the server sent more than {MAX_SERVER_BYTES} bytes"
-            )));
+            return Err((self.over)());
         }
         let wait = self.remaining()?;
         self.sock.set_read_timeout(Some(wait))?;
@@ -433,6 +441,7 @@ impl Tls {
             until,
             timeout: to.timeout,
             left: MAX_SERVER_BYTES,
+            over: too_much,
         };
         while conn.is_handshaking() {
             if let Err(e) = conn.complete_io(&mut sock) {
@@ -545,7 +554,7 @@ pub fn grab(args: &GrabArgs) -> Result<ExitCode, Failure> {
 
 #[cfg(test)]
 mod tests {
-    use super::{split_target, Bounded, MAX_SERVER_BYTES};
+    use super::{split_target, too_much, Bounded, MAX_SERVER_BYTES};
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
     use std::time::{Duration, Instant};
@@ -563,6 +572,7 @@ mod tests {
             until: Instant::now() + timeout,
             timeout,
             left: MAX_SERVER_BYTES,
+            over: too_much,
         }
     }
 

@@ -204,35 +204,6 @@ fn chain_of(reply: &Value) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Serves TLS with `config` on a loopback port, for every connection, until the test ends.
-fn serve_config(config: rustls::ServerConfig) -> u16 {
-    let config = Arc::new(config);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let config = config.clone();
-            std::thread::spawn(move || {
-                let Ok(mut conn) = rustls::ServerConnection::new(config) else {
-                    return;
-                };
-                while conn.is_handshaking() {
-                    if conn.complete_io(&mut stream).is_err() {
-                        return;
-                    }
-                }
-                let _ = conn.complete_io(&mut stream);
-            });
-        }
-    });
-    port
-}
-
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
 /// A server that accepts and then says nothing, holding every connection open.
 fn silent_server() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -641,14 +612,8 @@ fn a_server_that_sends_100_certificates_is_too_large() {
         .collect();
     let int = ders(&s.chain.intermediate).remove(0);
     certs.extend((0..99).map(|_| CertificateDer::from(int.clone())));
-    let key = PrivateKeyDer::from(PrivatePkcs8KeyDer::from(s.chain.leaf_key.clone()));
-    let config = rustls::ServerConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-    let port = serve_config(config);
+    let config = tls_config(certs, &s.chain.leaf_key);
+    let port = serve_config(config, None);
     let mut c = Companion::serving(&s.dir.path, &s.chain.root);
     let reply = c.ask(check("hundred", port));
     assert_eq!(error_code(&reply), "too-large", "{reply}");
@@ -682,7 +647,7 @@ fn a_server_that_sends_a_1_mb_certificate_is_too_large() {
         .unwrap()
         .with_no_client_auth()
         .with_cert_resolver(Arc::new(Fixed(Arc::new(certified))));
-    let port = serve_config(config);
+    let port = serve_config(config, None);
     let mut c = Companion::serving(&s.dir.path, &s.chain.root);
     let started = Instant::now();
     let reply = c.ask(check("huge", port));

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Days the "soon" intermediate is valid for: inside the default 30-day warning.
-const SOON_DAYS: &str = "10";
+const SOON_DAYS: u32 = 10;
 
 /// The test PKI: a legit chain, a rogue one (another CA), and a chain under the legit root whose
 /// intermediate (the pinned CA) expires in 10 days.
@@ -30,77 +30,26 @@ struct Pki {
 fn make_pki(dir: &Dir) -> Pki {
     let legit = make_chain(dir, "");
     let rogue = make_chain(dir, "rogue-");
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
-    dir.write(
-        "soon-leaf.ext",
-        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:soon.example.test\n",
+    dir.issue(
+        "soon-int",
+        "/CN=Soon Intermediate",
+        Some("root"),
+        CA_EXT,
+        SOON_DAYS,
     );
-    for (name, subject, issuer, ext, days) in [
-        (
-            "soon-int",
-            "/CN=Soon Intermediate",
-            "root",
-            "ca.ext",
-            SOON_DAYS,
-        ),
-        (
-            "soon-leaf",
-            "/CN=soon.example.test",
-            "soon-int",
-            "soon-leaf.ext",
-            "90",
-        ),
-    ] {
-        let (key, csr, pem) = (
-            format!("{name}.key"),
-            format!("{name}.csr"),
-            format!("{name}.pem"),
-        );
-        let mut args = vec!["req"];
-        args.extend(ec);
-        args.extend(["-keyout", &key, "-out", &csr, "-subj", subject]);
-        dir.openssl(&args);
-        let (ca, ca_key) = (format!("{issuer}.pem"), format!("{issuer}.key"));
-        dir.openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            &ca,
-            "-CAkey",
-            &ca_key,
-            "-CAcreateserial",
-            "-out",
-            &pem,
-            "-days",
-            days,
-            "-extfile",
-            ext,
-        ]);
-    }
-    let served = [dir.read("soon-leaf.pem"), dir.read("soon-int.pem")].concat();
-    let soon_leaf_key = dir.openssl(&[
-        "pkcs8",
-        "-topk8",
-        "-nocrypt",
-        "-in",
-        "soon-leaf.key",
-        "-outform",
-        "DER",
-    ]);
+    dir.issue(
+        "soon-leaf",
+        "/CN=soon.example.test",
+        Some("soon-int"),
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:soon.example.test\n",
+        90,
+    );
     Pki {
         legit,
         rogue,
-        soon_served: dir.write("soon-served.pem", served),
+        soon_served: dir.concat("soon-served.pem", &["soon-leaf.pem", "soon-int.pem"]),
         soon_int: dir.join("soon-int.pem"),
-        soon_leaf_key,
+        soon_leaf_key: dir.pkcs8("soon-leaf.key"),
     }
 }
 
@@ -749,82 +698,29 @@ struct RootOnly {
 /// openssl under `prefix`.
 fn make_root_only(dir: &Dir, prefix: &str, aia: Option<&str>) -> RootOnly {
     let p = |name: &str| format!("{prefix}{name}");
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
     let aia_line = aia
         .map(|url| format!("authorityInfoAccess=caIssuers;URI:{url}\n"))
         .unwrap_or_default();
-    dir.write(
-        &p("int.ext"),
-        format!(
-            "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n{aia_line}"
-        ),
+    let root = dir.issue(&p("root"), &format!("/CN={prefix}Root"), None, "", 3000);
+    dir.issue(
+        &p("int"),
+        &format!("/CN={prefix}Intermediate"),
+        Some(&p("root")),
+        &format!("{CA_EXT}{aia_line}"),
+        3650,
     );
-    dir.write(
-        &p("leaf.ext"),
+    dir.issue(
+        &p("leaf"),
+        "/CN=mail.example.test",
+        Some(&p("int")),
         "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:mail.example.test\n",
+        3650,
     );
-    let subject = format!("/CN={prefix}Root");
-    let mut args = vec!["req", "-x509"];
-    args.extend(ec);
-    let (root_key, root_pem) = (p("root.key"), p("root.pem"));
-    args.extend([
-        "-keyout", &root_key, "-out", &root_pem, "-subj", &subject, "-days", "3000",
-    ]);
-    dir.openssl(&args);
-    for (name, issuer, subject) in [
-        ("int", "root", format!("/CN={prefix}Intermediate")),
-        ("leaf", "int", "/CN=mail.example.test".to_string()),
-    ] {
-        let (key, csr, pem, ext) = (
-            p(&format!("{name}.key")),
-            p(&format!("{name}.csr")),
-            p(&format!("{name}.pem")),
-            p(&format!("{name}.ext")),
-        );
-        let mut args = vec!["req"];
-        args.extend(ec);
-        args.extend(["-keyout", &key, "-out", &csr, "-subj", &subject]);
-        dir.openssl(&args);
-        let (ca, ca_key) = (p(&format!("{issuer}.pem")), p(&format!("{issuer}.key")));
-        dir.openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            &ca,
-            "-CAkey",
-            &ca_key,
-            "-CAcreateserial",
-            "-out",
-            &pem,
-            "-days",
-            "3650",
-            "-extfile",
-            &ext,
-        ]);
-    }
-    let served = [dir.read(&p("leaf.pem")), dir.read(&p("int.pem"))].concat();
-    let leaf_key = dir.openssl(&[
-        "pkcs8",
-        "-topk8",
-        "-nocrypt",
-        "-in",
-        &p("leaf.key"),
-        "-outform",
-        "DER",
-    ]);
     RootOnly {
-        served: dir.write(&p("served.pem"), served),
-        root: dir.join(&p("root.pem")),
-        root_der: dir.openssl(&["x509", "-in", &root_pem, "-outform", "DER"]),
-        leaf_key,
+        served: dir.concat(&p("served.pem"), &[&p("leaf.pem"), &p("int.pem")]),
+        root_der: dir.openssl(&["x509", "-in", root.to_str().unwrap(), "-outform", "DER"]),
+        root,
+        leaf_key: dir.pkcs8(&p("leaf.key")),
     }
 }
 
@@ -957,23 +853,8 @@ fn a_root_pinned_host_is_ok_when_the_intermediates_aia_url_serves_the_root() {
 
     // A certificate fetched counts only when its signature links it: a root of the same name
     // under another key, served at the URL, is a forged issuer, never ok.
-    let spoof = dir.openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "spoof.key",
-        "-subj",
-        "/CN=aia-Root",
-        "-days",
-        "30",
-        "-outform",
-        "DER",
-    ]);
+    let spoof = dir.issue("spoof", "/CN=aia-Root", None, "", 30);
+    let spoof = dir.openssl(&["x509", "-in", spoof.to_str().unwrap(), "-outform", "DER"]);
     *body.lock().unwrap() = Some(spoof);
     let report = monitor(&dir, 1, &args).0.json();
     let mail = host(&report, "mail.example.test");

@@ -118,6 +118,75 @@ impl Dir {
         );
         output.stdout
     }
+
+    /// Makes a P-256 key NAME.key and a certificate NAME.pem for `subject`, valid `days` days,
+    /// and returns NAME.pem's path. With an `issuer`, ISSUER.pem and ISSUER.key sign it (through
+    /// a request, NAME.csr) with the extensions `ext` (written to NAME.ext); without, it is
+    /// self-signed with openssl's default extensions, and `ext` must be empty.
+    pub fn issue(
+        &self,
+        name: &str,
+        subject: &str,
+        issuer: Option<&str>,
+        ext: &str,
+        days: u32,
+    ) -> PathBuf {
+        let (key, csr, pem, ext_file) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.pem"),
+            format!("{name}.ext"),
+        );
+        let days = days.to_string();
+        let Some(issuer) = issuer else {
+            assert!(
+                ext.is_empty(),
+                "{name}: a self-signed certificate takes no extensions here"
+            );
+            let mut args = vec!["req", "-x509"];
+            args.extend(EC_KEY);
+            args.extend([
+                "-keyout", &key, "-out", &pem, "-subj", subject, "-days", &days,
+            ]);
+            self.openssl(&args);
+            return self.join(&pem);
+        };
+        self.write(&ext_file, ext);
+        let mut args = vec!["req"];
+        args.extend(EC_KEY);
+        args.extend(["-keyout", &key, "-out", &csr, "-subj", subject]);
+        self.openssl(&args);
+        let (ca, ca_key) = (format!("{issuer}.pem"), format!("{issuer}.key"));
+        self.openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-CAcreateserial",
+            "-out",
+            &pem,
+            "-days",
+            &days,
+            "-extfile",
+            &ext_file,
+        ]);
+        self.join(&pem)
+    }
+
+    /// The private key in the PEM file `key`, as PKCS#8 DER.
+    pub fn pkcs8(&self, key: &str) -> Vec<u8> {
+        self.openssl(&["pkcs8", "-topk8", "-nocrypt", "-in", key, "-outform", "DER"])
+    }
+
+    /// Writes the files `parts`, one after another, to `name`; returns its path.
+    pub fn concat(&self, name: &str, parts: &[&str]) -> PathBuf {
+        let bytes: Vec<u8> = parts.iter().flat_map(|part| self.read(part)).collect();
+        self.write(name, bytes)
+    }
 }
 
 impl Drop for Dir {
@@ -125,6 +194,19 @@ impl Drop for Dir {
         let _ = fs::remove_dir_all(&self.path);
     }
 }
+
+/// The `openssl req` options that make a new P-256 key, unencrypted.
+const EC_KEY: [&str; 5] = [
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+];
+
+/// The extensions of a CA certificate, for [`Dir::issue`].
+pub const CA_EXT: &str =
+    "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n";
 
 /// A payload following every lint rule, with `extra` spliced in at the top level.
 pub fn payload(sequence: u64, pins: &[&str], extra: &str) -> String {
@@ -161,86 +243,33 @@ pub struct Chain {
 
 pub fn make_chain(dir: &Dir, prefix: &str) -> Chain {
     let p = |name: &str| format!("{prefix}{name}");
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
-    let ca_ext = dir.write(
-        &p("ca.ext"),
-        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n",
+    let root = dir.issue(
+        &p("root"),
+        &format!("/CN={prefix}Test Root"),
+        None,
+        "",
+        3650,
     );
-    let leaf_ext = dir.write(
-        &p("leaf.ext"),
+    let intermediate = dir.issue(
+        &p("int"),
+        &format!("/CN={prefix}Test Intermediate"),
+        Some(&p("root")),
+        CA_EXT,
+        3650,
+    );
+    let leaf = dir.issue(
+        &p("leaf"),
+        "/CN=localhost",
+        Some(&p("int")),
         "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,DNS:mail.example.test,IP:127.0.0.1\n",
+        3650,
     );
-    let (ca_ext, leaf_ext) = (
-        ca_ext.to_str().unwrap().to_string(),
-        leaf_ext.to_str().unwrap().to_string(),
-    );
-    let subj_root = format!("/CN={prefix}Test Root");
-    let mut args = vec!["req", "-x509"];
-    args.extend(ec);
-    let (root_key, root_pem) = (p("root.key"), p("root.pem"));
-    args.extend([
-        "-keyout", &root_key, "-out", &root_pem, "-subj", &subj_root, "-days", "3650",
-    ]);
-    dir.openssl(&args);
-    for (name, issuer, subject, ext) in [
-        (
-            "int",
-            "root",
-            format!("/CN={prefix}Test Intermediate"),
-            &ca_ext,
-        ),
-        ("leaf", "int", "/CN=localhost".to_string(), &leaf_ext),
-    ] {
-        let mut args = vec!["req"];
-        args.extend(ec);
-        let (key, csr, pem) = (
-            p(&format!("{name}.key")),
-            p(&format!("{name}.csr")),
-            p(&format!("{name}.pem")),
-        );
-        args.extend(["-keyout", &key, "-out", &csr, "-subj", &subject]);
-        dir.openssl(&args);
-        let (ca, ca_key) = (p(&format!("{issuer}.pem")), p(&format!("{issuer}.key")));
-        dir.openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            &ca,
-            "-CAkey",
-            &ca_key,
-            "-CAcreateserial",
-            "-out",
-            &pem,
-            "-days",
-            "3650",
-            "-extfile",
-            ext,
-        ]);
-    }
-    let served = [dir.read(&p("leaf.pem")), dir.read(&p("int.pem"))].concat();
-    let leaf_key = dir.openssl(&[
-        "pkcs8",
-        "-topk8",
-        "-nocrypt",
-        "-in",
-        &p("leaf.key"),
-        "-outform",
-        "DER",
-    ]);
     Chain {
-        served: dir.write(&p("served.pem"), served),
-        root: dir.join(&p("root.pem")),
-        leaf: dir.join(&p("leaf.pem")),
-        intermediate: dir.join(&p("int.pem")),
-        leaf_key,
+        served: dir.concat(&p("served.pem"), &[&p("leaf.pem"), &p("int.pem")]),
+        root,
+        leaf,
+        intermediate,
+        leaf_key: dir.pkcs8(&p("leaf.key")),
     }
 }
 
@@ -263,23 +292,45 @@ pub fn openssl_pin(dir: &Dir, cert: &Path) -> String {
 }
 
 /// Serves `chain` (leaf first, PEM file) with `key` on a loopback port, for every connection,
-/// until the test process ends. Returns the port.
+/// until the test process ends, answering `204 No Content`. Returns the port.
 pub fn serve_tls(chain: &Path, key: &[u8]) -> u16 {
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    use rustls::pki_types::CertificateDer;
     let pem = fs::read(chain).unwrap();
     let certs: Vec<CertificateDer<'static>> = pinwatch_core::parse_chain(&pem)
         .unwrap()
         .iter()
         .map(|c| CertificateDer::from(c.der().to_vec()))
         .collect();
+    let config = tls_config(certs, key);
+    serve_config(
+        config,
+        Some(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+/// A server configuration that presents `certs` (leaf first) with `key` (PKCS#8 DER).
+pub fn tls_config(
+    certs: Vec<rustls::pki_types::CertificateDer<'static>>,
+    key: &[u8],
+) -> rustls::ServerConfig {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
     let key = PrivateKeyDer::from(PrivatePkcs8KeyDer::from(key.to_vec()));
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
+    rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .unwrap();
+        .unwrap()
+}
+
+/// The ring crypto provider.
+pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// Serves TLS with `config` on a loopback port, for every connection, until the test process
+/// ends: after the handshake, writes `answer` and closes (when given). Returns the port.
+pub fn serve_config(config: rustls::ServerConfig, answer: Option<&'static [u8]>) -> u16 {
     let config = Arc::new(config);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -296,12 +347,11 @@ pub fn serve_tls(chain: &Path, key: &[u8]) -> u16 {
                         return;
                     }
                 }
-                let mut tls = rustls::Stream::new(&mut conn, &mut stream);
-                let _ = std::io::Write::write_all(
-                    &mut tls,
-                    b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n",
-                );
-                conn.send_close_notify();
+                if let Some(answer) = answer {
+                    let mut tls = rustls::Stream::new(&mut conn, &mut stream);
+                    let _ = std::io::Write::write_all(&mut tls, answer);
+                    conn.send_close_notify();
+                }
                 let _ = conn.complete_io(&mut stream);
             });
         }
