@@ -337,7 +337,7 @@ async function handle(details, seen) {
   // A chain the browser built counts as it is; one it did not (the leaf tier) only as far as
   // the core links it by signatures, completed with kept or fetched CA certificates.
   verdict ??= cap.browserBuilt === false && cap.chain.length
-    ? await completion.checkCompleted(ctx.engine, host, cap.chain, engine.nowSecs(), { extra: cap.extra ?? [] })
+    ? await completion.checkCompleted(ctx.engine, host, cap.chain, engine.nowSecs(), { extra: cap.extra ?? [], fromServer: Boolean(cap.companion) })
     : ctx.engine.check(host, cap.chain, engine.nowSecs());
   judged.put(ctx, host, cap, verdict);
   const record = verdicts.makeRecord(verdict, details, cap);

@@ -72,8 +72,14 @@ function open() {
   return port;
 }
 
+/** The companion's reply to `message`; rejects (never throws) when it cannot be asked or does not answer. */
 function ask(message, ms) {
-  const p = open();
+  let p;
+  try {
+    p = open();
+  } catch (e) {
+    return Promise.reject(e);
+  }
   const id = nextId++;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -10,7 +10,7 @@
 
 import { api } from './compat.js';
 import { readBody } from './bounded-body.js';
-import { CERT_ORIGIN, STATUS } from './vocabulary.js';
+import { CERT_ORIGIN, GIVEN, STATUS } from './vocabulary.js';
 
 export const MAX_FETCHES = 4;
 export const MAX_BYTES = 1024 * 1024;
@@ -18,18 +18,17 @@ export const FETCH_BUDGET_MS = 4000;
 export const MAX_KEPT = 64;
 const KEPT_KEY = 'caCertificates';
 
-/** A URL that failed is not asked again for this long (a page's many responses share it). */
-const FAILED_URL_MS = 60_000;
-const MAX_FAILED_URLS = 256;
+/** A URL is fetched at most once in this long (a page's many responses share the answer). */
+const FETCHED_URL_MS = 60_000;
+const MAX_FETCHED_URLS = 256;
 
 /** Fetches started in this wake (tests and the popup read it). */
 export const stats = { fetches: 0 };
 
-// One wake's view: the kept list once read (updated before it is stored), the fetches in flight
-// by URL (the responses of one page share them), and URLs that just failed.
+// One wake's view: the kept list once read (updated before it is stored), and each URL's fetch
+// (in flight or done) by URL.
 let kept = null;
-const inflight = new Map();
-const failedAt = new Map();
+const fetchedUrls = new Map(); // url → {at, promise of DER or null}
 
 /** `[{keyId, url, der: base64, at}]` as stored. */
 async function loadKept() {
@@ -65,22 +64,20 @@ export function certificateBytes(bytes) {
   }
 }
 
-/** The certificate at `url`, sharing a fetch in flight; null when it cannot be had by `deadline`. */
+/**
+ * The certificate at `url`, or null when it cannot be had by `deadline`. One fetch per URL per
+ * minute in this wake, success or failure: the responses of a page (and an interceptor's flood)
+ * share it, including while the first one is still keeping what it fetched.
+ */
 function fetchShared(url, deadline) {
-  if (Date.now() - (failedAt.get(url) ?? -Infinity) < FAILED_URL_MS) return Promise.resolve(null);
-  let pending = inflight.get(url);
-  if (!pending) {
-    pending = fetchCertificate(url, deadline).then((der) => {
-      inflight.delete(url);
-      if (!der) {
-        if (failedAt.size >= MAX_FAILED_URLS) failedAt.clear();
-        failedAt.set(url, Date.now());
-      }
-      return der;
-    });
-    inflight.set(url, pending);
-  }
-  return pending;
+  const now = Date.now();
+  const hit = fetchedUrls.get(url);
+  if (hit && now - hit.at < FETCHED_URL_MS) return hit.promise;
+  const promise = fetchCertificate(url, deadline);
+  fetchedUrls.delete(url);
+  if (fetchedUrls.size >= MAX_FETCHED_URLS) fetchedUrls.delete(fetchedUrls.keys().next().value);
+  fetchedUrls.set(url, { at: now, promise });
+  return promise;
 }
 
 async function fetchCertificate(url, deadline) {
@@ -104,16 +101,19 @@ async function fetchCertificate(url, deadline) {
  * The verdict for `served` (leaf first) on `host`, completed as far as the bounds allow.
  * `canFetch`: this browser lets the extension fetch CA certificates; without it an incomplete
  * path is the browser's limit, not a failure. `extra`: certificates at hand besides
- * (`[{der, origin}]`, e.g. the companion's). Never throws for what the network does.
+ * (`[{der, origin}]`, e.g. the companion's). `fromServer`: `served` is a chain as a server sent it
+ * (the companion's), not a leaf-only browser's leaf. Never throws for what the network does.
  */
-export async function checkCompleted(engine, host, served, now, { canFetch = true, extra: given = [] } = {}) {
+export async function checkCompleted(engine, host, served, now, { canFetch = true, extra: more = [], fromServer = false } = {}) {
   await loadKept();
-  const extra = [...given];
+  const extra = [...more];
+  // What an open path means is the core's to say; it needs to know what the chain is.
+  const given = fromServer ? GIVEN.served : canFetch ? GIVEN.leafCompleted : GIVEN.leaf;
   const fetched = []; // {url, der}
   const tried = new Set();
   const deadline = Date.now() + FETCH_BUDGET_MS;
   let fetches = 0;
-  let verdict = engine.checkPath(host, served, extra, canFetch, now);
+  let verdict = engine.checkPath(host, served, extra, given, now);
   for (;;) {
     const path = verdict.path;
     if (!path || verdict.status === STATUS.pinned || verdict.status === STATUS.blocked) break;
@@ -134,7 +134,7 @@ export async function checkCompleted(engine, host, served, now, { canFetch = tru
     } else {
       break;
     }
-    verdict = engine.checkPath(host, served, extra, canFetch, now);
+    verdict = engine.checkPath(host, served, extra, given, now);
   }
   if (fetched.length) await keep(fetched, verdict);
   return verdict;

@@ -102,3 +102,11 @@ export const ANCHOR_KIND = Object.freeze({
   declaredProxy: 'declared-proxy',
 });
 export const ANCHOR_KINDS = Object.freeze(['issuer-key', 'declared-proxy']);
+
+/** What a chain no browser built is, for checkPath (pinwatch_core::path::Given). */
+export const GIVEN = Object.freeze({
+  leaf: 'leaf',
+  leafCompleted: 'leaf-completed',
+  served: 'served',
+});
+export const GIVENS = Object.freeze(['leaf', 'leaf-completed', 'served']);

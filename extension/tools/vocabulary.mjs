@@ -31,6 +31,7 @@ export const LISTS = {
   failures: { object: 'FAILURE', array: 'FAILURES', doc: 'Why no verdict was reached (pinwatch_core::decision::Failure).' },
   certOrigins: { object: 'CERT_ORIGIN', array: 'CERT_ORIGINS', doc: 'Where a certificate of a path came from (pinwatch_core::path::CertOrigin).' },
   anchorKinds: { object: 'ANCHOR_KIND', array: 'ANCHOR_KINDS', doc: 'Keys that prove a path without a certificate (pinwatch_core::path::AnchorKind).' },
+  givens: { object: 'GIVEN', array: 'GIVENS', doc: 'What a chain no browser built is, for checkPath (pinwatch_core::path::Given).' },
 };
 
 /** `allowed-interception` → `allowedInterception`. */

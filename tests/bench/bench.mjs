@@ -255,12 +255,12 @@ console.log('\n-- path by signatures (chains no browser built): the same chain, 
   const rootList = payloadText(1000, 'root.bench.example', rootPin);
   const pathEngine = () => new wasm.Engine([{ origin: 'bench', payload: rootList }], {});
   const warm = pathEngine();
-  const v = warm.checkPath('root.bench.example', CHAIN, [], true, NOW);
+  const v = warm.checkPath('root.bench.example', CHAIN, [], 'served', NOW);
   if (v.status !== 'pinned' || v.path.checks !== 2) throw new Error(`path bench: ${v.status} ${v.reason}`);
   // Cold: a new engine (and so an empty signature cache) per call; its build is measured apart.
   const buildUs = measure(pathEngine);
-  out.pathUsCold = measure(() => pathEngine().checkPath('root.bench.example', CHAIN, [], true, NOW)) - buildUs;
-  out.pathUsWarm = measure(() => warm.checkPath('root.bench.example', CHAIN, [], true, NOW));
+  out.pathUsCold = measure(() => pathEngine().checkPath('root.bench.example', CHAIN, [], 'served', NOW)) - buildUs;
+  out.pathUsWarm = measure(() => warm.checkPath('root.bench.example', CHAIN, [], 'served', NOW));
   line('WASM engine.checkPath, 3 links, cold (2 signatures verified)', out.pathUsCold);
   line('WASM engine.checkPath, 3 links, warm (signatures cached)', out.pathUsWarm);
 }

@@ -35,7 +35,7 @@ use pinwatch_core::cert::{parse_chain, spki_pin, Cert, MAX_CERT_BYTES, MAX_CHAIN
 use pinwatch_core::engine::{Engine, Settings};
 use pinwatch_core::host;
 use pinwatch_core::list::PinList;
-use pinwatch_core::path::{CertOrigin, PathView, SignatureCache};
+use pinwatch_core::path::{CertOrigin, Given, PathView, SignatureCache};
 use pinwatch_core::sources::{SourceInput, SourceKind};
 use pinwatch_core::time::format_rfc3339;
 use pinwatch_core::verdict::{MatchKind, Matched, Status, Verdict};
@@ -257,7 +257,7 @@ impl Shared {
             extra.iter().map(|(der, o)| (der.as_slice(), *o)).collect();
         let mut cache = lock(&self.signatures);
         self.engine
-            .check_path(host, served, &extra, true, &mut cache, self.now)
+            .check_path(host, served, &extra, Given::Served, &mut cache, self.now)
     }
 
     /// The certificate at `url`, fetched once per run; a fetch of it in flight for another

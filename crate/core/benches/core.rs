@@ -215,7 +215,14 @@ fn bench_path(c: &mut Criterion) {
     let e = engine(list(1_000, Some(("bench.example", root_pin))));
     let chain = [LEAF_P256, INTER, ROOT];
     let check = |cache: &mut SignatureCache| {
-        e.check_path("mail.bench.example", &chain, &[], true, cache, NOW)
+        e.check_path(
+            "mail.bench.example",
+            &chain,
+            &[],
+            pinwatch_core::path::Given::Served,
+            cache,
+            NOW,
+        )
     };
     let v = check(&mut SignatureCache::new());
     assert_eq!(v.status, pinwatch_core::Status::Pinned, "{}", v.reason);

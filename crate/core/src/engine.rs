@@ -9,7 +9,7 @@
 use crate::cert::{check_chain_len, read_chain, Cert, CertError, CertFacts};
 use crate::host::{self, Host};
 use crate::list::{Entry, ListInfo, Mode, PinList, PinSet};
-use crate::path::{self, Anchor, AnchorKind, CertOrigin, PathView, SignatureCache};
+use crate::path::{self, Anchor, AnchorKind, CertOrigin, Given, PathView, SignatureCache};
 use crate::pin::Pin;
 use crate::proof;
 use crate::sources::{SourceKind, SourceProblem};
@@ -334,27 +334,34 @@ impl Engine {
     /// monitor, the companion): pins count only on certificates linked to the leaf by verified
     /// signatures.
     pub fn check_served<B: AsRef<[u8]>>(&self, host: &str, served: &[B], now: i64) -> Verdict {
-        self.check_path(host, served, &[], true, &mut SignatureCache::new(), now)
+        self.check_path(
+            host,
+            served,
+            &[],
+            Given::Served,
+            &mut SignatureCache::new(),
+            now,
+        )
     }
 
     /// The verdict for a chain no browser built: `served` as the connection sent it (leaf
     /// first; a leaf alone from leaf-only browsers), `extra` certificates at hand besides
     /// (fetched or cached; ones that cannot be read are skipped). Pins count only on the
     /// certificates linked to the leaf by verified signatures (`path.rs`) and on the anchors
-    /// that verify them. `can_complete`: the caller fetches missing issuers (the verdict's
-    /// `path.wanted`), so a path left incomplete is a failure, not a browser limit.
+    /// that verify them. `given` says what the chain is (a leaf-only browser's leaf, with or
+    /// without fetching; a server's chain), which decides what a path left open means.
     pub fn check_path<B: AsRef<[u8]>>(
         &self,
         host: &str,
         served: &[B],
         extra: &[(&[u8], CertOrigin)],
-        can_complete: bool,
+        given: Given,
         cache: &mut SignatureCache,
         now: i64,
     ) -> Verdict {
         let request = PathRequest {
             extra,
-            can_complete,
+            given,
             cache,
         };
         self.check_with(host, served, Some(request), now)
@@ -739,7 +746,8 @@ impl Engine {
             open: !open.is_empty(),
             forged: open.iter().any(|c| found.named_but_unsigned.contains(c)),
             wanted: open.iter().any(|&c| !all[c].ca_issuers.is_empty()),
-            can_complete: request.can_complete,
+            served_chain: request.given == Given::Served,
+            can_complete: request.given != Given::Leaf,
         };
         let view = PathView {
             origins: found.linked().map(|c| origins[c]).collect(),
@@ -763,7 +771,7 @@ impl Engine {
 /// What a path request brings besides the served chain.
 struct PathRequest<'a, 'c> {
     extra: &'a [(&'a [u8], CertOrigin)],
-    can_complete: bool,
+    given: Given,
     cache: &'c mut SignatureCache,
 }
 
@@ -786,6 +794,8 @@ struct LinkOutcome {
     forged: bool,
     /// ... and it names where its issuer may be fetched.
     wanted: bool,
+    /// The chain is as a server sent it, not a leaf-only browser's leaf.
+    served_chain: bool,
     can_complete: bool,
 }
 
@@ -891,12 +901,13 @@ fn judge_linked(set: &PinSet, keys: &[Keys], linked: &LinkOutcome) -> Judgement 
     if !set.issuer_keys.is_empty() && (!linked.can_complete || !linked.wanted) {
         return miss(true, false, "The leaf certificate was not signed by any pinned issuer key, and nothing at hand links it to one.");
     }
-    if linked.can_complete {
-        // What blocks completion (an unreachable or garbage AIA server) is the network's to
-        // choose: never a pass on an enforced host.
+    // What blocks completion (an unreachable or garbage AIA server), and a served chain that stops
+    // short of every pinned key, are the network's to choose: never a pass on an enforced host.
+    // A leaf alone that names nowhere to look is what a leaf-only browser gives: its limit.
+    if linked.can_complete && (linked.wanted || linked.served_chain) {
         return miss(false, true, "The chain could not be completed: the certificate of an issuer in it could not be found or fetched, so no pinned key could be linked to the leaf.");
     }
-    miss(false, false, "Only part of the chain was available, and the pin set has no issuer keys to check it with.")
+    miss(false, false, "Only the leaf certificate was available, it names nowhere to fetch its issuer from, and the pin set has no issuer keys to check it with.")
 }
 
 fn entry_view(source: &Source, entry: &Entry, set: &PinSet) -> EntryView {

@@ -34,6 +34,19 @@ crate::vocabulary::named_enum! {
 }
 
 crate::vocabulary::named_enum! {
+    /// What a chain no browser built is: decides what a path left open means.
+    pub enum Given {
+        /// A leaf-only browser's leaf, and nothing will be fetched: an open path is its limit.
+        Leaf = "leaf",
+        /// A leaf-only browser's leaf; the caller fetches what the path wants (AIA).
+        LeafCompleted = "leaf-completed",
+        /// A chain as a server sent it (the companion, the CLI), even a leaf alone; the caller
+        /// fetches what the path wants. The server chose what to send: an open path stops.
+        Served = "served",
+    }
+}
+
+crate::vocabulary::named_enum! {
     /// What an anchor is: a key given by the list or by policy rather than by a certificate.
     pub enum AnchorKind {
         /// An issuer key of the host's pin set.

@@ -79,6 +79,7 @@ pub struct Vocabulary {
     pub failures: &'static [&'static str],
     pub cert_origins: &'static [&'static str],
     pub anchor_kinds: &'static [&'static str],
+    pub givens: &'static [&'static str],
 }
 
 pub fn vocabulary() -> Vocabulary {
@@ -93,6 +94,7 @@ pub fn vocabulary() -> Vocabulary {
         failures: crate::decision::Failure::NAMES,
         cert_origins: crate::path::CertOrigin::NAMES,
         anchor_kinds: crate::path::AnchorKind::NAMES,
+        givens: crate::path::Given::NAMES,
     }
 }
 

@@ -12,7 +12,7 @@ use mint::{intermediate, leaf, root, Ca};
 use pinwatch_core::decision::{decide, Act, Situation};
 use pinwatch_core::engine::Settings;
 use pinwatch_core::path::{
-    AnchorKind, CertOrigin, PathLimit, SignatureCache, MAX_SIGNATURE_CHECKS,
+    AnchorKind, CertOrigin, Given, PathLimit, SignatureCache, MAX_SIGNATURE_CHECKS,
 };
 use pinwatch_core::verdict::{MatchKind, Status};
 use pinwatch_core::{Engine, Verdict};
@@ -56,14 +56,14 @@ fn check(
     extra: &[(&[u8], CertOrigin)],
     can_complete: bool,
 ) -> Verdict {
-    engine.check_path(
-        HOST,
-        served,
-        extra,
-        can_complete,
-        &mut SignatureCache::new(),
-        NOW,
-    )
+    // What the tests give: a leaf-only browser's leaf when it comes alone, a server's chain
+    // otherwise; `can_complete` false is a leaf-only browser that cannot fetch.
+    let given = match (can_complete, served.len()) {
+        (false, _) => Given::Leaf,
+        (true, 1) => Given::LeafCompleted,
+        (true, _) => Given::Served,
+    };
+    engine.check_path(HOST, served, extra, given, &mut SignatureCache::new(), NOW)
 }
 
 fn stops_when_enforced(v: &Verdict) -> bool {
@@ -180,6 +180,27 @@ fn a_leaf_tier_without_fetching_keeps_its_browser_limit_and_its_issuer_key_proof
     let bare = leaf(4, HOST, &p.issuer, None);
     let v = check(&engine, &[&bare], &[], true);
     assert_eq!(v.status, Status::Mismatch, "{}", v.reason);
+    // No issuer keys: a leaf alone that names nowhere to look is a leaf-only browser's limit;
+    // a served chain that stops short of every pinned key is the network's doing, and stops.
+    let roots_only = pinning(&[p.root.spki()], &[]);
+    let v = check(&roots_only, &[&bare], &[], true);
+    assert_eq!(v.status, Status::Unverifiable);
+    assert!(!v.unreadable && !stops_when_enforced(&v), "{}", v.reason);
+    // The same leaf alone as a server sent it (the companion): the server chose to send so
+    // little, so it stops.
+    let v = roots_only.check_path(
+        HOST,
+        &[&bare],
+        &[],
+        Given::Served,
+        &mut SignatureCache::new(),
+        NOW,
+    );
+    assert!(v.unreadable && stops_when_enforced(&v), "{}", v.reason);
+    let short = intermediate(&p.issuer, &p.root, None);
+    let v = check(&roots_only, &[&bare, &short], &[], true);
+    assert_eq!(v.status, Status::Unverifiable);
+    assert!(v.unreadable && stops_when_enforced(&v), "{}", v.reason);
 }
 
 #[test]
@@ -373,7 +394,7 @@ fn a_proxy_leaf_proves_under_a_declared_proxy_root() {
         HOST,
         &[&proxied],
         &[],
-        false,
+        Given::Leaf,
         &mut SignatureCache::new(),
         NOW,
     );
@@ -394,7 +415,7 @@ fn a_proxy_leaf_proves_under_a_declared_proxy_root() {
         HOST,
         &[&leaf(53, HOST, &impostor, None)],
         &[],
-        false,
+        Given::Leaf,
         &mut SignatureCache::new(),
         NOW,
     );
@@ -417,9 +438,9 @@ fn each_signature_is_checked_once_per_cache() {
     let engine = pinning(&[p.root.spki()], &[]);
     let mut cache = SignatureCache::new();
     let served: [&[u8]; 3] = [&p.leaf, &p.issuer_cert, &p.root_cert];
-    let cold = engine.check_path(HOST, &served, &[], true, &mut cache, NOW);
+    let cold = engine.check_path(HOST, &served, &[], Given::Served, &mut cache, NOW);
     assert_eq!(cold.path.as_ref().unwrap().checks, 2);
-    let warm = engine.check_path(HOST, &served, &[], true, &mut cache, NOW);
+    let warm = engine.check_path(HOST, &served, &[], Given::Served, &mut cache, NOW);
     assert_eq!(warm.path.as_ref().unwrap().checks, 0);
     assert_eq!(warm.status, Status::Pinned);
 }

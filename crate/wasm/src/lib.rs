@@ -8,7 +8,7 @@ use pinwatch_core::accept::{self, TrustSpec, TrustState};
 use pinwatch_core::engine::{self, Settings};
 use pinwatch_core::key::PublicKey;
 use pinwatch_core::list::{ListInfo, Mode, PinList};
-use pinwatch_core::path::{CertOrigin, SignatureCache};
+use pinwatch_core::path::{CertOrigin, Given, SignatureCache};
 use pinwatch_core::sources::{self, SourceInput};
 use pinwatch_core::{cert, vocabulary};
 use serde::{Deserialize, Serialize};
@@ -126,16 +126,20 @@ impl Engine {
     }
 
     /// The verdict for a chain no browser built (`Engine::check_path`): `served`
-    /// (`Uint8Array[]`, leaf first), `extra` = `[{der: Uint8Array, origin: "fetched"|"cached"}]`.
+    /// (`Uint8Array[]`, leaf first), `extra` = `[{der: Uint8Array, origin: "fetched"|"cached"}]`,
+    /// `given` = "leaf" | "leaf-completed" | "served" (`path::Given`).
     #[wasm_bindgen(js_name = checkPath)]
     pub fn check_path(
         &mut self,
         host: &str,
         served: js_sys::Array,
         extra: js_sys::Array,
-        can_complete: bool,
+        given: &str,
         now_secs: f64,
     ) -> Result<JsValue, JsError> {
+        let given = Given::from_name(given).ok_or_else(|| {
+            JsError::new("given must be \"leaf\", \"leaf-completed\" or \"served\"")
+        })?;
         let served: Vec<Vec<u8>> = served.iter().map(der_of).collect();
         let mut extra_ders = Vec::new();
         for item in extra.iter() {
@@ -154,7 +158,7 @@ impl Engine {
             host,
             &served,
             &extra,
-            can_complete,
+            given,
             &mut self.signatures,
             now_secs as i64,
         );

@@ -9,7 +9,7 @@
 use libfuzzer_sys::fuzz_target;
 use pinwatch_core::SourceKind;
 use pinwatch_core::engine::CertDigests;
-use pinwatch_core::path::{CertOrigin, SignatureCache, MAX_SIGNATURE_CHECKS};
+use pinwatch_core::path::{CertOrigin, Given, SignatureCache, MAX_SIGNATURE_CHECKS};
 use pinwatch_core::{parse_chain, Cert, Engine, Pin, PinList, Settings, Source};
 use std::sync::OnceLock;
 
@@ -126,10 +126,10 @@ fuzz_target!(|data: &[u8]| {
         // The same certificates as no browser built them: served, then leaf + fetched. The
         // search stays within its bounds whatever the bytes say.
         let mut cache = SignatureCache::new();
-        let served = engine.check_path("mail.bench.example", &parts, &[], true, &mut cache, NOW);
+        let served = engine.check_path("mail.bench.example", &parts, &[], Given::Served, &mut cache, NOW);
         let extra: Vec<(&[u8], CertOrigin)> =
             parts[1..].iter().map(|p| (*p, CertOrigin::Fetched)).collect();
-        let fetched = engine.check_path("mail.bench.example", &parts[..1], &extra, true, &mut cache, NOW);
+        let fetched = engine.check_path("mail.bench.example", &parts[..1], &extra, Given::LeafCompleted, &mut cache, NOW);
         for v in [&served, &fetched] {
             if let Some(path) = &v.path {
                 assert!(path.checks <= MAX_SIGNATURE_CHECKS);
