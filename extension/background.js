@@ -307,12 +307,12 @@ async function handle(details, seen) {
   const ctx = await engine.getEngine();
   seen.ctx = ctx;
   const host = hostOf(details.url);
-  if (details.type !== 'main_frame' && !ctx.engine.isPinned(host)) return {};
+  const pinned = ctx.engine.isPinned(host);
+  if (details.type !== 'main_frame' && !pinned) return {};
   const t0 = performance.now();
   // Sub-resources and unpinned pages are judged from the chain's digests where the browser gives
   // them (Firefox): no DER crosses into the engine unless the verdict needs its details. A
   // pinned page's record shows its certificates (the popup), so its DER is read at once.
-  const pinned = ctx.engine.isPinned(host);
   let cap = await capture.readChain(details, { der: details.type === 'main_frame' && pinned });
   if (wantsCompanion(details, ctx, cap, host)) {
     cap = await companion.secondLook(details, cap);
