@@ -21,6 +21,8 @@ import { ACT, FAILURE, MODE, STATUS } from './vocabulary.js';
 
 /** A response is never held longer than this because of us: past it the page goes through. */
 const HANDLER_LIMIT_MS = 5000;
+/** How long a quiet pass's record waits, so that storing it does not compete with the page load. */
+const QUIET_RECORD_DELAY_MS = 400;
 
 // Main frames everywhere. While something could stop an unpinned page (a block list), every page
 // is held until judged; otherwise only pinned hosts' pages are (the pinned listener below takes
@@ -394,8 +396,10 @@ function apply(details, record, decision, ctx, chain, seen) {
     record.outcome = decision.act === ACT.warn ? 'notified' : record.overridden ? 'proceeded' : 'none';
     seen.decided = answer;
   }
-  // Everything else happens after the response is decided, so it costs the page nothing.
-  queueMicrotask(() => after(details, record, decision));
+  // Everything else happens after the response is decided. A quiet pass's record waits a
+  // moment more: written while the page still loads, it would compete with it for the machine.
+  if (decision.act === ACT.stop || decision.notify || decision.errorBadge) queueMicrotask(() => after(details, record, decision));
+  else setTimeout(() => after(details, record, decision), QUIET_RECORD_DELAY_MS);
   if (decision.report && ctx) reportLater(record, details, chain, ctx.policy);
   return answer;
 }
