@@ -146,8 +146,11 @@ async function writeBatch(tabId, batch) {
 
 function apply(state, record) {
   if (record.type === 'main_frame') {
+    // Records may arrive out of order (a quiet pass is stored a moment later than a stop): a
+    // page's record never replaces a later page's, and keeps the sub-resources judged after it.
+    if (state.page && state.page.time > record.time) return;
     state.page = record;
-    state.subs = [];
+    state.subs = state.subs.filter((s) => s.time >= record.time);
     delete state.byHost[record.host];
     state.byHost[record.host] = record;
     const hosts = Object.keys(state.byHost);

@@ -90,3 +90,19 @@ test('a warning record is cut to fit, so fifty stopped tabs fit beside the verdi
   assert.equal(warning.record.detailsDropped, true);
   assert.ok(50 * verdicts.MAX_WARNING_BYTES + verdicts.MAX_TOTAL_BYTES < 10 * 1024 * 1024);
 });
+
+test('records that arrive out of order: a page keeps the sub-resources judged after it, and never replaces a later page', async () => {
+  const tab = 300;
+  // The page's quiet pass is stored later than its sub-resource's stop, which came after it.
+  await verdicts.recordVerdict(tab, record('evil.mail.example.test', { time: 2000, certs: 1 }));
+  await verdicts.recordVerdict(tab, record('mail.example.test', { type: 'main_frame', status: 'pinned', time: 1000, certs: 1 }));
+  let state = stored(tab);
+  assert.equal(state.page.time, 1000);
+  assert.deepEqual(state.subs.map((s) => s.host), ['evil.mail.example.test']);
+  // A later page drops the earlier page's sub-resources; an older page's late record is ignored.
+  await verdicts.recordVerdict(tab, record('next.example.test', { type: 'main_frame', status: 'unpinned', time: 3000, certs: 1 }));
+  await verdicts.recordVerdict(tab, record('mail.example.test', { type: 'main_frame', status: 'pinned', time: 2500, certs: 1 }));
+  state = stored(tab);
+  assert.equal(state.page.host, 'next.example.test');
+  assert.deepEqual(state.subs, []);
+});
