@@ -16,6 +16,7 @@ import * as reports from './reports.js';
 import { companionScope, saveUser, WATCHED_LOCAL_KEYS, cleanUser, USER_KEY } from './settings.js';
 import { hostOf, upgradedUrl } from './url.js';
 import * as verdicts from './verdicts.js';
+import * as watch from './watch.js';
 import { certFacts, decide } from './wasm-core.js';
 import { ACT, FAILURE, MODE, STATUS } from './vocabulary.js';
 
@@ -405,6 +406,8 @@ function apply(details, record, decision, ctx, chain, seen) {
 }
 
 async function after(details, record, decision) {
+  // A watched host: when it was last seen under its CA, or the change of CA (watch.js).
+  watch.noteVerdict(record).catch((e) => console.warn('Pinwatch: could not note a watched site', e));
   try {
     const stored = await verdicts.recordVerdict(details.tabId, record);
     if (decision.notify) await actions.notify(record, details.tabId);
@@ -496,6 +499,10 @@ async function answer(message, sender) {
     case 'status': return status();
     case 'save-user': return saveUserSettings(message.user);
     case 'update-now': return updateNow();
+    case 'watch-state': return watchState(message.tabId);
+    case 'watch': return watchSite(message.tabId, message.mode);
+    case 'unwatch': return watch.remove(String(message.host ?? ''));
+    case 'watched': return watchedView();
     default: throw new Error(`unknown message ${message.type}`);
   }
 }
@@ -554,4 +561,46 @@ async function saveUserSettings(input) {
   engine.invalidate();
   warm();
   return { saved: true, errors: [] };
+}
+
+// ---- "Watch this site" (watch.js) ----------------------------------------------------------
+
+/** What the popup offers for the page of a tab: whether it may be watched, or why not. */
+async function watchState(tabId) {
+  const ctx = await engine.getEngine();
+  const tab = await api.tabs.get(Number(tabId));
+  const record = (await verdicts.tabViewFor(tab)).main;
+  const watched = await watch.readWatched();
+  const host = record?.host ?? null;
+  const { ok, why } = watch.watchability(record, { policy: ctx.policy, pinned: Boolean(host) && ctx.engine.isPinned(host), watched });
+  return { host, offer: ok, why: ok ? null : why, allowWatch: watch.watchAllowed(ctx.policy), watched: host ? watched[host] ?? null : null };
+}
+
+/**
+ * Starts watching the host of a tab's page, from what Pinwatch itself recorded for it (never
+ * from what the page asking sends): the same checks as `watchState`.
+ */
+async function watchSite(tabId, mode) {
+  const ctx = await engine.getEngine();
+  const tab = await api.tabs.get(Number(tabId));
+  const record = (await verdicts.tabViewFor(tab)).main;
+  const host = record?.host;
+  const checked = watch.watchability(record, { policy: ctx.policy, pinned: Boolean(host) && ctx.engine.isPinned(host), watched: await watch.readWatched() });
+  if (!checked.ok) throw new Error(watch.NOT_WATCHABLE[checked.why] ?? checked.why);
+  const added = await watch.add(host, checked.keys, mode ?? undefined);
+  engine.invalidate();
+  const rebuilt = await warm();
+  // A host some list governs is refused by the core (the user adds, never replaces): undone.
+  const entry = rebuilt?.engine.isPinned(host);
+  if (rebuilt && !entry) {
+    await watch.remove(host);
+    throw new Error(watch.NOT_WATCHABLE.governed);
+  }
+  return { host, watched: added };
+}
+
+/** The options page's "Watched sites": every watched host, and whether policy allows watching. */
+async function watchedView() {
+  const ctx = await engine.getEngine();
+  return { allowWatch: watch.watchAllowed(ctx.policy), watched: await watch.readWatched() };
 }

@@ -56,7 +56,10 @@ const getSecurityInfoTier = {
     // inspection proxies and malware do). The popup shows it.
     const root = certs.at(-1);
     const builtInRoot = typeof root?.isBuiltInRoot === 'boolean' ? root.isBuiltInRoot : undefined;
-    return { chain, digests, tier: this.name, state: info?.state, builtInRoot, browserBuilt: true };
+    // The certificates' subjects as Firefox writes them ("Watch this site" shows the CA's name
+    // where no DER was read); whoever made a certificate wrote them, so verdicts.js caps them.
+    const subjects = certs.map((c) => (typeof c.subject === 'string' ? c.subject : ''));
+    return { chain, digests, tier: this.name, state: info?.state, builtInRoot, browserBuilt: true, subjects };
   },
 };
 

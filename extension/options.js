@@ -83,6 +83,7 @@ const POLICY_LABELS = {
   debuggerCapture: 'Full-chain capture',
   companionScope: 'What the companion checks',
   updateIntervalHours: 'How often lists are updated',
+  allowWatch: 'Whether you may watch sites',
 };
 
 /** The companion scope menu (options-capture.js), unless policy locks it or the build has none. */
@@ -207,6 +208,34 @@ function showStatus(s) {
 
 async function refresh() {
   showStatus(await ask({ type: 'status' }));
+  await showWatched();
+}
+
+/** "Watched sites": each host with its mode, the CA seen first, first and last seen, the changes seen; each removable. */
+async function showWatched() {
+  const { allowWatch, watched } = await ask({ type: 'watched' });
+  const rows = Object.entries(watched).sort(([a], [b]) => a.localeCompare(b)).map(([host, w]) => {
+    const remove = el('button', { type: 'button', class: 'remove' }, 'Remove');
+    remove.addEventListener('click', async () => {
+      remove.disabled = true;
+      await ask({ type: 'unwatch', host });
+      await refresh();
+    });
+    const changes = w.changes.length
+      ? el('ul', { class: 'watch-changes' }, w.changes.map((c) => el('li', {}, `${shortTime(c.at)}: CA ${c.issuer || '(no name)'} (root ${c.root || '(no name)'})`)))
+      : 'none';
+    return el('tr', { 'data-host': host },
+      el('td', {}, el('code', {}, host)),
+      el('td', {}, w.mode),
+      el('td', {}, w.issuer || '(no name)', el('div', { class: 'muted' }, 'root ', w.root || '(no name)')),
+      el('td', { class: 'watch-since' }, shortTime(w.since)),
+      el('td', { class: 'watch-last-seen' }, shortTime(w.lastSeen)),
+      el('td', { class: 'watch-change-list' }, changes),
+      el('td', {}, remove));
+  });
+  fill(document.querySelector('#watched tbody'), rows);
+  document.getElementById('no-watched').hidden = rows.length > 0;
+  document.getElementById('watch-off').hidden = allowWatch;
 }
 
 async function save() {

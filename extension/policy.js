@@ -24,6 +24,7 @@ export const DEFAULT_UPDATE_HOURS = 6;
 export const DEFAULT_POLICY = Object.freeze({
   mode: null,
   allowUserOverride: true,
+  allowWatch: true,
   allowedInterceptionSpkis: [],
   allowedInterceptionRoots: [],
   extraEntries: [],
@@ -38,7 +39,7 @@ export const DEFAULT_POLICY = Object.freeze({
 
 /** Every key schema.json knows, in the order the docs list them. */
 export const POLICY_KEYS = ['mode', 'channels', 'allowedInterceptionSpkis', 'allowedInterceptionRoots', 'reportEndpoint', 'allowUserOverride',
-  'extraEntries', 'debuggerCapture', 'companionScope', 'updateIntervalHours'];
+  'extraEntries', 'debuggerCapture', 'companionScope', 'updateIntervalHours', 'allowWatch'];
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isStringArray = (v) => Array.isArray(v) && v.every((s) => typeof s === 'string');
@@ -117,6 +118,10 @@ export function cleanPolicy(raw) {
   if (has('allowUserOverride')) {
     if (typeof raw.allowUserOverride === 'boolean') set('allowUserOverride', raw.allowUserOverride);
     else problem('allowUserOverride', 'must be true or false');
+  }
+  if (has('allowWatch')) {
+    if (typeof raw.allowWatch === 'boolean') set('allowWatch', raw.allowWatch);
+    else problem('allowWatch', 'must be true or false');
   }
   if (has('companionScope')) {
     if (raw.companionScope === 'pinned' || raw.companionScope === 'all') set('companionScope', raw.companionScope);

@@ -7,6 +7,7 @@ import { CANNOT_VERIFY_WORDS } from './actions.js';
 import { enableSteps } from './capture-help.js';
 import { chainMarks, chainTable, DETAILS_DROPPED, el, entryView, fill, listView, statusBadge, statusWords, when } from './ui.js';
 import { STATUS } from './vocabulary.js';
+import { changeWords, NOT_WATCHABLE, readWatched, WATCH_ORIGIN } from './watch.js';
 
 async function targetTab() {
   const id = Number(new URLSearchParams(location.search).get('tab'));
@@ -120,4 +121,51 @@ async function main() {
   }
 }
 
-main().catch((e) => fill('reason', `The verdict could not be shown: ${e.message}`));
+/**
+ * "Watch this site": offered for a site no list covers whose chain ends at a root built into the
+ * browser (or one the organisation declared); the background decides, from its own record. On a
+ * watched site's mismatch, when watching began and which CA was seen then.
+ */
+async function showWatch(tab, r) {
+  if (r.entry?.source === WATCH_ORIGIN && r.status === STATUS.mismatch) {
+    const w = (await readWatched())[r.host];
+    if (w) {
+      fill('watch-change', changeWords(w, r));
+      show('watch-change');
+    }
+  }
+  const answer = await api.runtime.sendMessage({ type: 'watch-state', tabId: tab.id });
+  const state = answer?.ok ? answer.value : null;
+  document.body.dataset.watchState = state ? (state.offer ? 'offer' : state.why) : 'unknown';
+  if (!state || state.host !== r.host || !state.allowWatch || state.why === 'governed' || state.why === 'watched') return;
+  const note = document.getElementById('watch-note');
+  const button = document.getElementById('watch');
+  show('watch-section');
+  if (!state.offer) {
+    button.disabled = true;
+    document.getElementById('watch-mode').disabled = true;
+    fill(note, NOT_WATCHABLE[state.why] ?? state.why);
+    note.hidden = false;
+    return;
+  }
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    const mode = document.getElementById('watch-mode').value;
+    const done = await api.runtime.sendMessage({ type: 'watch', tabId: tab.id, mode });
+    note.hidden = false;
+    if (done?.ok) {
+      fill(note, `Watching ${done.value.host} (${done.value.watched.mode}) since ${when(done.value.watched.since)}: `
+        + `CA ${done.value.watched.issuer || '(no name)'}, root ${done.value.watched.root || '(no name)'}.`);
+      note.dataset.watching = 'true';
+    } else {
+      button.disabled = false;
+      fill(note, `Could not watch this site: ${done?.error ?? 'no answer'}`);
+    }
+  });
+}
+
+main().then(async () => {
+  const tab = await targetTab();
+  const r = tab ? (await verdicts.tabViewFor(tab)).main : null;
+  if (r) await showWatch(tab, r);
+}).catch((e) => fill('reason', `The verdict could not be shown: ${e.message}`));

@@ -7,6 +7,7 @@ import { api } from './compat.js';
 import { cleanChannel, loadPolicy } from './policy.js';
 import { MODES, SOURCE_KIND } from './vocabulary.js';
 import { sameSigners } from './wasm-core.js';
+import { readWatched, watchSource, WATCHED_KEY } from './watch.js';
 
 export { DEFAULT_POLICY, loadPolicy } from './policy.js';
 
@@ -17,7 +18,7 @@ export const BUNDLED_LIST_PATH = 'lists/default.json';
 export const USER_KEY = 'user';
 /** `{[channel url]: {payload, trust, configured, info, acceptedAt, …}}`: the last good list of each channel. */
 export const CHANNEL_LISTS_KEY = 'channelLists';
-export const WATCHED_LOCAL_KEYS = [USER_KEY, CHANNEL_LISTS_KEY];
+export const WATCHED_LOCAL_KEYS = [USER_KEY, CHANNEL_LISTS_KEY, WATCHED_KEY];
 
 /** What the companion checks: pinned hosts' pages and frames, or also every other page (block list). */
 export const COMPANION_SCOPES = ['pinned', 'all'];
@@ -104,7 +105,8 @@ export function debuggerCaptureEnabled(policy, user) {
 
 /**
  * Sources and engine settings. Precedence, lowest first (docs/policy.md): the bundled list,
- * the channels in their configured order, the user's extra entries, policy's extra entries.
+ * the channels in their configured order, watched sites, the user's extra entries, policy's
+ * extra entries.
  * Each source says its `kind`; the core decides what each kind may replace (the user adds,
  * never weakens). When policy sets `extraEntries` the user's are not used (the control is locked).
  * Extra entries go to the core as they were written; it checks each one.
@@ -124,6 +126,10 @@ export async function engineInputs() {
     problems.push({ origin: SOURCE_KIND.bundled, error: `the bundled list could not be read (${e.message})` });
   }
   sources.push(...(await channelSources(policy, user)));
+  // Watched sites ("Watch this site", watch.js): the user's kind, before the user's own entries
+  // so that an entry the user wrote for the same host wins over one learnt from a chain.
+  const watched = watchSource(policy, await readWatched());
+  if (watched) sources.push(watched);
   const userExtras = policy.managed.includes('extraEntries') ? [] : user.extraEntries;
   if (userExtras.length) sources.push({ origin: SOURCE_KIND.user, kind: SOURCE_KIND.user, extraEntries: userExtras });
   if (policy.extraEntries.length) sources.push({ origin: SOURCE_KIND.policy, kind: SOURCE_KIND.policy, extraEntries: policy.extraEntries });

@@ -65,6 +65,8 @@ export function makeRecord(verdict, details, capture) {
     // The browser let the response through before the verdict (Chromium: no blocking webRequest).
     afterTheFact: !features.blockingWebRequest,
     builtInRoot: typeof capture?.builtInRoot === 'boolean' ? capture.builtInRoot : null,
+    // Firefox's subjects of the chain, leaf first (capped: attacker-written text).
+    subjects: Array.isArray(capture?.subjects) ? capture.subjects.slice(0, 8).map((t) => String(t).slice(0, 300)) : null,
     // The browser's own rating of the connection ('secure', 'weak', 'broken', …), when it gives
     // one; anything but 'secure' is shown in the popup and put into reports.
     securityState: capture?.state ?? null,

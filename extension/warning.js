@@ -5,6 +5,7 @@ import { api } from './compat.js';
 import * as verdicts from './verdicts.js';
 import { chainMarks, chainTable, DETAILS_DROPPED, el, entryView, expectedPins, fill, listView, when } from './ui.js';
 import { STATUS, STOP_REASON } from './vocabulary.js';
+import { changeWords, readWatched, WATCH_ORIGIN } from './watch.js';
 
 // Only the statuses that stop a page (actions.decide) have a warning page; any other falls back
 // to the mismatch words.
@@ -85,6 +86,7 @@ async function main() {
     fill('after-the-fact', AFTER_THE_FACT);
     document.getElementById('after-the-fact').hidden = false;
   }
+  await showWatchChange(r);
   fill('host', r.host);
   fill('url', r.url);
   fill('reason', r.reason, r.detailsDropped ? ` ${DETAILS_DROPPED}` : '');
@@ -121,6 +123,15 @@ async function main() {
     note.hidden = false;
     fill(note, 'Your organisation does not allow proceeding past this warning.');
   }
+}
+
+/** A site the person watches ("Watch this site"): when watching began and which CA was seen then. */
+async function showWatchChange(r) {
+  if (r.entry?.source !== WATCH_ORIGIN) return;
+  const w = (await readWatched().catch(() => ({})))[r.host];
+  if (!w) return;
+  fill('watch-change', changeWords(w, r));
+  document.getElementById('watch-change').hidden = false;
 }
 
 function goBack() {
