@@ -7,6 +7,7 @@
 
 use crate::der::{expect, read, DerError, Tlv, BIT_STRING, INTEGER, SEQUENCE};
 use crate::pin::{hex, sha256_each, Pin};
+use crate::sct::SctFacts;
 use crate::time::format_rfc3339;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -108,6 +109,9 @@ pub struct CertFacts {
     pub subject_key_id: Option<String>,
     pub authority_key_id: Option<String>,
     pub is_ca: bool,
+    /// The Certificate Transparency SCTs embedded in the certificate, unverified; `None` when it
+    /// has no SCT extension (only leaves carry one), `error` set when the list cannot be read.
+    pub sct: Option<SctFacts>,
     /// Which facts could not be read, when some could not; the pin is still exact.
     pub parse_note: Option<String>,
 }
@@ -314,6 +318,7 @@ impl Cert {
                 subject_key_id: extensions.subject_key_id.map(|r| short(hex(&der[r]))),
                 authority_key_id: extensions.authority_key_id.map(|r| short(hex(&der[r]))),
                 is_ca: extensions.is_ca,
+                sct: extensions.sct_list.map(|r| SctFacts::of_extension(&der[r])),
                 parse_note,
             },
         }

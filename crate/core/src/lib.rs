@@ -29,6 +29,7 @@ pub mod pin;
 pub mod proof;
 pub mod pubkey;
 pub mod rsassa;
+pub mod sct;
 pub mod sources;
 pub mod time;
 pub mod verdict;

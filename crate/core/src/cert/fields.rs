@@ -114,6 +114,9 @@ pub(crate) struct Extensions {
     /// Where the Authority Information Access `caIssuers` URIs are: where the issuer's
     /// certificate may be fetched (at most [`MAX_CA_ISSUERS`]).
     pub ca_issuers: Vec<Range<usize>>,
+    /// Where the embedded SCT list's extension value is; `sct.rs` reads it, so that a list that
+    /// cannot be read costs only its own fact.
+    pub sct_list: Option<Range<usize>>,
 }
 
 /// The most `caIssuers` URIs kept from one certificate: real ones carry one or two.
@@ -175,6 +178,7 @@ pub(crate) fn extensions(b: &[u8], explicit: &Tlv) -> Result<Extensions, CertErr
                     }
                 }
             }
+            crate::sct::SCT_LIST_OID => out.sct_list = Some(value),
             [0x55, 0x1d, 0x13] => {
                 let bc = expect(b, value.start, SEQUENCE, "BasicConstraints")?;
                 if let Some(Ok(first)) = children(b, bc.content.clone()).next() {

@@ -62,6 +62,8 @@ pub struct Shape<'a> {
     pub is_ca: bool,
     pub ca_issuers: Option<&'a str>,
     pub serial: u8,
+    /// Further extensions, each as its OID's content bytes and its `extnValue` content.
+    pub extra: &'a [(&'a [u8], Vec<u8>)],
 }
 
 /// A certificate for `subject` (name and key) issued by `issuer` (name and key).
@@ -85,6 +87,9 @@ pub fn cert(subject_name: &[u8], subject_key: &SigningKey, issuer: &Ca, shape: S
             tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01]),
             tlv(0x04, &seq(&[access])),
         ]));
+    }
+    for (oid, value) in shape.extra {
+        extensions.push(seq(&[tlv(0x06, oid), tlv(0x04, value)]));
     }
     let mut tbs_parts = vec![
         tlv(0xa0, &tlv(0x02, &[2])),
@@ -130,6 +135,11 @@ pub fn intermediate(child: &Ca, parent: &Ca, ca_issuers: Option<&str>) -> Vec<u8
             ..Shape::default()
         },
     )
+}
+
+/// A DER element of `tag` around `content` (definite length, up to 64 KiB).
+pub fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    tlv(tag, content)
 }
 
 /// A leaf for `host` issued by `issuer`, with its own key from `seed`.
