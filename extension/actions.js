@@ -19,6 +19,7 @@ export const BADGES = Object.freeze({
   [STATUS.stale]: { text: 'OLD', color: '#ef6c00', words: 'stale: the pin list has expired, pins are not enforced' },
   [STATUS.staleMismatch]: { text: 'OLD!', color: '#d84315', words: 'STALE MISMATCH: the pin list has expired, and this chain does not have its pinned keys — it may be intercepted' },
   [STATUS.unverifiable]: { text: '?', color: '#6d4c41', words: 'unverifiable: the certificates could not be read' },
+  [STATUS.localRoot]: { text: 'LOC', color: '#e65100', words: 'DECRYPTED ON THIS COMPUTER: the chain ends in a root added to this computer or browser, not one the browser ships' },
   [verdicts.ERROR_STATUS]: { text: 'ERR', color: '#6a1b9a', words: 'internal error: not checked, the page was let through' },
 });
 
@@ -59,11 +60,31 @@ export async function refreshBadge(tabId, tab = null) {
 }
 
 export async function notify(record, tabId) {
-  if (!features.notifications || !(await verdicts.firstNotice(tabId, record.host))) return;
+  if (!features.notifications) return;
+  if (record.status === STATUS.localRoot) return notifyLocalRoot(record, tabId);
+  if (!(await verdicts.firstNotice(tabId, record.host))) return;
   await api.notifications.create(`pinwatch-${tabId}-${record.host}`, {
     type: 'basic',
     iconUrl: api.runtime.getURL('icons/icon-96.png'),
     title: `Pinwatch: ${record.host} may be intercepted`,
     message: `The certificate chain of ${record.host} does not have the pinned keys. The page was not stopped (warn mode); do not type a password there until you have checked with your IT team.`,
+  });
+}
+
+/**
+ * A root added to this computer: in notice mode (`report`) once per root per day, whatever the
+ * tab; in warn mode once per tab and host, as a mismatch.
+ */
+async function notifyLocalRoot(record, tabId) {
+  const once = record.mode === MODE.warn
+    ? await verdicts.firstNotice(tabId, record.host)
+    : await verdicts.firstRootNoticeToday(record.matched?.pin);
+  if (!once) return;
+  const root = record.chain?.[record.matched?.certIndex]?.subject ?? record.subjects?.[record.matched?.certIndex] ?? 'a root not built into the browser';
+  await api.notifications.create(`pinwatch-root-${tabId}-${record.host}`, {
+    type: 'basic',
+    iconUrl: api.runtime.getURL('icons/icon-96.png'),
+    title: 'Pinwatch: connections are decrypted on this computer or network',
+    message: `${record.host}: the connection ends in a root added to this computer or browser (${String(root).slice(0, 200)}). Software that holds it can read and change every page. If you do not know it (antivirus, employer), do not type passwords.`,
   });
 }

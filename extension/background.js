@@ -18,7 +18,7 @@ import { hostOf, upgradedUrl } from './url.js';
 import * as verdicts from './verdicts.js';
 import * as watch from './watch.js';
 import { certFacts, decide } from './wasm-core.js';
-import { ACT, FAILURE, MODE, STATUS } from './vocabulary.js';
+import { ACT, FAILURE, LOCAL_ROOT_MODE, MATCH_KIND, MODE, STATUS } from './vocabulary.js';
 
 /** A response is never held longer than this because of us: past it the page goes through. */
 const HANDLER_LIMIT_MS = 5000;
@@ -28,6 +28,8 @@ const QUIET_RECORD_DELAY_MS = 400;
 // Main frames everywhere. While something could stop an unpinned page (a block list), every page
 // is held until judged; otherwise only pinned hosts' pages are (the pinned listener below takes
 // them) and the others are only noted, never held: a page no verdict could stop pays nothing.
+// Where a root added to this computer is noticed (Firefox), the listener must be blocking to
+// ask for the chain, but it releases unpinned pages at once and reads their chain after.
 // Which one applies is known after a build; the last build's answer is cached for the next start
 // (holding everything when nothing is cached, and where there is no synchronous cache).
 const HOLD_KEY = 'holdAllPages';
@@ -142,8 +144,9 @@ function watchPinnedHosts(ctx) {
   const patterns = hostPatterns(ctx.pinnedHosts);
   syncCache?.set(PATTERNS_KEY, patterns);
   // Anything an unpinned page's chain could lead to beyond a quiet record: a stop (block list)
-  // or a report (declared inspection proxies).
-  const hold = unpinnedPagesMatter(ctx) || !syncCache;
+  // or a report (declared inspection proxies); or a root worth reading, which only a blocking
+  // listener may ask the browser about (the page itself is released at once).
+  const hold = unpinnedPagesMatter(ctx) || unpinnedRootsMatter(ctx) || !syncCache;
   if (hold !== holdAllPages) {
     // The listener that will take pinned pages is registered before the other lets them go.
     holdAllPages = hold;
@@ -228,7 +231,10 @@ async function onPlainRequest(details) {
 function onMainFrame(details) {
   const ctx = engine.builtEngine();
   if (ctx && !unpinnedPagesMatter(ctx) && !ctx.engine.isPinned(hostOf(details.url))) {
-    queueMicrotask(() => noteUnheld(details, ctx, UNREAD).catch((e) => console.warn('Pinwatch: could not note an unpinned page', e)));
+    // Asked now, while the browser still holds the response (it answers only then), and
+    // awaited after the response is released: the page does not wait for the answer.
+    const reading = unpinnedRootsMatter(ctx) ? capture.readChain(details, { der: false }) : null;
+    queueMicrotask(() => noteUnheld(details, ctx, reading).catch((e) => console.warn('Pinwatch: could not note an unpinned page', e)));
     return {};
   }
   return onHeaders(details);
@@ -242,7 +248,17 @@ function onMainFrame(details) {
 function unpinnedPagesMatter(ctx) {
   return ctx.hasBlockList
     || ctx.policy.allowedInterceptionSpkis.length > 0 || ctx.policy.allowedInterceptionRoots.length > 0
-    || (companion.supported() && companionScope(ctx.policy, ctx.user) === 'all');
+    || (companion.supported() && companionScope(ctx.policy, ctx.user) === 'all')
+    || (features.securityInfo && ctx.localRootMode === LOCAL_ROOT_MODE.enforce);
+}
+
+/**
+ * Whether an unpinned page's root is worth reading although nothing could stop the page: a root
+ * added to this computer gets a notice or a warning (`localRootMode` "notice" or "warn"). Only
+ * where the browser says which roots it ships (Firefox); the page is released before the answer.
+ */
+function unpinnedRootsMatter(ctx) {
+  return features.securityInfo && ctx.localRootMode !== LOCAL_ROOT_MODE.enforce;
 }
 
 /** The capture of a page whose chain is not read. */
@@ -267,18 +283,27 @@ function onUnheldPage(details) {
   engine.getEngine().then(async (ctx) => {
     // Nothing could come of this page's chain: it is not even read (reading it costs the page
     // load time in the browser); the record says only that the host is not pinned.
-    if (!ctx.engine.isPinned(host)) return noteUnheld(details, ctx, UNREAD);
+    if (!ctx.engine.isPinned(host)) return noteUnheld(details, ctx, null);
     if (!pinnedFilterCovers(host)) return onHeaders(details);
     return undefined;
   }).catch((e) => console.warn('Pinwatch: could not note a page', e));
 }
 
-/** A page that was neither held nor read (nothing could come of it), recorded for the popup. */
-async function noteUnheld(details, ctx, cap) {
+/**
+ * A page that was not held (nothing could stop it), recorded for the popup: `reading` is the
+ * chain's digests being read (a root added to this computer is noticed), or null when nothing
+ * could come of the chain at all and it is not even read.
+ */
+async function noteUnheld(details, ctx, reading) {
   const host = hostOf(details.url);
-  const verdict = { status: STATUS.unpinned, reason: 'This host is not on the pin list.', host };
+  const cap = reading ? await reading : UNREAD;
+  // Only an added root can make this page more than unpinned: the engine is asked only then.
+  const verdict = (cap.builtInRoot === false && cap.digests
+    && ctx.engine.checkDigests(host, cap.digests.flatMap((d) => [d.spkiSha256, d.certSha256]), engine.nowSecs(), false))
+    || { status: STATUS.unpinned, reason: 'This host is not on the pin list.', host };
   const record = verdicts.makeRecord(verdict, details, cap);
-  record.judgedFrom = 'not read';
+  record.judgedFrom = reading ? 'digests' : 'not read';
+  if (cap.digests) record.browserDigests = cap.digests;
   record.held = false;
   // What an unpinned verdict does is still the core's to say (here: nothing but the record).
   const decision = decide({
@@ -327,7 +352,7 @@ async function handle(details, seen) {
   let verdict = judged.get(ctx, host, cap);
   let judgedFrom = verdict ? 'cache' : null;
   if (!verdict && !cap.chain.length && cap.digests) {
-    verdict = ctx.engine.checkDigests(host, cap.digests.flatMap((d) => [d.spkiSha256, d.certSha256]), engine.nowSecs());
+    verdict = ctx.engine.checkDigests(host, cap.digests.flatMap((d) => [d.spkiSha256, d.certSha256]), engine.nowSecs(), cap.builtInRoot);
     judgedFrom = 'digests';
     // Anything but a quiet pass is shown, stored or reported with the chain's facts.
     if (!verdict || (verdict.status !== STATUS.pinned && verdict.status !== STATUS.unpinned)) {
@@ -340,8 +365,8 @@ async function handle(details, seen) {
   // A chain the browser built counts as it is; one it did not (the leaf tier) only as far as
   // the core links it by signatures, completed with kept or fetched CA certificates.
   verdict ??= cap.browserBuilt === false && cap.chain.length
-    ? await completion.checkCompleted(ctx.engine, host, cap.chain, engine.nowSecs(), { extra: cap.extra ?? [], fromServer: Boolean(cap.companion) })
-    : ctx.engine.check(host, cap.chain, engine.nowSecs());
+    ? await completion.checkCompleted(ctx.engine, host, cap.chain, engine.nowSecs(), { extra: cap.extra ?? [], fromServer: Boolean(cap.companion), rootBuiltIn: cap.builtInRoot })
+    : ctx.engine.check(host, cap.chain, engine.nowSecs(), cap.builtInRoot);
   judged.put(ctx, host, cap, verdict);
   const record = verdicts.makeRecord(verdict, details, cap);
   // How this verdict was reached: from the wake's cache, from digests alone, or from the DER;
@@ -354,7 +379,7 @@ async function handle(details, seen) {
   const allowOverride = ctx.policy.allowUserOverride !== false;
   // Read directly, not through the storage queue a flood of verdicts fills; a slow read runs
   // into the time limit, which stops an enforced pinned host.
-  const overridden = verdict.status === STATUS.mismatch
+  const overridden = (verdict.status === STATUS.mismatch || verdict.status === STATUS.localRoot)
     && await verdicts.hasOverride(details.tabId, record.host, verdict.chainKey);
   const decision = decide({
     status: verdict.status, mode: verdict.mode ?? undefined, chainOffered: seen.chainOffered,
@@ -499,6 +524,9 @@ async function answer(message, sender) {
     case 'status': return status();
     case 'save-user': return saveUserSettings(message.user);
     case 'update-now': return updateNow();
+    case 'root-state': return rootState(message.tabId);
+    case 'know-root': return knowRoot(message.tabId, message.name);
+    case 'forget-root': return forgetRoot(String(message.pin ?? ''));
     case 'watch-state': return watchState(message.tabId);
     case 'watch': return watchSite(message.tabId, message.mode);
     case 'unwatch': return watch.remove(String(message.host ?? ''));
@@ -603,4 +631,56 @@ async function watchSite(tabId, mode) {
 async function watchedView() {
   const ctx = await engine.getEngine();
   return { allowWatch: watch.watchAllowed(ctx.policy), watched: await watch.readWatched() };
+}
+
+// ---- Roots added to this computer that the user knows (local_root.rs) ------------------------
+
+/** The added root a tab's page was judged on, from Pinwatch's own record; null when none. */
+async function recordedRoot(tabId) {
+  const tab = await api.tabs.get(Number(tabId));
+  const record = (await verdicts.tabViewFor(tab)).main;
+  const m = record?.matched;
+  if (!m || (m.kind !== MATCH_KIND.localRoot && m.kind !== MATCH_KIND.knownRoot)) return null;
+  return { pin: m.pin, subject: record.chain?.[m.certIndex]?.subject ?? record.subjects?.[record.matched?.certIndex] ?? '', host: record.host };
+}
+
+/** What the popup offers about a page's added root: marking it known, unless policy forbids. */
+async function rootState(tabId) {
+  const ctx = await engine.getEngine();
+  const root = await recordedRoot(tabId);
+  return {
+    root,
+    allowed: ctx.policy.allowUserKnownRoots !== false,
+    known: Boolean(root && ctx.user.knownRoots.some((r) => r.pin === root.pin)),
+  };
+}
+
+/**
+ * Marks the added root of a tab's page as known ("my antivirus"): the root comes from Pinwatch's
+ * own record of that page, never from the message. Pinned hosts are unaffected (the core).
+ */
+async function knowRoot(tabId, name) {
+  const ctx = await engine.getEngine();
+  if (ctx.policy.allowUserKnownRoots === false) throw new Error('your organisation does not allow marking roots as known');
+  const root = await recordedRoot(tabId);
+  if (!root) throw new Error('this page was not judged on a root added to this computer');
+  const user = cleanUser(ctx.user);
+  if (!user.knownRoots.some((r) => r.pin === root.pin)) {
+    user.knownRoots.push({ pin: root.pin, name: String(name ?? '').trim(), subject: root.subject, addedAt: Date.now() });
+  }
+  await saveUser(user);
+  engine.invalidate();
+  warm();
+  // Kept only while under the limit of known roots (settings.js).
+  return { pin: root.pin, known: cleanUser(user).knownRoots.some((r) => r.pin === root.pin) };
+}
+
+async function forgetRoot(pin) {
+  const ctx = await engine.getEngine();
+  const user = cleanUser(ctx.user);
+  user.knownRoots = user.knownRoots.filter((r) => r.pin !== pin);
+  await saveUser(user);
+  engine.invalidate();
+  warm();
+  return true;
 }

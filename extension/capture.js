@@ -59,7 +59,9 @@ const getSecurityInfoTier = {
     // The certificates' subjects as Firefox writes them ("Watch this site" shows the CA's name
     // where no DER was read); whoever made a certificate wrote them, so verdicts.js caps them.
     const subjects = certs.map((c) => (typeof c.subject === 'string' ? c.subject : ''));
-    return { chain, digests, tier: this.name, state: info?.state, builtInRoot, browserBuilt: true, subjects };
+    // Firefox's Certificate Transparency rating of the connection ("policy_compliant", …).
+    const ctStatus = typeof info?.certificateTransparencyStatus === 'string' ? info.certificateTransparencyStatus.slice(0, 64) : undefined;
+    return { chain, digests, tier: this.name, state: info?.state, builtInRoot, ctStatus, browserBuilt: true, subjects };
   },
 };
 

@@ -208,13 +208,14 @@ export async function secondLook(details, cap) {
     leafDiffers: false,
   };
   if (!theirs.length) return { ...cap, companionError: 'the companion got no certificates', offered: true, companion };
+  const builtInRoot = builtInRootOf(reply.verified);
   const browserLeaf = cap.chain?.[0];
   if (!browserLeaf) {
-    return { chain: theirs, extra: [], tier: 'companion', browserBuilt: false, offered: true, state: cap.state, companion };
+    return { chain: theirs, extra: [], tier: 'companion', browserBuilt: false, offered: true, state: cap.state, builtInRoot, companion };
   }
   // The browser's own leaf is the session's; the companion's certificates only complete it.
   if (sameBytes(theirs[0], browserLeaf)) {
-    return { ...cap, chain: [browserLeaf, ...theirs.slice(1)], extra: [], tier: `${cap.tier}+companion`, browserBuilt: false, offered: true, companion };
+    return { ...cap, chain: [browserLeaf, ...theirs.slice(1)], extra: [], tier: `${cap.tier}+companion`, browserBuilt: false, offered: true, builtInRoot, companion };
   }
   companion.leafDiffers = true;
   companion.companionLeaf = theirs[0];
@@ -225,6 +226,17 @@ export async function secondLook(details, cap) {
     tier: `${cap.tier}+companion`,
     browserBuilt: false,
     offered: true,
+    builtInRoot,
     companion,
   };
+}
+
+/**
+ * What the companion's verifier says of the chain's root: one of the system's web PKI roots
+ * (built in), one added locally (`local`: NSS database or an added system root), or nothing.
+ */
+function builtInRootOf(verified) {
+  if (verified?.anchor === 'web-pki') return true;
+  if (verified?.anchor === 'local') return false;
+  return undefined;
 }

@@ -102,9 +102,10 @@ async function fetchCertificate(url, deadline) {
  * `canFetch`: this browser lets the extension fetch CA certificates; without it an incomplete
  * path is the browser's limit, not a failure. `extra`: certificates at hand besides
  * (`[{der, origin}]`, e.g. the companion's). `fromServer`: `served` is a chain as a server sent it
- * (the companion's), not a leaf-only browser's leaf. Never throws for what the network does.
+ * (the companion's), not a leaf-only browser's leaf. `rootBuiltIn`: what the companion's verifier
+ * said of the root (`Engine::with_root`). Never throws for what the network does.
  */
-export async function checkCompleted(engine, host, served, now, { canFetch = true, extra: more = [], fromServer = false } = {}) {
+export async function checkCompleted(engine, host, served, now, { canFetch = true, extra: more = [], fromServer = false, rootBuiltIn } = {}) {
   await loadKept();
   const extra = [...more];
   // What an open path means is the core's to say; it needs to know what the chain is.
@@ -113,7 +114,7 @@ export async function checkCompleted(engine, host, served, now, { canFetch = tru
   const tried = new Set();
   const deadline = Date.now() + FETCH_BUDGET_MS;
   let fetches = 0;
-  let verdict = engine.checkPath(host, served, extra, given, now);
+  let verdict = engine.checkPath(host, served, extra, given, now, rootBuiltIn);
   for (;;) {
     const path = verdict.path;
     if (!path || verdict.status === STATUS.pinned || verdict.status === STATUS.blocked) break;
@@ -134,7 +135,7 @@ export async function checkCompleted(engine, host, served, now, { canFetch = tru
     } else {
       break;
     }
-    verdict = engine.checkPath(host, served, extra, given, now);
+    verdict = engine.checkPath(host, served, extra, given, now, rootBuiltIn);
   }
   if (fetched.length) await keep(fetched, verdict);
   return verdict;

@@ -14,7 +14,7 @@ let built = null;
 
 /**
  * The engine and what callers need beside it: `{engine, policy, user, problems,
- * pinnedHosts, hasBlockList}`. `problems` (`[{origin, error}]`) is every source problem in one
+ * pinnedHosts, hasBlockList, localRootMode}`. `problems` (`[{origin, error}]`) is every source problem in one
  * place: the bundled list that could not be read (settings.js), then all the core refused
  * (`engine.problems()`). Concurrent callers share one build.
  */
@@ -59,6 +59,7 @@ async function build() {
     problems: [...inputs.problems, ...engine.problems()],
     pinnedHosts: engine.pinnedHosts(),
     hasBlockList: engine.hasBlockList(),
+    localRootMode: engine.localRootMode(),
   };
 }
 

@@ -3,8 +3,8 @@
 // modes may be chosen comes from the engine (`allowedModes` in the status).
 
 import { api } from './compat.js';
-import { el, fill, MODE_WORDS } from './ui.js';
-import { MODE, MODES } from './vocabulary.js';
+import { el, fill, LOCAL_ROOT_MODE_WORDS, MODE_WORDS } from './ui.js';
+import { LOCAL_ROOT_MODES, MODE, MODES } from './vocabulary.js';
 
 async function ask(message) {
   const answer = await api.runtime.sendMessage(message);
@@ -66,7 +66,33 @@ function readForm() {
     }).filter((c) => c.url || c.keys.length),
     debuggerCapture: debuggerChoice(),
     companionScope: companionChoice(),
+    localRootMode: document.getElementById('local-root-mode').value || null,
+    // Marked from the popup and removed from their own table: kept as they are on save.
+    knownRoots: lastStatus?.user.knownRoots ?? [],
   };
+}
+
+/** The added-roots menu (locked when policy sets `localRootMode`) and the known roots, each removable. */
+function showLocalRoots(s, managed) {
+  const select = document.getElementById('local-root-mode');
+  select.value = managed.has('localRootMode') ? s.policy.localRootMode : (s.user.localRootMode ?? '');
+  select.disabled = managed.has('localRootMode');
+  fill('local-root-mode-note', managed.has('localRootMode') ? `Your organisation sets “${s.policy.localRootMode}”.` : '');
+  const allowed = s.policy.allowUserKnownRoots !== false;
+  document.getElementById('known-roots-off').hidden = allowed;
+  const rows = s.user.knownRoots.map((root) => {
+    const remove = el('button', { type: 'button', class: 'remove' }, 'Remove');
+    remove.addEventListener('click', async () => {
+      remove.disabled = true;
+      await ask({ type: 'forget-root', pin: root.pin });
+      await refresh();
+    });
+    return el('tr', { 'data-pin': root.pin, class: allowed ? null : 'unused' },
+      el('td', {}, root.name || '(no name)'), el('td', {}, root.subject || '(no name)'),
+      el('td', {}, el('code', { class: 'pin' }, root.pin)), el('td', {}, shortTime(root.addedAt)), el('td', {}, remove));
+  });
+  fill(document.querySelector('#known-roots tbody'), rows);
+  document.getElementById('no-known-roots').hidden = rows.length > 0;
 }
 
 let lastStatus = null;
@@ -84,6 +110,8 @@ const POLICY_LABELS = {
   companionScope: 'What the companion checks',
   updateIntervalHours: 'How often lists are updated',
   allowWatch: 'Whether you may watch sites',
+  localRootMode: 'What a root added to this computer does',
+  allowUserKnownRoots: 'Whether you may mark added roots as known',
 };
 
 /** The companion scope menu (options-capture.js), unless policy locks it or the build has none. */
@@ -176,6 +204,7 @@ function showStatus(s) {
   document.getElementById('policy-section').hidden = !managed.size && !s.policy.problems?.length;
   fill('managed-keys', [...managed].map((k) => el('li', {}, POLICY_LABELS[k] ?? k, ' (', el('code', {}, k), ')')));
   fill('policy-problems', (s.policy.problems ?? []).map((p) => el('li', {}, `${p.key}: ${p.error}`)));
+  showLocalRoots(s, managed);
   const body = document.querySelector('#extras tbody');
   body.replaceChildren(...s.user.extraEntries.map((e) => extraRow(e)));
   lock('#extras', managed.has('extraEntries'));
@@ -251,6 +280,7 @@ async function save() {
 }
 
 document.getElementById('mode').append(...MODES.map((m) => el('option', { value: m }, MODE_WORDS[m] ?? m)));
+document.getElementById('local-root-mode').append(...LOCAL_ROOT_MODES.map((m) => el('option', { value: m }, LOCAL_ROOT_MODE_WORDS[m] ?? m)));
 document.getElementById('add').addEventListener('click', () => {
   document.querySelector('#extras tbody').append(extraRow());
 });

@@ -12,7 +12,7 @@
 //     through `storage.onChanged` (area `managed`), which background.js listens to.
 
 import { api } from './compat.js';
-import { MODES } from './vocabulary.js';
+import { LOCAL_ROOT_MODES, MODES } from './vocabulary.js';
 
 /** Hours between two regular checks of a channel, when policy does not say. */
 export const DEFAULT_UPDATE_HOURS = 6;
@@ -33,13 +33,16 @@ export const DEFAULT_POLICY = Object.freeze({
   debuggerCapture: null,
   companionScope: null,
   updateIntervalHours: null,
+  localRootMode: null,
+  allowUserKnownRoots: true,
   managed: [],
   problems: [],
 });
 
 /** Every key schema.json knows, in the order the docs list them. */
 export const POLICY_KEYS = ['mode', 'channels', 'allowedInterceptionSpkis', 'allowedInterceptionRoots', 'reportEndpoint', 'allowUserOverride',
-  'extraEntries', 'debuggerCapture', 'companionScope', 'updateIntervalHours', 'allowWatch'];
+  'extraEntries', 'debuggerCapture', 'companionScope', 'updateIntervalHours', 'allowWatch',
+  'localRootMode', 'allowUserKnownRoots'];
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isStringArray = (v) => Array.isArray(v) && v.every((s) => typeof s === 'string');
@@ -122,6 +125,14 @@ export function cleanPolicy(raw) {
   if (has('allowWatch')) {
     if (typeof raw.allowWatch === 'boolean') set('allowWatch', raw.allowWatch);
     else problem('allowWatch', 'must be true or false');
+  }
+  if (has('localRootMode')) {
+    if (LOCAL_ROOT_MODES.includes(raw.localRootMode)) set('localRootMode', raw.localRootMode);
+    else problem('localRootMode', `must be one of ${LOCAL_ROOT_MODES.join(', ')}`);
+  }
+  if (has('allowUserKnownRoots')) {
+    if (typeof raw.allowUserKnownRoots === 'boolean') set('allowUserKnownRoots', raw.allowUserKnownRoots);
+    else problem('allowUserKnownRoots', 'must be true or false');
   }
   if (has('companionScope')) {
     if (raw.companionScope === 'pinned' || raw.companionScope === 'all') set('companionScope', raw.companionScope);

@@ -6,7 +6,7 @@ import * as verdicts from './verdicts.js';
 import { CANNOT_VERIFY_WORDS } from './actions.js';
 import { enableSteps } from './capture-help.js';
 import { chainMarks, chainTable, DETAILS_DROPPED, el, entryView, fill, listView, statusBadge, statusWords, when } from './ui.js';
-import { STATUS } from './vocabulary.js';
+import { MATCH_KIND, STATUS } from './vocabulary.js';
 import { changeWords, NOT_WATCHABLE, readWatched, WATCH_ORIGIN } from './watch.js';
 
 async function targetTab() {
@@ -164,8 +164,82 @@ async function showWatch(tab, r) {
   });
 }
 
+/** Firefox's Certificate Transparency ratings of a connection (SecurityInfo.certificateTransparencyStatus). */
+const CT_WORDS = {
+  not_applicable: 'does not apply (the root is not a public one)',
+  policy_compliant: 'compliant: the certificate was logged as the browser requires',
+  policy_not_enough_scts: 'NOT compliant: too few Certificate Transparency logs',
+  policy_not_diverse_scts: 'NOT compliant: the logs are not diverse enough',
+};
+
+/**
+ * Certificate Transparency: the browser's rating, where it gives one, and the SCTs embedded in
+ * the leaf (read by the core; their signatures are not verified). A leaf under a built-in root
+ * without SCTs is unusual: publicly trusted certificates are logged.
+ */
+function ctWords(r) {
+  const parts = [];
+  if (typeof r.ctStatus === 'string') parts.push(`Certificate Transparency (browser): ${CT_WORDS[r.ctStatus] ?? r.ctStatus}.`);
+  const sct = r.chain?.[0]?.sct;
+  if (sct?.error) parts.push(`The leaf's SCT list could not be read: ${sct.error}.`);
+  else if (sct) parts.push(`The leaf carries ${sct.count} SCT(s), the first logged ${sct.logs?.[0]?.timestamp ?? '?'} (signatures not checked).`);
+  else if (r.chain?.length) {
+    parts.push(r.builtInRoot === true
+      ? 'The leaf carries no SCTs although its root is built into the browser: publicly trusted certificates are normally logged.'
+      : 'The leaf carries no embedded SCTs.');
+  }
+  return parts.length ? parts.join(' ') : null;
+}
+
+/** A root added to this computer: what it means, and "mark as known" where policy allows. */
+async function showLocalRoot(tab, r) {
+  const kind = r.matched?.kind;
+  if (r.status !== STATUS.localRoot && kind !== MATCH_KIND.knownRoot) return;
+  const root = r.chain?.[r.matched.certIndex]?.subject || r.subjects?.[r.matched.certIndex] || '(no name)';
+  fill('local-root-line', r.status === STATUS.localRoot
+    ? `This connection is decrypted by software on this computer or network (root: ${root}, key ${r.matched.pin}). It can read and change everything on this page.`
+    : `This connection is decrypted by software whose root you marked as known (root: ${root}).`);
+  show('local-root-section');
+  const answer = await api.runtime.sendMessage({ type: 'root-state', tabId: tab.id });
+  const state = answer?.ok ? answer.value : null;
+  const note = document.getElementById('local-root-note');
+  if (state?.known) {
+    fill('local-root-known', 'You marked this root as known; the options page lists it and can remove it.');
+    show('local-root-known');
+    return;
+  }
+  if (!state?.allowed || r.status !== STATUS.localRoot) {
+    if (state && !state.allowed) {
+      fill(note, 'Your organisation does not allow marking roots as known.');
+      note.hidden = false;
+    }
+    return;
+  }
+  show('local-root-offer');
+  const button = document.getElementById('know-root');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    const done = await api.runtime.sendMessage({ type: 'know-root', tabId: tab.id, name: document.getElementById('root-name').value });
+    note.hidden = false;
+    if (done?.ok && done.value.known) {
+      fill(note, 'Marked as known: pages under this root now show "inspected" instead (reload to see it).');
+      note.dataset.known = 'true';
+    } else {
+      button.disabled = false;
+      fill(note, `Could not mark this root: ${done?.error ?? 'the list of known roots is full'}`);
+    }
+  });
+}
+
 main().then(async () => {
   const tab = await targetTab();
   const r = tab ? (await verdicts.tabViewFor(tab)).main : null;
-  if (r) await showWatch(tab, r);
+  if (!r) return;
+  const ct = ctWords(r);
+  if (ct) {
+    fill('ct-note', ct);
+    show('ct-note');
+  }
+  await showLocalRoot(tab, r);
+  await showWatch(tab, r);
 }).catch((e) => fill('reason', `The verdict could not be shown: ${e.message}`));

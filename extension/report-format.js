@@ -5,6 +5,7 @@
 // Never the page's address beyond its host, never page content, never cookies.
 
 import { hostOf } from './url.js';
+import { MATCH_KIND, STATUS } from './vocabulary.js';
 
 /** Chromium's rule for HPKP reports: at most 50 remembered reports, each for 60 minutes. */
 export const DEDUPE_MAX = 50;
@@ -78,30 +79,51 @@ export function buildReport({ record, url, ders = [], now = Date.now(), version 
       captureTier: record.tier ?? null,
       leafOnly: Boolean(record.leafOnly),
       builtInRoot: record.builtInRoot ?? null,
+      // The chain's root, for a verdict about it (local-root, allowed-interception by a known root).
+      root: rootOf(record),
+      ctStatus: record.ctStatus ?? null,
       extensionVersion: version,
     },
   };
 }
 
-/** What makes two reports the same: verdict, host, port and the exact certificates. */
+/** The root a `local-root` or known-root verdict names: its pin and subject, else null. */
+function rootOf(record) {
+  const m = record.matched;
+  if (m?.kind !== MATCH_KIND.localRoot && m?.kind !== MATCH_KIND.knownRoot) return null;
+  const facts = record.chain?.[m.certIndex];
+  return { pin: m.pin, subject: facts?.subject ?? record.subjects?.[record.matched?.certIndex] ?? null };
+}
+
+/** One day: a root added to this computer is reported once a day, whatever the hosts. */
+export const LOCAL_ROOT_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * What makes two reports the same: verdict, host, port and the exact certificates; for a root
+ * added to this computer, the root alone (its first sighting of the day is reported, with the
+ * host it was seen on: a security team wants the machines, not every page).
+ */
 export function dedupeKey(report, record) {
+  if (record?.status === STATUS.localRoot && record.matched?.pin) return `${STATUS.localRoot}|${record.matched.pin}`;
   const certs = (record?.chain ?? []).map((c) => c.sha256).join(',')
     || report['served-certificate-chain'].join('');
   return `${report.verdict}|${report.hostname}|${report.port}|${report['noted-hostname']}|${certs}`;
 }
 
 /**
- * Whether `key` is new within the window, and the cache to store: `[{key, at, suppressed}]`,
- * newest last, at most DEDUPE_MAX. An entry older than the window no longer suppresses.
+ * Whether `key` is new within the window, and the cache to store: `[{key, at, suppressed,
+ * windowMs?}]`, newest last, at most DEDUPE_MAX. An entry older than its own window (the one it
+ * was stored with) no longer suppresses.
  */
 export function dedupe(cache, key, now, { windowMs = DEDUPE_WINDOW_MS, max = DEDUPE_MAX } = {}) {
-  const live = (Array.isArray(cache) ? cache : []).filter((e) => e && typeof e.key === 'string' && now - e.at < windowMs && e.at <= now);
+  const live = (Array.isArray(cache) ? cache : []).filter((e) => e && typeof e.key === 'string'
+    && now - e.at < (Number.isFinite(e.windowMs) ? e.windowMs : DEDUPE_WINDOW_MS) && e.at <= now);
   const hit = live.find((e) => e.key === key);
   if (hit) {
     hit.suppressed = (hit.suppressed ?? 0) + 1;
     return { fresh: false, cache: live };
   }
-  live.push({ key, at: now, suppressed: 0 });
+  live.push({ key, at: now, suppressed: 0, ...(windowMs !== DEDUPE_WINDOW_MS ? { windowMs } : {}) });
   return { fresh: true, cache: live.slice(-max) };
 }
 

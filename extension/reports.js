@@ -10,7 +10,8 @@
 //   reportLog     [{at, hostname, verdict, result, detail}]   the last outcomes, for the options page
 
 import { api } from './compat.js';
-import { buildReport, dedupe, dedupeKey, endpointAllowed } from './report-format.js';
+import { buildReport, dedupe, dedupeKey, endpointAllowed, LOCAL_ROOT_WINDOW_MS } from './report-format.js';
+import { STATUS } from './vocabulary.js';
 import { backoffMs, jittered, MINUTE, HOUR } from './schedule.js';
 import { serialQueue } from './serial.js';
 
@@ -61,7 +62,8 @@ export async function onVerdict(record, details, ders, policy) {
   }
   const key = dedupeKey(report, record);
   const fresh = await serial(async () => {
-    const { fresh: isNew, cache } = dedupe(await get(DEDUPE_KEY, []), key, Date.now());
+    const windowMs = record.status === STATUS.localRoot ? LOCAL_ROOT_WINDOW_MS : undefined;
+    const { fresh: isNew, cache } = dedupe(await get(DEDUPE_KEY, []), key, Date.now(), { windowMs });
     await api.storage.local.set({ [DEDUPE_KEY]: cache });
     return isNew;
   });

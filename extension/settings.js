@@ -5,7 +5,7 @@
 
 import { api } from './compat.js';
 import { cleanChannel, loadPolicy } from './policy.js';
-import { MODES, SOURCE_KIND } from './vocabulary.js';
+import { LOCAL_ROOT_MODES, MODES, SOURCE_KIND } from './vocabulary.js';
 import { sameSigners } from './wasm-core.js';
 import { readWatched, watchSource, WATCHED_KEY } from './watch.js';
 
@@ -23,7 +23,20 @@ export const WATCHED_LOCAL_KEYS = [USER_KEY, CHANNEL_LISTS_KEY, WATCHED_KEY];
 /** What the companion checks: pinned hosts' pages and frames, or also every other page (block list). */
 export const COMPANION_SCOPES = ['pinned', 'all'];
 
-export const DEFAULT_USER = Object.freeze({ mode: null, extraEntries: [], channels: [], debuggerCapture: false, companionScope: 'pinned' });
+export const DEFAULT_USER = Object.freeze({ mode: null, extraEntries: [], channels: [], debuggerCapture: false, companionScope: 'pinned',
+  localRootMode: null, knownRoots: [] });
+
+/** The most roots a user may mark as known, and the longest name they may give one. */
+const MAX_KNOWN_ROOTS = 32;
+const MAX_ROOT_TEXT = 200;
+const PIN_TEXT = /^[A-Za-z0-9+/]{43}=$/;
+
+/** `{pin, name, subject, addedAt}` with a well-formed pin, texts cut short; else null. */
+function cleanKnownRoot(value) {
+  if (!isPlainObject(value) || typeof value.pin !== 'string' || !PIN_TEXT.test(value.pin)) return null;
+  const text = (v) => (typeof v === 'string' ? v.slice(0, MAX_ROOT_TEXT) : '');
+  return { pin: value.pin, name: text(value.name), subject: text(value.subject), addedAt: Number.isFinite(value.addedAt) ? value.addedAt : 0 };
+}
 
 export async function loadUser() {
   const stored = (await api.storage.local.get(USER_KEY))[USER_KEY];
@@ -38,7 +51,7 @@ const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArr
  * when they are saved (`checkExtraEntries`) and when the engine is built (`problems()`).
  */
 export function cleanUser(value) {
-  const user = { ...DEFAULT_USER, extraEntries: [], channels: [] };
+  const user = { ...DEFAULT_USER, extraEntries: [], channels: [], knownRoots: [] };
   if (!isPlainObject(value)) return user;
   if (MODES.includes(value.mode)) user.mode = value.mode;
   if (Array.isArray(value.extraEntries)) user.extraEntries = value.extraEntries.filter(isPlainObject).map((e) => ({ ...e }));
@@ -50,6 +63,12 @@ export function cleanUser(value) {
   }
   user.debuggerCapture = value.debuggerCapture === true;
   if (COMPANION_SCOPES.includes(value.companionScope)) user.companionScope = value.companionScope;
+  if (LOCAL_ROOT_MODES.includes(value.localRootMode)) user.localRootMode = value.localRootMode;
+  if (Array.isArray(value.knownRoots)) {
+    for (const root of value.knownRoots.map(cleanKnownRoot)) {
+      if (root && user.knownRoots.length < MAX_KNOWN_ROOTS && !user.knownRoots.some((r) => r.pin === root.pin)) user.knownRoots.push(root);
+    }
+  }
   return user;
 }
 
@@ -138,6 +157,12 @@ export async function engineInputs() {
     allowedInterceptionRoots: policy.allowedInterceptionRoots,
     policyMode: policy.mode,
     userMode: user.mode,
+    // The core decides which counts (local_root.rs): policy's mode over the user's; the user's
+    // known roots only while policy allows them.
+    policyLocalRootMode: policy.localRootMode ?? undefined,
+    userLocalRootMode: user.localRootMode ?? undefined,
+    userKnownRoots: user.knownRoots.map((r) => r.pin),
+    allowUserKnownRoots: policy.allowUserKnownRoots,
   };
   return { sources, engineSettings, policy, user, problems };
 }

@@ -3,7 +3,7 @@
 
 import { BADGES } from './actions.js';
 import { ERROR_STATUS } from './verdicts.js';
-import { MATCH_KIND, MODE } from './vocabulary.js';
+import { LOCAL_ROOT_MODE, MATCH_KIND, MODE } from './vocabulary.js';
 
 /**
  * The words for each mode in the options page's menu, weakest first as MODES lists them
@@ -93,6 +93,15 @@ export const MATCH_MARKS = Object.freeze({
   [MATCH_KIND.blockedSpki]: { words: 'compromised key', tone: 'bad' },
   [MATCH_KIND.blockedCertificate]: { words: 'compromised certificate', tone: 'bad' },
   [MATCH_KIND.allowedRoot]: { words: 'declared proxy', tone: 'note' },
+  [MATCH_KIND.localRoot]: { words: 'root added to this computer', tone: 'bad' },
+  [MATCH_KIND.knownRoot]: { words: 'root you marked as known', tone: 'note' },
+});
+
+/** The words for each `localRootMode`, as the options page's menu shows them. */
+export const LOCAL_ROOT_MODE_WORDS = Object.freeze({
+  [LOCAL_ROOT_MODE.notice]: 'Notice: badge, popup line, one notification per root per day',
+  [LOCAL_ROOT_MODE.warn]: 'Warn: a notification on every such page',
+  [LOCAL_ROOT_MODE.enforce]: 'Enforce: stop every such page',
 });
 
 /** Marks for `chainTable` from a record's match: certificate index → {words, tone}. */

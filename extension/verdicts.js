@@ -21,7 +21,7 @@ export const ERROR_STATUS = 'error';
 
 /** Verdicts that deserve a place in the tab's list even when they come from a sub-resource. */
 const NOTABLE = new Set([STATUS.mismatch, STATUS.staleMismatch, STATUS.blocked, STATUS.allowedInterception, STATUS.unverifiable,
-  STATUS.stale, ERROR_STATUS]);
+  STATUS.stale, STATUS.localRoot, ERROR_STATUS]);
 const MAX_HOSTS = 20;
 const MAX_SUBS = 20;
 const MAX_BOOTS = 50;
@@ -67,6 +67,8 @@ export function makeRecord(verdict, details, capture) {
     builtInRoot: typeof capture?.builtInRoot === 'boolean' ? capture.builtInRoot : null,
     // Firefox's subjects of the chain, leaf first (capped: attacker-written text).
     subjects: Array.isArray(capture?.subjects) ? capture.subjects.slice(0, 8).map((t) => String(t).slice(0, 300)) : null,
+    // Firefox's Certificate Transparency status of the connection, when it gives one.
+    ctStatus: capture?.ctStatus ?? null,
     // The browser's own rating of the connection ('secure', 'weak', 'broken', …), when it gives
     // one; anything but 'secure' is shown in the popup and put into reports.
     securityState: capture?.state ?? null,
@@ -259,7 +261,7 @@ export async function tabViewFor(tab) {
 
 /** Every status, least severe first: the badge shows the most severe one of the tab. */
 export const SEVERITY = Object.freeze([STATUS.pinned, STATUS.unpinned, STATUS.allowedInterception, STATUS.stale,
-  STATUS.unverifiable, ERROR_STATUS, STATUS.staleMismatch, STATUS.mismatch, STATUS.blocked]);
+  STATUS.unverifiable, ERROR_STATUS, STATUS.localRoot, STATUS.staleMismatch, STATUS.mismatch, STATUS.blocked]);
 
 /** The record that decides the badge: the most severe of the main frame and sub-resources. */
 export function worst(view) {
@@ -322,6 +324,26 @@ export function firstNotice(tabId, host) {
     if (hosts.includes(host)) return false;
     hosts.push(host);
     await session().set({ [key]: hosts });
+    return true;
+  });
+}
+
+/** Roots whose notice was shown, with when: `{[pin]: ms}` in storage.local, at most this many. */
+const ROOT_NOTICES_KEY = 'rootNotices';
+const MAX_ROOT_NOTICES = 64;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Whether the notice about the added root `pin` may be shown now: once per root per day, across
+ * tabs and restarts (the badge and the popup line say it on every page).
+ */
+export function firstRootNoticeToday(pin, now = Date.now()) {
+  return serial(async () => {
+    const seen = (await api.storage.local.get(ROOT_NOTICES_KEY))[ROOT_NOTICES_KEY] ?? {};
+    if (typeof pin !== 'string' || (Number.isFinite(seen[pin]) && now - seen[pin] < DAY_MS && seen[pin] <= now)) return false;
+    seen[pin] = now;
+    const kept = Object.entries(seen).filter(([, at]) => Number.isFinite(at)).sort((a, b) => a[1] - b[1]).slice(-MAX_ROOT_NOTICES);
+    await api.storage.local.set({ [ROOT_NOTICES_KEY]: Object.fromEntries(kept) });
     return true;
   });
 }

@@ -13,8 +13,9 @@ export const STATUS = Object.freeze({
   stale: 'stale',
   staleMismatch: 'stale-mismatch',
   unverifiable: 'unverifiable',
+  localRoot: 'local-root',
 });
-export const STATUSES = Object.freeze(['pinned', 'mismatch', 'blocked', 'allowed-interception', 'unpinned', 'stale', 'stale-mismatch', 'unverifiable']);
+export const STATUSES = Object.freeze(['pinned', 'mismatch', 'blocked', 'allowed-interception', 'unpinned', 'stale', 'stale-mismatch', 'unverifiable', 'local-root']);
 
 /** What an entry does on a mismatch, weakest first (pinwatch_core::list::Mode). */
 export const MODE = Object.freeze({
@@ -32,8 +33,10 @@ export const MATCH_KIND = Object.freeze({
   blockedSpki: 'blocked-spki',
   blockedCertificate: 'blocked-certificate',
   allowedRoot: 'allowed-root',
+  localRoot: 'local-root',
+  knownRoot: 'known-root',
 });
-export const MATCH_KINDS = Object.freeze(['chain-pin', 'issuer-key', 'bad-pin', 'blocked-spki', 'blocked-certificate', 'allowed-root']);
+export const MATCH_KINDS = Object.freeze(['chain-pin', 'issuer-key', 'bad-pin', 'blocked-spki', 'blocked-certificate', 'allowed-root', 'local-root', 'known-root']);
 
 /** Who speaks through an engine source (pinwatch_core::sources::SourceKind). */
 export const SOURCE_KIND = Object.freeze({
@@ -78,8 +81,9 @@ export const STOP_REASON = Object.freeze({
   blocked: 'blocked',
   notCheckedInTime: 'not-checked-in-time',
   couldNotBeChecked: 'could-not-be-checked',
+  localRoot: 'local-root',
 });
-export const STOP_REASONS = Object.freeze(['mismatch', 'blocked', 'not-checked-in-time', 'could-not-be-checked']);
+export const STOP_REASONS = Object.freeze(['mismatch', 'blocked', 'not-checked-in-time', 'could-not-be-checked', 'local-root']);
 
 /** Why no verdict was reached (pinwatch_core::decision::Failure). */
 export const FAILURE = Object.freeze({
@@ -110,3 +114,11 @@ export const GIVEN = Object.freeze({
   served: 'served',
 });
 export const GIVENS = Object.freeze(['leaf', 'leaf-completed', 'served']);
+
+/** What a chain ending in an added root does (pinwatch_core::local_root::LocalRootMode). */
+export const LOCAL_ROOT_MODE = Object.freeze({
+  notice: 'notice',
+  warn: 'warn',
+  enforce: 'enforce',
+});
+export const LOCAL_ROOT_MODES = Object.freeze(['notice', 'warn', 'enforce']);

@@ -12,6 +12,7 @@ import { changeWords, readWatched, WATCH_ORIGIN } from './watch.js';
 const HEADLINES = {
   [STATUS.mismatch]: (host) => `The connection to ${host} may be intercepted`,
   [STATUS.blocked]: (host) => `The certificate of ${host} is known to be compromised`,
+  [STATUS.localRoot]: (host) => `The connection to ${host} is decrypted on this computer or network`,
 };
 
 const SUMMARIES = {
@@ -20,6 +21,9 @@ const SUMMARIES = {
     + 'and change everything you send, including passwords. Pinwatch stopped the page before it loaded.',
   [STATUS.blocked]: 'This connection uses a certificate or key that is on the list of known-compromised ones. '
     + 'Whoever holds it can impersonate the site. Pinwatch stopped the page before it loaded.',
+  [STATUS.localRoot]: 'The certificate chain of this site ends in a root that was added to this computer or browser, '
+    + 'not one the browser ships, and your organisation has not declared it. Software that holds that root (an inspection '
+    + 'proxy, a security product, malware) can read and change every page. Your organisation stops such pages.',
 };
 
 /** Chromium: the verdict came after the response (no blocking webRequest); said plainly. */
@@ -36,6 +40,7 @@ const REASON_WORDS = {
   [STOP_REASON.blocked]: 'Pinwatch stopped this page: the site presented a certificate or key that is known to be compromised.',
   [STOP_REASON.notCheckedInTime]: 'Pinwatch stopped this page: the connection could not be checked in time. An interceptor can slow a check down on purpose, so a pinned site in enforce mode is not let through unchecked. Try again; if it happens again, do not sign in from this network.',
   [STOP_REASON.couldNotBeChecked]: 'Pinwatch stopped this page: the browser handed over a certificate chain that could not be checked. On a pinned site in enforce mode that is treated as a possible interception.',
+  [STOP_REASON.localRoot]: 'Pinwatch stopped this page: its connection is decrypted by software on this computer or network (the chain ends in a root added to this computer that your organisation has not declared).',
 };
 
 /** How long the page waits for details stored just after the stop. */

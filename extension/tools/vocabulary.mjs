@@ -32,6 +32,7 @@ export const LISTS = {
   certOrigins: { object: 'CERT_ORIGIN', array: 'CERT_ORIGINS', doc: 'Where a certificate of a path came from (pinwatch_core::path::CertOrigin).' },
   anchorKinds: { object: 'ANCHOR_KIND', array: 'ANCHOR_KINDS', doc: 'Keys that prove a path without a certificate (pinwatch_core::path::AnchorKind).' },
   givens: { object: 'GIVEN', array: 'GIVENS', doc: 'What a chain no browser built is, for checkPath (pinwatch_core::path::Given).' },
+  localRootModes: { object: 'LOCAL_ROOT_MODE', array: 'LOCAL_ROOT_MODES', doc: 'What a chain ending in an added root does (pinwatch_core::local_root::LocalRootMode).' },
 };
 
 /** `allowed-interception` → `allowedInterception`. */

@@ -46,6 +46,9 @@ crate::vocabulary::named_enum! {
         NotCheckedInTime = "not-checked-in-time",
         /// A chain was handed over but could not be judged.
         CouldNotBeChecked = "could-not-be-checked",
+        /// The chain ends in a root added to this computer that no one declared, and policy
+        /// (`localRootMode: "enforce"`) stops such pages.
+        LocalRoot = "local-root",
     }
 }
 
@@ -106,7 +109,10 @@ impl Decision {
     fn stop(reason: StopReason) -> Decision {
         Decision {
             stop_reason: Some(reason),
-            report: matches!(reason, StopReason::Mismatch | StopReason::Blocked),
+            report: matches!(
+                reason,
+                StopReason::Mismatch | StopReason::Blocked | StopReason::LocalRoot
+            ),
             ..Decision::new(Act::Stop)
         }
     }
@@ -120,10 +126,14 @@ pub fn decide(s: &Situation) -> Decision {
         return Decision::stop(StopReason::Blocked);
     }
     if let Some(failure) = s.failure {
-        let stopped_mismatch =
-            s.status == Some(Status::Mismatch) && enforced && !(s.overridden && s.allow_override);
-        if stopped_mismatch {
-            return mismatch(s);
+        let stopped = matches!(s.status, Some(Status::Mismatch | Status::LocalRoot))
+            && enforced
+            && !(s.overridden && s.allow_override);
+        if stopped {
+            return decide(&Situation {
+                failure: None,
+                ..s.clone()
+            });
         }
         return match failure {
             Failure::TimedOut if enforced => Decision {
@@ -138,6 +148,7 @@ pub fn decide(s: &Situation) -> Decision {
     }
     match s.status {
         Some(Status::Mismatch) => mismatch(s),
+        Some(Status::LocalRoot) => local_root(s),
         Some(Status::StaleMismatch) => Decision {
             report: true,
             notify: true,
@@ -178,6 +189,32 @@ fn mismatch(s: &Situation) -> Decision {
         // Report mode, or a mismatch without a mode (cannot happen: a mismatch needs an entry).
         _ => Decision {
             report: true,
+            ..Decision::new(Act::Report)
+        },
+    }
+}
+
+/// A local root: its mode is `localRootMode` (`LocalRootMode::as_mode`). Every mode reports and
+/// notifies; the extension sends one report and shows one notification per root per day in
+/// `notice` (`report`) mode, where the badge and the popup line say the rest.
+fn local_root(s: &Situation) -> Decision {
+    match s.mode {
+        Some(Mode::Enforce) if s.overridden && s.allow_override => Decision {
+            report: true,
+            ..Decision::new(Act::Report)
+        },
+        Some(Mode::Enforce) => Decision {
+            offer_proceed: s.allow_override,
+            ..Decision::stop(StopReason::LocalRoot)
+        },
+        Some(Mode::Warn) => Decision {
+            report: true,
+            notify: true,
+            ..Decision::new(Act::Warn)
+        },
+        _ => Decision {
+            report: true,
+            notify: true,
             ..Decision::new(Act::Report)
         },
     }
@@ -333,6 +370,32 @@ mod tests {
             assert_eq!(d.act, Act::Warn);
             assert!(d.report && d.notify);
         }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_local_root_is_noticed_warned_or_stopped_as_its_mode_says() {
+        let notice = decide(&situation(Some(Status::LocalRoot), Some(Mode::Report)));
+        assert_eq!(notice.act, Act::Report);
+        assert!(
+            notice.report && notice.notify,
+            "notice: reported and noticed"
+        );
+        let warn = decide(&situation(Some(Status::LocalRoot), Some(Mode::Warn)));
+        assert_eq!(warn.act, Act::Warn);
+        let mut s = situation(Some(Status::LocalRoot), Some(Mode::Enforce));
+        let d = decide(&s);
+        assert_eq!(
+            (d.act, d.stop_reason),
+            (Act::Stop, Some(StopReason::LocalRoot))
+        );
+        assert!(d.report && d.offer_proceed);
+        s.failure = Some(Failure::OwnError);
+        assert_eq!(decide(&s).act, Act::Stop, "a stop reached stays a stop");
+        s.failure = None;
+        s.overridden = true;
+        assert_eq!(decide(&s).act, Act::Report, "proceeded past this chain");
+        s.allow_override = false;
+        assert_eq!(decide(&s).act, Act::Stop);
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -9,6 +9,7 @@
 use crate::cert::{check_chain_len, read_chain, Cert, CertError, CertFacts};
 use crate::host::{self, Host};
 use crate::list::{Entry, ListInfo, Mode, PinList, PinSet};
+use crate::local_root::{LocalRootMode, LocalRootSettings};
 use crate::path::{self, Anchor, AnchorKind, CertOrigin, Given, PathView, SignatureCache};
 use crate::pin::Pin;
 use crate::proof;
@@ -42,6 +43,9 @@ pub struct Settings {
     pub policy_mode: Option<Mode>,
     /// The mode the user chose; counts only where it is at least as strong as `policy_mode`.
     pub user_mode: Option<Mode>,
+    /// What a chain ending in a root added to the computer does on hosts no list governs.
+    #[serde(flatten)]
+    pub local_roots: LocalRootSettings,
 }
 
 impl Settings {
@@ -113,6 +117,9 @@ pub struct Engine {
     /// Keys of the declared proxies' certificates (`allowed_interception_roots`), by pin.
     declared_proxies: Vec<(Pin, Vec<u8>)>,
     mode_override: Option<Mode>,
+    /// Roots the user marked as known (`LocalRootSettings::known_roots`).
+    pub(crate) known_roots: HashSet<Pin>,
+    pub(crate) local_root_mode: LocalRootMode,
     /// Set by `Engine::from_inputs` from extra entries.
     pub(crate) extra_bad: Vec<ExtraBad>,
 }
@@ -218,6 +225,8 @@ impl Engine {
             allowed_roots,
             declared_proxies,
             mode_override: settings.mode_override(),
+            known_roots: settings.local_roots.known_roots().into_iter().collect(),
+            local_root_mode: settings.local_roots.mode(),
             extra_bad: Vec::new(),
         };
         (engine, problems)

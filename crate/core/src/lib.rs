@@ -24,6 +24,7 @@ pub mod host;
 pub mod json;
 pub mod key;
 pub mod list;
+pub mod local_root;
 pub mod path;
 pub mod pin;
 pub mod proof;

@@ -25,6 +25,9 @@ crate::vocabulary::named_enum! {
         StaleMismatch = "stale-mismatch",
         /// No chain could be read or checked: never shown as OK.
         Unverifiable = "unverifiable",
+        /// A host no entry covers, on a chain that ends in a root the browser does not ship and
+        /// no one declared: decrypted by software on this computer or network.
+        LocalRoot = "local-root",
     }
 }
 
@@ -43,6 +46,10 @@ crate::vocabulary::named_enum! {
         BlockedCertificate = "blocked-certificate",
         /// A policy-declared interception root is in the chain.
         AllowedRoot = "allowed-root",
+        /// The chain ends in a root added to this computer that no one declared.
+        LocalRoot = "local-root",
+        /// The chain ends in a root the user marked as known.
+        KnownRoot = "known-root",
     }
 }
 

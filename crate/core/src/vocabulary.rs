@@ -80,6 +80,7 @@ pub struct Vocabulary {
     pub cert_origins: &'static [&'static str],
     pub anchor_kinds: &'static [&'static str],
     pub givens: &'static [&'static str],
+    pub local_root_modes: &'static [&'static str],
 }
 
 pub fn vocabulary() -> Vocabulary {
@@ -95,6 +96,7 @@ pub fn vocabulary() -> Vocabulary {
         cert_origins: crate::path::CertOrigin::NAMES,
         anchor_kinds: crate::path::AnchorKind::NAMES,
         givens: crate::path::Given::NAMES,
+        local_root_modes: crate::local_root::LocalRootMode::NAMES,
     }
 }
 

@@ -75,15 +75,18 @@ impl Engine {
         })
     }
 
-    /// The verdict for `host` and its chain (`Uint8Array[]`, leaf first) at `nowSecs`.
+    /// The verdict for `host` and its chain (`Uint8Array[]`, leaf first) at `nowSecs`;
+    /// `rootBuiltIn`: whether the browser ships the chain's root (`Engine::with_root`).
     pub fn check(
         &self,
         host: &str,
         chain: js_sys::Array,
         now_secs: f64,
+        root_built_in: Option<bool>,
     ) -> Result<JsValue, JsError> {
         let ders: Vec<Vec<u8>> = chain.iter().map(der_of).collect();
-        to_js(&self.inner.check(host, &ders, now_secs as i64))
+        let verdict = self.inner.check(host, &ders, now_secs as i64);
+        to_js(&self.inner.with_root(verdict, root_built_in))
     }
 
     /// The verdict for a chain the browser built, from its digests alone: `digests` is
@@ -96,6 +99,7 @@ impl Engine {
         host: &str,
         digests: js_sys::Array,
         now_secs: f64,
+        root_built_in: Option<bool>,
     ) -> Result<JsValue, JsError> {
         let pin = |v: JsValue| {
             v.as_string()
@@ -110,7 +114,8 @@ impl Engine {
                 cert_sha256: pin(cert)?,
             });
         }
-        match self.inner.check_digests(host, &digests, now_secs as i64) {
+        let verdict = self.inner.check_digests(host, &digests, now_secs as i64);
+        match verdict.map(|v| self.inner.with_root(v, root_built_in)) {
             Some(v) => to_js(&DigestVerdict {
                 status: v.status,
                 reason: &v.reason,
@@ -136,6 +141,7 @@ impl Engine {
         extra: js_sys::Array,
         given: &str,
         now_secs: f64,
+        root_built_in: Option<bool>,
     ) -> Result<JsValue, JsError> {
         let given = Given::from_name(given).ok_or_else(|| {
             JsError::new("given must be \"leaf\", \"leaf-completed\" or \"served\"")
@@ -162,7 +168,13 @@ impl Engine {
             &mut self.signatures,
             now_secs as i64,
         );
-        to_js(&verdict)
+        to_js(&self.inner.with_root(verdict, root_built_in))
+    }
+
+    /// What a `local-root` verdict does: "notice", "warn" or "enforce" (`LocalRootMode`).
+    #[wasm_bindgen(js_name = localRootMode)]
+    pub fn local_root_mode(&self) -> String {
+        self.inner.local_root_mode().as_str().to_string()
     }
 
     /// The mode in force for `host`, or `undefined` when no entry governs it.
