@@ -2,7 +2,7 @@
 // The event page may be unloaded at any time; every listener is registered synchronously
 // here so that the browser wakes the page for it, and all state lives in storage.
 
-import { api, features, onTabStatus, ownOrigin, syncCache } from './compat.js';
+import { api, blockingGranted, features, noteGranted, onTabStatus, ownOrigin, syncCache } from './compat.js';
 import * as actions from './actions.js';
 import { BUNDLED_HOST_PATTERNS } from './bundled-hosts.js';
 import * as capture from './capture.js';
@@ -100,6 +100,7 @@ api.alarms?.onAlarm.addListener((alarm) => {
 // Both filters are derived from the same https patterns (cached as such), at the same moment.
 const PATTERNS_KEY = 'pinnedPatterns';
 let pinnedListener = null;
+let heldListener = null;
 let upgradeListener = null;
 let pinnedPatterns = '';
 
@@ -107,8 +108,10 @@ function watchPatterns(patterns) {
   const key = `${holdAllPages} ${patterns.join(' ')}`;
   if (key === pinnedPatterns) return;
   if (pinnedListener) capture.removeHeadersListener(pinnedListener);
+  if (heldListener) capture.removeHeadersListener(heldListener);
   if (upgradeListener) api.webRequest.onBeforeRequest.removeListener(upgradeListener);
   pinnedListener = null;
+  heldListener = null;
   upgradeListener = null;
   pinnedPatterns = key;
   if (!patterns.length) return;
@@ -126,6 +129,22 @@ function watchPatterns(patterns) {
     capture.addHeadersListener(listener, { ...filter, urls: patterns });
   }
   pinnedListener = listener;
+  // Chromium, installed by policy: the same hosts' responses, every type, held until judged (the
+  // warning page instead of the page, as in Firefox). Registered in every Chromium build; it
+  // fires only where the browser grants blocking, and then the listeners above leave those
+  // responses to it (`heldElsewhere`).
+  if (features.blockingIfGranted) {
+    const held = (details) => {
+      noteGranted();
+      return onHeaders({ ...details, held: true });
+    };
+    try {
+      capture.addHeadersListener(held, { urls: filter.urls }, { blocking: true });
+      heldListener = held;
+    } catch (e) {
+      console.warn('Pinwatch: the blocking listener was refused; pinned pages are checked after the fact', e);
+    }
+  }
   if (features.blockingWebRequest && api.webRequest?.onBeforeRequest) {
     const upgrade = (details) => onPlainRequest(details);
     api.webRequest.onBeforeRequest.addListener(upgrade,
@@ -331,12 +350,21 @@ async function onHeaders(details) {
   }
 }
 
+/**
+ * Whether a response reached by a listener that cannot hold it is the blocking listener's
+ * (Chromium installed by policy, a host of the pinned filter): judged there, not twice.
+ */
+async function heldElsewhere(details, host) {
+  return details.held === undefined && heldListener !== null && pinnedFilterCovers(host) && blockingGranted();
+}
+
 async function handle(details, seen) {
   const ctx = await engine.getEngine();
   seen.ctx = ctx;
   const host = hostOf(details.url);
   const pinned = ctx.engine.isPinned(host);
   if (details.type !== 'main_frame' && !pinned) return {};
+  if (await heldElsewhere(details, host)) return {};
   const t0 = performance.now();
   // Sub-resources and unpinned pages are judged from the chain's digests where the browser gives
   // them (Firefox): no DER crosses into the engine unless the verdict needs its details. A
@@ -369,6 +397,8 @@ async function handle(details, seen) {
     : ctx.engine.check(host, cap.chain, engine.nowSecs(), cap.builtInRoot);
   judged.put(ctx, host, cap, verdict);
   const record = verdicts.makeRecord(verdict, details, cap);
+  // Chromium installed by policy holds pinned hosts' responses: this one was not let through.
+  if (details.held) record.afterTheFact = false;
   // How this verdict was reached: from the wake's cache, from digests alone, or from the DER;
   // and, for pages, the browser's own digests of the chain (tests compare them with the core's).
   record.judgedFrom = judgedFrom ?? 'der';
@@ -423,10 +453,12 @@ function apply(details, record, decision, ctx, chain, seen) {
     seen.decided = answer;
   }
   // Everything else happens after the response is decided. A quiet pass's record waits a
-  // moment more: written while the page still loads, it would compete with it for the machine.
-  if (decision.act === ACT.stop || decision.notify || decision.errorBadge) queueMicrotask(() => after(details, record, decision));
+  // moment more: written while the page still loads, it would compete with it for the machine;
+  // so does a notice (a report-level act whose one notification a day can wait 400 ms).
+  const urgent = decision.act === ACT.stop || decision.act === ACT.warn || decision.errorBadge;
+  if (urgent) queueMicrotask(() => after(details, record, decision));
   else setTimeout(() => after(details, record, decision), QUIET_RECORD_DELAY_MS);
-  if (decision.report && ctx) reportLater(record, details, chain, ctx.policy);
+  if (decision.report && ctx) reportLater(record, details, chain, ctx.policy, urgent ? 0 : QUIET_RECORD_DELAY_MS);
   return answer;
 }
 
@@ -446,9 +478,9 @@ async function after(details, record, decision) {
 }
 
 /** A violation report to policy's endpoint, after the response is released (reports.js). */
-function reportLater(record, details, chain, policy) {
-  queueMicrotask(() => reports.onVerdict(record, details, chain, policy)
-    .catch((e) => console.warn('Pinwatch: could not report a verdict', e)));
+function reportLater(record, details, chain, policy, delayMs) {
+  setTimeout(() => reports.onVerdict(record, details, chain, policy)
+    .catch((e) => console.warn('Pinwatch: could not report a verdict', e)), delayMs);
 }
 
 /**

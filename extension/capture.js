@@ -134,9 +134,10 @@ const companions = new Map(); // deciding listener → its companion
 
 /**
  * Registers an onHeadersReceived listener that decides, with the leaf tier's companion before
- * it (same filter) where the browser knows "securityInfoRawDer".
+ * it (same filter) where the browser knows "securityInfoRawDer". `blocking`: ask for a blocking
+ * listener even where blocking is only granted to some installs (Chromium: policy installs).
  */
-export function addHeadersListener(listener, filter) {
+export function addHeadersListener(listener, filter, { blocking = false } = {}) {
   if (leafTier.available() && !companions.has(listener)) {
     const companion = (details) => { stashLeaf(details); };
     try {
@@ -146,7 +147,7 @@ export function addHeadersListener(listener, filter) {
       console.warn('Pinwatch: the leaf certificate listener was refused', e);
     }
   }
-  api.webRequest.onHeadersReceived.addListener(listener, filter, extraInfoSpec());
+  api.webRequest.onHeadersReceived.addListener(listener, filter, blocking ? ['blocking'] : extraInfoSpec());
 }
 
 export function removeHeadersListener(listener) {

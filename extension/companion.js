@@ -152,7 +152,12 @@ async function addressOf(details) {
   return null;
 }
 
-/** Where the browser connected for this response: host, port and address, or null. */
+/**
+ * Where the browser connected for this response: host, port and address, or null. A response
+ * the browser holds for us (Chromium installed by policy) has no address yet: Chromium names it
+ * only once the response goes on. Then the companion looks the name up itself (`resolve`), with
+ * the system's resolver, which the browser normally uses too (docs/companion.md).
+ */
 export async function target(details) {
   let url;
   try {
@@ -162,6 +167,7 @@ export async function target(details) {
   }
   const port = Number(url.port) || 443;
   const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (details.held) return { host, port, resolve: true };
   const ip = await addressOf(details);
   return ip ? { host, port, ip } : null;
 }
@@ -175,7 +181,7 @@ export async function target(details) {
 export async function secondLook(details, cap) {
   const where = await target(details);
   if (!where) return { ...cap, companionError: 'the browser gave no address for this response' };
-  const key = `${where.host} ${where.port} ${where.ip}`;
+  const key = `${where.host} ${where.port} ${where.ip ?? 'resolved'}`;
   const t0 = performance.now();
   let reply = null;
   let cached = false;

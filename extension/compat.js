@@ -8,6 +8,8 @@ const manifest = api.runtime.getManifest();
 /** The toolbar button API (MV3 `action`; `browserAction` only on old builds). */
 export const action = api.action ?? api.browserAction;
 
+const blockingDeclared = (manifest.permissions ?? []).includes('webRequestBlocking');
+
 /** Values onHeadersReceived's extraInfoSpec accepts (Chromium names them in an enum). */
 const headersOptions = Object.values(api.webRequest?.OnHeadersReceivedOptions ?? {});
 
@@ -23,8 +25,14 @@ export const features = Object.freeze({
   leafSecurityInfo: typeof api.webRequest?.getSecurityInfo !== 'function' && headersOptions.includes('securityInfoRawDer'),
   /** Chromium: `chrome.debugger` is there (the permission is granted); full chains via CDP. */
   debuggerApi: typeof api.debugger?.attach === 'function' && typeof api.debugger?.sendCommand === 'function',
-  /** Blocking webRequest listeners: Firefox MV3; Chromium only for policy-installed builds. */
-  blockingWebRequest: (manifest.permissions ?? []).includes('webRequestBlocking'),
+  /** Blocking webRequest listeners that always work: Firefox MV3 (declared, and always granted). */
+  blockingWebRequest: blockingDeclared && typeof api.webRequest?.getSecurityInfo === 'function',
+  /**
+   * Chromium builds declare blocking webRequest, which MV3 Chromium grants only to extensions
+   * installed by policy: whether it is granted is `blockingGranted()`. Elsewhere a "blocking"
+   * listener registers without an error and never fires (docs/design.md#capture-tiers).
+   */
+  blockingIfGranted: blockingDeclared && typeof api.webRequest?.getSecurityInfo !== 'function',
   /** `storage.session`: in-memory, survives the event page being unloaded, gone at browser exit. */
   sessionStorage: Boolean(api.storage?.session),
   notifications: typeof api.notifications?.create === 'function',
@@ -104,3 +112,22 @@ export const ownOrigin = api.runtime.getURL('');
  */
 export const debuggerPermission = (manifest.permissions ?? []).includes('debugger') ? 'required'
   : (manifest.optional_permissions ?? []).includes('debugger') ? 'optional' : 'absent';
+
+let granted = null;
+/**
+ * Whether blocking webRequest works here: always in Firefox; in Chromium when the extension was
+ * installed by policy (`management.getSelf().installType === "admin"`, which needs no
+ * permission). Asked once per wake; a held listener that fires is proof too (`noteGranted`).
+ */
+export async function blockingGranted() {
+  if (features.blockingWebRequest) return true;
+  if (!features.blockingIfGranted) return false;
+  granted ??= Promise.resolve(api.management?.getSelf?.())
+    .then((self) => self?.installType === 'admin', () => false);
+  return granted;
+}
+
+/** A blocking listener fired: the browser grants blocking to this install. */
+export function noteGranted() {
+  granted = Promise.resolve(true);
+}

@@ -30,9 +30,9 @@ export const PATCHES = {
     // Chromium runs the service worker and warns about keys it does not know.
     delete m.background.scripts;
     delete m.browser_specific_settings;
-    // MV3 Chromium allows blocking webRequest only for policy-installed extensions and warns
-    // otherwise; without it compat.js reports no blocking and the extension acts after the fact.
-    m.permissions = m.permissions.filter((p) => p !== 'webRequestBlocking');
+    // MV3 Chromium grants blocking webRequest only to policy-installed extensions: declared, it
+    // lets a force-installed fleet hold a pinned host's response until it is judged (compat.js
+    // `blockingGranted`); an ordinary install gets no grant and acts after the fact.
     // ws:// is asked for only to refuse plain WebSockets to enforced pinned hosts, which needs a
     // blocking onBeforeRequest: without blocking nothing would use it
     // (docs/design.md#other-doors-websockets-and-plain-http). wss:// stays: WebSocket handshakes

@@ -159,9 +159,13 @@ describe('Chromium without certificates: the companion takes a second look', { s
       assert.equal(v.outcome, 'warning', `got ${v.outcome} at ${v.href}`);
       assert.equal(r.status, 'blocked', r.reason);
       assert.equal(r.tier, 'companion');
+      // The companion anchors the test roots in this profile's NSS store: roots added to this
+      // computer, so an unpinned host under one is `local-root` (a notice, never a stop).
       const again = await check('plain', 'page');
       assert.equal(again.v.outcome, 'page');
-      assert.equal(again.r.status, 'unpinned');
+      assert.equal(again.r.status, 'local-root', again.r.reason);
+      assert.equal(again.r.builtInRoot, false, 'the companion\'s verifier said "local"');
+      assert.equal(again.r.matched.kind, 'local-root');
     });
 
     it('without the companion: "can\'t verify" with the install hint, never "pinned"', async () => {

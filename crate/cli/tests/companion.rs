@@ -470,6 +470,36 @@ fn a_chain_to_a_root_added_to_this_computer_is_local() {
 }
 
 #[test]
+fn asked_to_resolve_it_looks_the_name_up_itself_and_otherwise_never() {
+    let s = served("companion-resolve");
+    let mut c = Companion::serving(&s.dir.path, &s.chain.root);
+    // A browser that holds the response has no address yet: `localhost` by the system resolver.
+    let reply = c.ask(json!({"id": "resolved", "type": "check", "host": "localhost", "port": s.port, "resolve": true}));
+    assert_eq!(reply["ok"], true, "{reply}");
+    assert_eq!(
+        chain_of(&reply),
+        ders(&s.chain.served),
+        "the chain as served"
+    );
+    assert_eq!(
+        reply["tls"]["peer"],
+        format!("127.0.0.1:{}", s.port),
+        "{reply}"
+    );
+    let reply =
+        c.ask(json!({"id": "no-address", "type": "check", "host": "localhost", "port": s.port}));
+    assert_eq!(
+        error_code(&reply),
+        "bad-ip",
+        "no address and no resolve: no lookup"
+    );
+    let reply = c.ask(json!({"id": "unknown", "type": "check", "host": "no-such-host.invalid", "port": s.port, "resolve": true}));
+    assert_eq!(error_code(&reply), "connect", "{reply}");
+    c.still_serving();
+    assert!(c.finish().success());
+}
+
+#[test]
 fn a_chain_no_root_here_verifies_is_still_returned() {
     let s = served("companion-unknown");
     let empty = s.dir.write("empty.pem", "");

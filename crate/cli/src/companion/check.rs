@@ -31,10 +31,13 @@ pub fn run<'r>(
     let ip_text;
     let served = match &check.proxy {
         None => {
-            let ip = check
-                .ip
-                .ok_or_else(|| Failed::new(Code::BadIp, "no address to connect to"))?;
-            ip_text = ip.to_string();
+            // Asked to look the name up (`resolve`): the system's resolver, every address it
+            // gives tried in turn, as for any name; the reply's `tls.peer` says which answered.
+            ip_text = match check.ip {
+                Some(ip) => ip.to_string(),
+                None if check.resolve => check.host.clone(),
+                None => return Err(Failed::new(Code::BadIp, "no address to connect to")),
+            };
             tls.fetch(&Connect {
                 host: &ip_text,
                 port: check.port,

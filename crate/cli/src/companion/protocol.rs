@@ -176,6 +176,10 @@ pub struct Check {
     pub port: u16,
     /// The address the browser connected to: the server's, or the proxy's when `proxy` is set.
     pub ip: Option<IpAddr>,
+    /// No address given: look `host` up with the system's resolver. Asked for explicitly, only
+    /// where the browser holds the response and has not named its address yet (Chromium names
+    /// it only once the response goes on); a missing `ip` is an error otherwise.
+    pub resolve: bool,
     pub proxy: Option<Proxy>,
 }
 
@@ -220,6 +224,8 @@ struct CheckWire {
     port: Value,
     #[serde(default)]
     ip: Option<String>,
+    #[serde(default)]
+    resolve: bool,
     #[serde(default)]
     proxy: Option<ProxyWire>,
 }
@@ -341,16 +347,23 @@ fn validate(wire: CheckWire) -> Result<Check, Failed> {
             Some(Proxy { host, port })
         }
     };
-    if ip.is_none() && proxy.is_none() {
+    if ip.is_some() && wire.resolve {
         return Err(Failed::new(
             Code::BadIp,
-            "missing field `ip`: the companion connects to the address the browser used and looks no name up",
+            "`ip` and `resolve` together: the address is either given or looked up",
+        ));
+    }
+    if ip.is_none() && proxy.is_none() && !wire.resolve {
+        return Err(Failed::new(
+            Code::BadIp,
+            "missing field `ip`: the companion connects to the address the browser used, and looks a name up only when asked (`resolve`)",
         ));
     }
     Ok(Check {
         host,
         port,
         ip,
+        resolve: wire.resolve,
         proxy,
     })
 }
@@ -471,6 +484,25 @@ mod tests {
         );
         assert_eq!(check(r#""host":"a.b","port":443,"ip":"a.b""#), Code::BadIp);
         assert_eq!(check(r#""host":"a.b","port":443"#), Code::BadIp);
+        assert_eq!(
+            check(r#""host":"a.b","port":443,"ip":"1.2.3.4","resolve":true"#),
+            Code::BadIp
+        );
+        assert_eq!(
+            check(r#""host":"a.b","port":443,"resolve":"yes""#),
+            Code::BadRequest
+        );
+        assert!(matches!(
+            parse(br#"{"id":2,"type":"check","host":"a.b","port":443,"resolve":true}"#),
+            Ok((
+                _,
+                Request::Check(Check {
+                    resolve: true,
+                    ip: None,
+                    ..
+                })
+            ))
+        ));
         assert_eq!(
             check(r#""host":"a.b","port":443,"proxy":{"scheme":"socks5","host":"p","port":1}"#),
             Code::UnsupportedProxy
