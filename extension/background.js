@@ -4,6 +4,7 @@
 
 import { api, blockingGranted, features, noteGranted, onTabStatus, ownOrigin, syncCache } from './compat.js';
 import * as actions from './actions.js';
+import * as browserProxy from './browser-proxy.js';
 import { BUNDLED_HOST_PATTERNS } from './bundled-hosts.js';
 import * as capture from './capture.js';
 import * as channels from './channels.js';
@@ -54,6 +55,7 @@ watchMainFrames();
 // The companion needs the address each response came from, which Chromium names only here.
 if (companion.supported()) {
   api.webRequest.onResponseStarted.addListener(companion.noteAddress, { urls: ['https://*/*', 'wss://*/*'], types: ['main_frame', 'sub_frame'] });
+  browserProxy.watch();
 }
 api.runtime.onMessage.addListener(onMessage);
 api.tabs.onRemoved.addListener((tabId) => { verdicts.forgetTab(tabId).catch(() => {}); });

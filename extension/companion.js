@@ -8,6 +8,7 @@
 // One host process per wake (connectNative), started on first use and again after a failure
 // (not sooner than RETRY_MS); replies cached per (host, port, address) for CACHE_MS.
 
+import { proxyFor } from './browser-proxy.js';
 import { api } from './compat.js';
 import { CERT_ORIGIN } from './vocabulary.js';
 
@@ -167,9 +168,12 @@ export async function target(details) {
   }
   const port = Number(url.port) || 443;
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (details.held) return { host, port, resolve: true };
+  // Through the browser's proxy when it has a fixed one; `details.ip` is then the proxy's address.
+  const { proxy, note } = proxyFor(host);
+  const via = proxy ? { proxy } : {};
+  if (details.held) return { where: proxy ? { host, port, ...via } : { host, port, resolve: true }, note };
   const ip = await addressOf(details);
-  return ip ? { host, port, ip } : null;
+  return ip ? { where: { host, port, ip, ...via }, note } : null;
 }
 
 /**
@@ -179,9 +183,11 @@ export async function target(details) {
  * network can cause) when it did not. Never throws.
  */
 export async function secondLook(details, cap) {
-  const where = await target(details);
-  if (!where) return { ...cap, companionError: 'the browser gave no address for this response' };
-  const key = `${where.host} ${where.port} ${where.ip ?? 'resolved'}`;
+  const found = await target(details);
+  if (!found) return { ...cap, companionError: 'the browser gave no address for this response' };
+  const { where, note } = found;
+  const proxyKey = where.proxy ? ` via ${where.proxy.host}:${where.proxy.port}` : '';
+  const key = `${where.host} ${where.port} ${where.ip ?? 'resolved'}${proxyKey}`;
   const t0 = performance.now();
   let reply = null;
   let cached = false;
@@ -212,6 +218,9 @@ export async function secondLook(details, cap) {
     cached,
     verified: reply.verified ?? null,
     leafDiffers: false,
+    // The path it took: the browser's proxy, or direct (and why, when the browser's is unknown).
+    proxy: where.proxy ? `${where.proxy.scheme}://${where.proxy.host}:${where.proxy.port}` : null,
+    proxyNote: note ?? null,
   };
   if (!theirs.length) return { ...cap, companionError: 'the companion got no certificates', offered: true, companion };
   const builtInRoot = builtInRootOf(reply.verified);

@@ -64,7 +64,8 @@ function companionWords(r) {
   const differs = c.leafDiffers
     ? ` It was sent a different leaf than the browser (key ${c.companionLeafFacts?.spkiSha256 ?? 'unreadable'}, ${c.companionLeafFacts?.subject ?? ''}); the browser's leaf is the one judged.`
     : '';
-  return `Chain from the companion${c.cached ? ' (kept from a look in the last 10 minutes)' : ` in ${Math.round(c.ms)} ms`}; ${verified}.${differs}`;
+  const path = c.proxy ? ` It went through the browser's proxy ${c.proxy}.` : c.proxyNote ? ` Note: ${c.proxyNote}.` : '';
+  return `Chain from the companion${c.cached ? ' (kept from a look in the last 10 minutes)' : ` in ${Math.round(c.ms)} ms`}; ${verified}.${differs}${path}`;
 }
 
 async function main() {

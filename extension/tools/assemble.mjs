@@ -45,6 +45,10 @@ export const PATCHES = {
     // grants optional permissions only on a user gesture, which a force-installed fleet never
     // makes; without the companion installed it does nothing (docs/companion.md).
     if (!m.permissions.includes('nativeMessaging')) m.permissions.push('nativeMessaging');
+    // The browser's proxy settings, so that the companion's connection goes the browser's way
+    // (browser-proxy.js). Chromium's warning for it, "read and change all your data on all
+    // websites", is the one https://*/* already gives.
+    if (!m.permissions.includes('proxy')) m.permissions.push('proxy');
     return m;
   },
   // Full-chain capture (debugger-capture.js) needs `debugger`, and Chromium refuses it in

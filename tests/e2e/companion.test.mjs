@@ -7,6 +7,8 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { connect as tcpConnect } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -42,6 +44,37 @@ function extra(pki) {
     spoofed: leafOf('cmp-spoofed', 'mail.example.test', impostorInter, impostorInter),
     subdomain: leafOf('cmp-sub', 'sub.mail.example.test', pki.rogueRoot),
   };
+}
+
+/**
+ * A loopback HTTP proxy that only tunnels (`CONNECT host:port`), mapping the test hosts to
+ * loopback as the browser's resolver rules do, and remembering each CONNECT and its User-Agent.
+ */
+async function startConnectProxy() {
+  const seen = [];
+  const server = createServer((req, res) => { res.writeHead(405); res.end(); });
+  const sockets = new Set();
+  server.on('connect', (req, client, head) => {
+    seen.push({ target: req.url, userAgent: req.headers['user-agent'] ?? null });
+    sockets.add(client);
+    const [host, port] = req.url.split(':');
+    const upstream = tcpConnect(Number(port), host.endsWith('.example.test') ? '127.0.0.1' : host, () => {
+      client.write('HTTP/1.1 200 Connection established\r\n\r\n');
+      if (head.length) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: server.address().port, seen, close: () => new Promise((resolve) => {
+    // Tunnels are no longer the server's: they are ended here, or close() would wait for them.
+    for (const socket of sockets) socket.destroy();
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  }) };
 }
 
 describe('Chromium without certificates: the companion takes a second look', { skip }, () => {
@@ -166,6 +199,29 @@ describe('Chromium without certificates: the companion takes a second look', { s
       assert.equal(again.r.status, 'local-root', again.r.reason);
       assert.equal(again.r.builtInRoot, false, 'the companion\'s verifier said "local"');
       assert.equal(again.r.matched.kind, 'local-root');
+    });
+
+    it('through the browser\'s fixed proxy: the companion tunnels through it too (CONNECT), pinned', async () => {
+      const proxy = await startConnectProxy();
+      const set = (value) => env.insp.page.evaluate((v) => (v ? chrome.proxy.settings.set({ value: v, scope: 'regular' }) : chrome.proxy.settings.clear({ scope: 'regular' })), value);
+      try {
+        await set({ mode: 'fixed_servers', rules: { singleProxy: { scheme: 'http', host: '127.0.0.1', port: proxy.port } } });
+        const target = `mail.example.test:${sc.servers.renewed.port}`;
+        // The extension reads the setting when it changes; wait until a page goes through the proxy.
+        const r = await waitFor(async () => {
+          const got = await check('renewed', 'page');
+          return got.r?.companion?.proxy && got.r;
+        }, { timeout: 20_000 });
+        assert.ok(r, 'the companion was told about the browser\'s proxy');
+        assert.equal(r.companion.proxy, `http://127.0.0.1:${proxy.port}`);
+        assert.equal(r.status, 'pinned', r.reason);
+        const tunnels = proxy.seen.filter((s) => s.target === target);
+        assert.ok(tunnels.some((s) => /Chrome/.test(s.userAgent ?? '')), `the browser went through the proxy: ${JSON.stringify(proxy.seen)}`);
+        assert.ok(tunnels.some((s) => !/Chrome/.test(s.userAgent ?? '')), `so did the companion: ${JSON.stringify(proxy.seen)}`);
+      } finally {
+        await set(null);
+        await proxy.close();
+      }
     });
 
     it('without the companion: "can\'t verify" with the install hint, never "pinned"', async () => {
