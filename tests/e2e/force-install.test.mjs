@@ -9,28 +9,18 @@
 // (root: the harness writes /etc/chromium/policies/managed/pinwatch-force-probe.json for the run)
 
 import assert from 'node:assert/strict';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CHROMIUM, launchChromium, visit } from './lib/chromium.mjs';
 import { CHROMIUM_POLICY_DIR } from './lib/enterprise.mjs';
-import { extensionWorker, forceInstall, launchForced, makeExtensionKey } from './lib/force-install.mjs';
+import { extensionWorker, forceInstall, launchForced, makeExtensionKey, policyDirWritable } from './lib/force-install.mjs';
 import { issue, subject } from './lib/pki.mjs';
 import { startServer } from './lib/servers.mjs';
 
 const PROBE = join(import.meta.dirname, 'fixtures', 'blocking-probe');
 const HOST = 'probe.example.test';
-
-function policyDirWritable() {
-  try {
-    mkdirSync(CHROMIUM_POLICY_DIR, { recursive: true });
-    accessSync(CHROMIUM_POLICY_DIR, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const browserChoice = process.env.BROWSER ?? 'all';
 const skip = (!['chromium', 'all'].includes(browserChoice) && `BROWSER=${browserChoice}`)

@@ -8,24 +8,13 @@
 //   BROWSER=chromium node --test --test-concurrency=1 tests/e2e/held.test.mjs   (after ./build.sh; root)
 
 import assert from 'node:assert/strict';
-import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Inspector, visit, waitFor } from './lib/chromium.mjs';
 import { CHROMIUM_POLICY_DIR } from './lib/enterprise.mjs';
-import { forceInstall, launchForced, makeExtensionKey } from './lib/force-install.mjs';
+import { forceInstall, launchForced, makeExtensionKey, policyDirWritable } from './lib/force-install.mjs';
 import { spkiDer } from './lib/pki.mjs';
 import { HOSTS, prepare } from './lib/scenario.mjs';
-
-function policyDirWritable() {
-  try {
-    mkdirSync(CHROMIUM_POLICY_DIR, { recursive: true });
-    accessSync(CHROMIUM_POLICY_DIR, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const browserChoice = process.env.BROWSER ?? 'all';
 const skip = (!['chromium', 'all'].includes(browserChoice) && `BROWSER=${browserChoice}`)

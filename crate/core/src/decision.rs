@@ -172,32 +172,20 @@ pub fn decide(s: &Situation) -> Decision {
 }
 
 fn mismatch(s: &Situation) -> Decision {
-    match s.mode {
-        Some(Mode::Enforce) if s.overridden && s.allow_override => Decision {
-            report: true,
-            ..Decision::new(Act::Report)
-        },
-        Some(Mode::Enforce) => Decision {
-            offer_proceed: s.allow_override,
-            ..Decision::stop(StopReason::Mismatch)
-        },
-        Some(Mode::Warn) => Decision {
-            report: true,
-            notify: true,
-            ..Decision::new(Act::Warn)
-        },
-        // Report mode, or a mismatch without a mode (cannot happen: a mismatch needs an entry).
-        _ => Decision {
-            report: true,
-            ..Decision::new(Act::Report)
-        },
-    }
+    by_mode(s, StopReason::Mismatch, false)
 }
 
-/// A local root: its mode is `localRootMode` (`LocalRootMode::as_mode`). Every mode reports and
-/// notifies; the extension sends one report and shows one notification per root per day in
-/// `notice` (`report`) mode, where the badge and the popup line say the rest.
+/// A local root: its mode is `localRootMode` (`LocalRootMode::as_mode`). In `notice` mode
+/// (`report`) it is also noticed; the extension sends one report and shows one notification per
+/// root per day there, where the badge and the popup line say the rest.
 fn local_root(s: &Situation) -> Decision {
+    by_mode(s, StopReason::LocalRoot, true)
+}
+
+/// What a verdict that its mode decides does: `enforce` stops (proceeding past this very chain
+/// is reported instead, where policy allows it), `warn` notifies, `report` reports, and notifies
+/// too when `noticed_in_report`. A verdict without a mode (cannot happen) is reported.
+fn by_mode(s: &Situation, reason: StopReason, noticed_in_report: bool) -> Decision {
     match s.mode {
         Some(Mode::Enforce) if s.overridden && s.allow_override => Decision {
             report: true,
@@ -205,7 +193,7 @@ fn local_root(s: &Situation) -> Decision {
         },
         Some(Mode::Enforce) => Decision {
             offer_proceed: s.allow_override,
-            ..Decision::stop(StopReason::LocalRoot)
+            ..Decision::stop(reason)
         },
         Some(Mode::Warn) => Decision {
             report: true,
@@ -214,7 +202,7 @@ fn local_root(s: &Situation) -> Decision {
         },
         _ => Decision {
             report: true,
-            notify: true,
+            notify: noticed_in_report,
             ..Decision::new(Act::Report)
         },
     }

@@ -31,7 +31,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,5 +241,16 @@ export async function launchForced({ id, roots = [], hosts = [], securityInfo = 
     await browser?.close().catch(() => {});
     cleanup();
     throw e;
+  }
+}
+
+/** Whether this process may write Chromium's managed policy folder (root only): else skip. */
+export function policyDirWritable() {
+  try {
+    mkdirSync(CHROMIUM_POLICY_DIR, { recursive: true });
+    accessSync(CHROMIUM_POLICY_DIR, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
