@@ -13,6 +13,7 @@
 //!   root: cold (a new signature cache, both links verified) and warm (the wake's cache).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use pinwatch_core::engine::CertDigests;
 use pinwatch_core::list::{BlockListSpec, EntrySpec, Payload, PinSetSpec, FORMAT_VERSION};
 use pinwatch_core::SourceKind;
 use pinwatch_core::{Cert, Engine, Mode, Pin, PinList, Settings, Source};
@@ -150,6 +151,17 @@ fn bench_verdict(c: &mut Criterion) {
     });
     g.bench_function("3-cert-chain-1k-list/mismatch", |b| {
         b.iter(|| e.check(black_box(host_name(3).as_str()), black_box(&chain), NOW))
+    });
+    // The same chain as a browser describes it (Firefox): each certificate's two digests.
+    let digests: Vec<CertDigests> = chain
+        .iter()
+        .map(|der| CertDigests {
+            spki_sha256: Cert::from_der(der).unwrap().spki_pin,
+            cert_sha256: Pin::sha256(der),
+        })
+        .collect();
+    g.bench_function("3-cert-digests-1k-list/pinned", |b| {
+        b.iter(|| e.check_digests(black_box("mail.bench.example"), black_box(&digests), NOW))
     });
     g.finish();
 }

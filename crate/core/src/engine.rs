@@ -973,6 +973,53 @@ pub struct CertDigests {
     pub cert_sha256: Pin,
 }
 
+impl CertDigests {
+    /// A chain's digests as one text, `"spki cert spki cert …"`, leaf first, separated by ASCII
+    /// white space (how the extension hands them over: one string crosses into WASM, where an
+    /// array of strings cost two boundary calls per digest). Reading stops one certificate
+    /// past [`MAX_CHAIN_LEN`](crate::cert::MAX_CHAIN_LEN), so that the engine still refuses a
+    /// longer chain as too long without this reading all of it.
+    pub fn parse_words(text: &str) -> Result<Vec<CertDigests>, DigestsError> {
+        let mut words = text.split_ascii_whitespace();
+        let mut out = Vec::new();
+        let pin = |word: &str, i: usize| {
+            Pin::from_base64_or_hex(word).map_err(|e| DigestsError::Digest(i, e))
+        };
+        while out.len() <= crate::cert::MAX_CHAIN_LEN {
+            match (words.next(), words.next()) {
+                (Some(spki), Some(cert)) => out.push(CertDigests {
+                    spki_sha256: pin(spki, out.len())?,
+                    cert_sha256: pin(cert, out.len())?,
+                }),
+                (None, _) => break,
+                (Some(_), None) => return Err(DigestsError::Unpaired(out.len())),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Why a chain's digests text was refused (`CertDigests::parse_words`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DigestsError {
+    /// A digest of the certificate at this index is neither base64 nor hex of 32 bytes.
+    Digest(usize, crate::pin::PinError),
+    /// The certificate at this index has one digest where two are expected.
+    Unpaired(usize),
+}
+
+impl std::fmt::Display for DigestsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DigestsError::Digest(i, e) => write!(f, "certificate {i}: {e}"),
+            DigestsError::Unpaired(i) => write!(f, "certificate {i} has one digest, not two"),
+        }
+    }
+}
+
+impl std::error::Error for DigestsError {}
+
 fn pin_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Pin, D::Error> {
     let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
     Pin::from_base64_or_hex(&text).map_err(serde::de::Error::custom)

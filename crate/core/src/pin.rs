@@ -54,6 +54,14 @@ impl Pin {
     }
 
     pub fn from_base64(text: &str) -> Result<Pin, PinError> {
+        // Into a buffer on the stack: the hot path (a browser's digests) allocates nothing.
+        // (33 bytes: the decoder asks room for its estimate, 3 bytes per 4 characters.)
+        let mut out = [0u8; 33];
+        if let Ok(32) = STANDARD.decode_slice(text.trim(), &mut out) {
+            let mut pin = [0u8; 32];
+            pin.copy_from_slice(&out[..32]);
+            return Ok(Pin(pin));
+        }
         let bytes = STANDARD
             .decode(text.trim())
             .map_err(|_| PinError::NotBase64)?;
@@ -66,12 +74,12 @@ impl Pin {
 
     /// Accepts base64 (the list format) or hex with optional colons (browser fingerprints).
     pub fn from_base64_or_hex(text: &str) -> Result<Pin, PinError> {
-        let compact: String = text.chars().filter(|c| *c != ':').collect();
-        if compact.len() == 64 && compact.chars().all(|c| c.is_ascii_hexdigit()) {
+        let digits = text.bytes().filter(|b| *b != b':');
+        if digits.clone().count() == 64 && digits.clone().all(|b| b.is_ascii_hexdigit()) {
+            let nibble = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
             let mut out = [0u8; 32];
-            for (i, byte) in out.iter_mut().enumerate() {
-                *byte = u8::from_str_radix(&compact[2 * i..2 * i + 2], 16)
-                    .map_err(|_| PinError::NotBase64)?;
+            for (i, b) in digits.enumerate() {
+                out[i / 2] |= nibble(b) << if i % 2 == 0 { 4 } else { 0 };
             }
             return Ok(Pin(out));
         }
@@ -162,5 +170,28 @@ mod tests {
         let pin = Pin::sha256(b"abc");
         let colon: Vec<String> = pin.0.iter().map(|b| format!("{b:02X}")).collect();
         assert_eq!(Pin::from_base64_or_hex(&colon.join(":")).unwrap(), pin);
+        assert_eq!(Pin::from_base64_or_hex(&pin.to_hex()).unwrap(), pin);
+        assert_eq!(
+            Pin::from_base64_or_hex(&colon.join(":").to_lowercase()).unwrap(),
+            pin
+        );
+    }
+
+    #[test]
+    fn refuses_near_misses_of_both_forms() {
+        let hex = Pin::sha256(b"abc").to_hex();
+        // One hex digit short or long, or one that is not hex: read as base64, which refuses it.
+        assert!(Pin::from_base64_or_hex(&hex[1..]).is_err());
+        assert!(Pin::from_base64_or_hex(&format!("{hex}0")).is_err());
+        assert!(Pin::from_base64_or_hex(&format!("g{}", &hex[1..])).is_err());
+        // Base64 of 31 and 33 bytes keeps its exact length error.
+        assert_eq!(
+            Pin::from_base64(&STANDARD.encode([7u8; 33])),
+            Err(PinError::WrongLength(33))
+        );
+        assert_eq!(
+            Pin::from_base64(&STANDARD.encode([7u8; 31])),
+            Err(PinError::WrongLength(31))
+        );
     }
 }

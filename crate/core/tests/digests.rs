@@ -8,7 +8,8 @@ mod mint;
 
 use common::*;
 use mint::{intermediate, leaf, root, Ca};
-use pinwatch_core::engine::{CertDigests, Settings};
+use pinwatch_core::cert::MAX_CHAIN_LEN;
+use pinwatch_core::engine::{CertDigests, DigestsError, Settings};
 use pinwatch_core::{Cert, Engine, Verdict};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -218,4 +219,42 @@ fn digests_that_cannot_decide_say_so_and_odd_input_is_handled() {
         serde_json::from_str::<CertDigests>(r#"{"spkiSha256": "nope", "certSha256": "nope"}"#)
             .is_err()
     );
+}
+
+#[test]
+#[wasm_bindgen_test]
+fn digests_read_from_one_text_as_the_extension_sends_them() {
+    let m = made();
+    let want = digests(&m.chain);
+    // Base64 pins and Firefox's colon-hex fingerprints, any ASCII white space between.
+    let text: Vec<String> = want
+        .iter()
+        .map(|d| {
+            let hex: Vec<String> = d.cert_sha256.0.iter().map(|b| format!("{b:02X}")).collect();
+            format!("{}\t{}", d.spki_sha256.to_base64(), hex.join(":"))
+        })
+        .collect();
+    assert_eq!(CertDigests::parse_words(&text.join("\n ")).unwrap(), want);
+    assert_eq!(CertDigests::parse_words("").unwrap(), Vec::new());
+    // One digest short, or a digest that is not one: refused, saying which certificate.
+    let first = want[0].spki_sha256.to_base64();
+    assert_eq!(
+        CertDigests::parse_words(&format!("{first} {first} {first}")),
+        Err(DigestsError::Unpaired(1))
+    );
+    assert!(matches!(
+        CertDigests::parse_words(&format!("{first} {first} {first} nope")),
+        Err(DigestsError::Digest(1, _))
+    ));
+    // A chain longer than any the engine reads: one pair past the limit is read, however long
+    // the text, and the engine refuses it as it refuses the DER chain.
+    let pair = format!("{first} {first} ");
+    let long = CertDigests::parse_words(&pair.repeat(10_000)).unwrap();
+    assert_eq!(long.len(), MAX_CHAIN_LEN + 1);
+    let e = engine(
+        &payload(std::slice::from_ref(&first), &[], &[], "enforce", &[], &[]),
+        &Settings::default(),
+    );
+    let v = e.check_digests(HOST, &long, NOW).unwrap();
+    assert!(v.unreadable, "{}", v.reason);
 }

@@ -90,30 +90,19 @@ impl Engine {
     }
 
     /// The verdict for a chain the browser built, from its digests alone: `digests` is
-    /// `[spkiSha256, certSha256, …]` per certificate, leaf first (base64, or hex with colons as
-    /// Firefox writes fingerprints): `Engine::check_digests`. `undefined` when digests cannot
-    /// decide (ask `check` with the DER). A flat array of strings: no JSON on the way in.
+    /// `"spkiSha256 certSha256 …"` per certificate, leaf first, separated by spaces (base64, or
+    /// hex with colons as Firefox writes fingerprints): `Engine::check_digests`. `undefined`
+    /// when digests cannot decide (ask `check` with the DER).
     #[wasm_bindgen(js_name = checkDigests)]
     pub fn check_digests(
         &self,
         host: &str,
-        digests: js_sys::Array,
+        digests: &str,
         now_secs: f64,
         root_built_in: Option<bool>,
     ) -> Result<JsValue, JsError> {
-        let pin = |v: JsValue| {
-            v.as_string()
-                .and_then(|t| pinwatch_core::Pin::from_base64_or_hex(&t).ok())
-                .ok_or_else(|| JsError::new("digests: not a SHA-256 digest"))
-        };
-        let mut items = digests.iter();
-        let mut digests = Vec::new();
-        while let (Some(spki), Some(cert)) = (items.next(), items.next()) {
-            digests.push(engine::CertDigests {
-                spki_sha256: pin(spki)?,
-                cert_sha256: pin(cert)?,
-            });
-        }
+        let digests = engine::CertDigests::parse_words(digests)
+            .map_err(|e| JsError::new(&format!("digests: {e}")))?;
         let verdict = self.inner.check_digests(host, &digests, now_secs as i64);
         match verdict.map(|v| self.inner.with_root(v, root_built_in)) {
             Some(v) => to_js(&DigestVerdict {
