@@ -42,6 +42,11 @@ function digestsOf(certs) {
   return out.length && out.every((d) => typeof d.spkiSha256 === 'string' && typeof d.certSha256 === 'string') ? out : null;
 }
 
+/** Digests as the core's `checkDigests` takes them: "spki cert spki cert …", leaf first. */
+export function digestWords(digests) {
+  return digests.map((d) => `${d.spkiSha256} ${d.certSha256}`).join(' ');
+}
+
 const getSecurityInfoTier = {
   name: 'getSecurityInfo',
   available: () => features.securityInfo,

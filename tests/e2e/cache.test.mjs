@@ -72,6 +72,7 @@ describe('Firefox ESR: digests and the verdict cache never let another chain thr
     });
     assert.ok(counted, `the image (and favicon) were judged from digests or the cache, not DER: ${JSON.stringify(await judgedCounts())}`);
 
+    const beforeReload = await judgedCounts();
     const t0 = Date.now();
     await first.page.reload({ waitUntil: 'load' });
     const again = await waitFor(async () => {
@@ -80,6 +81,8 @@ describe('Firefox ESR: digests and the verdict cache never let another chain thr
     });
     assert.equal(again.status, 'pinned');
     assert.equal(again.judgedFrom, 'cache', 'the same chain on the same host is not judged twice in a wake');
+    assert.equal(again.chain.length, state.page.chain.length, 'the cached verdict still shows the certificates');
+    assert.equal((await judgedCounts()).derReads, beforeReload.derReads, 'the reload read no DER: digests found the judged chain');
 
     // The interceptor takes over the same host and port: a new chain, never a cache hit.
     server.swapChain(s.pki.leaves.mailRogue);
@@ -96,8 +99,47 @@ describe('Firefox ESR: digests and the verdict cache never let another chain thr
     });
     assert.equal(r.status, 'mismatch');
     assert.notEqual(r.judgedFrom, 'cache');
+    assert.ok(r.chain.length, 'the rogue page is judged and shown from its DER');
     server.swapChain(s.pki.leaves.mailLegit);
     await first.page.close();
+  });
+
+  it('a sub-resource of a host whose chain passed quietly: on that chain a map lookup; on another chain judged afresh and cancelled', async () => {
+    const server = s.servers.mailLegit;
+    const page = await visit(ff, server.url);
+    assert.equal(page.outcome, 'page', `got ${page.outcome} at ${page.href}`);
+    const tabId = await insp.tabId(page.page);
+    await waitFor(async () => server.subRequests().length && (await insp.session(`tab:${tabId}`))?.page);
+    const fetched = (query) => page.page.evaluate(async (q) => {
+      try {
+        return String((await fetch(`/sub.png?${q}`, { cache: 'no-store' })).status);
+      } catch (e) {
+        return `failed: ${e}`;
+      }
+    }, query);
+
+    const before = await judgedCounts();
+    assert.equal(await fetched('same-chain'), '200');
+    const after = await waitFor(async () => {
+      const now = await judgedCounts();
+      return now.cache > before.cache && now;
+    });
+    assert.ok(after, 'the response on the chain that passed was a cache hit');
+    assert.deepEqual([after.der, after.digests, after.derReads], [before.der, before.digests, before.derReads],
+      'nothing was judged or read beyond the digests');
+
+    // The interceptor takes over the host's next connections: the page's next request is on
+    // another chain, which no cached pass covers.
+    server.swapChain(s.pki.leaves.mailRogue);
+    try {
+      assert.match(await fetched('other-chain'), /^failed/, 'the response was cancelled');
+      const sub = await waitFor(async () => (await insp.session(`tab:${tabId}`))?.subs?.find((r) => r.url.includes('other-chain')));
+      // (Its verdict may come from the cache: the first test judged this rogue chain already.)
+      assert.equal(sub?.status, 'mismatch');
+    } finally {
+      server.swapChain(s.pki.leaves.mailLegit);
+      await page.page.close();
+    }
   });
 
   it('an unpinned host with a block-listed certificate is still stopped', async () => {
