@@ -1,13 +1,20 @@
 // Page-load cost of Pinwatch in Firefox, and the WASM instantiate time when the event page wakes.
 //
 //   node tests/e2e/perf.mjs [loads=40] [wakes=10]        (after ./build.sh)
+//   PERF_CASES=pinned,login,unpinned,wake picks cases (all by default), to try one change fast.
 //
-// Two Firefox instances with the same profile set-up, one with the extension and one without,
-// loading the same page in turn, one load each at a time, so that whatever else runs on the
-// machine falls on both alike (the order alternates). Each load is a navigation of the same tab,
-// timed by the page's own Navigation Timing (start to loadEventEnd); figures are medians of the
-// paired differences. Three pages:
-//   - pinned: the small pinned page (1 KB + 1 image), legit chain;
+// Firefox instances with the same profile set-up load the same page in turn, one load each at a
+// time, so that whatever else runs on the machine falls on all alike (the order rotates):
+//   - without: no extension;
+//   - with: Pinwatch;
+//   - hold, read: the floor extensions (lib/floor-extension.mjs), which hold the pinned host's
+//     responses and do nothing else ("hold") or only read each chain's digests ("read"): the
+//     cost Firefox puts on any extension that checks a chain before the response goes on.
+// Each load is a navigation of the same tab, timed by the page's own Navigation Timing (start
+// to loadEventEnd, timer precision not reduced); figures are medians of the paired differences
+// against "without" (and of Pinwatch against "read": what Pinwatch adds beyond the floor).
+// Three pages:
+//   - pinned: the small pinned page (1 KB + 1 image; Firefox also asks for /favicon.ico), legit chain;
 //   - login: the "login page" profile on the pinned host, 1 document + 30 sub-resources (scripts,
 //     styles, images, one XHR), each answered after 20 ms of server time;
 //   - unpinned: the small page on a host no list pins; the test list has no block list (as the
@@ -17,13 +24,24 @@
 // took on each wake. The last line is one JSON object.
 
 import { cpus, loadavg } from 'node:os';
+import { rmSync } from 'node:fs';
 import { HOSTS, prepare } from './lib/scenario.mjs';
 import { Inspector, launchFirefox, sleep, waitFor } from './lib/firefox.mjs';
+import { floorExtension } from './lib/floor-extension.mjs';
 
 const LOADS = Number(process.argv[2] ?? 40);
 const WAKES = Number(process.argv[3] ?? 10);
 const IDLE_TIMEOUT_MS = 1500;
 const WARMUP = 3;
+const CASES = new Set((process.env.PERF_CASES ?? 'pinned,login,unpinned,wake').split(','));
+// PERF_VARIANTS=with,read (for example) runs only those instances: fewer browsers, less noise
+// when only Pinwatch against a floor is wanted.
+const VARIANTS = (process.env.PERF_VARIANTS ?? 'without,with,hold,read').split(',');
+if (!VARIANTS.includes('with') || VARIANTS.some((v) => !['without', 'with', 'hold', 'read'].includes(v))) {
+  throw new Error(`PERF_VARIANTS: "with" and any of without, hold, read (got ${VARIANTS.join(',')})`);
+}
+// Finer Navigation Timing and background clocks than Firefox's default (1 ms); all instances alike.
+const PREFS = { 'privacy.reduceTimerPrecision': false };
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -32,7 +50,7 @@ const median = (xs) => {
 };
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const fmt = (x) => x.toFixed(1);
-const round = (x) => Math.round(x * 100) / 100;
+const round = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
 
 /** Loads `url` in `page` and returns its Navigation Timing duration (start to loadEventEnd). */
 async function loadTime(page, url) {
@@ -44,55 +62,69 @@ async function loadTime(page, url) {
 }
 
 function line(label, xs) {
-  return `${label.padEnd(28)} median ${fmt(median(xs)).padStart(6)} ms   p90 ${fmt(pct(xs, 90)).padStart(6)} ms   (n=${xs.length})`;
+  return `${label.padEnd(34)} median ${fmt(median(xs)).padStart(6)} ms   p90 ${fmt(pct(xs, 90)).padStart(6)} ms   (n=${xs.length})`;
 }
 
-/** `LOADS` paired loads of `url` (plus warm-up), alternating which browser goes first. */
+/**
+ * `LOADS` rounds of `url` (plus warm-up), one load per variant per round, the order rotating.
+ * Returns per variant its times and the median of its paired differences against "without".
+ */
 async function paired(pages, url) {
-  const times = { without: [], with: [] };
-  const diffs = [];
+  const times = Object.fromEntries(VARIANTS.map((v) => [v, []]));
   for (let i = 0; i < LOADS + WARMUP; i++) {
-    const pair = {};
-    for (const k of i % 2 ? ['with', 'without'] : ['without', 'with']) {
-      pair[k] = await loadTime(pages[k], `${url}${url.includes('?') ? '&' : '?'}perf=${k}-${i}`);
+    const order = VARIANTS.map((_, k) => VARIANTS[(k + i) % VARIANTS.length]);
+    const round = {};
+    for (const v of order) {
+      round[v] = await loadTime(pages[v], `${url}${url.includes('?') ? '&' : '?'}perf=${v}-${i}`);
     }
     if (i < WARMUP) continue; // the first loads open connections and warm caches
-    times.with.push(pair.with);
-    times.without.push(pair.without);
-    diffs.push(pair.with - pair.without);
+    for (const v of VARIANTS) times[v].push(round[v]);
   }
-  return { ...times, diffs, base: median(times.without), diff: median(diffs) };
+  const base = times.without ? median(times.without) : NaN;
+  const diff = (v, against = 'without') => (times[v] && times[against]
+    ? median(times[v].map((t, k) => t - times[against][k])) : NaN);
+  return { times, base, diff: diff('with'), hold: diff('hold'), read: diff('read'), beyondRead: diff('with', 'read') };
 }
 
 function report(label, r) {
   console.log(`\n${label}`);
-  console.log(line('without the extension', r.without));
-  console.log(line('with Pinwatch', r.with));
-  console.log(`median of the paired differences: ${fmt(r.diff)} ms (${fmt((r.diff / r.base) * 100)} % of the median without)`);
+  const labels = { without: 'without an extension', with: 'with Pinwatch', hold: 'floor: hold only', read: 'floor: hold and read digests' };
+  for (const v of VARIANTS) console.log(line(labels[v], r.times[v]));
+  const share = (x) => `${fmt(x)} ms (${fmt((x / r.base) * 100)} % of the median without)`;
+  console.log(`median of the paired differences: Pinwatch ${share(r.diff)}`);
+  console.log(`  floor, hold only ${share(r.hold)}; hold and read ${share(r.read)}; Pinwatch beyond the read floor ${fmt(r.beyondRead)} ms`);
 }
+
+const none = { times: {}, base: NaN, diff: NaN, hold: NaN, read: NaN, beyondRead: NaN };
 
 // As the bundled list ships: no block list, so nothing can stop an unpinned page.
 const s = await prepare({ browser: 'firefox', stale: false, editList: (list) => { list.blocklist = { spki: [], certificates: [] }; } });
-const plain = await launchFirefox({ roots: s.pki.roots, hosts: HOSTS });
-const ff = await launchFirefox({ roots: s.pki.roots, hosts: HOSTS, idleTimeoutMs: IDLE_TIMEOUT_MS });
+const floorHosts = [new URL(s.servers.mailLegit.url).hostname];
+const floors = { hold: floorExtension('hold', floorHosts), read: floorExtension('read', floorHosts) };
+const launch = (o = {}) => launchFirefox({ roots: s.pki.roots, hosts: HOSTS, prefs: PREFS, ...o });
+const browsers = {};
+for (const v of VARIANTS) browsers[v] = await launch(v === 'with' ? { idleTimeoutMs: IDLE_TIMEOUT_MS } : {});
+const ff = browsers.with;
 try {
   const pinnedUrl = s.servers.mailLegit.url;
   const since = Date.now();
   await ff.browser.installExtension(s.dist);
+  for (const v of ['hold', 'read']) if (browsers[v]) await browsers[v].browser.installExtension(floors[v]);
   const insp = await Inspector.open(ff);
   await waitFor(async () => (await insp.session('boots'))?.some((b) => b.at >= since));
-  const pages = { without: await plain.browser.newPage(), with: await ff.browser.newPage() };
+  const pages = {};
+  for (const v of VARIANTS) pages[v] = await browsers[v].browser.newPage();
   const loadStart = loadavg()[0];
 
-  const pinned = await paired(pages, pinnedUrl);
-  const login = await paired(pages, `${pinnedUrl}login`);
-  const unpinned = await paired(pages, s.servers.plain.url);
+  const pinned = CASES.has('pinned') ? await paired(pages, pinnedUrl) : none;
+  const login = CASES.has('login') ? await paired(pages, `${pinnedUrl}login`) : none;
+  const unpinned = CASES.has('unpinned') ? await paired(pages, s.servers.plain.url) : none;
   const tabs = await insp.eval(() => browser.tabs.query({}));
   const tabId = tabs.find((t) => t.url?.startsWith('https://plain.example.test'))?.id;
   const badge = tabId ? await insp.badge(tabId) : null;
 
   const wakes = [];
-  for (let i = 0; i < WAKES; i++) {
+  for (let i = 0; i < (CASES.has('wake') ? WAKES : 0); i++) {
     const before = Date.now();
     await sleep(IDLE_TIMEOUT_MS + 2000);
     await pages.with.goto(`${pinnedUrl}?wake=${i}`, { waitUntil: 'load' });
@@ -100,32 +132,38 @@ try {
     if (boot) wakes.push(boot);
   }
 
-  console.log(`Firefox ESR, headless; ${LOADS} paired loads per page after ${WARMUP} warm-up loads`);
-  report(`pinned page ${pinnedUrl} (legit chain)`, pinned);
-  report('pinned "login page" profile: 1 document + 30 sub-resources, 20 ms server time each', login);
-  report(`unpinned page ${s.servers.plain.url} (badge with the extension: ${badge?.text ?? 'none'})`, unpinned);
+  console.log(`Firefox ESR, headless; ${LOADS} rounds of paired loads per page after ${WARMUP} warm-up rounds`);
+  if (CASES.has('pinned')) report(`pinned page ${pinnedUrl} (legit chain)`, pinned);
+  if (CASES.has('login')) report('pinned "login page" profile: 1 document + 30 sub-resources, 20 ms server time each', login);
+  if (CASES.has('unpinned')) report(`unpinned page ${s.servers.plain.url} (badge with the extension: ${badge?.text ?? 'none'})`, unpinned);
   const load = loadavg();
   console.log(`\nload average: ${loadStart.toFixed(2)} at the start, ${load.map((x) => x.toFixed(2)).join(' ')} at the end, on ${cpus().length} cores`);
   if (wakes.length) {
     console.log(line('WASM init() on wake', wakes.map((w) => w.wasmMs)));
     console.log(line('engine built on wake', wakes.map((w) => w.buildMs)));
     console.log(line('background ready on wake', wakes.map((w) => w.readyMs)));
-  } else {
+  } else if (CASES.has('wake')) {
     console.log('no wake was observed (the event page did not unload)');
   }
   console.log(JSON.stringify({
     loads: LOADS,
     pinnedOverheadPct: round((pinned.diff / pinned.base) * 100),
     pinnedOverheadMs: round(pinned.diff),
+    pinnedHoldFloorMs: round(pinned.hold),
+    pinnedReadFloorMs: round(pinned.read),
+    pinnedReadFloorPct: round((pinned.read / pinned.base) * 100),
+    pinnedBeyondFloorMs: round(pinned.beyondRead),
     loginOverheadPct: round((login.diff / login.base) * 100),
     loginOverheadMs: round(login.diff),
+    loginReadFloorPct: round((login.read / login.base) * 100),
+    loginBeyondFloorMs: round(login.beyondRead),
     unpinnedOverheadMs: round(unpinned.diff),
     wakeInitMedianMs: wakes.length ? round(median(wakes.map((w) => w.wasmMs))) : null,
     wakeInitP90Ms: wakes.length ? round(pct(wakes.map((w) => w.wasmMs), 90)) : null,
     loadAverage: round(load[0]),
   }));
 } finally {
-  await ff.close();
-  await plain.close();
+  for (const b of Object.values(browsers)) await b.close();
+  for (const dir of Object.values(floors)) rmSync(dir, { recursive: true, force: true });
   await s.cleanup();
 }
