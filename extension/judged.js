@@ -10,7 +10,7 @@ export const MAX_ENTRIES = 512;
 /** How long an entry is good for: a list that expires mid-wake changes verdicts. */
 export const TTL_MS = 5 * 60_000;
 
-const byEngine = new WeakMap(); // ctx → Map(key → {verdict, at})
+const byEngine = new WeakMap(); // ctx → Map(key → {verdict, at, quiet})
 
 /** How this wake's verdicts were reached, and how many responses' DER was read (the options page and tests read it). */
 export const counts = { der: 0, digests: 0, cache: 0, derReads: 0 };
