@@ -50,11 +50,20 @@ try {
     if (c.idle) await sleep(IDLE_TIMEOUT_MS + 3000);
     const server = s.servers[c.server];
     const seen = server.requests.length;
+    const since = Date.now();
     const v = await visit(ff, server.url);
     const tabId = await insp.tabId(v.page);
+    // A quiet pass or a notice is stored a moment after the page (so as not to slow it), and
+    // the badge is set right after that: wait for this visit's record, then for the badge.
+    const recordOf = (state) => state?.byHost?.[server.host] ?? state?.page;
+    const state = tabId
+      ? await waitFor(async () => {
+        const st = await insp.session(`tab:${tabId}`);
+        return recordOf(st)?.time >= since && st;
+      }, { timeout: 5000 })
+      : null;
     await sleep(300);
-    const state = tabId ? await insp.session(`tab:${tabId}`) : null;
-    const record = state?.byHost?.[server.host] ?? state?.page;
+    const record = recordOf(state);
     const badge = tabId ? await insp.badge(tabId) : { text: '' };
     const content = server.requests.slice(seen).some((r) => r.path.startsWith('/sub.png')) ? 'content delivered' : 'no content delivered';
     const shown = v.outcome === 'warning' ? 'WARNING PAGE' : v.outcome === 'page' ? 'page loaded' : v.outcome;
