@@ -374,7 +374,8 @@ async function handle(details, seen) {
   // chain of its host was judged from DER in this wake; then the digests come first, and the
   // same chain is a cache hit with its facts (reading DER costs the page 2-4 ms in Firefox).
   const wantsFacts = details.type === 'main_frame' && pinned;
-  let cap = await capture.readChain(details, { der: wantsFacts && !judged.hasFacts(ctx, host) });
+  const digestsFirst = wantsFacts && judged.hasFacts(ctx, host);
+  let cap = await capture.readChain(details, { der: wantsFacts && !digestsFirst });
   if (wantsCompanion(details, ctx, cap, host)) {
     cap = await companion.secondLook(details, cap);
     // Shown beside the browser's own leaf when the two differ (the popup shows both).
@@ -391,8 +392,9 @@ async function handle(details, seen) {
   }
   let verdict = judged.get(ctx, host, cap, { facts: wantsFacts });
   let judgedFrom = verdict ? 'cache' : null;
-  if (!verdict && wantsFacts && !cap.chain.length && cap.digests) {
-    // Another chain than the one judged before: the page is judged from its DER after all.
+  if (!verdict && digestsFirst) {
+    // Another chain than the one judged before (or digests that could not be read): the page
+    // is judged from its DER after all.
     cap = await capture.readChain(details, { der: true });
     seen.chainOffered = cap.offered === true;
   } else if (!verdict && !cap.chain.length && cap.digests) {
