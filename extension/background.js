@@ -9,8 +9,6 @@ import { BUNDLED_HOST_PATTERNS } from './bundled-hosts.js';
 import * as capture from './capture.js';
 import * as channels from './channels.js';
 import * as companion from './companion.js';
-import * as completion from './completion.js';
-import * as judged from './judged.js';
 import * as engine from './engine.js';
 import { hostPatterns, unionPatterns, withScheme } from './host-patterns.js';
 import * as reports from './reports.js';
@@ -18,8 +16,10 @@ import { companionScope, saveUser, WATCHED_LOCAL_KEYS, cleanUser, USER_KEY } fro
 import { hostOf, upgradedUrl } from './url.js';
 import * as verdicts from './verdicts.js';
 import * as watch from './watch.js';
-import { certFacts, decide } from './wasm-core.js';
-import { ACT, FAILURE, LOCAL_ROOT_MODE, MATCH_KIND, MODE, STATUS } from './vocabulary.js';
+import { decide } from './wasm-core.js';
+import { judgeResponse } from './judge-loop.js';
+import { KEPT_CAS_KEY } from './engine.js';
+import { ACT, COMPANION_FAILURE, COMPANION_SCOPE, FAILURE, FAILURE_SOURCE, LOCAL_ROOT_MODE, MATCH_KIND, MODE, STATUS } from './vocabulary.js';
 
 /** A response is never held longer than this because of us: past it the page goes through. */
 const HANDLER_LIMIT_MS = 5000;
@@ -283,7 +283,6 @@ function unpinnedRootsMatter(ctx) {
 }
 
 /** The capture of a page whose chain is not read. */
-const UNREAD = Object.freeze({ chain: [], offered: false });
 
 /** Whether the pinned listener's filter holds pages of `host` (patterns as host-patterns.js makes them). */
 function pinnedFilterCovers(host) {
@@ -316,37 +315,30 @@ function onUnheldPage(details) {
  * could come of the chain at all and it is not even read.
  */
 async function noteUnheld(details, ctx, reading) {
-  const host = hostOf(details.url);
-  const cap = reading ? await reading : UNREAD;
-  // Only an added root can make this page more than unpinned: the engine is asked only then.
-  const verdict = (cap.builtInRoot === false && cap.digests
-    && ctx.engine.checkDigests(host, capture.digestWords(cap.digests), engine.nowSecs(), false))
-    || { status: STATUS.unpinned, reason: 'This host is not on the pin list.', host };
-  const record = verdicts.makeRecord(verdict, details, cap);
-  record.judgedFrom = reading ? 'digests' : 'not read';
-  if (cap.digests) record.browserDigests = cap.digests;
+  const { outcome, cap } = await judgeResponse(ctx.engine, details, { held: false, read: reading !== null }, { firstCapture: reading });
+  const record = recordOf(outcome, details, cap, null);
   record.held = false;
-  // What an unpinned verdict does is still the core's to say (here: nothing but the record).
-  const decision = decide({
-    status: verdict.status, mode: verdict.mode ?? undefined, chainOffered: cap.offered === true,
-    unreadable: verdict.unreadable === true, overridden: false, allowOverride: ctx.policy.allowUserOverride !== false,
-  });
-  apply(details, record, decision, ctx, [], { decided: null });
+  apply(details, record, outcome.decision, ctx, [], { decided: null });
 }
 
+/**
+ * A response to judge. Its time limit runs from here: the engine must be ready within it (else
+ * the core decides a time-out), and the judge's own deadlines count from the same moment.
+ */
 async function onHeaders(details) {
-  const seen = { record: null, ctx: null, chainOffered: false, decided: null };
+  const seen = { record: null, ctx: null, decided: null, startedAt: Date.now() };
   let timer;
   const limit = new Promise((resolve) => {
     timer = setTimeout(() => resolve(TIMED_OUT), HANDLER_LIMIT_MS);
   });
   try {
-    const answer = await Promise.race([handle(details, seen), limit]);
-    // A decision already applied stands: the time limit only decides checks that never ended.
-    if (answer === TIMED_OUT && !seen.decided) return failed(details, FAILURE.timedOut, seen, null);
-    return answer === TIMED_OUT ? seen.decided : answer;
+    const ready = await Promise.race([engine.getEngine(), limit]);
+    clearTimeout(timer);
+    if (ready === TIMED_OUT) return failed(details, FAILURE.timedOut, seen, null);
+    seen.ctx = ready;
+    return await handle(details, seen);
   } catch (e) {
-    return failed(details, FAILURE.ownError, seen, e);
+    return seen.decided ?? failed(details, FAILURE.ownError, seen, e);
   } finally {
     clearTimeout(timer);
   }
@@ -361,91 +353,67 @@ async function heldElsewhere(details, host) {
 }
 
 async function handle(details, seen) {
-  const ctx = await engine.getEngine();
-  seen.ctx = ctx;
-  const host = hostOf(details.url);
-  const pinned = ctx.engine.isPinned(host);
-  if (details.type !== 'main_frame' && !pinned) return {};
-  if (await heldElsewhere(details, host)) return {};
-  const t0 = performance.now();
-  // Sub-resources and unpinned pages are judged from the chain's digests where the browser gives
-  // them (Firefox): no DER crosses into the engine unless the verdict needs its details. A
-  // pinned page's record shows its certificates (the popup): its DER is read at once, unless a
-  // chain of its host was judged from DER in this wake; then the digests come first, and the
-  // same chain is a cache hit with its facts (reading DER costs the page 2-4 ms in Firefox).
-  const wantsFacts = details.type === 'main_frame' && pinned;
-  const digestsFirst = wantsFacts && judged.hasFacts(ctx, host);
-  let cap = await capture.readChain(details, { der: wantsFacts && !digestsFirst });
-  if (wantsCompanion(details, ctx, cap, host)) {
-    cap = await companion.secondLook(details, cap);
-    // Shown beside the browser's own leaf when the two differ (the popup shows both).
-    if (cap.companion?.companionLeaf) cap.companion.companionLeafFacts = certFacts(cap.companion.companionLeaf);
-  }
-  seen.chainOffered = cap.offered === true;
-  const t1 = performance.now();
-  // The page's other responses on a chain that already passed quietly (the common case): they
-  // would be neither stored, shown nor reported, so nothing more is done for them.
-  if (details.type !== 'main_frame' && judged.passedQuietly(ctx, host, cap)) {
-    judged.counts.cache += 1;
+  const { ctx } = seen;
+  if (await heldElsewhere(details, hostOf(details.url))) return {};
+  const start = { held: features.blockingWebRequest || details.held === true, companion: companionHere(ctx), now: seen.startedAt };
+  const { outcome, cap, companionNote, ms } = await judgeResponse(ctx.engine, details, start);
+  if (outcome.keptChanged) keepCas(ctx);
+  if (!outcome.record) {
     seen.decided = {};
     return seen.decided;
   }
-  let verdict = judged.get(ctx, host, cap, { facts: wantsFacts });
-  let judgedFrom = verdict ? 'cache' : null;
-  if (!verdict && digestsFirst) {
-    // Another chain than the one judged before (or digests that could not be read): the page
-    // is judged from its DER after all.
-    cap = await capture.readChain(details, { der: true });
-    seen.chainOffered = cap.offered === true;
-  } else if (!verdict && !cap.chain.length && cap.digests) {
-    verdict = ctx.engine.checkDigests(host, capture.digestWords(cap.digests), engine.nowSecs(), cap.builtInRoot);
-    judgedFrom = 'digests';
-    // Anything but a quiet pass is shown, stored or reported with the chain's facts.
-    if (!verdict || (verdict.status !== STATUS.pinned && verdict.status !== STATUS.unpinned)) {
-      verdict = null;
-      judgedFrom = null;
-      cap = await capture.readChain(details, { der: true });
-      seen.chainOffered = cap.offered === true;
-    }
-  }
-  // A chain the browser built counts as it is; one it did not (the leaf tier) only as far as
-  // the core links it by signatures, completed with kept or fetched CA certificates.
-  verdict ??= cap.browserBuilt === false && cap.chain.length
-    ? await completion.checkCompleted(ctx.engine, host, cap.chain, engine.nowSecs(), { extra: cap.extra ?? [], fromServer: Boolean(cap.companion), rootBuiltIn: cap.builtInRoot })
-    : ctx.engine.check(host, cap.chain, engine.nowSecs(), cap.builtInRoot);
-  const record = verdicts.makeRecord(verdict, details, cap);
+  const record = recordOf(outcome, details, cap, companionNote);
   // Chromium installed by policy holds pinned hosts' responses: this one was not let through.
   if (details.held) record.afterTheFact = false;
-  // How this verdict was reached: from the wake's cache, from digests alone, or from the DER;
-  // and, for pages, the browser's own digests of the chain (tests compare them with the core's).
-  record.judgedFrom = judgedFrom ?? 'der';
-  if (details.type === 'main_frame' && cap.digests) record.browserDigests = cap.digests;
-  judged.counts[record.judgedFrom] += 1;
-  if (cap.chain.length) judged.counts.derReads += 1;
-  record.ms = { capture: t1 - t0, check: performance.now() - t1 };
+  record.ms = ms;
   seen.record = record;
-  const allowOverride = ctx.policy.allowUserOverride !== false;
-  // Read directly, not through the storage queue a flood of verdicts fills; a slow read runs
-  // into the time limit, which stops an enforced pinned host.
-  const overridden = (verdict.status === STATUS.mismatch || verdict.status === STATUS.localRoot)
-    && await verdicts.hasOverride(details.tabId, record.host, verdict.chainKey);
-  const decision = decide({
-    status: verdict.status, mode: verdict.mode ?? undefined, chainOffered: seen.chainOffered,
-    unreadable: verdict.unreadable === true, overridden, allowOverride,
-  });
-  record.overridden = overridden && allowOverride;
-  judged.put(ctx, host, cap, verdict, decision);
-  return apply(details, record, decision, ctx, cap.chain, seen);
+  return apply(details, record, outcome.decision, ctx, cap?.chain ?? [], seen);
+}
+
+/** Which responses the companion may be asked about here (`COMPANION_SCOPE`). */
+function companionHere(ctx) {
+  return companion.supported() ? companionScope(ctx.policy, ctx.user) : COMPANION_SCOPE.off;
+}
+
+/** The CA certificates the judge keeps for completion, stored for the next wake. */
+function keepCas(ctx) {
+  const kept = ctx.engine.takeKept();
+  if (kept) api.storage.local.set({ [KEPT_CAS_KEY]: kept }).catch((e) => console.warn('Pinwatch: could not keep CA certificates', e));
 }
 
 /**
- * Whether the companion takes a second look at this response: where the browser gave no full
- * chain, for pinned hosts' pages and frames, and with scope "all" every other page too.
+ * The record of a judged response: the verdict with what the browser and the companion said
+ * beside it. Without a verdict (the time limit ran out first), what the decision was made on.
  */
-function wantsCompanion(details, ctx, cap, host) {
-  if (!companion.supported() || cap.browserBuilt) return false;
-  if (details.type !== 'main_frame' && details.type !== 'sub_frame') return false;
-  return ctx.engine.isPinned(host) || (details.type === 'main_frame' && companionScope(ctx.policy, ctx.user) === 'all');
+function recordOf(outcome, details, cap, note) {
+  const failure = (source) => outcome.failures.find((f) => f.source === source);
+  const companionFailure = failure(FAILURE_SOURCE.companion);
+  const seenCap = {
+    ...(cap ?? {}),
+    tier: outcome.companion ? `${cap?.tier && cap.tier !== 'none' ? `${cap.tier}+` : ''}companion` : outcome.tier ?? cap?.tier,
+    builtInRoot: outcome.builtInRoot ?? undefined,
+    cannotVerify: outcome.cannotVerify,
+    error: cap?.error,
+    companion: outcome.companion ? { ...outcome.companion, proxy: note?.proxy ?? null, proxyNote: note?.proxyNote ?? null } : null,
+    companionError: companionFailure ? note?.error ?? companionFailure.code : null,
+    companionMissing: companionFailure?.code === COMPANION_FAILURE.missing,
+  };
+  let record;
+  if (outcome.verdict) {
+    record = verdicts.makeRecord(outcome.verdict, details, seenCap);
+  } else {
+    record = verdicts.errorRecord(details, `no verdict within ${HANDLER_LIMIT_MS} ms`);
+    if (outcome.decision.act === ACT.stop) {
+      record.status = STATUS.unverifiable;
+      record.reason = `Pinwatch could not check this connection within ${HANDLER_LIMIT_MS / 1000} s. On a pinned host in enforce mode that is treated as a possible interception.`;
+    }
+  }
+  if (outcome.decision.errorBadge && outcome.decision.act !== ACT.stop) record.status = verdicts.ERROR_STATUS;
+  record.judgedFrom = outcome.judgedFrom;
+  record.overridden = outcome.overridden;
+  // For pages, the browser's own digests of the chain (tests compare them with the core's).
+  if (details.type === 'main_frame' && cap?.digests) record.browserDigests = cap.digests;
+  return record;
 }
 
 /**
@@ -455,6 +423,8 @@ function wantsCompanion(details, ctx, cap, host) {
  */
 function apply(details, record, decision, ctx, chain, seen) {
   record.decision = decision;
+  // The error badge first, straight from the record: storage may be what failed.
+  if (decision.errorBadge && details.tabId >= 0) actions.showBadge(details.tabId, record).catch(() => {});
   let answer = {};
   if (decision.act === ACT.stop) {
     record.outcome = 'stopped';
@@ -530,7 +500,7 @@ function failed(details, failure, seen, error) {
       status: seen.record?.status,
       mode: seen.record?.mode ?? seen.ctx?.engine.modeFor(host) ?? undefined,
       failure,
-      chainOffered: seen.chainOffered,
+      chainOffered: false,
       unreadable: seen.record?.unreadable === true,
       allowOverride: seen.ctx?.policy.allowUserOverride !== false,
     });
@@ -610,7 +580,7 @@ async function status() {
     user: ctx.user,
     channels: await channels.statusView(ctx.policy, ctx.user),
     reports: await reports.statusView(ctx.policy),
-    judged: { ...judged.counts },
+    judged: ctx.engine.counts(),
     companion: companion.supported() ? { supported: true, ready: await companion.ready(), ...companion.state } : { supported: false },
     allowedModes: ctx.engine.allowedUserModes(),
     hostPermission: await api.permissions.contains({ origins: ['https://*/*'] }),

@@ -6,7 +6,7 @@
 //   - debugger: Chromium, opt-in, full chain through the DevTools protocol (debugger-capture.js);
 //   - securityInfoRawDer: Chromium, the leaf certificate only, from `details.securityInfo`
 //     (here). The core links what it can to the leaf by signatures (issuer keys, kept and
-//     fetched CA certificates: completion.js).
+//     fetched CA certificates: issuers.js).
 //
 // The leaf tier's extraInfoSpec is never put on the listeners that decide: Chromium accepts
 // "securityInfoRawDer" without the WebRequestSecurityInfo feature, and then a listener that asks
@@ -18,6 +18,7 @@
 import { api, features, headersSpec } from './compat.js';
 import { LEAF_SEEN_KEY } from './capture-state.js';
 import { debuggerTier } from './debugger-capture.js';
+import { CAPTURE_FAILURE } from './vocabulary.js';
 
 /**
  * @typedef {object} Capture
@@ -28,13 +29,8 @@ import { debuggerTier } from './debugger-capture.js';
  * @property {boolean} [builtInRoot] Firefox: the chain's root is built into the browser
  * @property {boolean} [browserBuilt] the browser built and verified this chain itself (full-chain
  *                                  tiers); false for what Pinwatch must link by signatures itself
- * @property {boolean} offered      the browser handed over a chain for a TLS connection, even an
- *                                  empty or unreadable one (what the connection sent); false when
- *                                  it offers none at all (a browser limit, or no TLS to judge)
+ * @property {string} [failure]    why no tier gave a chain, as the judge's capture failure code
  */
-
-/** Security states in which the browser says a TLS connection carried the response. */
-const TLS_STATES = new Set(['secure', 'weak', 'broken']);
 
 /** `[{spkiSha256, certSha256}]` from Firefox's certificate descriptions, or null when one lacks them. */
 function digestsOf(certs) {
@@ -172,25 +168,36 @@ export function removeHeadersListener(listener) {
 export async function readChain(details, { der = true } = {}) {
   const errors = [];
   let limited = true;
-  let offered = false;
+  let threw = false;
+  let state;
+  let tried = 0;
   for (const tier of TIERS) {
     if (!tier.available()) continue;
+    tried += 1;
     try {
       const got = await tier.read(details, { der });
       if (got.chain.length || (!der && got.digests)) return { ...got, offered: true };
-      offered ||= !got.browserLimit && TLS_STATES.has(got.state);
+      state ??= got.browserLimit ? undefined : got.state;
       if (!got.browserLimit && !got.quiet) limited = false;
       if (!got.quiet) errors.push(`${tier.name}: ${got.error ?? 'no certificates'}${got.state ? ` (state ${got.state})` : ''}`);
     } catch (e) {
       limited = false;
+      threw = true;
       errors.push(`${tier.name}: ${e?.message ?? e}`);
     }
   }
+  // What happened, as the judge's failure codes (what each means is the core's table); a tier
+  // that named the connection's state with no certificate in it is left for the core to judge.
+  const failure = !tried ? CAPTURE_FAILURE.noTier
+    : state ? undefined
+      : threw ? CAPTURE_FAILURE.apiError
+        : CAPTURE_FAILURE.notDelivered;
   return {
     chain: [],
     tier: 'none',
+    state,
+    failure,
     error: errors.join('; ') || 'this browser offers no way to read certificates',
     cannotVerify: limited,
-    offered,
   };
 }

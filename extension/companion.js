@@ -1,16 +1,15 @@
-// The companion tier (Chromium): `pinwatch companion`, a native-messaging host on this computer
-// (docs/companion.md), opens its own TLS connection to the address and port the browser used,
-// with the same server name, and returns the chain the server sent. No browser built that chain,
-// so the core links it by signatures like any other (engine.checkPath). Where the browser also
-// handed over its leaf, that leaf is authoritative: the companion's certificates may complete it,
-// and a different leaf is itself reported.
+// The companion adapter (Chromium): asks `pinwatch companion`, a native-messaging host on this
+// computer (docs/companion.md), to open its own TLS connection to the address and port the browser
+// used, with the same server name, and hands the chain the server sent to the judge. What the
+// chain proves, how it merges with the browser's own leaf, and what each failure means are the
+// core's (judge/mod.rs, judge/failure.rs); so is whether a kept reply may vouch (`fresh`).
 //
 // One host process per wake (connectNative), started on first use and again after a failure
-// (not sooner than RETRY_MS); replies cached per (host, port, address) for CACHE_MS.
+// (not sooner than RETRY_MS); replies kept per (host, port, address) for CACHE_MS.
 
 import { proxyFor } from './browser-proxy.js';
 import { api } from './compat.js';
-import { CERT_ORIGIN } from './vocabulary.js';
+import { COMPANION_FAILURE } from './vocabulary.js';
 
 export const HOST_NAME = 'dev.pinwatch.companion';
 /** The longest a check waits for the companion (the listener's own limit is 5 s). */
@@ -20,8 +19,6 @@ export const CACHE_MS = 10 * 60_000;
 const MAX_CACHED = 256;
 const RETRY_MS = 30_000;
 
-/** Companion errors that the network (an interceptor) can cause: never a pass on an enforced host. */
-const NETWORK_ERRORS = new Set(['timeout', 'connect', 'tls', 'too-large', 'proxy']);
 
 /** What is known of the companion in this wake, for the popup and the options page. */
 export const state = { status: 'unknown', version: null, error: null, checkedAt: null };
@@ -32,6 +29,7 @@ let nextId = 1;
 let failedAt = -Infinity;
 const pending = new Map(); // id → {resolve, reject, timer}
 const cache = new Map(); // `${host} ${port} ${ip}` → {at, reply}
+const inFlight = new Map(); // the same key → the reply being asked for
 
 /** The browser offers native messaging to this build (the permission is declared). */
 export function supported() {
@@ -117,14 +115,6 @@ export async function ready() {
   }
 }
 
-function bytesOf(base64) {
-  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-}
-
-function sameBytes(a, b) {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 // Chromium names the address a response came from in onResponseStarted (not in
 // onHeadersReceived, where the verdict is made): a listener stashes it by request id.
 const ADDRESS_WAIT_MS = 500;
@@ -177,81 +167,52 @@ export async function target(details) {
 }
 
 /**
- * The capture `cap` (what the browser gave: a leaf, or nothing) with the companion's look added.
- * Returns a capture: `{chain, extra, tier, browserBuilt: false, offered, companion}` when the
- * companion answered, or `cap` with `companionError` (and `offered` when the failure is one the
- * network can cause) when it did not. Never throws.
+ * The companion's look at the connection of `details`, as the judge takes it: `{answer, note}`,
+ * where `answer` is the reply (`{chain, verified, ms, cached}`) or `{failure}` with a
+ * companion failure code (what a failure means is the core's table, not this module's), and
+ * `note` what the record shows beside it (the proxy taken, the words of an error). `fresh`: the
+ * judge does not let a kept reply vouch for this connection. Never throws.
  */
-export async function secondLook(details, cap) {
+export async function look(details, { fresh = true } = {}) {
   const found = await target(details);
-  if (!found) return { ...cap, companionError: 'the browser gave no address for this response' };
-  const { where, note } = found;
+  if (!found) {
+    return { answer: { failure: COMPANION_FAILURE.noAddress }, note: { error: 'the browser gave no address for this response' } };
+  }
+  const { where, note: proxyNote } = found;
   const proxyKey = where.proxy ? ` via ${where.proxy.host}:${where.proxy.port}` : '';
   const key = `${where.host} ${where.port} ${where.ip ?? 'resolved'}${proxyKey}`;
-  const t0 = performance.now();
-  let reply = null;
-  let cached = false;
-  const hit = cache.get(key);
-  if (hit && Date.now() - hit.at < CACHE_MS) {
-    reply = hit.reply;
-    cached = true;
-  } else {
-    if (!(await ready())) {
-      return { ...cap, companionError: `the companion is not available (${state.error ?? state.status})`, companionMissing: true };
-    }
-    try {
-      reply = await ask({ type: 'check', ...where }, REQUEST_MS);
-    } catch (e) {
-      const code = e.code ?? 'companion';
-      return { ...cap, companionError: e.message, offered: cap.offered || NETWORK_ERRORS.has(code) };
-    }
-    if (!reply?.ok) {
-      const code = reply?.error?.code ?? 'companion';
-      return { ...cap, companionError: `${code}: ${reply?.error?.message ?? 'no reason given'}`, offered: cap.offered || NETWORK_ERRORS.has(code) };
-    }
-    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value);
-    cache.set(key, { at: Date.now(), reply });
-  }
-  const theirs = (reply.chain ?? []).map(bytesOf).filter((b) => b.length);
-  const companion = {
-    ms: cached ? 0 : reply.ms ?? performance.now() - t0,
-    cached,
-    verified: reply.verified ?? null,
-    leafDiffers: false,
-    // The path it took: the browser's proxy, or direct (and why, when the browser's is unknown).
+  const note = {
     proxy: where.proxy ? `${where.proxy.scheme}://${where.proxy.host}:${where.proxy.port}` : null,
-    proxyNote: note ?? null,
+    proxyNote: proxyNote ?? null,
   };
-  if (!theirs.length) return { ...cap, companionError: 'the companion got no certificates', offered: true, companion };
-  const builtInRoot = builtInRootOf(reply.verified);
-  const browserLeaf = cap.chain?.[0];
-  if (!browserLeaf) {
-    return { chain: theirs, extra: [], tier: 'companion', browserBuilt: false, offered: true, state: cap.state, builtInRoot, companion };
+  const hit = cache.get(key);
+  if (!fresh && hit && Date.now() - hit.at < CACHE_MS) {
+    return { answer: { chain: hit.reply.chain ?? [], verified: hit.reply.verified ?? null, ms: 0, cached: true }, note };
   }
-  // The browser's own leaf is the session's; the companion's certificates only complete it.
-  if (sameBytes(theirs[0], browserLeaf)) {
-    return { ...cap, chain: [browserLeaf, ...theirs.slice(1)], extra: [], tier: `${cap.tier}+companion`, browserBuilt: false, offered: true, builtInRoot, companion };
+  if (!(await ready())) {
+    const failure = state.status === 'missing' ? COMPANION_FAILURE.missing : COMPANION_FAILURE.disconnected;
+    return { answer: { failure }, note: { ...note, error: `the companion is not available (${state.error ?? state.status})` } };
   }
-  companion.leafDiffers = true;
-  companion.companionLeaf = theirs[0];
-  return {
-    ...cap,
-    chain: [browserLeaf],
-    extra: theirs.slice(1).map((der) => ({ der, origin: CERT_ORIGIN.fetched })),
-    tier: `${cap.tier}+companion`,
-    browserBuilt: false,
-    offered: true,
-    builtInRoot,
-    companion,
-  };
-}
-
-/**
- * What the companion's verifier says of the chain's root: one of the system's web PKI roots
- * (built in), one added locally (`local`: NSS database or an added system root), or nothing.
- */
-function builtInRootOf(verified) {
-  if (verified?.anchor === 'web-pki') return true;
-  if (verified?.anchor === 'local') return false;
-  return undefined;
+  const t0 = performance.now();
+  // Equal looks in flight share one connection: a page's frames of one host ask once.
+  let asking = inFlight.get(key);
+  if (!asking) {
+    asking = ask({ type: 'check', ...where }, REQUEST_MS).finally(() => inFlight.delete(key));
+    inFlight.set(key, asking);
+  }
+  let reply;
+  try {
+    reply = await asking;
+  } catch (e) {
+    const failure = e.code === 'timeout' ? COMPANION_FAILURE.timedOut : COMPANION_FAILURE.disconnected;
+    return { answer: { failure }, note: { ...note, error: String(e?.message ?? e) } };
+  }
+  if (!reply?.ok) {
+    const code = typeof reply?.error?.code === 'string' ? reply.error.code : COMPANION_FAILURE.badReply;
+    return { answer: { failure: code }, note: { ...note, error: `${code}: ${reply?.error?.message ?? 'no reason given'}` } };
+  }
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value);
+  cache.set(key, { at: Date.now(), reply });
+  const chain = Array.isArray(reply.chain) ? reply.chain.filter((c) => typeof c === 'string') : [];
+  return { answer: { chain, verified: reply.verified ?? null, ms: reply.ms ?? performance.now() - t0, cached: false }, note };
 }

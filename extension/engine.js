@@ -3,8 +3,12 @@
 // core's free functions live in wasm-core.js; they are re-exported here for the background.
 
 import { Engine } from './wasm/pinwatch.js';
+import { api } from './compat.js';
 import { engineInputs } from './settings.js';
 import { loadWasm, timings } from './wasm-core.js';
+
+/** Where the CA certificates the judge keeps for completion are stored between wakes. */
+export const KEPT_CAS_KEY = 'caCertificates';
 
 export { checkExtraEntries, loadWasm, sameSigners, timings, WASM_PATH } from './wasm-core.js';
 
@@ -48,9 +52,9 @@ export function invalidate() {
 
 async function build() {
   await loadWasm();
-  const inputs = await engineInputs();
+  const [inputs, kept] = await Promise.all([engineInputs(), storedKept()]);
   const t0 = performance.now();
-  const engine = new Engine(inputs.sources, inputs.engineSettings);
+  const engine = new Engine(inputs.sources, inputs.engineSettings, kept);
   timings.buildMs = performance.now() - t0;
   return {
     engine,
@@ -61,6 +65,16 @@ async function build() {
     hasBlockList: engine.hasBlockList(),
     localRootMode: engine.localRootMode(),
   };
+}
+
+/** The kept CA certificates as last stored (the judge's memory starts with them). */
+async function storedKept() {
+  try {
+    const kept = (await api.storage.local.get(KEPT_CAS_KEY))[KEPT_CAS_KEY];
+    return Array.isArray(kept) ? kept : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Seconds since the epoch, as the engine takes them. */

@@ -163,6 +163,7 @@ export async function engineInputs() {
     userLocalRootMode: user.localRootMode ?? undefined,
     userKnownRoots: user.knownRoots.map((r) => r.pin),
     allowUserKnownRoots: policy.allowUserKnownRoots,
+    allowUserOverride: policy.allowUserOverride !== false,
   };
   return { sources, engineSettings, policy, user, problems };
 }

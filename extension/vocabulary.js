@@ -122,3 +122,120 @@ export const LOCAL_ROOT_MODE = Object.freeze({
   enforce: 'enforce',
 });
 export const LOCAL_ROOT_MODES = Object.freeze(['notice', 'warn', 'enforce']);
+
+/** What a response is to the page (pinwatch_core::judge::RequestKind). */
+export const REQUEST_KIND = Object.freeze({
+  document: 'document',
+  frame: 'frame',
+  subresource: 'subresource',
+});
+export const REQUEST_KINDS = Object.freeze(['document', 'frame', 'subresource']);
+
+/** The capture tier that answered (pinwatch_core::judge::Tier). */
+export const TIER = Object.freeze({
+  getSecurityInfo: 'getSecurityInfo',
+  debugger: 'debugger',
+  securityInfoRawDer: 'securityInfoRawDer',
+  none: 'none',
+});
+export const TIERS = Object.freeze(['getSecurityInfo', 'debugger', 'securityInfoRawDer', 'none']);
+
+/** Which responses the companion looks at (pinwatch_core::judge::CompanionScope). */
+export const COMPANION_SCOPE = Object.freeze({
+  off: 'off',
+  pinned: 'pinned',
+  all: 'all',
+});
+export const COMPANION_SCOPES = Object.freeze(['off', 'pinned', 'all']);
+
+/** What the judge asks for next (pinwatch_core::judge::NeedKind). */
+export const NEED = Object.freeze({
+  chain: 'chain',
+  companion: 'companion',
+  issuer: 'issuer',
+  override: 'override',
+});
+export const NEEDS = Object.freeze(['chain', 'companion', 'issuer', 'override']);
+
+/** How a verdict was reached (pinwatch_core::judge::JudgedFrom). */
+export const JUDGED_FROM = Object.freeze({
+  cache: 'cache',
+  digests: 'digests',
+  der: 'der',
+  notRead: 'not-read',
+});
+export const JUDGED_FROMS = Object.freeze(['cache', 'digests', 'der', 'not-read']);
+
+/** Who reported a failure to the judge (pinwatch_core::judge::failure::FailureSource). */
+export const FAILURE_SOURCE = Object.freeze({
+  capture: 'capture',
+  companion: 'companion',
+  issuer: 'issuer',
+  override: 'override',
+});
+export const FAILURE_SOURCES = Object.freeze(['capture', 'companion', 'issuer', 'override']);
+
+/** Why the browser gave no chain (pinwatch_core::judge::failure::CaptureFailure). */
+export const CAPTURE_FAILURE = Object.freeze({
+  empty: 'empty',
+  apiError: 'api-error',
+  notDelivered: 'not-delivered',
+  noTier: 'no-tier',
+  timedOut: 'timed-out',
+});
+export const CAPTURE_FAILURES = Object.freeze(['empty', 'api-error', 'not-delivered', 'no-tier', 'timed-out']);
+
+/** Why the companion gave no chain (pinwatch_core::judge::failure::CompanionFailure). */
+export const COMPANION_FAILURE = Object.freeze({
+  missing: 'missing',
+  disconnected: 'disconnected',
+  noAddress: 'no-address',
+  timedOut: 'timed-out',
+  badReply: 'bad-reply',
+  busy: 'busy',
+  timeout: 'timeout',
+  connect: 'connect',
+  proxy: 'proxy',
+  tls: 'tls',
+  tooLarge: 'too-large',
+  badHost: 'bad-host',
+  badPort: 'bad-port',
+  badIp: 'bad-ip',
+  badProxy: 'bad-proxy',
+  unsupportedProxy: 'unsupported-proxy',
+  messageTooLarge: 'message-too-large',
+  notUtf8: 'not-utf8',
+  badJson: 'bad-json',
+  badRequest: 'bad-request',
+  unknownType: 'unknown-type',
+  internal: 'internal',
+});
+export const COMPANION_FAILURES = Object.freeze(['missing', 'disconnected', 'no-address', 'timed-out', 'bad-reply', 'busy', 'timeout', 'connect', 'proxy', 'tls', 'too-large', 'bad-host', 'bad-port', 'bad-ip', 'bad-proxy', 'unsupported-proxy', 'message-too-large', 'not-utf8', 'bad-json', 'bad-request', 'unknown-type', 'internal']);
+
+/** Why an AIA fetch gave no certificate (pinwatch_core::judge::failure::IssuerFailure). */
+export const ISSUER_FAILURE = Object.freeze({
+  network: 'network',
+  httpStatus: 'http-status',
+  tooLarge: 'too-large',
+  notACertificate: 'not-a-certificate',
+  refused: 'refused',
+  timedOut: 'timed-out',
+});
+export const ISSUER_FAILURES = Object.freeze(['network', 'http-status', 'too-large', 'not-a-certificate', 'refused', 'timed-out']);
+
+/** Why the override could not be read (pinwatch_core::judge::failure::OverrideFailure). */
+export const OVERRIDE_FAILURE = Object.freeze({
+  storage: 'storage',
+  timedOut: 'timed-out',
+});
+export const OVERRIDE_FAILURES = Object.freeze(['storage', 'timed-out']);
+
+/** What a failure means (pinwatch_core::judge::failure::Meaning). */
+export const MEANING = Object.freeze({
+  attackerInducible: 'attacker-inducible',
+  browserLimit: 'browser-limit',
+  ownFault: 'own-fault',
+  notGranted: 'not-granted',
+  pathOpen: 'path-open',
+});
+export const MEANINGS = Object.freeze(['attacker-inducible', 'browser-limit', 'own-fault', 'not-granted', 'path-open']);

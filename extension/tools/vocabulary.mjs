@@ -33,6 +33,17 @@ export const LISTS = {
   anchorKinds: { object: 'ANCHOR_KIND', array: 'ANCHOR_KINDS', doc: 'Keys that prove a path without a certificate (pinwatch_core::path::AnchorKind).' },
   givens: { object: 'GIVEN', array: 'GIVENS', doc: 'What a chain no browser built is, for checkPath (pinwatch_core::path::Given).' },
   localRootModes: { object: 'LOCAL_ROOT_MODE', array: 'LOCAL_ROOT_MODES', doc: 'What a chain ending in an added root does (pinwatch_core::local_root::LocalRootMode).' },
+  requestKinds: { object: 'REQUEST_KIND', array: 'REQUEST_KINDS', doc: 'What a response is to the page (pinwatch_core::judge::RequestKind).' },
+  tiers: { object: 'TIER', array: 'TIERS', doc: 'The capture tier that answered (pinwatch_core::judge::Tier).' },
+  companionScopes: { object: 'COMPANION_SCOPE', array: 'COMPANION_SCOPES', doc: 'Which responses the companion looks at (pinwatch_core::judge::CompanionScope).' },
+  needs: { object: 'NEED', array: 'NEEDS', doc: 'What the judge asks for next (pinwatch_core::judge::NeedKind).' },
+  judgedFrom: { object: 'JUDGED_FROM', array: 'JUDGED_FROMS', doc: 'How a verdict was reached (pinwatch_core::judge::JudgedFrom).' },
+  failureSources: { object: 'FAILURE_SOURCE', array: 'FAILURE_SOURCES', doc: 'Who reported a failure to the judge (pinwatch_core::judge::failure::FailureSource).' },
+  captureFailures: { object: 'CAPTURE_FAILURE', array: 'CAPTURE_FAILURES', doc: 'Why the browser gave no chain (pinwatch_core::judge::failure::CaptureFailure).' },
+  companionFailures: { object: 'COMPANION_FAILURE', array: 'COMPANION_FAILURES', doc: 'Why the companion gave no chain (pinwatch_core::judge::failure::CompanionFailure).' },
+  issuerFailures: { object: 'ISSUER_FAILURE', array: 'ISSUER_FAILURES', doc: 'Why an AIA fetch gave no certificate (pinwatch_core::judge::failure::IssuerFailure).' },
+  overrideFailures: { object: 'OVERRIDE_FAILURE', array: 'OVERRIDE_FAILURES', doc: 'Why the override could not be read (pinwatch_core::judge::failure::OverrideFailure).' },
+  meanings: { object: 'MEANING', array: 'MEANINGS', doc: 'What a failure means (pinwatch_core::judge::failure::Meaning).' },
 };
 
 /** `allowed-interception` → `allowedInterception`. */

@@ -1,7 +1,8 @@
-// companion.js against a fake native-messaging port (a real companion is tested in
-// tests/e2e/companion.test.mjs and crate/cli/tests/companion.rs): a missing host never throws and
-// is said to be missing every time; network failures the interceptor can cause are "offered"
-// (never a pass on an enforced host); replies merge with the browser's leaf as documented.
+// companion.js (the companion adapter) against a fake native-messaging port (a real companion is
+// tested in tests/e2e/companion.test.mjs and crate/cli/tests/companion.rs): a missing host never
+// throws and is said to be missing every time; every failure is passed on as its code; kept
+// replies serve only when the judge allows. What a reply proves and what a failure means are the
+// core's (crate/core/tests/judge.rs).
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -57,50 +58,54 @@ describe('companion.js', () => {
   it('a companion that is not installed: missing, every time, and never a throw', async () => {
     const runtime = installFake(() => ({ disconnect: 'Specified native messaging host not found.' }));
     const companion = await load();
-    const leafOnly = { chain: [LEAF], tier: 'securityInfoRawDer', browserBuilt: false, offered: true };
     for (let i = 0; i < 3; i++) {
-      const got = await companion.secondLook(details(), leafOnly);
-      assert.equal(got.companionMissing, true, JSON.stringify(got));
-      assert.deepEqual(got.chain, [LEAF], 'the browser\'s leaf is kept');
+      const got = await companion.look(details());
+      assert.deepEqual(got.answer, { failure: 'missing' }, JSON.stringify(got));
       assert.equal(companion.state.status, 'missing');
     }
     assert.equal(runtime.connects, 1, 'not started again within the back-off');
   });
 
-  it('a chain from the companion alone, with the browser\'s leaf, and with a different leaf', async () => {
-    installFake((m) => (m.type === 'hello'
-      ? { ok: true, version: 'test' }
-      : { ok: true, chain: [b64(m.host === 'other.example.test' ? OTHER_LEAF : LEAF), b64(INTER)], verified: { anchor: null }, ms: 1.5 }));
+  it('a reply is handed over as the judge takes it; a kept one serves only when the judge lets it', async () => {
+    let checks = 0;
+    installFake((m) => {
+      if (m.type === 'check') checks += 1;
+      return m.type === 'hello' ? { ok: true, version: 'test' } : { ok: true, chain: [b64(LEAF), b64(INTER)], verified: { anchor: null }, ms: 1.5 };
+    });
     const companion = await load();
-    const none = { chain: [], tier: 'none', offered: false };
-    const alone = await companion.secondLook(details(), none);
-    assert.equal(alone.tier, 'companion');
-    assert.deepEqual(alone.chain, [LEAF, INTER]);
-    assert.equal(alone.browserBuilt, false);
-    assert.equal(alone.companion.ms, 1.5);
-    // Kept for the same host, port and address: no second question.
-    const again = await companion.secondLook(details(), none);
-    assert.equal(again.companion.cached, true);
-    const withLeaf = await companion.secondLook(details({ url: 'https://mail.example.test:8444/' }), { chain: [LEAF], tier: 'securityInfoRawDer', offered: true });
-    assert.equal(withLeaf.tier, 'securityInfoRawDer+companion');
-    assert.deepEqual(withLeaf.chain, [LEAF, INTER]);
-    assert.equal(withLeaf.companion.leafDiffers, false);
-    const differs = await companion.secondLook(details({ url: 'https://other.example.test/' }), { chain: [LEAF], tier: 'securityInfoRawDer', offered: true });
-    assert.equal(differs.companion.leafDiffers, true);
-    assert.deepEqual(differs.chain, [LEAF], 'the browser\'s leaf is the session\'s');
-    assert.deepEqual(differs.extra.map((e) => e.der), [INTER]);
-    assert.deepEqual(differs.companion.companionLeaf, OTHER_LEAF);
+    const first = await companion.look(details());
+    assert.deepEqual(first.answer, { chain: [b64(LEAF), b64(INTER)], verified: { anchor: null }, ms: 1.5, cached: false });
+    const kept = await companion.look(details(), { fresh: false });
+    assert.equal(kept.answer.cached, true, 'kept for the same host, port and address');
+    assert.equal(checks, 1);
+    const fresh = await companion.look(details(), { fresh: true });
+    assert.equal(fresh.answer.cached, false, 'the judge asked for a fresh look: the companion connects again');
+    assert.equal(checks, 2);
   });
 
-  it('failures the network can cause are "offered" (an enforced host stops); others are not', async () => {
-    installFake((m) => (m.type === 'hello' ? { ok: true } : { ok: false, error: { code: m.port === 1 ? 'timeout' : 'bad-host', message: 'x' } }));
+  it('equal looks in flight share one connection', async () => {
+    let checks = 0;
+    installFake((m) => {
+      if (m.type === 'check') checks += 1;
+      return m.type === 'hello' ? { ok: true } : { ok: true, chain: [b64(OTHER_LEAF)] };
+    });
     const companion = await load();
-    const none = { chain: [], tier: 'none', offered: false };
-    const timedOut = await companion.secondLook(details({ url: 'https://mail.example.test:1/' }), none);
-    assert.equal(timedOut.offered, true, JSON.stringify(timedOut));
-    assert.match(timedOut.companionError, /timeout/);
-    const refused = await companion.secondLook(details({ url: 'https://mail.example.test:2/' }), none);
-    assert.equal(refused.offered, false);
+    const looks = await Promise.all([1, 2, 3, 4].map(() => companion.look(details())));
+    assert.equal(checks, 1);
+    for (const got of looks) assert.deepEqual(got.answer.chain, [b64(OTHER_LEAF)]);
+  });
+
+  it('every failure is passed on as its code (the core\'s table says what it means)', async () => {
+    installFake((m) => (m.type === 'hello' ? { ok: true } : { ok: false, error: { code: m.port === 1 ? 'timeout' : 'busy', message: 'x' } }));
+    const companion = await load();
+    const timedOut = await companion.look(details({ url: 'https://mail.example.test:1/' }));
+    assert.deepEqual(timedOut.answer, { failure: 'timeout' });
+    assert.match(timedOut.note.error, /timeout/);
+    const busy = await companion.look(details({ url: 'https://mail.example.test:2/' }));
+    assert.deepEqual(busy.answer, { failure: 'busy' });
+    installFake((m) => (m.type === 'hello' ? { ok: true } : { ok: false }));
+    const odd = await (await load()).look(details());
+    assert.deepEqual(odd.answer, { failure: 'bad-reply' });
   });
 
   it('the address comes from onResponseStarted when the event that decides has none', async () => {
@@ -112,12 +117,12 @@ describe('companion.js', () => {
     const companion = await load();
     const d = details({ ip: undefined, requestId: 'late' });
     setTimeout(() => companion.noteAddress({ requestId: 'late', ip: '192.0.2.7' }), 30);
-    const got = await companion.secondLook(d, { chain: [], tier: 'none', offered: false });
+    const got = await companion.look(d);
     assert.equal(asked?.ip, '192.0.2.7');
     assert.equal(asked?.port, 8443);
-    assert.deepEqual(got.chain, [LEAF]);
+    assert.deepEqual(got.answer.chain, [b64(LEAF)]);
     // No address at all: said so, nothing asked.
-    const none = await companion.secondLook(details({ ip: undefined, requestId: 'never' }), { chain: [], tier: 'none', offered: false });
-    assert.match(none.companionError, /no address/);
+    const none = await companion.look(details({ ip: undefined, requestId: 'never' }));
+    assert.deepEqual(none.answer, { failure: 'no-address' });
   });
 });

@@ -106,6 +106,11 @@ impl Decision {
         }
     }
 
+    /// The page goes on, and nothing is stored, shown or reported beyond the record.
+    pub fn pass() -> Decision {
+        Decision::new(Act::Pass)
+    }
+
     fn stop(reason: StopReason) -> Decision {
         Decision {
             stop_reason: Some(reason),

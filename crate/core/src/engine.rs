@@ -43,6 +43,8 @@ pub struct Settings {
     pub policy_mode: Option<Mode>,
     /// The mode the user chose; counts only where it is at least as strong as `policy_mode`.
     pub user_mode: Option<Mode>,
+    /// Policy's `allowUserOverride`: whether "proceed anyway" is offered (default: yes).
+    pub allow_user_override: Option<bool>,
     /// What a chain ending in a root added to the computer does on hosts no list governs.
     #[serde(flatten)]
     pub local_roots: LocalRootSettings,
@@ -117,6 +119,7 @@ pub struct Engine {
     /// Keys of the declared proxies' certificates (`allowed_interception_roots`), by pin.
     declared_proxies: Vec<(Pin, Vec<u8>)>,
     mode_override: Option<Mode>,
+    allow_user_override: bool,
     /// Roots the user marked as known (`LocalRootSettings::known_roots`).
     pub(crate) known_roots: HashSet<Pin>,
     pub(crate) local_root_mode: LocalRootMode,
@@ -225,6 +228,7 @@ impl Engine {
             allowed_roots,
             declared_proxies,
             mode_override: settings.mode_override(),
+            allow_user_override: settings.allow_user_override != Some(false),
             known_roots: settings.local_roots.known_roots().into_iter().collect(),
             local_root_mode: settings.local_roots.mode(),
             extra_bad: Vec::new(),
@@ -305,6 +309,23 @@ impl Engine {
             (l, m) => l.or(m),
         };
         mode.map(|m| self.mode_override.unwrap_or(m))
+    }
+
+    /// Whether policy lets people proceed past a stop that offers it.
+    pub fn allows_user_override(&self) -> bool {
+        self.allow_user_override
+    }
+
+    /// The verdict for a page whose chain is not read, because nothing could come of it.
+    pub fn unpinned_verdict(&self, host: &str) -> Verdict {
+        let mut v = match self.start(host, 0) {
+            Ok((v, _)) => v,
+            Err(v) => *v,
+        };
+        v.status = Status::Unpinned;
+        v.unreadable = false;
+        v.reason = "This host is not on the pin list.".into();
+        v
     }
 
     /// Whether a host has an entry, without a chain: lets callers skip work for unpinned hosts.

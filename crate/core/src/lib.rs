@@ -22,6 +22,7 @@ pub mod engine;
 pub mod envelope;
 pub mod host;
 pub mod json;
+pub mod judge;
 pub mod key;
 pub mod list;
 pub mod local_root;

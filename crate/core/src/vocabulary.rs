@@ -81,6 +81,17 @@ pub struct Vocabulary {
     pub anchor_kinds: &'static [&'static str],
     pub givens: &'static [&'static str],
     pub local_root_modes: &'static [&'static str],
+    pub request_kinds: &'static [&'static str],
+    pub tiers: &'static [&'static str],
+    pub companion_scopes: &'static [&'static str],
+    pub needs: &'static [&'static str],
+    pub judged_from: &'static [&'static str],
+    pub failure_sources: &'static [&'static str],
+    pub capture_failures: &'static [&'static str],
+    pub companion_failures: &'static [&'static str],
+    pub issuer_failures: &'static [&'static str],
+    pub override_failures: &'static [&'static str],
+    pub meanings: &'static [&'static str],
 }
 
 pub fn vocabulary() -> Vocabulary {
@@ -97,6 +108,17 @@ pub fn vocabulary() -> Vocabulary {
         anchor_kinds: crate::path::AnchorKind::NAMES,
         givens: crate::path::Given::NAMES,
         local_root_modes: crate::local_root::LocalRootMode::NAMES,
+        request_kinds: crate::judge::RequestKind::NAMES,
+        tiers: crate::judge::Tier::NAMES,
+        companion_scopes: crate::judge::CompanionScope::NAMES,
+        needs: crate::judge::NeedKind::NAMES,
+        judged_from: crate::judge::JudgedFrom::NAMES,
+        failure_sources: crate::judge::failure::FailureSource::NAMES,
+        capture_failures: crate::judge::failure::CaptureFailure::NAMES,
+        companion_failures: crate::judge::failure::CompanionFailure::NAMES,
+        issuer_failures: crate::judge::failure::IssuerFailure::NAMES,
+        override_failures: crate::judge::failure::OverrideFailure::NAMES,
+        meanings: crate::judge::failure::Meaning::NAMES,
     }
 }
 

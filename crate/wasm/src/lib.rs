@@ -6,12 +6,15 @@
 
 use pinwatch_core::accept::{self, TrustSpec, TrustState};
 use pinwatch_core::engine::{self, Settings};
+use pinwatch_core::judge::{self, memory::KeptCa, memory::Memory};
 use pinwatch_core::key::PublicKey;
 use pinwatch_core::list::{ListInfo, Mode, PinList};
 use pinwatch_core::path::{CertOrigin, Given, SignatureCache};
 use pinwatch_core::sources::{self, SourceInput};
 use pinwatch_core::{cert, vocabulary};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 /// Results leave as JSON text that the engine's own `JSON.parse` turns into plain objects:
@@ -40,11 +43,91 @@ fn error(e: impl core::fmt::Display) -> JsError {
 
 #[wasm_bindgen]
 pub struct Engine {
-    inner: engine::Engine,
+    inner: Rc<engine::Engine>,
     problems: Vec<sources::SourceProblem>,
     policy_mode: Option<Mode>,
+    /// What the judge keeps between responses, for the life of this engine (one wake at most).
+    memory: Rc<RefCell<Memory>>,
     /// Signature results for `checkPath`, for the life of this engine (one wake at most).
     signatures: SignatureCache,
+}
+
+/// One response's judge (`judge::Judge`): the extension asks `step()`, does the I/O it names,
+/// and feeds the answer back until the step carries the outcome.
+#[wasm_bindgen]
+pub struct Judge {
+    engine: Rc<engine::Engine>,
+    memory: Rc<RefCell<Memory>>,
+    judge: judge::Judge,
+}
+
+fn step_js(step: Result<&judge::Step, judge::JudgeError>) -> Result<JsValue, JsError> {
+    to_js(step.map_err(error)?)
+}
+
+#[wasm_bindgen]
+impl Judge {
+    /// What the judge needs now (`{need, der?, fresh?, url?, chainKey?, deadline}`), or its
+    /// outcome (`{need: null, outcome}`).
+    pub fn step(&self) -> Result<JsValue, JsError> {
+        to_js(self.judge.step())
+    }
+
+    /// The chain: `capture` = `{tier, state?, digests?, builtInRoot?, failure?}`, `der` =
+    /// `Uint8Array[]` (empty when the DER was not read).
+    #[wasm_bindgen(js_name = feedChain)]
+    pub fn feed_chain(&mut self, capture: JsValue, der: js_sys::Array) -> Result<JsValue, JsError> {
+        let capture: judge::Capture = from_js(capture)?;
+        let der: Vec<Vec<u8>> = der.iter().map(der_of).collect();
+        let mut memory = self.memory.borrow_mut();
+        step_js(
+            self.judge
+                .feed_chain(&self.engine, &mut memory, capture, der),
+        )
+    }
+
+    /// The companion's answer: its reply (`{chain, verified, ms}`) plus `cached`, or `{failure}`.
+    #[wasm_bindgen(js_name = feedCompanion)]
+    pub fn feed_companion(&mut self, answer: JsValue) -> Result<JsValue, JsError> {
+        let answer: judge::CompanionAnswer = from_js(answer)?;
+        let mut memory = self.memory.borrow_mut();
+        step_js(self.judge.feed_companion(&self.engine, &mut memory, answer))
+    }
+
+    /// The body fetched from the URL asked for, or the failure code.
+    #[wasm_bindgen(js_name = feedIssuer)]
+    pub fn feed_issuer(
+        &mut self,
+        body: Option<Vec<u8>>,
+        failure: Option<String>,
+    ) -> Result<JsValue, JsError> {
+        let mut memory = self.memory.borrow_mut();
+        step_js(
+            self.judge
+                .feed_issuer(&self.engine, &mut memory, body, failure.as_deref()),
+        )
+    }
+
+    /// Whether the person overrode the chain asked about, or the failure code.
+    #[wasm_bindgen(js_name = feedOverride)]
+    pub fn feed_override(
+        &mut self,
+        overridden: bool,
+        failure: Option<String>,
+    ) -> Result<JsValue, JsError> {
+        let mut memory = self.memory.borrow_mut();
+        step_js(
+            self.judge
+                .feed_override(&self.engine, &mut memory, overridden, failure.as_deref()),
+        )
+    }
+
+    /// A failure code for whatever is needed now (`timed-out` when the deadline passed).
+    #[wasm_bindgen(js_name = feedFailure)]
+    pub fn feed_failure(&mut self, code: &str) -> Result<JsValue, JsError> {
+        let mut memory = self.memory.borrow_mut();
+        step_js(self.judge.feed_failure(&self.engine, &mut memory, code))
+    }
 }
 
 /// DER bytes from a `Uint8Array` (or another array-like).
@@ -63,16 +146,50 @@ impl Engine {
     /// `settings`: `{allowedInterceptionSpkis, policyMode, userMode}`. What could not be used is
     /// listed by `problems()`.
     #[wasm_bindgen(constructor)]
-    pub fn new(sources: JsValue, settings: JsValue) -> Result<Engine, JsError> {
+    pub fn new(sources: JsValue, settings: JsValue, kept: JsValue) -> Result<Engine, JsError> {
         let inputs: Vec<SourceInput> = from_js(sources)?;
         let settings: Settings = from_js(settings)?;
+        // Kept CA certificates as stored; ones that cannot be read are dropped, not fatal.
+        let kept: Vec<KeptCa> = if kept.is_undefined() || kept.is_null() {
+            Vec::new()
+        } else {
+            from_js(kept).unwrap_or_default()
+        };
         let (inner, problems) = engine::Engine::from_inputs(inputs, &settings);
         Ok(Engine {
-            inner,
+            inner: Rc::new(inner),
             problems,
             policy_mode: settings.policy_mode,
+            memory: Rc::new(RefCell::new(Memory::new(kept))),
             signatures: SignatureCache::new(),
         })
+    }
+
+    /// A judge for one response: `start` = `{host, type, held, companion, canFetch, read, now}`
+    /// (`judge::Start`).
+    pub fn judge(&self, start: JsValue) -> Result<Judge, JsError> {
+        let start: judge::Start = from_js(start)?;
+        let judge = judge::Judge::new(&self.inner, &mut self.memory.borrow_mut(), start);
+        Ok(Judge {
+            engine: self.inner.clone(),
+            memory: self.memory.clone(),
+            judge,
+        })
+    }
+
+    /// The CA certificates kept for completion, when they changed since last asked (for
+    /// storage), else `undefined`.
+    #[wasm_bindgen(js_name = takeKept)]
+    pub fn take_kept(&self) -> Result<JsValue, JsError> {
+        match self.memory.borrow_mut().take_kept() {
+            Some(kept) => to_js(&kept),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// How this engine's verdicts were reached (`judge::Counts`).
+    pub fn counts(&self) -> Result<JsValue, JsError> {
+        to_js(&self.memory.borrow().counts)
     }
 
     /// The verdict for `host` and its chain (`Uint8Array[]`, leaf first) at `nowSecs`;
