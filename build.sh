@@ -110,6 +110,8 @@ build_all() {
   load_test
   # extension/vocabulary.js: the core's words (statuses, modes, …) as the extension imports them.
   node extension/tools/vocabulary.mjs "$ROOT"
+  # docs/design.md: the judge's tables (failure codes, limits, decisions), from the core.
+  node extension/tools/design-tables.mjs "$ROOT"
   build_native
   if [ -f extension/tools/assemble.mjs ]; then assemble_dist; fi
 }

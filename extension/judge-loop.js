@@ -9,8 +9,10 @@ import * as companion from './companion.js';
 import { fetchIssuer } from './issuers.js';
 import * as verdicts from './verdicts.js';
 import { hostOf } from './url.js';
+import { OVERRIDE_FAILURE } from './vocabulary.js';
 
-const TIMED_OUT = 'timed-out';
+// Every source has this code; what it means is the source's row in the core's table.
+const TIMED_OUT = OVERRIDE_FAILURE.timedOut;
 
 /** `{value}`, or `{timedOut: true}` once `deadline` (ms since the epoch) has passed. */
 function byDeadline(promise, deadline) {
@@ -58,8 +60,8 @@ const io = {
   },
   async override(judge, step, details) {
     // Read directly, not through the storage queue a flood of verdicts fills.
-    const reading = verdicts.hasOverride(details.tabId, hostOf(details.url), step.chainKey)
-      .then((overridden) => ({ overridden }), () => ({ failure: 'storage' }));
+    const reading = verdicts.hasOverride(details.tabId, step.host ?? hostOf(details.url), step.chainKey)
+      .then((overridden) => ({ overridden }), () => ({ failure: OVERRIDE_FAILURE.storage }));
     const got = await byDeadline(reading, step.deadline);
     if (got.timedOut) return judge.feedFailure(TIMED_OUT);
     return judge.feedOverride(got.value.overridden === true, got.value.failure);

@@ -248,6 +248,28 @@ console.log('\n-- digest-only verdict (chains the browser built, described by SH
   if (v?.status !== 'pinned') throw new Error(`digest verdict: ${v?.status}`);
   out.digestVerdictUs = measure(() => wasmEngine1k.checkDigests('mail.bench.example', digests, NOW));
   line('WASM engine.checkDigests (pinned, 3 certificates, 1,000-entry list)', out.digestVerdictUs);
+
+  // The same through the judge, as the extension runs it for a response (judge-loop.js): a
+  // judge per response, its first step, the chain fed, the outcome read, the judge freed.
+  const capture = { tier: 'getSecurityInfo', state: 'secure', digests, builtInRoot: true };
+  let host = 0;
+  const judgeOnce = (h) => {
+    const judge = wasmEngine1k.judge({ host: h, type: 'xmlhttprequest', held: true, now: NOW * 1000 });
+    judge.step();
+    const step = judge.feedChain(capture, []);
+    judge.free();
+    return step;
+  };
+  const first = judgeOnce('a.mail.bench.example');
+  if (first.outcome?.verdict?.status !== 'pinned') throw new Error(`judge: ${JSON.stringify(first)}`);
+  // A host not judged before each time: the digest verdict itself (the entry covers subdomains).
+  out.judgeDigestUs = measure(() => judgeOnce(`h${host++}.mail.bench.example`));
+  line('WASM judge, a sub-resource from digests (start, chain, outcome)', out.judgeDigestUs);
+  // The same chain again: the judge's kept verdict, a quiet pass.
+  const again = judgeOnce('a.mail.bench.example');
+  if (again.outcome?.record !== false) throw new Error(`judge again: ${JSON.stringify(again)}`);
+  out.judgeQuietUs = measure(() => judgeOnce('a.mail.bench.example'));
+  line('WASM judge, the same chain again (kept quiet pass)', out.judgeQuietUs);
 }
 
 console.log('\n-- path by signatures (chains no browser built): the same chain, pinned at the root, median');

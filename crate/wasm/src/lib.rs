@@ -346,6 +346,12 @@ pub fn decide(situation: JsValue) -> Result<JsValue, JsError> {
     to_js(&pinwatch_core::decision::decide(&situation))
 }
 
+/// The judge's tables (failure codes, limits, what each status does), for the docs.
+#[wasm_bindgen(js_name = judgeTables)]
+pub fn judge_tables() -> Result<JsValue, JsError> {
+    to_js(&judge::tables())
+}
+
 /// Every word the extension shares with the core (statuses, modes, …): see `vocabulary.rs`.
 #[wasm_bindgen]
 pub fn vocabulary() -> Result<JsValue, JsError> {

@@ -516,4 +516,59 @@ mod tests {
             Ok((_, Request::Check(Check { ref host, .. }))) if host == "::1"
         ));
     }
+
+    /// Every code a reply may carry has its row in the judge's failure table
+    /// (pinwatch_core::judge::failure): the extension passes codes on, the core says what each
+    /// means, and a code the core does not know would be treated as an interception.
+    #[test]
+    fn every_error_code_is_one_the_judge_knows() {
+        use pinwatch_core::judge::failure::CompanionFailure;
+        let all = [
+            Code::MessageTooLarge,
+            Code::NotUtf8,
+            Code::BadJson,
+            Code::BadRequest,
+            Code::UnknownType,
+            Code::BadHost,
+            Code::BadPort,
+            Code::BadIp,
+            Code::BadProxy,
+            Code::UnsupportedProxy,
+            Code::Busy,
+            Code::Timeout,
+            Code::Connect,
+            Code::Proxy,
+            Code::Tls,
+            Code::TooLarge,
+            Code::Internal,
+        ];
+        // Exhaustive: a new code fails to compile here until it is listed above.
+        let listed = |code: Code| match code {
+            Code::MessageTooLarge
+            | Code::NotUtf8
+            | Code::BadJson
+            | Code::BadRequest
+            | Code::UnknownType
+            | Code::BadHost
+            | Code::BadPort
+            | Code::BadIp
+            | Code::BadProxy
+            | Code::UnsupportedProxy
+            | Code::Busy
+            | Code::Timeout
+            | Code::Connect
+            | Code::Proxy
+            | Code::Tls
+            | Code::TooLarge
+            | Code::Internal => all.contains(&code),
+        };
+        for code in all {
+            assert!(listed(code));
+            assert!(
+                CompanionFailure::from_name(code.as_str()).is_some(),
+                "{} has no row in the judge's table",
+                code.as_str()
+            );
+        }
+    }
 }

@@ -1001,3 +1001,74 @@ pub fn aia_url_allowed(url: &str) -> bool {
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     lower.starts_with("http://") || lower.starts_with("https://")
 }
+
+/// One bound or time the judge keeps to, with its rule, for the docs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limit {
+    pub name: &'static str,
+    pub value: i64,
+    pub rule: &'static str,
+}
+
+/// What a verdict does under each mode (no failure, no override), for the docs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionRow {
+    pub status: Status,
+    pub mode: Option<Mode>,
+    pub decision: Decision,
+}
+
+/// The judge's tables, as `docs/design.md` prints them (generated, so they cannot drift).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tables {
+    pub failures: Vec<failure::Row>,
+    pub limits: Vec<Limit>,
+    pub decisions: Vec<DecisionRow>,
+}
+
+pub fn tables() -> Tables {
+    use memory::*;
+    let limits = vec![
+        Limit { name: "LIMIT_MS", value: LIMIT_MS, rule: "a response is held at most this long; then `timed-out` is fed and the table decides" },
+        Limit { name: "COMPANION_MS", value: COMPANION_MS, rule: "the companion's look; past it, `timed-out` (attacker-inducible)" },
+        Limit { name: "FETCH_BUDGET_MS", value: FETCH_BUDGET_MS, rule: "all AIA fetches of one response; past it, the path stays open" },
+        Limit { name: "MAX_FETCHES", value: MAX_FETCHES as i64, rule: "AIA fetches of one response" },
+        Limit { name: "MAX_ISSUER_BYTES", value: MAX_ISSUER_BYTES as i64, rule: "the largest AIA body read" },
+        Limit { name: "MAX_VERDICTS", value: MAX_VERDICTS as i64, rule: "verdicts kept, keyed by host and every certificate's hash, for chains a browser built only; the oldest goes first" },
+        Limit { name: "VERDICT_MS", value: VERDICT_MS, rule: "a kept verdict stands for the same chain this long; a sub-resource on a chain that passed quietly is not judged again" },
+        Limit { name: "MAX_KEPT", value: MAX_KEPT as i64, rule: "CA certificates kept for completion: only those that completed a chain that ended pinned; one that does not link never stands in for the fetch" },
+        Limit { name: "FETCHED_URL_MS", value: FETCHED_URL_MS, rule: "an AIA URL is fetched at most once in this long, success or failure" },
+        Limit { name: "MAX_FETCHED_URLS", value: MAX_FETCHED_URLS as i64, rule: "AIA URLs remembered" },
+    ];
+    let mut decisions = Vec::new();
+    for status in Status::ALL {
+        for mode in [
+            Some(Mode::Enforce),
+            Some(Mode::Warn),
+            Some(Mode::Report),
+            None,
+        ] {
+            let s = Situation {
+                status: Some(*status),
+                mode,
+                chain_offered: true,
+                unreadable: *status == Status::Unverifiable,
+                allow_override: true,
+                ..Situation::default()
+            };
+            decisions.push(DecisionRow {
+                status: *status,
+                mode,
+                decision: decide(&s),
+            });
+        }
+    }
+    Tables {
+        failures: failure::table(),
+        limits,
+        decisions,
+    }
+}
