@@ -6,8 +6,12 @@
 #   ./build.sh bench      criterion (Rust), the node WASM-vs-JS benchmark, list acceptance and the
 #                         issuer-key proof in WASM; prints figures
 #   ./build.sh demo       the end-to-end scenario in headless Firefox, screenshots in dist/demo/
-#   ./build.sh package    dist/pinwatch-firefox.xpi, dist/pinwatch-chromium.zip, and the Linux
-#                         packages of the pinwatch CLI and companion (dist/*.deb, dist/*.rpm)
+#   ./build.sh package [--crx-key FILE] [--update-base URL]
+#                         dist/pinwatch-firefox.xpi, dist/pinwatch-chromium.zip, the Linux packages
+#                         of the pinwatch CLI and companion (dist/*.deb, dist/*.rpm), policy
+#                         templates and examples; with --crx-key a CRX3 signed with that key and
+#                         everything naming its id; with --update-base the update manifests for
+#                         self-hosting (docs/packages.md). Lists every artefact, its size and id.
 #   ./build.sh run firefox|chromium   a real browser window with the built extension
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -257,10 +261,28 @@ case $cmd in
     node tests/e2e/demo.mjs
     ;;
   package)
+    shift
+    crx=() base=() id=()
+    while [ $# -gt 0 ]; do
+      case $1 in
+        # A file name only: the key itself never appears on a command line.
+        --crx-key) [ -f "${2:-}" ] || die "--crx-key needs the organisation's RSA key file (PEM)"; crx=(--crx-key "$2"); shift 2 ;;
+        --update-base) [ -n "${2:-}" ] || die "--update-base needs an https URL"; base=(--update-base "$2"); shift 2 ;;
+        *) die "package: unknown option $1 (--crx-key FILE, --update-base URL)" ;;
+      esac
+    done
     build_all
-    node extension/tools/package.mjs "$ROOT"
-    node extension/tools/admx.mjs "$ROOT/dist/policy-templates"
-    package_linux
+    if [ ${#crx[@]} -gt 0 ]; then
+      id=(--id "$(node extension/tools/extension-ids.mjs "$ROOT" "${crx[@]}" | awk '$1 == "chromium" { print $2 }')")
+      say "signing with ${crx[1]}: Chromium extension id ${id[1]}"
+    fi
+    rm -f dist/pinwatch-chromium.crx dist/updates.xml dist/updates.json
+    node extension/tools/package.mjs "$ROOT" "${crx[@]}" "${base[@]}"
+    node extension/tools/admx.mjs "$ROOT/dist/policy-templates" "${id[@]}" >/dev/null
+    node extension/tools/policy-examples.mjs "$ROOT/dist/policy-examples" "${id[@]}" "${base[@]}" >/dev/null
+    package_linux "${crx[@]}"
+    say "artefacts"
+    node extension/tools/package.mjs "$ROOT" --list "${crx[@]}"
     ;;
   run)
     ensure_system_packages
