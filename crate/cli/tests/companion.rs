@@ -759,6 +759,8 @@ fn executable(path: &Path) -> bool {
 fn install_status_and_uninstall_with_a_user_data_dir() {
     let dir = Dir::new("companion-install");
     let profile = dir.join("profile");
+    // The browser made it when it started with --user-data-dir (a missing one is an error).
+    std::fs::create_dir_all(&profile).unwrap();
     let udd = profile.to_str().unwrap();
     let (code, stdout, stderr) = pinwatch_at(
         &dir.path,
