@@ -15,7 +15,7 @@ pub fn present(browser: Browser, profile: Option<&Path>) -> Option<String> {
     for name in programs(browser) {
         if let Some(found) = std::env::split_paths(&path)
             .map(|dir| dir.join(name))
-            .find(|p| is_program(p))
+            .find(is_program)
         {
             return Some(format!("{} is installed", found.display()));
         }

@@ -359,10 +359,13 @@ struct Written {
     found: Option<String>,
 }
 
+/// The browsers to write for, each with why it was chosen when none was named; those not found.
+type Chosen = (Vec<(Browser, Option<String>)>, Vec<Browser>);
+
 /// The browsers an install without `--browser` writes for, each with why it counts as there,
 /// and the supported ones not found. A `--user-data-dir` is one Chromium-family profile: every
 /// Chromium-family browser reads the same `DIR/NativeMessagingHosts`, so it is written once.
-fn chosen(args: &InstallArgs) -> Result<(Vec<(Browser, Option<String>)>, Vec<Browser>), Failure> {
+fn chosen(args: &InstallArgs) -> Result<Chosen, Failure> {
     if !args.browser.is_empty() {
         return Ok((
             dedup(&args.browser)
