@@ -11,7 +11,6 @@
 // a command line in clear.
 
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,8 +70,11 @@ export function updateXml({ id, version, codebase }) {
 `;
 }
 
-/** Firefox's self-hosted update manifest for one signed `.xpi` (its SHA-256 in update_hash). */
-export function firefoxUpdates({ id, version, link, xpi }) {
-  const hash = createHash('sha256').update(xpi).digest('hex');
-  return `${JSON.stringify({ addons: { [id]: { updates: [{ version, update_link: link, update_hash: `sha256:${hash}` }] } } }, null, 2)}\n`;
+/**
+ * Firefox's self-hosted update manifest: version `version` of `id` is the .xpi at `link`. No
+ * update_hash: Firefox needs one only for a link that is not https, and signing the .xpi after
+ * this is written changes its bytes.
+ */
+export function firefoxUpdates({ id, version, link }) {
+  return `${JSON.stringify({ addons: { [id]: { updates: [{ version, update_link: link }] } } }, null, 2)}\n`;
 }
