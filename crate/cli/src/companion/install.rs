@@ -392,6 +392,18 @@ fn chosen(args: &InstallArgs) -> Result<Chosen, Failure> {
             None => missing.push(browser),
         }
     }
+    // System-wide, Brave reads Chromium's or Chrome's folder: write both for it instead.
+    if args.system {
+        if let Some(at) = found.iter().position(|(b, _)| *b == Browser::Brave) {
+            found.remove(at);
+            for stand_in in [Browser::Chromium, Browser::Chrome] {
+                if !found.iter().any(|(b, _)| *b == stand_in) {
+                    missing.retain(|b| *b != stand_in);
+                    found.push((stand_in, Some("for Brave, which reads this folder".into())));
+                }
+            }
+        }
+    }
     if found.is_empty() {
         return Err(Failure::Usage(
             "no supported browser found for this user (no profile folder of Chromium, Chrome, Edge, Brave or Firefox, none of their programs on PATH): name one with --browser".into(),
