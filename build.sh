@@ -6,7 +6,12 @@
 #   ./build.sh bench      criterion (Rust), the node WASM-vs-JS benchmark, list acceptance and the
 #                         issuer-key proof in WASM; prints figures
 #   ./build.sh demo       the end-to-end scenario in headless Firefox, screenshots in dist/demo/
-#   ./build.sh package    dist/pinwatch-firefox.xpi and dist/pinwatch-chromium.zip
+#   ./build.sh package [--crx-key FILE] [--update-base URL]
+#                         dist/pinwatch-firefox.xpi, dist/pinwatch-chromium.zip, the Linux packages
+#                         of the pinwatch CLI and companion (dist/*.deb, dist/*.rpm), policy
+#                         templates and examples; with --crx-key a CRX3 signed with that key and
+#                         everything naming its id; with --update-base the update manifests for
+#                         self-hosting (docs/packages.md). Lists every artefact, its size and id.
 #   ./build.sh run firefox|chromium   a real browser window with the built extension
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -17,6 +22,8 @@ export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 WASM_PACK_VERSION=0.15.1
 WASM_OPT_MIN=116
 CARGO_FUZZ_VERSION=0.13.2
+CARGO_DEB_VERSION=3.8.0
+CARGO_GENERATE_RPM_VERSION=0.21.1
 
 say() { printf '\n== %s\n' "$*" >&2; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
@@ -54,7 +61,8 @@ ensure_tools() {
 
 # The browsers and tools the tests, the demo and `run` drive. Installed with apt when missing
 # (as root, as on CI); otherwise the exact command to run is printed.
-SYSTEM_PACKAGES=(firefox-esr chromium chromium-driver libnss3-tools ca-certificates openssl unzip)
+# rpm: the package test reads the .rpm's file list and scripts with it.
+SYSTEM_PACKAGES=(firefox-esr chromium chromium-driver libnss3-tools ca-certificates openssl unzip rpm)
 ensure_system_packages() {
   local missing=() p
   for p in "${SYSTEM_PACKAGES[@]}"; do
@@ -116,6 +124,37 @@ build_all() {
   if [ -f extension/tools/assemble.mjs ]; then assemble_dist; fi
 }
 
+ensure_packagers() {
+  if ! have_version cargo-deb "$CARGO_DEB_VERSION"; then
+    say "installing cargo-deb $CARGO_DEB_VERSION (about 3 min)"
+    cargo install cargo-deb --version "$CARGO_DEB_VERSION" --locked
+  fi
+  if ! have_version cargo-generate-rpm "$CARGO_GENERATE_RPM_VERSION"; then
+    say "installing cargo-generate-rpm $CARGO_GENERATE_RPM_VERSION (about 3 min)"
+    cargo install cargo-generate-rpm --version "$CARGO_GENERATE_RPM_VERSION" --locked
+  fi
+}
+
+# dist/pinwatch_<version>_<arch>.deb and dist/pinwatch-<version>.<arch>.rpm: the release binary
+# as /usr/bin/pinwatch and the companion's host manifests for every supported browser, naming
+# the ids of this build (crate/cli/Cargo.toml, crate/cli/packaging/, docs/packages.md).
+package_linux() {
+  ensure_packagers
+  local ids chromium_id firefox_id hosts=dist/packaging/native-messaging-hosts
+  ids=$(node extension/tools/extension-ids.mjs "$ROOT" "$@")
+  chromium_id=$(awk '$1 == "chromium" { print $2 }' <<<"$ids")
+  firefox_id=$(awk '$1 == "firefox" { print $2 }' <<<"$ids")
+  mkdir -p "$hosts"
+  target/release/pinwatch companion manifest --browser chromium --path /usr/bin/pinwatch \
+    --extension-id "$chromium_id" >"$hosts/chromium.json"
+  target/release/pinwatch companion manifest --browser firefox --path /usr/bin/pinwatch \
+    --extension-id "$firefox_id" >"$hosts/firefox.json"
+  say "cargo deb, cargo generate-rpm (companion for $chromium_id and $firefox_id)"
+  rm -f dist/pinwatch_*.deb dist/pinwatch-*.rpm
+  cargo deb -p pinwatch-cli --no-build --output dist/ >&2
+  cargo generate-rpm -p crate/cli --output dist/ >&2
+}
+
 # What the WASM module is built from must not hold the publisher's tools or their randomness.
 WASM_FORBIDDEN=(clap rustls rand_core getrandom ed25519-dalek)
 check_wasm_tree() {
@@ -165,6 +204,14 @@ test_node() {
   node --test tests/unit/
 }
 
+# The Linux packages: their contents and scripts, and a real install (dpkg, as root) that a stock
+# Chromium finds with nothing run by hand.
+test_packages() {
+  package_linux
+  say "Linux packages"
+  BROWSER=${BROWSER:-all} node --test --test-concurrency=1 tests/package/
+}
+
 test_browsers() {
   local browser=${BROWSER:-all}
   case $browser in
@@ -193,6 +240,7 @@ case $cmd in
     test_rust
     test_node
     test_browsers
+    test_packages
     test_fuzz
     ;;
   bench)
@@ -215,9 +263,28 @@ case $cmd in
     node tests/e2e/demo.mjs
     ;;
   package)
+    shift
+    crx=() base=() id=()
+    while [ $# -gt 0 ]; do
+      case $1 in
+        # A file name only: the key itself never appears on a command line.
+        --crx-key) [ -f "${2:-}" ] || die "--crx-key needs the organisation's RSA key file (PEM)"; crx=(--crx-key "$2"); shift 2 ;;
+        --update-base) [ -n "${2:-}" ] || die "--update-base needs an https URL"; base=(--update-base "$2"); shift 2 ;;
+        *) die "package: unknown option $1 (--crx-key FILE, --update-base URL)" ;;
+      esac
+    done
     build_all
-    node extension/tools/package.mjs "$ROOT"
-    node extension/tools/admx.mjs "$ROOT/dist/policy-templates"
+    if [ ${#crx[@]} -gt 0 ]; then
+      id=(--id "$(node extension/tools/extension-ids.mjs "$ROOT" "${crx[@]}" | awk '$1 == "chromium" { print $2 }')")
+      say "signing with ${crx[1]}: Chromium extension id ${id[1]}"
+    fi
+    rm -f dist/pinwatch-chromium.crx dist/updates.xml dist/updates.json
+    node extension/tools/package.mjs "$ROOT" "${crx[@]}" "${base[@]}"
+    node extension/tools/admx.mjs "$ROOT/dist/policy-templates" "${id[@]}" >/dev/null
+    node extension/tools/policy-examples.mjs "$ROOT/dist/policy-examples" "${id[@]}" "${base[@]}" >/dev/null
+    package_linux "${crx[@]}"
+    say "artefacts"
+    node extension/tools/package.mjs "$ROOT" --list "${crx[@]}"
     ;;
   run)
     ensure_system_packages

@@ -4,6 +4,7 @@
 
 import { api, debuggerPermission, features } from './compat.js';
 import { el } from './ui.js';
+import { companionHint } from './install-hints.js';
 
 export const DEBUGGER_BAR = '“Pinwatch” started debugging this browser';
 
@@ -15,8 +16,8 @@ export const TIER2_HOW = 'Or turn on full-chain capture in Pinwatch\'s settings:
   + 'certificate chain of pinned sites through the browser\'s debugger. While it does, the browser shows a bar saying '
   + `${DEBUGGER_BAR}.`;
 
-export const COMPANION_HOW = 'Or install the Pinwatch companion on this computer (pinwatch companion install --browser chromium): '
-  + 'it takes a second look at each pinned site\'s connection and hands Pinwatch the chain the site sent.';
+export const COMPANION_HOW = 'Or install the Pinwatch companion on this computer: it takes a second look at each pinned '
+  + `site's connection and hands Pinwatch the chain the site sent. ${companionHint()}.`;
 
 /** Ways to enable a capture tier, as list items (none when this browser has no such tiers). */
 export function enableSteps() {

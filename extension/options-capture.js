@@ -6,6 +6,7 @@ import { api, debuggerPermission, features } from './compat.js';
 import { captureState, DEBUGGER_CANCELLED_KEY } from './capture-state.js';
 import { DEBUGGER_BAR, TIER1_HOW } from './capture-help.js';
 import { el, fill, when } from './ui.js';
+import { companionHint } from './install-hints.js';
 
 async function status() {
   const answer = await api.runtime.sendMessage({ type: 'status' });
@@ -46,7 +47,7 @@ function debuggerWanted(s) {
 
 const COMPANION_STATUS = {
   ready: (c) => `Installed and answering${c.version ? ` (version ${c.version})` : ''}.`,
-  missing: (c) => `Not installed, or not allowed for this browser: ${c.error ?? 'no answer'}. Install it with pinwatch companion install --browser chromium.`,
+  missing: (c) => `Not installed, or not allowed for this browser: ${c.error ?? 'no answer'}. ${companionHint()}.`,
   broken: (c) => `Installed but failing: ${c.error ?? 'no answer'}.`,
   unknown: () => 'Not asked yet.',
 };

@@ -5,6 +5,7 @@
 import { api } from './compat.js';
 import { el, fill, LOCAL_ROOT_MODE_WORDS, MODE_WORDS } from './ui.js';
 import { LOCAL_ROOT_MODES, MODE, MODES } from './vocabulary.js';
+import { privateWindowsNote } from './install-hints.js';
 
 async function ask(message) {
   const answer = await api.runtime.sendMessage(message);
@@ -309,3 +310,6 @@ document.getElementById('grant').addEventListener('click', async () => {
   await refresh();
 });
 refresh().catch((e) => fill('problems', el('li', {}, `Status unavailable: ${e.message}`)));
+privateWindowsNote().then((note) => {
+  if (note) fill('private-note', note).hidden = false;
+});

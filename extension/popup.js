@@ -8,6 +8,7 @@ import { enableSteps } from './capture-help.js';
 import { chainMarks, chainTable, DETAILS_DROPPED, el, entryView, fill, listView, statusBadge, statusWords, when } from './ui.js';
 import { MATCH_KIND, STATUS } from './vocabulary.js';
 import { changeWords, NOT_WATCHABLE, readWatched, WATCH_ORIGIN } from './watch.js';
+import { companionHint, privateWindowsNote } from './install-hints.js';
 
 async function targetTab() {
   const id = Number(new URLSearchParams(location.search).get('tab'));
@@ -55,7 +56,7 @@ const VERIFIED_WORDS = {
 function companionWords(r) {
   if (r.companionError) {
     return r.companionMissing
-      ? 'The companion is not installed or does not answer: install it to check this browser (pinwatch companion install --browser chromium).'
+      ? `The companion is not installed or does not answer: install it. ${companionHint()}.`
       : `The companion could not take its look: ${r.companionError}.`;
   }
   const c = r.companion;
@@ -244,3 +245,9 @@ main().then(async () => {
   await showLocalRoot(tab, r);
   await showWatch(tab, r);
 }).catch((e) => fill('reason', `The verdict could not be shown: ${e.message}`));
+privateWindowsNote().then((note) => {
+  if (note) {
+    fill('private-note', note);
+    show('private-note');
+  }
+});

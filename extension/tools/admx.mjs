@@ -2,7 +2,9 @@
 // from the managed-storage schema (extension/schema.json): one set for Google Chrome, one for
 // Microsoft Edge, one for Mozilla Firefox.
 //
-//   node extension/tools/admx.mjs <outdir>      writes <outdir>/{chrome,edge,firefox}/…
+//   node extension/tools/admx.mjs <outdir> [--id ID]   writes <outdir>/{chrome,edge,firefox}/…;
+//                      --id: the Chromium id of an organisation's own signed build (./build.sh
+//                      package --crx-key prints it) instead of the one the manifest's key gives
 //   import { render, extensionIds } from '…/admx.mjs'      tests/unit/admx.test.mjs
 //
 // Each browser folder is complete on its own and is copied as is into PolicyDefinitions:
@@ -85,6 +87,12 @@ export function extensionIds(manifest) {
   const chromium = [...hex].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
   const geckoMin = manifest.browser_specific_settings.gecko.strict_min_version?.replace(/\.0$/, '') ?? null;
   return { chromium, gecko, geckoMin };
+}
+
+/** A Chromium extension id as `--id` gives it: 32 letters a–p. */
+export function checkedId(id) {
+  if (!/^[a-p]{32}$/.test(id)) throw new Error(`--id ${JSON.stringify(id)} is not a Chromium extension id (32 letters a-p)`);
+  return id;
 }
 
 const unknownType = (node, path) => new Error(
@@ -349,9 +357,9 @@ function renderBrowser(browserId, schema, ids) {
  * Every template file: `[[relative path, text], …]` in path order. Pure (no file access), so the
  * test renders altered schemas too.
  */
-export function render(schema, manifest) {
+export function render(schema, manifest, { chromiumId } = {}) {
   if (schema?.type !== 'object' || !schema.properties) throw new Error('the managed schema must be an object with properties');
-  const ids = extensionIds(manifest);
+  const ids = { ...extensionIds(manifest), ...(chromiumId ? { chromium: checkedId(chromiumId) } : {}) };
   const base = renderBase();
   const files = [];
   for (const browserId of Object.keys(BROWSERS).sort(byName)) {
@@ -364,12 +372,12 @@ export function render(schema, manifest) {
 }
 
 /** Reads the manifest and its managed schema under `root` and writes every template under `outDir`. */
-export function writeTemplates(outDir, root = join(HERE, '..', '..')) {
+export function writeTemplates(outDir, root = join(HERE, '..', '..'), { chromiumId } = {}) {
   const manifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8'));
   const schemaFile = manifest.storage?.managed_schema;
   if (!schemaFile) throw new Error('manifest.json names no storage.managed_schema');
   const schema = JSON.parse(readFileSync(join(root, 'extension', schemaFile), 'utf8'));
-  const files = render(schema, manifest);
+  const files = render(schema, manifest, { chromiumId });
   for (const [path, text] of files) {
     mkdirSync(dirname(join(outDir, path)), { recursive: true });
     writeFileSync(join(outDir, path), text);
@@ -378,10 +386,15 @@ export function writeTemplates(outDir, root = join(HERE, '..', '..')) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const outDir = process.argv[2];
-  if (!outDir) {
-    console.error('usage: node extension/tools/admx.mjs <outdir>');
+  const [outDir, flag, chromiumId] = process.argv.slice(2);
+  if (!outDir || (flag && (flag !== '--id' || !chromiumId))) {
+    console.error('usage: node extension/tools/admx.mjs <outdir> [--id CHROMIUM_ID]');
     process.exit(2);
   }
-  for (const path of writeTemplates(resolve(outDir))) console.log(join(outDir, path));
+  try {
+    for (const path of writeTemplates(resolve(outDir), undefined, { chromiumId })) console.log(join(outDir, path));
+  } catch (e) {
+    console.error(`admx: ${e.message}`);
+    process.exit(2);
+  }
 }

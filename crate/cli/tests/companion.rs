@@ -759,6 +759,8 @@ fn executable(path: &Path) -> bool {
 fn install_status_and_uninstall_with_a_user_data_dir() {
     let dir = Dir::new("companion-install");
     let profile = dir.join("profile");
+    // The browser made it when it started with --user-data-dir (a missing one is an error).
+    std::fs::create_dir_all(&profile).unwrap();
     let udd = profile.to_str().unwrap();
     let (code, stdout, stderr) = pinwatch_at(
         &dir.path,
@@ -842,9 +844,13 @@ fn install_status_and_uninstall_with_a_user_data_dir() {
     let mut broken = read_json(&manifest_path);
     broken["path"] = json!(dir.join("gone/pinwatch").display().to_string());
     std::fs::write(&manifest_path, broken.to_string()).unwrap();
-    let (_, stdout, _) = pinwatch_at(
+    let (code, stdout, _) = pinwatch_at(
         &dir.path,
         &["companion", "status", "--user-data-dir", udd, "--json"],
+    );
+    assert_eq!(
+        code, 1,
+        "a manifest whose program is gone is a failed status"
     );
     let rows: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(rows[0]["installed"], true);
@@ -912,6 +918,8 @@ fn install_for_the_user_writes_each_browsers_folder() {
             "edge",
             "--browser",
             "chromium",
+            "--browser",
+            "brave",
         ],
     );
     assert_eq!(code, 0, "{out}{err}");
@@ -922,7 +930,12 @@ fn install_for_the_user_writes_each_browsers_folder() {
         json!(["pinwatch@pinwatch.dev"])
     );
     assert!(firefox.get("allowed_origins").is_none());
-    for folder in ["google-chrome", "microsoft-edge", "chromium"] {
+    for folder in [
+        "google-chrome",
+        "microsoft-edge",
+        "chromium",
+        "BraveSoftware/Brave-Browser",
+    ] {
         let m = read_json(&dir.join(&format!(
             ".config/{folder}/NativeMessagingHosts/dev.pinwatch.companion.json"
         )));
@@ -937,7 +950,7 @@ fn install_for_the_user_writes_each_browsers_folder() {
         .iter()
         .filter(|r| r["scope"] == "user")
         .collect();
-    assert_eq!(user.len(), 4, "{rows}");
+    assert_eq!(user.len(), 5, "{rows}");
     assert!(
         user.iter()
             .all(|r| r["installed"] == true && r["executable"] == true),
@@ -949,6 +962,7 @@ fn install_for_the_user_writes_each_browsers_folder() {
         .iter()
         .filter(|r| r["scope"] == "system")
         .collect();
+    // Brave has no system-wide folder of its own (docs/packages.md).
     assert_eq!(system.len(), 4, "{rows}");
     assert!(system
         .iter()
@@ -1011,4 +1025,246 @@ fn install_for_the_user_writes_each_browsers_folder() {
     assert!(!dir
         .join(".mozilla/native-messaging-hosts/dev.pinwatch.companion.json")
         .exists());
+}
+
+/// Runs `pinwatch ARGS` with `home` as HOME and `path` as the whole of PATH.
+#[cfg(unix)]
+fn pinwatch_with_path(home: &Path, path: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("HOME", home)
+        .env("PATH", path)
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("CHROME_CONFIG_HOME")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+#[test]
+fn install_without_browser_writes_for_every_browser_found_and_says_which() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = Dir::new("companion-found");
+    // Chrome and Brave have run for this user (profile folders); Edge is installed, never run;
+    // Chromium and Firefox are neither.
+    std::fs::create_dir_all(dir.join(".config/google-chrome")).unwrap();
+    std::fs::create_dir_all(dir.join(".config/BraveSoftware/Brave-Browser")).unwrap();
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    let edge = dir.write("bin/microsoft-edge", "#!/bin/sh\n");
+    std::fs::set_permissions(&edge, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A file named like a browser that cannot be run is not a browser.
+    dir.write("bin/firefox", "");
+    let bin = dir.join("bin");
+
+    let (code, out, err) = pinwatch_with_path(&dir.path, &bin, &["companion", "install"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("found chrome, edge, brave; not found: chromium, firefox\n"),
+        "{out}"
+    );
+    assert!(out.contains("edge found: ") && out.contains("microsoft-edge is installed"));
+    for folder in [
+        "google-chrome",
+        "microsoft-edge",
+        "BraveSoftware/Brave-Browser",
+    ] {
+        let m = read_json(&dir.join(&format!(
+            ".config/{folder}/NativeMessagingHosts/dev.pinwatch.companion.json"
+        )));
+        assert_eq!(
+            m["allowed_origins"],
+            json!(["chrome-extension://ajlkmjcninalckjbeojakpdjplomhbkd/"]),
+            "{folder}"
+        );
+    }
+    assert!(!dir.join(".config/chromium/NativeMessagingHosts").exists());
+    assert!(!dir.join(".mozilla").exists());
+
+    let (code, out, _) = pinwatch_with_path(&dir.path, &bin, &["companion", "install", "--json"]);
+    assert_eq!(code, 0);
+    let rows: Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["browser"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, ["chrome", "edge", "brave"]);
+    assert!(rows[0]["found"]
+        .as_str()
+        .unwrap()
+        .ends_with("google-chrome exists"));
+
+    // Nothing found: a usage error that says how to name one.
+    let empty = Dir::new("companion-none");
+    let (code, out, err) = pinwatch_with_path(&empty.path, &empty.path, &["companion", "install"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("no supported browser found"), "{err}");
+    assert!(err.contains("--browser"), "{err}");
+}
+
+#[test]
+fn a_user_data_dir_that_does_not_exist_is_an_error() {
+    let dir = Dir::new("companion-udd");
+    let missing = dir.join("no-such-profile");
+    let udd = missing.to_str().unwrap();
+    for args in [
+        vec!["companion", "install", "--user-data-dir", udd],
+        vec![
+            "companion",
+            "install",
+            "--browser",
+            "chrome",
+            "--user-data-dir",
+            udd,
+        ],
+        vec![
+            "companion",
+            "uninstall",
+            "--browser",
+            "chrome",
+            "--user-data-dir",
+            udd,
+        ],
+        vec!["companion", "status", "--user-data-dir", udd],
+    ] {
+        let (code, out, err) = pinwatch_at(&dir.path, &args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains("is not a folder"), "{args:?}: {err}");
+    }
+    assert!(!missing.exists(), "nothing was created");
+    // Brave has no system-wide folder: said, not guessed.
+    let (code, _, err) = pinwatch_at(
+        &dir.path,
+        &["companion", "install", "--browser", "brave", "--system"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("Brave documents no system-wide folder"),
+        "{err}"
+    );
+}
+
+#[test]
+fn status_fails_on_a_manifest_that_is_not_json() {
+    let dir = Dir::new("companion-broken");
+    let profile = dir.join("profile");
+    std::fs::create_dir_all(profile.join("NativeMessagingHosts")).unwrap();
+    let udd = profile.to_str().unwrap();
+    let (code, _, _) = pinwatch_at(&dir.path, &["companion", "status", "--user-data-dir", udd]);
+    assert_eq!(code, 0, "nothing installed is not a failure");
+    std::fs::write(
+        profile.join("NativeMessagingHosts/dev.pinwatch.companion.json"),
+        "{ not json",
+    )
+    .unwrap();
+    let (code, out, _) = pinwatch_at(&dir.path, &["companion", "status", "--user-data-dir", udd]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("installed, but not JSON"), "{out}");
+}
+
+#[test]
+fn manifest_prints_what_install_writes_for_a_packaged_path() {
+    let dir = Dir::new("companion-manifest");
+    let (code, out, err) = pinwatch_at(
+        &dir.path,
+        &[
+            "companion",
+            "manifest",
+            "--browser",
+            "firefox",
+            "--path",
+            "/usr/bin/pinwatch",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let firefox: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(firefox["path"], "/usr/bin/pinwatch");
+    assert_eq!(
+        firefox["allowed_extensions"],
+        json!(["pinwatch@pinwatch.dev"])
+    );
+
+    // The same form as install's, but for the given path.
+    let profile = dir.join("profile");
+    std::fs::create_dir_all(&profile).unwrap();
+    let (code, _, _) = pinwatch_at(
+        &dir.path,
+        &[
+            "companion",
+            "install",
+            "--browser",
+            "chrome",
+            "--user-data-dir",
+            profile.to_str().unwrap(),
+            "--extension-id",
+            "abcdefghijklmnopabcdefghijklmnop",
+        ],
+    );
+    assert_eq!(code, 0);
+    let mut written = read_json(&profile.join("NativeMessagingHosts/dev.pinwatch.companion.json"));
+    let (code, out, _) = pinwatch_at(
+        &dir.path,
+        &[
+            "companion",
+            "manifest",
+            "--browser",
+            "chrome",
+            "--path",
+            "/opt/pinwatch/pinwatch",
+            "--extension-id",
+            "abcdefghijklmnopabcdefghijklmnop",
+        ],
+    );
+    assert_eq!(code, 0);
+    written["path"] = json!("/opt/pinwatch/pinwatch");
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), written);
+
+    for bad in [
+        vec!["--browser", "chrome", "--path", "pinwatch"],
+        vec![
+            "--browser",
+            "chrome",
+            "--path",
+            "/usr/bin/pinwatch",
+            "--extension-id",
+            "x",
+        ],
+    ] {
+        let args: Vec<&str> = ["companion", "manifest"].into_iter().chain(bad).collect();
+        let (code, out, err) = pinwatch_at(&dir.path, &args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(out.is_empty());
+    }
+}
+
+/// `script` (util-linux) runs the command on a pseudo-terminal, as a person typing it would.
+#[cfg(target_os = "linux")]
+#[test]
+fn started_from_a_terminal_it_says_what_it_is_and_exits() {
+    let start = Instant::now();
+    let out = Command::new("script")
+        .args(["-qec", &format!("{BIN} companion"), "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("script (util-linux) runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("native-messaging host"), "{text}");
+    assert!(text.contains("pinwatch companion install"), "{text}");
+    assert!(start.elapsed() < Duration::from_secs(5), "it did not wait");
+    // From a pipe (a browser) it serves, as before: a hello is answered.
+    let dir = Dir::new("companion-pipe");
+    let mut c = Companion::start(Setup {
+        home: &dir.path,
+        bundle: &dir.write("empty.pem", ""),
+        args: vec!["companion".into()],
+    });
+    assert_eq!(c.ask(json!({"id": 1, "type": "hello"}))["ok"], true);
+    assert!(c.finish().success());
 }

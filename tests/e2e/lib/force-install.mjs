@@ -30,14 +30,16 @@
 //   later replaces this one whole (observed: the extension is then not installed).
 
 import { execFileSync } from 'node:child_process';
-import { createPublicKey } from 'node:crypto';
-import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { CHROMIUM, chromiumArgs, makeHome, waitFor } from './chromium.mjs';
 import { CHROMIUM_POLICY_DIR, chromiumExtensionId } from './enterprise.mjs';
+// The CRX writer is the build's (./build.sh package --crx-key): one packer for both.
+import { chromiumPack, updateXml } from '../../../extension/tools/crx.mjs';
+import { manifestKeyOfPrivateKey } from '../../../extension/tools/extension-ids.mjs';
 
 /** A fresh 2048-bit RSA key (PEM file in `dir`), the kind Chromium signs crx files with. */
 export function makeExtensionKey(dir, name = 'extension-key.pem') {
@@ -48,27 +50,7 @@ export function makeExtensionKey(dir, name = 'extension-key.pem') {
 }
 
 /** The manifest `key` for a private key: base64 of the DER SubjectPublicKeyInfo. */
-export function manifestKeyOf(keyPem) {
-  return createPublicKey(readFileSync(keyPem)).export({ type: 'spki', format: 'der' }).toString('base64');
-}
-
-/** Chromium's own packer: writes `<dir>.crx` (CRX3) signed with `keyPem`. */
-function pack(dir, keyPem) {
-  const profile = mkdtempSync(join(tmpdir(), 'pinwatch-pack-profile-'));
-  try {
-    execFileSync(CHROMIUM, ['--no-sandbox', `--user-data-dir=${profile}`, `--pack-extension=${dir}`, `--pack-extension-key=${keyPem}`],
-      { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-  } catch (e) {
-    throw new Error(`chromium --pack-extension failed: ${e.stderr?.toString() ?? e.message}`);
-  } finally {
-    rmSync(profile, { recursive: true, force: true });
-  }
-  const crx = `${dir}.crx`;
-  if (!existsSync(crx)) throw new Error(`chromium --pack-extension wrote no ${crx}`);
-  return crx;
-}
-
-const xmlEscape = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+export const manifestKeyOf = manifestKeyOfPrivateKey;
 
 /**
  * Packs a copy of `extensionDir` (its manifest `key` set to keyPem's public key) into a .crx,
@@ -96,7 +78,7 @@ export async function forceInstall({ extensionDir, keyPem, settings, policy = {}
     writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     const id = chromiumExtensionId(manifest.key);
     const version = manifest.version;
-    const crxPath = pack(dir, keyPem);
+    const crxPath = chromiumPack(dir, keyPem, CHROMIUM);
     const crx = readFileSync(crxPath);
 
     const requests = [];
@@ -106,11 +88,7 @@ export async function forceInstall({ extensionDir, keyPem, settings, policy = {}
       if (path === '/updates.xml') {
         const codebase = `http://127.0.0.1:${server.address().port}/extension.crx`;
         res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(`<?xml version="1.0" encoding="UTF-8"?>
-<gupdate xmlns="http://www.google.com/update2/response" protocol="2.0">
-  <app appid="${id}"><updatecheck codebase="${xmlEscape(codebase)}" version="${xmlEscape(version)}"/></app>
-</gupdate>
-`);
+        res.end(updateXml({ id, version, codebase }));
       } else if (path === '/extension.crx') {
         res.writeHead(200, { 'content-type': 'application/x-chrome-extension', 'content-length': crx.length });
         res.end(crx);

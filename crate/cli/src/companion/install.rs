@@ -22,14 +22,16 @@ pub enum Browser {
     Chromium,
     Chrome,
     Edge,
+    Brave,
     Firefox,
 }
 
 impl Browser {
-    const ALL: [Browser; 4] = [
+    pub(super) const ALL: [Browser; 5] = [
         Browser::Chromium,
         Browser::Chrome,
         Browser::Edge,
+        Browser::Brave,
         Browser::Firefox,
     ];
 
@@ -38,6 +40,7 @@ impl Browser {
             Browser::Chromium => "chromium",
             Browser::Chrome => "chrome",
             Browser::Edge => "edge",
+            Browser::Brave => "brave",
             Browser::Firefox => "firefox",
         }
     }
@@ -45,8 +48,9 @@ impl Browser {
 
 #[derive(clap::Args)]
 pub struct InstallArgs {
-    /// The browser whose host manifest to write (repeat for several)
-    #[arg(long, value_enum, required = true)]
+    /// The browser whose host manifest to write (repeat for several); default: every supported
+    /// browser found on this computer (its profile folder or its program)
+    #[arg(long, value_enum)]
     browser: Vec<Browser>,
     /// Write the system-wide manifest (every user; needs root) instead of the user's
     #[arg(long, conflicts_with = "user_data_dir")]
@@ -156,7 +160,15 @@ fn location(
                     "--user-data-dir is for Chromium-family browsers: Firefox reads host manifests only from its user and system folders".into(),
                 ));
             }
-            absolute(dir)?.join("NativeMessagingHosts")
+            let dir = absolute(dir)?;
+            // A typo here would write a manifest no browser ever reads, and report success.
+            if !dir.is_dir() {
+                return Err(Failure::Usage(format!(
+                    "--user-data-dir {} is not a folder: give the folder the browser was started with (--user-data-dir=DIR), after starting it once",
+                    clean(&dir.display().to_string())
+                )));
+            }
+            dir.join("NativeMessagingHosts")
         }
         _ => os_dir(browser, scope)?,
     };
@@ -167,6 +179,10 @@ fn location(
         registry: registry_key(browser, scope),
     })
 }
+
+/// Brave's own documentation names no system-wide folder; rather than guess one, say so.
+#[cfg(not(windows))]
+const BRAVE_SYSTEM: &str = "Brave documents no system-wide folder for host manifests: for every user, install for chromium and chrome with --system (the Linux packages write both)";
 
 /// The user's configuration folder as Chromium on Linux finds it.
 #[cfg(not(any(target_os = "macos", windows)))]
@@ -188,10 +204,14 @@ fn os_dir(browser: Browser, scope: Scope) -> Result<PathBuf, Failure> {
         (Scope::System, Browser::Chromium) => "/etc/chromium/native-messaging-hosts".into(),
         (Scope::System, Browser::Chrome) => "/etc/opt/chrome/native-messaging-hosts".into(),
         (Scope::System, Browser::Edge) => "/etc/opt/edge/native-messaging-hosts".into(),
+        (Scope::System, Browser::Brave) => return Err(Failure::Usage(BRAVE_SYSTEM.into())),
         (Scope::System, Browser::Firefox) => "/usr/lib/mozilla/native-messaging-hosts".into(),
         (_, Browser::Chromium) => config_home()?.join("chromium/NativeMessagingHosts"),
         (_, Browser::Chrome) => config_home()?.join("google-chrome/NativeMessagingHosts"),
         (_, Browser::Edge) => config_home()?.join("microsoft-edge/NativeMessagingHosts"),
+        (_, Browser::Brave) => {
+            config_home()?.join("BraveSoftware/Brave-Browser/NativeMessagingHosts")
+        }
         (_, Browser::Firefox) => home()?.join(".mozilla/native-messaging-hosts"),
     })
 }
@@ -205,12 +225,16 @@ fn os_dir(browser: Browser, scope: Scope) -> Result<PathBuf, Failure> {
         }
         (Scope::System, Browser::Chrome) => "/Library/Google/Chrome/NativeMessagingHosts".into(),
         (Scope::System, Browser::Edge) => "/Library/Microsoft/Edge/NativeMessagingHosts".into(),
+        (Scope::System, Browser::Brave) => return Err(Failure::Usage(BRAVE_SYSTEM.into())),
         (Scope::System, Browser::Firefox) => {
             "/Library/Application Support/Mozilla/NativeMessagingHosts".into()
         }
         (_, Browser::Chromium) => support(home()?).join("Chromium/NativeMessagingHosts"),
         (_, Browser::Chrome) => support(home()?).join("Google/Chrome/NativeMessagingHosts"),
         (_, Browser::Edge) => support(home()?).join("Microsoft Edge/NativeMessagingHosts"),
+        (_, Browser::Brave) => {
+            support(home()?).join("BraveSoftware/Brave-Browser/NativeMessagingHosts")
+        }
         (_, Browser::Firefox) => support(home()?).join("Mozilla/NativeMessagingHosts"),
     })
 }
@@ -243,6 +267,7 @@ fn registry_key(browser: Browser, scope: Scope) -> Option<String> {
         Browser::Chromium => "Chromium",
         Browser::Chrome => "Google\\Chrome",
         Browser::Edge => "Microsoft\\Edge",
+        Browser::Brave => "BraveSoftware\\Brave-Browser",
         Browser::Firefox => "Mozilla",
     };
     Some(format!(
@@ -256,7 +281,7 @@ fn registry_key(_browser: Browser, _scope: Scope) -> Option<String> {
 }
 
 /// The host manifest: Chromium's form, or Firefox's (`allowed_extensions`).
-fn manifest_json(browser: Browser, path: &Path, ids: &[String]) -> Value {
+pub(super) fn manifest_json(browser: Browser, path: &Path, ids: &[String]) -> Value {
     let mut m = serde_json::json!({
         "name": HOST_NAME,
         "description": "Pinwatch companion: opens its own TLS connection to where the browser connected and returns the certificate chain the server sent",
@@ -276,7 +301,7 @@ fn manifest_json(browser: Browser, path: &Path, ids: &[String]) -> Value {
 }
 
 /// The ids an install allows for `browser`, checked for that browser's form.
-fn extension_ids(browser: Browser, given: &[String]) -> Result<Vec<String>, Failure> {
+pub(super) fn extension_ids(browser: Browser, given: &[String]) -> Result<Vec<String>, Failure> {
     if given.is_empty() {
         return Ok(vec![if browser == Browser::Firefox {
             FIREFOX_EXTENSION_ID.into()
@@ -329,6 +354,62 @@ struct Written {
     allowed: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     registry: Option<String>,
+    /// Why this browser was chosen when none was named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    found: Option<String>,
+}
+
+/// The browsers to write for, each with why it was chosen when none was named; those not found.
+type Chosen = (Vec<(Browser, Option<String>)>, Vec<Browser>);
+
+/// The browsers an install without `--browser` writes for, each with why it counts as there,
+/// and the supported ones not found. A `--user-data-dir` is one Chromium-family profile: every
+/// Chromium-family browser reads the same `DIR/NativeMessagingHosts`, so it is written once.
+fn chosen(args: &InstallArgs) -> Result<Chosen, Failure> {
+    if !args.browser.is_empty() {
+        return Ok((
+            dedup(&args.browser)
+                .into_iter()
+                .map(|b| (b, None))
+                .collect(),
+            Vec::new(),
+        ));
+    }
+    if let Some(dir) = &args.user_data_dir {
+        let why = format!("the profile folder {}", clean(&dir.display().to_string()));
+        return Ok((vec![(Browser::Chromium, Some(why))], Vec::new()));
+    }
+    let (mut found, mut missing) = (Vec::new(), Vec::new());
+    for browser in Browser::ALL {
+        // The folder a browser keeps this user's profiles in; on Windows the manifest folder is
+        // Pinwatch's own, so only programs count there.
+        let profile = match location(browser, Scope::User, None) {
+            Ok(at) if !cfg!(windows) => at.dir.parent().map(Path::to_path_buf),
+            _ => None,
+        };
+        match super::detect::present(browser, profile.as_deref()) {
+            Some(why) => found.push((browser, Some(why))),
+            None => missing.push(browser),
+        }
+    }
+    // System-wide, Brave reads Chromium's or Chrome's folder: write both for it instead.
+    if args.system {
+        if let Some(at) = found.iter().position(|(b, _)| *b == Browser::Brave) {
+            found.remove(at);
+            for stand_in in [Browser::Chromium, Browser::Chrome] {
+                if !found.iter().any(|(b, _)| *b == stand_in) {
+                    missing.retain(|b| *b != stand_in);
+                    found.push((stand_in, Some("for Brave, which reads this folder".into())));
+                }
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(Failure::Usage(
+            "no supported browser found for this user (no profile folder of Chromium, Chrome, Edge, Brave or Firefox, none of their programs on PATH): name one with --browser".into(),
+        ));
+    }
+    Ok((found, missing))
 }
 
 pub fn install(args: &InstallArgs) -> Result<ExitCode, Failure> {
@@ -336,8 +417,9 @@ pub fn install(args: &InstallArgs) -> Result<ExitCode, Failure> {
         .and_then(|p| p.canonicalize())
         .map_err(|e| Failure::Io("the path of this program".into(), e))?;
     let scope = scope_of(args.system, args.user_data_dir.as_deref());
+    let (browsers, missing) = chosen(args)?;
     let mut written = Vec::new();
-    for &browser in dedup(&args.browser).iter() {
+    for (browser, found) in browsers {
         let ids = extension_ids(browser, &args.extension_id)?;
         let at = location(browser, scope, args.user_data_dir.as_deref())?;
         let manifest = manifest_json(browser, &exe, &ids);
@@ -359,13 +441,26 @@ pub fn install(args: &InstallArgs) -> Result<ExitCode, Failure> {
             path: exe.display().to_string(),
             allowed: ids,
             registry: at.registry.clone(),
+            found,
         });
     }
     if args.json {
         out_json(&written)?;
     } else {
         let mut text = String::new();
+        if args.browser.is_empty() && args.user_data_dir.is_none() {
+            let names: Vec<&str> = written.iter().map(|w| w.browser).collect();
+            text.push_str(&format!("found {}", names.join(", ")));
+            if !missing.is_empty() {
+                let names: Vec<&str> = missing.iter().map(|b| b.name()).collect();
+                text.push_str(&format!("; not found: {}", names.join(", ")));
+            }
+            text.push('\n');
+        }
         for w in &written {
+            if let Some(why) = &w.found {
+                text.push_str(&format!("{} found: {}\n", w.browser, clean(why)));
+            }
             text.push_str(&format!(
                 "{} ({}): wrote {}\n  starts {}\n  for {}\n",
                 w.browser,
@@ -400,7 +495,7 @@ fn hint(failure: Failure, scope: Scope) -> Failure {
     }
 }
 
-fn dedup(browsers: &[Browser]) -> Vec<Browser> {
+pub(super) fn dedup(browsers: &[Browser]) -> Vec<Browser> {
     let mut out: Vec<Browser> = Vec::new();
     for &b in browsers {
         if !out.contains(&b) {
@@ -620,5 +715,36 @@ pub fn status(args: &StatusArgs) -> Result<ExitCode, Failure> {
         }
         out(&text)?;
     }
+    // A manifest the browser would read but cannot use is an install that does not work.
+    if rows.iter().any(|r| r.installed && !r.problems.is_empty()) {
+        return Ok(ExitCode::from(crate::command::REJECTED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub struct ManifestArgs {
+    /// The browser whose form of the manifest to print (Firefox's names extensions, the others origins)
+    #[arg(long, value_enum)]
+    browser: Browser,
+    /// The absolute path the manifest names as the program (where a package installs pinwatch)
+    #[arg(long, value_name = "PATH")]
+    path: PathBuf,
+    /// The extension allowed to start the companion (repeat for several); default as for install
+    #[arg(long, value_name = "ID")]
+    extension_id: Vec<String>,
+}
+
+/// Prints the manifest `install` would write, for a program installed at `--path`: what the
+/// Linux packages ship, so the packages and `install` cannot disagree on its form.
+pub fn manifest(args: &ManifestArgs) -> Result<ExitCode, Failure> {
+    if !args.path.is_absolute() {
+        return Err(Failure::Usage(format!(
+            "--path {} is not absolute: browsers start the manifest's path as it is written",
+            clean(&args.path.display().to_string())
+        )));
+    }
+    let ids = extension_ids(args.browser, &args.extension_id)?;
+    out_json(&manifest_json(args.browser, &args.path, &ids))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -6,13 +6,15 @@
 //! Protocol, limits and installation: docs/companion.md.
 
 mod check;
+mod detect;
 mod install;
 mod protocol;
 mod roots;
 mod serve;
 
-use crate::command::Failure;
+use crate::command::{note, Failure};
 use std::ffi::OsString;
+use std::io::IsTerminal as _;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -20,6 +22,12 @@ use std::time::Duration;
 /// The native-messaging host name: lowercase letters, digits, dots and underscores, as
 /// Chrome requires; the manifest file is `dev.pinwatch.companion.json`.
 pub const HOST_NAME: &str = "dev.pinwatch.companion";
+const ABOUT: &str = "pinwatch companion: the native-messaging host the Pinwatch extension starts to take a second look at a site's certificate chain. It speaks only to a browser, on standard input and output, and has nothing to say to a terminal.
+
+  pinwatch companion install     write the host manifest for every supported browser found here
+  pinwatch companion status      show where manifests are and whether they work
+  pinwatch companion --help      every subcommand";
+
 /// Seconds one check may take for connect, `CONNECT` and handshake, unless `--timeout` says.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
 
@@ -37,8 +45,11 @@ enum Sub {
     Install(install::InstallArgs),
     /// Remove the host manifest that install wrote
     Uninstall(install::UninstallArgs),
-    /// Show, per browser and location, whether a host manifest is there and the program it starts
+    /// Show, per browser and location, whether a host manifest is there and the program it
+    /// starts; exit 1 when one is there but broken or its program missing
     Status(install::StatusArgs),
+    /// Print the host manifest for a program installed at --path (what the Linux packages ship)
+    Manifest(install::ManifestArgs),
 }
 
 #[derive(clap::Args)]
@@ -59,6 +70,12 @@ struct ServeArgs {
 
 pub fn companion(args: &CompanionArgs) -> Result<ExitCode, Failure> {
     match &args.command {
+        // Someone typed `pinwatch companion`: waiting on a terminal for binary frames would
+        // look like a hang.
+        None if std::io::stdin().is_terminal() => {
+            note(ABOUT);
+            Ok(ExitCode::from(2))
+        }
         None => serve::serve(serve::Options {
             timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
             caller: None,
@@ -70,6 +87,7 @@ pub fn companion(args: &CompanionArgs) -> Result<ExitCode, Failure> {
         Some(Sub::Install(args)) => install::install(args),
         Some(Sub::Uninstall(args)) => install::uninstall(args),
         Some(Sub::Status(args)) => install::status(args),
+        Some(Sub::Manifest(args)) => install::manifest(args),
     }
 }
 
