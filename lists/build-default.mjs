@@ -63,13 +63,21 @@ export function buildPayload(source) {
   const entries = source.entries.map((e) => {
     const ev = source.evidence[e.evidence];
     if (!ev) throw new Error(`entry ${e.host}: no evidence record ${JSON.stringify(e.evidence)}`);
-    return {
+    const out = {
       host: e.host,
       include_subdomains: e.include_subdomains,
       pinset: e.pinset,
       mode: e.mode,
       comment: `confidence ${ev.confidence}; ${ev.mode_reason}`,
     };
+    // The rest of the host's registrable domain was left out on purpose: say so to lint, and why.
+    if (e.cookie_scope) {
+      const note = source.scope_notes?.[e.scope_note];
+      if (!note) throw new Error(`entry ${e.host}: no scope note ${JSON.stringify(e.scope_note)}`);
+      out.cookie_scope = e.cookie_scope;
+      out.comment += `; ${note}`;
+    }
+    return out;
   });
   return {
     version: 1,
@@ -134,6 +142,9 @@ export function lint(source) {
     const ev = source.evidence[e.evidence];
     if (!ev) problems.push(`entry ${e.host}: no evidence record`);
     else if (e.mode === 'enforce' && ev.confidence !== 'high') problems.push(`entry ${e.host}: enforce needs high confidence, evidence is ${ev.confidence}`);
+    if (e.cookie_scope !== undefined && e.cookie_scope !== 'considered') problems.push(`entry ${e.host}: cookie_scope ${e.cookie_scope}`);
+    if ((e.cookie_scope === undefined) !== (e.scope_note === undefined)) problems.push(`entry ${e.host}: cookie_scope and scope_note go together`);
+    else if (e.scope_note !== undefined && !/ca-pins\.md/.test(source.scope_notes?.[e.scope_note] ?? '')) problems.push(`entry ${e.host}: scope note ${e.scope_note} is missing or cites no ca-pins.md section`);
   }
   for (const name of Object.keys(source.pinsets)) if (!used.has(name)) problems.push(`pinset ${name}: not used by any entry`);
   if (!Number.isInteger(source.valid_days) || source.valid_days < 1 || source.valid_days > MAX_VALID_DAYS) {

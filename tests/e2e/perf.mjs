@@ -1,7 +1,7 @@
 // Page-load cost of Pinwatch in Firefox, and the WASM instantiate time when the event page wakes.
 //
 //   node tests/e2e/perf.mjs [loads=40] [wakes=10]        (after ./build.sh)
-//   PERF_CASES=pinned,login,unpinned,wake picks cases (all by default), to try one change fast.
+//   PERF_CASES=pinned,login,site,unpinned,wake picks cases (all by default), to try one change fast.
 //
 // Firefox instances with the same profile set-up load the same page in turn, one load each at a
 // time, so that whatever else runs on the machine falls on all alike (the order rotates):
@@ -17,6 +17,10 @@
 //   - pinned: the small pinned page (1 KB + 1 image; Firefox also asks for /favicon.ico), legit chain;
 //   - login: the "login page" profile on the pinned host, 1 document + 30 sub-resources (scripts,
 //     styles, images, one XHR), each answered after 20 ms of server time;
+//   - site: a Google-like page, the session's whole registrable domain pinned (`corp-mail.test`
+//     with subdomains, as the bundled list pins google.com): the document on www. and 30
+//     sub-resources (10 scripts, 5 style sheets, 15 images) spread over 6 pinned subdomains, so
+//     every connection's chain is judged; 20 ms of server time each, like the login profile;
 //   - unpinned: the small page on a host no list pins; the test list has no block list (as the
 //     bundled list ships), so nothing can stop it and it is not held at all.
 // Then the event page of the one with the extension is left to unload (short idle timeout)
@@ -24,8 +28,10 @@
 // took on each wake. The last line is one JSON object.
 
 import { cpus, loadavg } from 'node:os';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:https';
 import { HOSTS, prepare } from './lib/scenario.mjs';
+import { issue, subject } from './lib/pki.mjs';
 import { Inspector, launchFirefox, sleep, waitFor } from './lib/firefox.mjs';
 import { floorExtension } from './lib/floor-extension.mjs';
 
@@ -33,7 +39,7 @@ const LOADS = Number(process.argv[2] ?? 40);
 const WAKES = Number(process.argv[3] ?? 10);
 const IDLE_TIMEOUT_MS = 1500;
 const WARMUP = 3;
-const CASES = new Set((process.env.PERF_CASES ?? 'pinned,login,unpinned,wake').split(','));
+const CASES = new Set((process.env.PERF_CASES ?? 'pinned,login,site,unpinned,wake').split(','));
 // PERF_VARIANTS=with,read (for example) runs only those instances: fewer browsers, less noise
 // when only Pinwatch against a floor is wanted.
 const VARIANTS = (process.env.PERF_VARIANTS ?? 'without,with,hold,read').split(',');
@@ -97,11 +103,63 @@ function report(label, r) {
 
 const none = { times: {}, base: NaN, diff: NaN, hold: NaN, read: NaN, beyondRead: NaN };
 
+// The Google-like site: one registrable domain pinned whole, its page drawing on several hosts.
+const SITE = 'corp-mail.test';
+const SITE_HOSTS = ['www', 'apis', 'ogs', 'play', 'ssl', 'lh3'].map((h) => `${h}.${SITE}`);
+const SITE_DELAY_MS = 20;
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const TYPES = { js: 'text/javascript', css: 'text/css', png: 'image/png' };
+
+/** The document: 30 sub-resources, round-robin over the site's hosts, on the server's port. */
+function sitePage(port) {
+  const at = (i, file) => `https://${SITE_HOSTS[i % SITE_HOSTS.length]}:${port}/r/${file}`;
+  const styles = Array.from({ length: 5 }, (_, i) => `<link rel="stylesheet" href="${at(i, `c${i}.css`)}">`).join('');
+  const scripts = Array.from({ length: 10 }, (_, i) => `<script src="${at(i + 5, `s${i}.js`)}"></script>`).join('');
+  const images = Array.from({ length: 15 }, (_, i) => `<img src="${at(i + 15, `i${i}.png`)}" alt="" width="1" height="1">`).join('');
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>site</title>${styles}${scripts}</head><body><h1>site</h1>${images}</body></html>`;
+}
+
+/** One server for every host of the site (a leaf for the domain and `*.` under it). */
+async function startSite(leaf, inter) {
+  let port;
+  const server = createServer({ key: readFileSync(leaf.key), cert: leaf.pemText + inter.pemText }, (req, res) => {
+    const path = req.url.split('?')[0];
+    const ext = path.split('.').pop();
+    setTimeout(() => {
+      if (path === '/') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(sitePage(port));
+      } else if (path.startsWith('/r/')) {
+        res.writeHead(200, { 'content-type': TYPES[ext] ?? 'text/plain', 'cache-control': 'no-store' });
+        res.end(ext === 'png' ? PNG : '');
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    }, SITE_DELAY_MS);
+  });
+  port = await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server.address().port));
+  });
+  return { url: `https://${SITE_HOSTS[0]}:${port}/`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}
+
 // As the bundled list ships: no block list, so nothing can stop an unpinned page.
-const s = await prepare({ browser: 'firefox', stale: false, editList: (list) => { list.blocklist = { spki: [], certificates: [] }; } });
-const floorHosts = [new URL(s.servers.mailLegit.url).hostname];
+const s = await prepare({
+  browser: 'firefox',
+  stale: false,
+  extend: (pki) => ({ site: issue(pki.dir, 'site', { subj: subject({ CN: SITE_HOSTS[0] }), issuer: pki.legitInter, hosts: [SITE, `*.${SITE}`] }) }),
+  editList: (list) => {
+    list.blocklist = { spki: [], certificates: [] };
+    list.entries.push({ host: SITE, include_subdomains: true, pinset: 'test-legit', mode: 'enforce' });
+  },
+});
+const site = await startSite(s.extra.site, s.pki.legitInter);
+// The floors hold the same responses Pinwatch holds: the pinned host's and the whole site's.
+const floorHosts = [new URL(s.servers.mailLegit.url).hostname, `*.${SITE}`];
 const floors = { hold: floorExtension('hold', floorHosts), read: floorExtension('read', floorHosts) };
-const launch = (o = {}) => launchFirefox({ roots: s.pki.roots, hosts: HOSTS, prefs: PREFS, ...o });
+const launch = (o = {}) => launchFirefox({ roots: s.pki.roots, hosts: [...HOSTS, ...SITE_HOSTS], prefs: PREFS, ...o });
 const browsers = {};
 for (const v of VARIANTS) browsers[v] = await launch(v === 'with' ? { idleTimeoutMs: IDLE_TIMEOUT_MS } : {});
 const ff = browsers.with;
@@ -118,6 +176,7 @@ try {
 
   const pinned = CASES.has('pinned') ? await paired(pages, pinnedUrl) : none;
   const login = CASES.has('login') ? await paired(pages, `${pinnedUrl}login`) : none;
+  const sitePaired = CASES.has('site') ? await paired(pages, site.url) : none;
   const unpinned = CASES.has('unpinned') ? await paired(pages, s.servers.plain.url) : none;
   const tabs = await insp.eval(() => browser.tabs.query({}));
   const tabId = tabs.find((t) => t.url?.startsWith('https://plain.example.test'))?.id;
@@ -135,6 +194,7 @@ try {
   console.log(`Firefox ESR, headless; ${LOADS} rounds of paired loads per page after ${WARMUP} warm-up rounds`);
   if (CASES.has('pinned')) report(`pinned page ${pinnedUrl} (legit chain)`, pinned);
   if (CASES.has('login')) report('pinned "login page" profile: 1 document + 30 sub-resources, 20 ms server time each', login);
+  if (CASES.has('site')) report(`Google-like page ${site.url}: 1 document + 30 sub-resources on ${SITE_HOSTS.length} hosts of ${SITE} (pinned with subdomains), 20 ms server time each`, sitePaired);
   if (CASES.has('unpinned')) report(`unpinned page ${s.servers.plain.url} (badge with the extension: ${badge?.text ?? 'none'})`, unpinned);
   const load = loadavg();
   console.log(`\nload average: ${loadStart.toFixed(2)} at the start, ${load.map((x) => x.toFixed(2)).join(' ')} at the end, on ${cpus().length} cores`);
@@ -157,6 +217,10 @@ try {
     loginOverheadMs: round(login.diff),
     loginReadFloorPct: round((login.read / login.base) * 100),
     loginBeyondFloorMs: round(login.beyondRead),
+    siteOverheadPct: round((sitePaired.diff / sitePaired.base) * 100),
+    siteOverheadMs: round(sitePaired.diff),
+    siteReadFloorMs: round(sitePaired.read),
+    siteBeyondFloorMs: round(sitePaired.beyondRead),
     unpinnedOverheadMs: round(unpinned.diff),
     wakeInitMedianMs: wakes.length ? round(median(wakes.map((w) => w.wasmMs))) : null,
     wakeInitP90Ms: wakes.length ? round(pct(wakes.map((w) => w.wasmMs), 90)) : null,
@@ -165,5 +229,6 @@ try {
 } finally {
   for (const b of Object.values(browsers)) await b.close();
   for (const dir of Object.values(floors)) rmSync(dir, { recursive: true, force: true });
+  await site.close();
   await s.cleanup();
 }

@@ -7,7 +7,8 @@
 // makes from the source, and it must obey the list's lint rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { X509Certificate, createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -160,6 +161,47 @@ test('the required services are covered', () => {
   assert.equal(byHost.get('mail.google.com')?.include_subdomains, true);
 });
 
+test('the Google session scope is pinned whole; every host left out of a domain says why', () => {
+  const google = payload.entries.find((e) => e.host === 'google.com');
+  assert.ok(google, 'no entry for google.com');
+  assert.equal(google.include_subdomains, true, 'google.com must cover its subdomains: the session cookies are set for .google.com');
+  assert.equal(google.mode, 'enforce');
+  assert.equal(google.pinset, 'google');
+  const considered = payload.entries.filter((e) => e.cookie_scope !== undefined);
+  assert.ok(considered.length > 0);
+  for (const e of considered) {
+    assert.equal(e.cookie_scope, 'considered', e.host);
+    assert.match(e.comment, /cookie scope considered \(ca-pins\.md §11\)/, `${e.host}: no reason given`);
+  }
+  const notes = readFileSync(join(ROOT, 'lists', 'default', 'ca-pins.md'), 'utf8');
+  assert.match(notes, /## 11\. Session scope/, 'ca-pins.md has no §11');
+  assert.match(notes, /"name": "google\.com", "include_subdomains": true, "pins": "google"/, 'the Chromium entry is quoted');
+});
+
+// The publisher's own lint, cookie-scope rule included (the CLI, when it has been built).
+const cli = process.env.PINWATCH_BIN || join(ROOT, 'target', 'release', 'pinwatch');
+
+test('pinwatch lint finds nothing in the shipped list, and would warn without the considered marks', { skip: !existsSync(cli) && `no CLI at ${cli}` }, () => {
+  const rows = JSON.parse(execFileSync(cli, ['lint', '--json', OUTPUT_PATH]).toString());
+  assert.deepEqual(rows, []);
+  // The marks and the google.com entry are what keep it quiet, not a rule that never fires.
+  const bare = structuredClone(payload);
+  bare.entries = bare.entries.filter((e) => e.host !== 'google.com');
+  for (const e of bare.entries) delete e.cookie_scope;
+  const dir = mkdtempSync(join(tmpdir(), 'pinwatch-default-'));
+  try {
+    const file = join(dir, 'bare.json');
+    writeFileSync(file, JSON.stringify(bare));
+    const warned = JSON.parse(execFileSync(cli, ['lint', '--json', file]).toString())
+      .filter((r) => r.rule === 'cookie-scope');
+    const domains = warned.map((r) => /not (\S+) with include_subdomains/.exec(r.message)?.[1]);
+    assert.deepEqual(domains, ['google.com', 'gmail.com', 'googlemail.com', 'microsoftonline.com', 'office365.com',
+      'office.com', 'salesforce.com', 'github.com', 'dropbox.com', 'dropboxapi.com']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('only entries backed by high-confidence evidence enforce', () => {
   for (const e of source.entries) {
     const ev = source.evidence[e.evidence];
@@ -210,6 +252,9 @@ test('the WASM engine reads the list and judges chains with it', { skip: !havePk
     ['mail.google.com', [der('ISRG Root X1'), der('GTS Root R1')], 'pinned', undefined],
     ['inbox.mail.google.com', [der('ISRG Root X1'), der('GlobalSign ECC Root CA - R4')], 'pinned', undefined],
     ['mail.google.com', foreign, 'mismatch', 'enforce'],
+    // Siblings that receive the same .google.com session cookies.
+    ['docs.google.com', [der('GTS Root R4')], 'pinned', undefined],
+    ['calendar.google.com', foreign, 'mismatch', 'enforce'],
     ['login.microsoftonline.com', [der('ISRG Root X1'), der('Microsoft RSA Root Certificate Authority 2017')], 'pinned', undefined],
     ['outlook.office365.com', foreign, 'mismatch', 'warn'],
     ['acme.my.salesforce.com', foreign, 'mismatch', 'warn'],

@@ -71,6 +71,9 @@ pub enum LintError {
     /// A warning: an issuer key whose pin is not one of the set's good pins; it still proves
     /// a leaf, which the good pins do not say.
     IssuerKeyNotGood,
+    /// A warning: hosts of a registrable domain are pinned but the domain is not pinned whole,
+    /// so its other hosts receive the same cookies unpinned (the domain, the pinned hosts).
+    CookieScope(String, Vec<String>),
 }
 
 impl LintError {
@@ -94,12 +97,16 @@ impl LintError {
             LintError::BadNextSigners(_) => "next-signers",
             LintError::NoIssuerKeys => "leaf-proof",
             LintError::IssuerKeyNotGood => "issuer-key-not-good",
+            LintError::CookieScope(..) => "cookie-scope",
         }
     }
 
     /// Advice rather than a broken rule: reported, but the list may be signed as it is.
     pub fn is_warning(&self) -> bool {
-        matches!(self, LintError::NoIssuerKeys | LintError::IssuerKeyNotGood)
+        matches!(
+            self,
+            LintError::NoIssuerKeys | LintError::IssuerKeyNotGood | LintError::CookieScope(..)
+        )
     }
 }
 
@@ -138,6 +145,11 @@ impl fmt::Display for LintError {
             ),
             LintError::IssuerKeyNotGood => f.write_str(
                 "warning: this issuer key's pin is not among the set's good pins, yet it proves a leaf; list it in good too",
+            ),
+            LintError::CookieScope(domain, hosts) => write!(
+                f,
+                "warning: {} pinned, but not {domain} with include_subdomains: a cookie set for {domain} also goes to its other hosts, where an interceptor takes the same session unseen; pin {domain} with include_subdomains, or set \"cookie_scope\": \"considered\" on each entry and say why in its comment",
+                hosts.join(", ")
             ),
         }
     }
@@ -291,7 +303,18 @@ pub fn lint_payload(p: &Payload) -> Vec<Problem> {
             problem("$.next_signers".into(), LintError::BadNextSigners(e));
         }
     }
+    cookie_scope(p, &mut problem);
     out
+}
+
+/// One warning per registrable domain whose session the list pins only in part.
+fn cookie_scope(p: &Payload, problem: &mut impl FnMut(String, LintError)) {
+    for gap in pinwatch_core::cookie_scope::gaps(p) {
+        problem(
+            format!("$.entries[{}]", gap.entries[0]),
+            LintError::CookieScope(gap.domain, gap.hosts),
+        );
+    }
 }
 
 /// The distinct valid pins of one array, reporting bad and repeated ones.

@@ -58,6 +58,7 @@ fn list(n: usize, pinned: Option<(&str, Pin)>) -> PinList {
             include_subdomains: i % 3 == 0,
             pinset: format!("s{}", i % sets),
             mode: Mode::Enforce,
+            cookie_scope: None,
             comment: None,
         })
         .collect();
@@ -75,6 +76,7 @@ fn list(n: usize, pinned: Option<(&str, Pin)>) -> PinList {
             include_subdomains: true,
             pinset: "bench".into(),
             mode: Mode::Enforce,
+            cookie_scope: None,
             comment: None,
         };
     }

@@ -13,6 +13,8 @@ pub mod vocabulary;
 pub mod accept;
 mod bigint;
 pub mod cert;
+#[cfg(feature = "cookie-scope")]
+pub mod cookie_scope;
 pub mod decision;
 mod der;
 pub mod digest;

@@ -132,8 +132,21 @@ pub struct EntrySpec {
     pub include_subdomains: bool,
     pub pinset: String,
     pub mode: Mode,
+    /// The publisher's word on the other hosts of this host's registrable domain, which may
+    /// receive its cookies; read by lint only, never by a verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookie_scope: Option<CookieScope>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+/// What a publisher says about an entry's cookie scope (`docs/pinlist-format.md`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CookieScope {
+    /// The registrable domain's other hosts were looked at and are left out on purpose (the
+    /// entry's comment says why); lint stops warning about them.
+    Considered,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -393,6 +406,7 @@ impl PinList {
                 include_subdomains: extra.include_subdomains,
                 pinset: name,
                 mode: extra.mode,
+                cookie_scope: None,
                 comment: None,
             });
         }

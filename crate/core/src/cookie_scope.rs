@@ -1,0 +1,71 @@
+//! Which pinned hosts leave their session open on sibling hosts.
+//!
+//! A cookie set with `Domain=example.com` goes to every host under `example.com`, so pinning
+//! `mail.example.com` alone leaves `docs.example.com` open to an interceptor who then holds the
+//! same session. How far up a host may set cookies is bounded by its registrable domain, which
+//! only the Public Suffix List knows (`alice.github.io`, not `github.io`); the list is compiled in
+//! from the `psl` crate, so this module is behind the `cookie-scope` feature and stays out of the
+//! WebAssembly module the extension ships.
+
+use crate::host::{self, Host};
+use crate::list::{CookieScope, Payload};
+use psl::Psl as _;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A registrable domain whose other hosts no entry pins, and the entries that pin hosts in it
+/// without saying the rest was considered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    /// The registrable domain, as the cookies' `Domain` attribute would name it.
+    pub domain: String,
+    /// Indexes into `Payload::entries`, in list order.
+    pub entries: Vec<usize>,
+    /// Their hosts, normalised, in the same order.
+    pub hosts: Vec<String>,
+}
+
+/// The registrable domain of a normalised host name (public suffix plus one label), or `None`
+/// for an IP literal, a public suffix itself, or a single label.
+pub fn registrable_domain(host: &str) -> Option<&str> {
+    // A name under a top-level label the list does not know gets the implicit `*` rule, as in
+    // browsers: `intranet.corp` is its own registrable domain.
+    let domain = psl::List.domain(host.as_bytes())?;
+    core::str::from_utf8(domain.as_bytes()).ok()
+}
+
+/// Every registrable domain that has a pinned host but is not pinned whole (the domain itself
+/// with `include_subdomains`), unless each of its entries says `"cookie_scope": "considered"`.
+/// Hosts that do not normalise are skipped: lint reports them on their own.
+pub fn gaps(payload: &Payload) -> Vec<Gap> {
+    let mut whole: BTreeSet<String> = BTreeSet::new();
+    let mut by_domain: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
+    for (i, entry) in payload.entries.iter().enumerate() {
+        let Ok(Host::Name(name)) = host::normalize(&entry.host) else {
+            continue;
+        };
+        let Some(domain) = registrable_domain(&name) else {
+            continue;
+        };
+        let domain = domain.to_owned();
+        if name == domain && entry.include_subdomains {
+            whole.insert(domain);
+            continue;
+        }
+        if entry.cookie_scope == Some(CookieScope::Considered) {
+            continue;
+        }
+        by_domain.entry(domain).or_default().push((i, name));
+    }
+    let mut out: Vec<Gap> = by_domain
+        .into_iter()
+        .filter(|(domain, _)| !whole.contains(domain))
+        .map(|(domain, entries)| Gap {
+            domain,
+            entries: entries.iter().map(|(i, _)| *i).collect(),
+            hosts: entries.into_iter().map(|(_, h)| h).collect(),
+        })
+        .collect();
+    // In list order, so the warnings read like the list.
+    out.sort_by_key(|g| g.entries[0]);
+    out
+}
