@@ -81,6 +81,8 @@ pub struct Vocabulary {
     pub anchor_kinds: &'static [&'static str],
     pub givens: &'static [&'static str],
     pub local_root_modes: &'static [&'static str],
+    /// Every reason code of a verdict with its English and parameters (reason.rs).
+    pub reasons: Vec<crate::reason::ReasonEntry>,
 }
 
 pub fn vocabulary() -> Vocabulary {
@@ -97,6 +99,7 @@ pub fn vocabulary() -> Vocabulary {
         anchor_kinds: crate::path::AnchorKind::NAMES,
         givens: crate::path::Given::NAMES,
         local_root_modes: crate::local_root::LocalRootMode::NAMES,
+        reasons: crate::reason::table(),
     }
 }
 
