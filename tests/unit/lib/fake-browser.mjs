@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { fakeI18n } from './i18n.mjs';
 
 function event() {
   const listeners = [];
@@ -144,6 +145,8 @@ export function fakeBrowser({ base, manifest }) {
     },
     storage,
     action,
+    // English from the extension's own messages, as a browser in English gives them.
+    i18n: fakeI18n(fileURLToPath(new URL('_locales/', base)), 'en', manifest.default_locale ?? 'en'),
     notifications: {
       async create(id, options) { notifications.push({ id, ...options }); return id; },
       async getAll() { return Object.fromEntries(notifications.map((n) => [n.id, n])); },
