@@ -21,14 +21,15 @@ export function uiLanguage() {
 
 /**
  * Sets the page's `lang` and `dir` and fills every element marked with `data-i18n` (text),
- * `data-i18n-placeholder`, `data-i18n-title` or `data-i18n-aria-label`. `lang` is the locale
- * whose words are shown (each locale names itself in `locale_code`), not the interface's: a
- * reader whose language has no translation reads English, and a screen reader must say it so.
+ * `data-i18n-placeholder`, `data-i18n-title` or `data-i18n-aria-label`. Both come from the
+ * translation whose words are shown (`locale_code`, `locale_dir`), not from the interface's
+ * language: a reader whose language has no translation reads English, laid out left to right,
+ * and a screen reader must pronounce it as English.
  */
 export function localize(root = document) {
   const html = document.documentElement;
   html.lang = t('locale_code');
-  html.dir = api.i18n.getMessage('@@bidi_dir') === 'rtl' ? 'rtl' : 'ltr';
+  html.dir = t('locale_dir') === 'rtl' ? 'rtl' : 'ltr';
   for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   for (const [data, attr] of [['i18nPlaceholder', 'placeholder'], ['i18nTitle', 'title'], ['i18nAriaLabel', 'aria-label']]) {
     const selector = `[data-${data.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}]`;

@@ -40,7 +40,8 @@ test('at least twelve languages, one of them right to left', () => {
   for (const code of ['en', 'de', 'fr', 'es', 'pt_BR', 'it', 'nl', 'pl', 'ru', 'ja', 'zh_CN', 'ar']) {
     assert.ok(locales.includes(code), `_locales/${code}`);
   }
-  assert.equal(fakeI18n(LOCALES, 'ar').getMessage('@@bidi_dir'), 'rtl');
+  assert.equal(readMessages(LOCALES, 'ar').locale_dir.message, 'rtl');
+  for (const code of locales) assert.ok(['ltr', 'rtl'].includes(readMessages(LOCALES, code).locale_dir.message), code);
 });
 
 test('every English message has a description for translators and declares each placeholder it uses', () => {
