@@ -162,8 +162,13 @@ export function listView(list) {
   return el('dl', { class: 'facts' },
     el('dt', {}, t('list_publisher')), el('dd', {}, el('bdi', {}, list.publisher)),
     el('dt', {}, t('list_sequence')), el('dd', {}, formatNumber(list.sequence)),
-    el('dt', {}, t('list_issued')), el('dd', {}, formatDateText(list.issuedAt)),
-    el('dt', {}, t('list_expires')), el('dd', {}, formatDateText(list.expiresAt)));
+    el('dt', {}, t('list_issued')), el('dd', {}, dateAsWritten(list.issuedAt)),
+    el('dt', {}, t('list_expires')), el('dd', {}, dateAsWritten(list.expiresAt)));
+}
+
+/** A date the list writes (RFC 3339), shown in the reader's form; the list's own text stays in `datetime`. */
+function dateAsWritten(text) {
+  return el('time', { datetime: text }, formatDateText(text));
 }
 
 /** The pins a pin set expects, as a list. */
