@@ -37,10 +37,13 @@ export function localize(root = document) {
   }
 }
 
+/** Date and time to the second, in the order and digits of the language (as `toLocaleString` gives them). */
+const DATE_TIME = Object.freeze({ year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+
 /** A moment (Unix milliseconds) as date and time in the interface's language; "—" when absent. */
 export function formatTime(ms) {
   if (ms === null || ms === undefined || !Number.isFinite(Number(ms))) return '—';
-  return new Intl.DateTimeFormat(uiLanguage(), { dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(Number(ms)));
+  return new Intl.DateTimeFormat(uiLanguage(), DATE_TIME).format(new Date(Number(ms)));
 }
 
 /** A date the core gives as text (RFC 3339, as a list's `expiresAt`), formatted; the text itself when unreadable. */

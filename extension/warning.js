@@ -4,9 +4,9 @@
 import { api } from './compat.js';
 import * as verdicts from './verdicts.js';
 import { t, localize } from './i18n.js';
-import { chainMarks, chainTable, el, entryView, expectedPins, fill, listView, reasonText, when } from './ui.js';
+import { chainMarks, chainTable, el, entryView, expectedPins, fill, listView, reasonText, watchChangeText, when } from './ui.js';
 import { STATUS, STOP_REASON } from './vocabulary.js';
-import { changeWords, readWatched, WATCH_ORIGIN } from './watch.js';
+import { readWatched, WATCH_ORIGIN } from './watch.js';
 
 // Only the statuses that stop a page (actions.decide) have a warning page; any other falls back
 // to the mismatch words. Each names its message (headline with the host, summary).
@@ -142,7 +142,7 @@ async function showWatchChange(r) {
   if (r.entry?.source !== WATCH_ORIGIN) return;
   const w = (await readWatched().catch(() => ({})))[r.host];
   if (!w) return;
-  fill('watch-change', changeWords(w, r));
+  fill('watch-change', watchChangeText(w, r));
   document.getElementById('watch-change').hidden = false;
 }
 
