@@ -19,7 +19,7 @@ import { hostOf, upgradedUrl } from './url.js';
 import * as verdicts from './verdicts.js';
 import * as watch from './watch.js';
 import { certFacts, decide } from './wasm-core.js';
-import { ACT, FAILURE, LOCAL_ROOT_MODE, MATCH_KIND, MODE, STATUS } from './vocabulary.js';
+import { ACT, FAILURE, LOCAL_ROOT_MODE, MATCH_KIND, MODE, REASON_CODE, REASON_ENGLISH, STATUS } from './vocabulary.js';
 
 /** A response is never held longer than this because of us: past it the page goes through. */
 const HANDLER_LIMIT_MS = 5000;
@@ -321,7 +321,7 @@ async function noteUnheld(details, ctx, reading) {
   // Only an added root can make this page more than unpinned: the engine is asked only then.
   const verdict = (cap.builtInRoot === false && cap.digests
     && ctx.engine.checkDigests(host, capture.digestWords(cap.digests), engine.nowSecs(), false))
-    || { status: STATUS.unpinned, reason: 'This host is not on the pin list.', host };
+    || { status: STATUS.unpinned, reason: REASON_ENGLISH[REASON_CODE.unpinned], reasonCode: REASON_CODE.unpinned, host };
   const record = verdicts.makeRecord(verdict, details, cap);
   record.judgedFrom = reading ? 'digests' : 'not read';
   if (cap.digests) record.browserDigests = cap.digests;

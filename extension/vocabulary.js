@@ -123,6 +123,39 @@ export const LOCAL_ROOT_MODE = Object.freeze({
 });
 export const LOCAL_ROOT_MODES = Object.freeze(['notice', 'warn', 'enforce']);
 
+/** Every reason code of a verdict (pinwatch_core::reason::ReasonCode). */
+export const REASON_CODE = Object.freeze({
+  hostUnreadable: 'host-unreadable',
+  noChain: 'no-chain',
+  chainUnreadable: 'chain-unreadable',
+  extraBadPin: 'extra-bad-pin',
+  unpinned: 'unpinned',
+  stale: 'stale',
+  staleMismatch: 'stale-mismatch',
+  badPin: 'bad-pin',
+  leafSignedByIssuerKey: 'leaf-signed-by-issuer-key',
+  linkedIssuerKey: 'linked-issuer-key',
+  pinnedKeyInChain: 'pinned-key-in-chain',
+  pinnedKeyLinked: 'pinned-key-linked',
+  noPinnedKey: 'no-pinned-key',
+  leafOnlyNoIssuerKeys: 'leaf-only-no-issuer-keys',
+  leafSignatureMissing: 'leaf-signature-missing',
+  leafNotSignedByIssuerKey: 'leaf-not-signed-by-issuer-key',
+  pathTooManyCandidates: 'path-too-many-candidates',
+  pathTooLong: 'path-too-long',
+  pathTooManyChecks: 'path-too-many-checks',
+  noPinnedKeyLinked: 'no-pinned-key-linked',
+  issuerDidNotSign: 'issuer-did-not-sign',
+  leafNotLinkedToIssuerKey: 'leaf-not-linked-to-issuer-key',
+  chainIncomplete: 'chain-incomplete',
+  leafOnlyNowhereToFetch: 'leaf-only-nowhere-to-fetch',
+  blockedCertificate: 'blocked-certificate',
+  blockedKey: 'blocked-key',
+  declaredProxy: 'declared-proxy',
+  knownRoot: 'known-root',
+  localRoot: 'local-root',
+});
+
 /** The parameters of each reason code, in order (pinwatch_core::reason::ReasonCode). */
 export const REASON = Object.freeze({
   'host-unreadable': Object.freeze(['error']),

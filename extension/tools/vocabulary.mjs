@@ -120,6 +120,11 @@ export function render(vocab) {
   const text = (s) => JSON.stringify(s).replaceAll("'", "\\'").replace(/^"|"$/g, "'").replaceAll('\\"', '"');
   parts.push(
     '',
+    '/** Every reason code of a verdict (pinwatch_core::reason::ReasonCode). */',
+    'export const REASON_CODE = Object.freeze({',
+    ...reasons.map((r) => `  ${camelName(r.code)}: ${q(r.code)},`),
+    '});',
+    '',
     '/** The parameters of each reason code, in order (pinwatch_core::reason::ReasonCode). */',
     'export const REASON = Object.freeze({',
     ...reasons.map((r) => `  ${q(r.code)}: Object.freeze([${r.params.map(q).join(', ')}]),`),

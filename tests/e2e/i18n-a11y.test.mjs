@@ -33,9 +33,9 @@ const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
  * page left in English fails), `lang` and `dir`.
  */
 const LANGUAGES = {
-  en: { firefox: 'en-US', chromium: 'en-US', lang: 'en', dir: 'ltr', back: 'Go back', details: 'Details', headline: /may be intercepted/, popupChain: 'Certificate chain', options: 'Pinwatch settings' },
-  de: { firefox: 'de', chromium: 'de', lang: 'de', dir: 'ltr', back: 'Zurück', details: 'Details', headline: /wird möglicherweise abgefangen/, popupChain: 'Zertifikatskette', options: 'Pinwatch-Einstellungen' },
-  ar: { firefox: 'ar', chromium: 'ar', lang: 'ar', dir: 'rtl', back: 'الرجوع', details: 'التفاصيل', headline: /معترَضًا/, popupChain: 'سلسلة الشهادات', options: 'إعدادات Pinwatch' },
+  en: { firefox: 'en-US', chromium: 'en-US', lang: 'en', dir: 'ltr', back: 'Go back', details: 'Details', headline: /may be intercepted/, popupChain: 'Certificate chain', options: 'Pinwatch settings', localRootReason: /decrypted by software/ },
+  de: { firefox: 'de', chromium: 'de', lang: 'de', dir: 'ltr', back: 'Zurück', details: 'Details', headline: /wird möglicherweise abgefangen/, popupChain: 'Zertifikatskette', options: 'Pinwatch-Einstellungen', localRootReason: /entschlüsselt/ },
+  ar: { firefox: 'ar', chromium: 'ar', lang: 'ar', dir: 'rtl', back: 'الرجوع', details: 'التفاصيل', headline: /معترَضًا/, popupChain: 'سلسلة الشهادات', options: 'إعدادات Pinwatch', localRootReason: /يفك/ },
 };
 
 /** axe-core's WCAG 2.1 A/AA violations on the page, each as "rule: selectors". */
@@ -142,6 +142,8 @@ function suite(name, b, { localRoot }) {
             const line = await firefox.waitFor(() => popup.evaluate(() => !document.getElementById('local-root-section').hidden
               && document.getElementById('local-root-line').textContent), { timeout: 15_000 });
             assert.ok(line, 'the popup shows the local-root notice');
+            const reason = await popup.evaluate(() => document.getElementById('reason').textContent);
+            assert.match(reason, L.localRootReason, 'the core\'s reason code, in the reader\'s language');
             assert.deepEqual(await axeViolations(popup), []);
             await popup.close();
             await v.page.close();
