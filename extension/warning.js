@@ -89,6 +89,7 @@ async function main() {
     return;
   }
   const r = warning.record;
+  if (r.afterTheFact) stepsBack = 2;
   const headline = t(HEADLINES[r.status] ?? HEADLINES[STATUS.mismatch], r.host);
   document.title = t('warning_page_title', headline);
   fill('title', headline);
@@ -146,8 +147,15 @@ async function showWatchChange(r) {
   document.getElementById('watch-change').hidden = false;
 }
 
+/**
+ * How far back "Go back" goes: where the browser replaced the stopped page after it arrived
+ * (Chromium), the entry before this one is that page itself, and going back to it would only
+ * stop it again.
+ */
+let stepsBack = 1;
+
 function goBack() {
-  if (history.length > 1) history.back();
+  if (history.length > stepsBack) history.go(-stepsBack);
   else location.replace('about:blank');
 }
 

@@ -124,7 +124,7 @@ function suite(name, b, { localRoot }) {
             status: document.querySelector('#verdict-badge .status')?.textContent,
             statusCode: document.querySelector('#verdict-badge .status')?.dataset.status,
           }), { timeout: 15_000 });
-          assert.ok(shown, 'the popup shows the chain');
+          assert.ok(shown, `the popup shows the chain (it shows: ${await popup.evaluate(() => document.body.innerText.slice(0, 300))})`);
           assert.equal(shown.heading, L.popupChain);
           assert.equal(shown.statusCode, 'pinned');
           assert.ok(shown.status, 'the status has a label in words, not only a colour');
