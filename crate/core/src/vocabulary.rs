@@ -1,5 +1,5 @@
-//! The words that cross into the extension: statuses, modes, match kinds, source kinds and
-//! list-acceptance codes. Each is written once, in its enum's `named_enum!` declaration; the
+//! The words that cross into the extension: statuses, modes, match kinds, source kinds,
+//! list-acceptance codes and verdict reason codes (with their English, `reason.rs`). Each is written once, in its enum's `named_enum!` declaration; the
 //! extension gets them as one generated ES module (`extension/vocabulary.js`, written by
 //! `extension/tools/vocabulary.mjs` from [`vocabulary`]), and a test fails when the two differ.
 
