@@ -169,6 +169,16 @@ function suite(name, b, { localRoot }) {
           const { lang, dir } = await pageLanguage(page);
           assert.deepEqual({ lang, dir }, { lang: L.lang, dir: L.dir });
           assert.deepEqual(await axeViolations(page), []);
+          if (code === 'en') {
+            // The harness can fail: text below 4.5:1 contrast is reported.
+            await page.evaluate(() => {
+              const p = document.createElement('p');
+              p.textContent = 'faint words';
+              p.style.color = '#d0d0d0';
+              document.querySelector('main').append(p);
+            });
+            assert.ok((await axeViolations(page)).some((v) => v.startsWith('color-contrast')), 'axe reports a contrast violation');
+          }
           await page.close();
         });
 
