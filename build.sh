@@ -60,9 +60,12 @@ ensure_tools() {
 }
 
 # The browsers and tools the tests, the demo and `run` drive. Installed with apt when missing
-# (as root, as on CI); otherwise the exact command to run is printed.
+# (as root, as on CI); otherwise the exact command to run is printed. The language files are
+# what tests/e2e/i18n-a11y.test.mjs and the demo show the pages in: Chromium's locales, and
+# Firefox's German and Arabic (right to left) language packs (docs/translating.md).
 # rpm: the package test reads the .rpm's file list and scripts with it.
-SYSTEM_PACKAGES=(firefox-esr chromium chromium-driver libnss3-tools ca-certificates openssl unzip rpm)
+SYSTEM_PACKAGES=(firefox-esr chromium chromium-driver chromium-l10n firefox-esr-l10n-de firefox-esr-l10n-ar
+  libnss3-tools ca-certificates openssl unzip rpm)
 ensure_system_packages() {
   local missing=() p
   for p in "${SYSTEM_PACKAGES[@]}"; do

@@ -2,29 +2,30 @@
 // page, cancel, or let through), the badge, the notification.
 
 import { action, api, features } from './compat.js';
+import { t } from './i18n.js';
 import * as verdicts from './verdicts.js';
 import { MODE, STATUS } from './vocabulary.js';
 
 /**
- * Badge text, colour and words per status: every status of the core and Pinwatch's own error
- * (tests/unit/vocabulary.test.mjs fails when one is missing). Nothing here reads as "OK" unless
- * a pin matched.
+ * Badge text, colour, label and words (message keys) per status: every status of the core and
+ * Pinwatch's own error (tests/unit/vocabulary.test.mjs fails when one is missing). Nothing here
+ * reads as "OK" unless a pin matched, and the badge text says what the colour says.
  */
 export const BADGES = Object.freeze({
-  [STATUS.pinned]: { text: '✓', color: '#2e7d32', words: 'pinned: a pinned key is in the chain' },
-  [STATUS.mismatch]: { text: '!', color: '#c62828', words: 'MISMATCH: the chain does not have the pinned keys' },
-  [STATUS.blocked]: { text: '✕', color: '#b71c1c', words: 'BLOCKED: a known-compromised certificate or key' },
-  [STATUS.allowedInterception]: { text: 'INS', color: '#1565c0', words: 'inspected by a proxy your organisation declared' },
-  [STATUS.unpinned]: { text: '–', color: '#757575', words: 'unpinned: this host is not on the pin list' },
-  [STATUS.stale]: { text: 'OLD', color: '#ef6c00', words: 'stale: the pin list has expired, pins are not enforced' },
-  [STATUS.staleMismatch]: { text: 'OLD!', color: '#d84315', words: 'STALE MISMATCH: the pin list has expired, and this chain does not have its pinned keys — it may be intercepted' },
-  [STATUS.unverifiable]: { text: '?', color: '#6d4c41', words: 'unverifiable: the certificates could not be read' },
-  [STATUS.localRoot]: { text: 'LOC', color: '#e65100', words: 'DECRYPTED ON THIS COMPUTER: the chain ends in a root added to this computer or browser, not one the browser ships' },
-  [verdicts.ERROR_STATUS]: { text: 'ERR', color: '#6a1b9a', words: 'internal error: not checked, the page was let through' },
+  [STATUS.pinned]: { text: '✓', color: '#2e7d32', label: 'status_pinned', words: 'badge_pinned' },
+  [STATUS.mismatch]: { text: '!', color: '#c62828', label: 'status_mismatch', words: 'badge_mismatch' },
+  [STATUS.blocked]: { text: '✕', color: '#b71c1c', label: 'status_blocked', words: 'badge_blocked' },
+  [STATUS.allowedInterception]: { text: 'INS', color: '#1565c0', label: 'status_allowed_interception', words: 'badge_allowed_interception' },
+  [STATUS.unpinned]: { text: '–', color: '#757575', label: 'status_unpinned', words: 'badge_unpinned' },
+  [STATUS.stale]: { text: 'OLD', color: '#ef6c00', label: 'status_stale', words: 'badge_stale' },
+  [STATUS.staleMismatch]: { text: 'OLD!', color: '#d84315', label: 'status_stale_mismatch', words: 'badge_stale_mismatch' },
+  [STATUS.unverifiable]: { text: '?', color: '#6d4c41', label: 'status_unverifiable', words: 'badge_unverifiable' },
+  [STATUS.localRoot]: { text: 'LOC', color: '#e65100', label: 'status_local_root', words: 'badge_local_root' },
+  [verdicts.ERROR_STATUS]: { text: 'ERR', color: '#6a1b9a', label: 'status_error', words: 'badge_error' },
 });
 
-/** Badge words when no certificate could be read because the browser offers no way to (Chromium). */
-export const CANNOT_VERIFY_WORDS = "can't verify in this browser: it gives extensions no certificates (the popup says how to enable it)";
+/** Badge words (a message key) when no certificate could be read because the browser offers no way to (Chromium). */
+export const CANNOT_VERIFY_WORDS = 'badge_cannot_verify';
 
 /** The warning page for `nonce`; the stop reason lets it lead with the right words even when
  * storage has not (or could not) deliver the details. */
@@ -37,7 +38,7 @@ export async function showBadge(tabId, record) {
   if (!record) {
     await Promise.all([
       action.setBadgeText({ tabId, text: '' }),
-      action.setTitle({ tabId, title: 'Pinwatch' }),
+      action.setTitle({ tabId, title: t('extension_name') }),
     ]);
     return;
   }
@@ -45,7 +46,7 @@ export async function showBadge(tabId, record) {
   await Promise.all([
     action.setBadgeText({ tabId, text: badge.text }),
     action.setBadgeBackgroundColor({ tabId, color: badge.color }),
-    action.setTitle({ tabId, title: `Pinwatch — ${record.host}: ${record.cannotVerify && record.status === STATUS.unverifiable ? CANNOT_VERIFY_WORDS : badge.words}` }),
+    action.setTitle({ tabId, title: t('badge_title', record.host, t(record.cannotVerify && record.status === STATUS.unverifiable ? CANNOT_VERIFY_WORDS : badge.words)) }),
   ]);
 }
 
@@ -66,8 +67,8 @@ export async function notify(record, tabId) {
   await api.notifications.create(`pinwatch-${tabId}-${record.host}`, {
     type: 'basic',
     iconUrl: api.runtime.getURL('icons/icon-96.png'),
-    title: `Pinwatch: ${record.host} may be intercepted`,
-    message: `The certificate chain of ${record.host} does not have the pinned keys. The page was not stopped (warn mode); do not type a password there until you have checked with your IT team.`,
+    title: t('notify_mismatch_title', record.host),
+    message: t('notify_mismatch_message', record.host),
   });
 }
 
@@ -80,11 +81,11 @@ async function notifyLocalRoot(record, tabId) {
     ? await verdicts.firstNotice(tabId, record.host)
     : await verdicts.firstRootNoticeToday(record.matched?.pin);
   if (!once) return;
-  const root = record.chain?.[record.matched?.certIndex]?.subject ?? record.subjects?.[record.matched?.certIndex] ?? 'a root not built into the browser';
+  const root = record.chain?.[record.matched?.certIndex]?.subject ?? record.subjects?.[record.matched?.certIndex] ?? t('notify_root_unnamed');
   await api.notifications.create(`pinwatch-root-${tabId}-${record.host}`, {
     type: 'basic',
     iconUrl: api.runtime.getURL('icons/icon-96.png'),
-    title: 'Pinwatch: connections are decrypted on this computer or network',
-    message: `${record.host}: the connection ends in a root added to this computer or browser (${String(root).slice(0, 200)}). Software that holds it can read and change every page. If you do not know it (antivirus, employer), do not type passwords.`,
+    title: t('notify_local_root_title'),
+    message: t('notify_local_root_message', record.host, String(root).slice(0, 200)),
   });
 }

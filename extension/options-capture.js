@@ -4,7 +4,8 @@
 
 import { api, debuggerPermission, features } from './compat.js';
 import { captureState, DEBUGGER_CANCELLED_KEY } from './capture-state.js';
-import { DEBUGGER_BAR, TIER1_HOW } from './capture-help.js';
+import { DEBUGGER_BAR } from './capture-help.js';
+import { formatNumber, t } from './i18n.js';
 import { el, fill, when } from './ui.js';
 import { companionHint } from './install-hints.js';
 
@@ -16,23 +17,20 @@ async function status() {
 
 function facts(s, cs) {
   if (features.securityInfo) {
-    return [el('li', { class: 'capture-full' }, 'This browser gives Pinwatch the full certificate chain of each response before the page receives it: '
-      + 'a mismatch is stopped before anything loads. Nothing to enable.')];
+    return [el('li', { class: 'capture-full' }, t('capture_full'))];
   }
   const items = [];
   items.push(cs.leafSeenAt
-    ? el('li', { class: 'capture-leaf-seen' }, `Leaf certificates: this browser hands them to Pinwatch (first seen ${when(cs.leafSeenAt)}). `
-      + 'Pinwatch checks each one against the pinned keys and, with the pinned issuing CA keys, its signature (issuer-key proof).')
-    : el('li', { class: 'capture-leaf-missing' }, 'Leaf certificates: this browser has not handed Pinwatch any yet. ', TIER1_HOW));
+    ? el('li', { class: 'capture-leaf-seen' }, t('capture_leaf_seen', when(cs.leafSeenAt)))
+    : el('li', { class: 'capture-leaf-missing' }, t('capture_leaf_missing'), ' ', t('capture_tier1_how')));
   const on = debuggerWanted(s);
   items.push(el('li', { class: 'capture-debugger' }, debuggerPermission === 'absent'
-    ? 'Full-chain capture with the debugger is not available in this build.'
+    ? t('capture_debugger_absent')
     : on
-      ? `Full-chain capture: on${cs.debuggerCancelled ? ', but cancelled from the browser\'s bar until the browser restarts' : ''}; attached to ${cs.debuggerTabs.length} tab(s) now.`
-      : 'Full-chain capture: off.'));
+      ? t(cs.debuggerCancelled ? 'capture_debugger_on_cancelled' : 'capture_debugger_on', formatNumber(cs.debuggerTabs.length))
+      : t('capture_debugger_off')));
   if (!features.blockingWebRequest) {
-    items.push(el('li', { class: 'capture-after' }, 'This browser does not let extensions hold a response until it is checked: '
-      + 'on a mismatch Pinwatch replaces the page with its warning as soon as the check is done, after the response has arrived.'));
+    items.push(el('li', { class: 'capture-after' }, t('capture_after')));
   }
   return items;
 }
@@ -46,10 +44,10 @@ function debuggerWanted(s) {
 }
 
 const COMPANION_STATUS = {
-  ready: (c) => `Installed and answering${c.version ? ` (version ${c.version})` : ''}.`,
-  missing: (c) => `Not installed, or not allowed for this browser: ${c.error ?? 'no answer'}. ${companionHint()}.`,
-  broken: (c) => `Installed but failing: ${c.error ?? 'no answer'}.`,
-  unknown: () => 'Not asked yet.',
+  ready: (c) => (c.version ? t('companion_ready_version', c.version) : t('companion_ready')),
+  missing: (c) => `${t('companion_missing', c.error ?? t('common_no_answer'))} ${companionHint()}.`,
+  broken: (c) => t('companion_broken', c.error ?? t('common_no_answer')),
+  unknown: () => t('companion_unknown'),
 };
 
 function showCompanion(s) {
@@ -63,7 +61,7 @@ function showCompanion(s) {
   const lockedScope = (s.policy.managed ?? []).includes('companionScope');
   select.value = lockedScope ? s.policy.companionScope : s.user.companionScope;
   select.disabled = lockedScope;
-  fill('companion-scope-note', lockedScope ? 'Set by your organisation.' : '');
+  fill('companion-scope-note', lockedScope ? t('options_set_by_organisation') : '');
 }
 
 async function show() {
@@ -76,7 +74,7 @@ async function show() {
   box.checked = debuggerWanted(s);
   box.disabled = locked(s);
   fill('debugger-note', locked(s)
-    ? `Your organisation has turned full-chain capture ${s.policy.debuggerCapture ? 'on' : 'off'}.`
+    ? t(s.policy.debuggerCapture ? 'capture_policy_on' : 'capture_policy_off')
     : '');
   document.getElementById('debugger-cancelled').hidden = !(cs.debuggerCancelled && box.checked);
 }
@@ -88,13 +86,13 @@ document.getElementById('debugger-capture')?.addEventListener('change', async (e
     const granted = await api.permissions.request({ permissions: ['debugger'] }).catch(() => false);
     if (!granted) {
       box.checked = false;
-      fill('debugger-note', 'The browser did not grant the debugger permission.');
+      fill('debugger-note', t('capture_not_granted'));
       return;
     }
   }
   fill('debugger-note', box.checked
-    ? `Press Save to turn it on. From then on the browser shows ${DEBUGGER_BAR} whenever a pinned site is open in a tab.`
-    : 'Press Save to turn it off.');
+    ? t('capture_save_on', DEBUGGER_BAR)
+    : t('capture_save_off'));
 });
 
 document.getElementById('debugger-resume')?.addEventListener('click', async () => {
@@ -102,4 +100,4 @@ document.getElementById('debugger-resume')?.addEventListener('click', async () =
   await show();
 });
 
-show().catch((e) => fill('capture-facts', el('li', {}, `Capture status unavailable: ${e.message}`)));
+show().catch((e) => fill('capture-facts', el('li', {}, t('capture_failed', e.message))));

@@ -3,13 +3,14 @@
 // modes may be chosen comes from the engine (`allowedModes` in the status).
 
 import { api } from './compat.js';
-import { el, fill, LOCAL_ROOT_MODE_WORDS, MODE_WORDS } from './ui.js';
+import { formatDateText, formatNumber, formatTime, localize, t } from './i18n.js';
+import { el, fill, LOCAL_ROOT_MODE_WORDS, MODE_WORDS, reasonText } from './ui.js';
 import { LOCAL_ROOT_MODES, MODE, MODES } from './vocabulary.js';
 import { privateWindowsNote } from './install-hints.js';
 
 async function ask(message) {
   const answer = await api.runtime.sendMessage(message);
-  if (!answer?.ok) throw new Error(answer?.error ?? 'the background did not answer');
+  if (!answer?.ok) throw new Error(answer?.error ?? t('common_no_answer'));
   return answer.value;
 }
 
@@ -19,13 +20,14 @@ function extraRow(entry = {}) {
   const strings = (list) => (Array.isArray(list) ? list.filter((p) => typeof p === 'string') : []);
   const [pins, badPins] = [strings(entry.pins), strings(entry.badPins)];
   const mode = MODES.includes(entry.mode) ? entry.mode : MODE.warn;
-  const modes = el('select', { class: 'extra-mode' }, MODES.map((m) => el('option', { value: m, selected: m === mode }, m)));
-  const remove = el('button', { type: 'button', class: 'remove' }, 'Remove');
+  const modes = el('select', { class: 'extra-mode', 'aria-labelledby': 'col-mode' }, MODES.map((m) => el('option', { value: m, selected: m === mode }, m)));
+  const remove = el('button', { type: 'button', class: 'remove' }, t('options_remove'));
+  // Each control is named by its column's heading, for screen readers.
   const row = el('tr', {},
-    el('td', {}, el('input', { class: 'extra-host', type: 'text', value: host, placeholder: 'mail.corp.example', spellcheck: 'false' })),
-    el('td', {}, el('input', { class: 'extra-sub', type: 'checkbox', checked: entry.includeSubdomains === true })),
-    el('td', {}, el('textarea', { class: 'extra-pins', rows: 3, cols: 48, spellcheck: 'false' }, pins.join('\n'))),
-    el('td', {}, el('textarea', { class: 'extra-bad-pins', rows: 3, cols: 48, spellcheck: 'false' }, badPins.join('\n'))),
+    el('td', {}, el('input', { class: 'extra-host', type: 'text', value: host, placeholder: 'mail.corp.example', spellcheck: 'false', 'aria-labelledby': 'col-host' })),
+    el('td', {}, el('input', { class: 'extra-sub', type: 'checkbox', checked: entry.includeSubdomains === true, 'aria-labelledby': 'col-sub' })),
+    el('td', {}, el('textarea', { class: 'extra-pins', rows: 3, cols: 48, spellcheck: 'false', dir: 'ltr', 'aria-labelledby': 'col-pins' }, pins.join('\n'))),
+    el('td', {}, el('textarea', { class: 'extra-bad-pins', rows: 3, cols: 48, spellcheck: 'false', dir: 'ltr', 'aria-labelledby': 'col-bad' }, badPins.join('\n'))),
     el('td', {}, modes),
     el('td', {}, remove));
   remove.addEventListener('click', () => row.remove());
@@ -33,12 +35,12 @@ function extraRow(entry = {}) {
 }
 
 function channelRow(ch = { url: '', keys: [], threshold: 1, scope: null }) {
-  const remove = el('button', { type: 'button', class: 'remove' }, 'Remove');
+  const remove = el('button', { type: 'button', class: 'remove' }, t('options_remove'));
   const row = el('tr', {},
-    el('td', {}, el('input', { class: 'channel-url', type: 'url', value: ch.url, placeholder: 'https://pins.corp.example/list.json', spellcheck: 'false', size: 36 })),
-    el('td', {}, el('textarea', { class: 'channel-keys', rows: 2, cols: 52, spellcheck: 'false' }, ch.keys.join('\n'))),
-    el('td', {}, el('input', { class: 'channel-threshold', type: 'number', min: 1, max: 16, value: ch.threshold })),
-    el('td', {}, el('input', { class: 'channel-scope', type: 'text', value: (ch.scope ?? []).join(' '), placeholder: 'all hosts', spellcheck: 'false' })),
+    el('td', {}, el('input', { class: 'channel-url', type: 'url', value: ch.url, placeholder: 'https://pins.corp.example/list.json', spellcheck: 'false', size: 36, dir: 'ltr', 'aria-label': t('options_col_list_url') })),
+    el('td', {}, el('textarea', { class: 'channel-keys', rows: 2, cols: 52, spellcheck: 'false', dir: 'ltr', 'aria-label': t('options_col_signing_keys') }, ch.keys.join('\n'))),
+    el('td', {}, el('input', { class: 'channel-threshold', type: 'number', min: 1, max: 16, value: ch.threshold, 'aria-label': t('options_col_threshold') })),
+    el('td', {}, el('input', { class: 'channel-scope', type: 'text', value: (ch.scope ?? []).join(' '), placeholder: t('options_all_hosts'), spellcheck: 'false', 'aria-label': t('options_col_scope') })),
     el('td', {}, remove));
   remove.addEventListener('click', () => row.remove());
   return row;
@@ -78,19 +80,19 @@ function showLocalRoots(s, managed) {
   const select = document.getElementById('local-root-mode');
   select.value = managed.has('localRootMode') ? s.policy.localRootMode : (s.user.localRootMode ?? '');
   select.disabled = managed.has('localRootMode');
-  fill('local-root-mode-note', managed.has('localRootMode') ? `Your organisation sets “${s.policy.localRootMode}”.` : '');
+  fill('local-root-mode-note', managed.has('localRootMode') ? t('options_policy_sets', s.policy.localRootMode) : '');
   const allowed = s.policy.allowUserKnownRoots !== false;
   document.getElementById('known-roots-off').hidden = allowed;
   const rows = s.user.knownRoots.map((root) => {
-    const remove = el('button', { type: 'button', class: 'remove' }, 'Remove');
+    const remove = el('button', { type: 'button', class: 'remove' }, t('options_remove'));
     remove.addEventListener('click', async () => {
       remove.disabled = true;
       await ask({ type: 'forget-root', pin: root.pin });
       await refresh();
     });
     return el('tr', { 'data-pin': root.pin, class: allowed ? null : 'unused' },
-      el('td', {}, root.name || '(no name)'), el('td', {}, root.subject || '(no name)'),
-      el('td', {}, el('code', { class: 'pin' }, root.pin)), el('td', {}, shortTime(root.addedAt)), el('td', {}, remove));
+      el('td', {}, root.name || t('common_no_name')), el('td', {}, el('bdi', {}, root.subject || t('common_no_name'))),
+      el('td', {}, el('code', { class: 'pin', dir: 'ltr' }, root.pin)), el('td', {}, shortTime(root.addedAt)), el('td', {}, remove));
   });
   fill(document.querySelector('#known-roots tbody'), rows);
   document.getElementById('no-known-roots').hidden = rows.length > 0;
@@ -98,22 +100,14 @@ function showLocalRoots(s, managed) {
 
 let lastStatus = null;
 
-/** Words for the policy keys (docs/policy.md). */
-const POLICY_LABELS = {
-  mode: 'Mode on a mismatch',
-  channels: 'Update channels',
-  allowedInterceptionSpkis: 'Declared inspection proxies',
-  allowedInterceptionRoots: 'Declared inspection proxies (root certificates)',
-  reportEndpoint: 'Where violation reports go',
-  allowUserOverride: 'Whether you may proceed past a warning',
-  extraEntries: 'Pins for internal hosts',
-  debuggerCapture: 'Full-chain capture',
-  companionScope: 'What the companion checks',
-  updateIntervalHours: 'How often lists are updated',
-  allowWatch: 'Whether you may watch sites',
-  localRootMode: 'What a root added to this computer does',
-  allowUserKnownRoots: 'Whether you may mark added roots as known',
-};
+/** Messages for the policy keys (docs/policy.md): `policy_<key>`; a key without one shows as itself. */
+const POLICY_KEYS = ['mode', 'channels', 'allowedInterceptionSpkis', 'allowedInterceptionRoots', 'reportEndpoint',
+  'allowUserOverride', 'extraEntries', 'debuggerCapture', 'companionScope', 'updateIntervalHours', 'allowWatch',
+  'localRootMode', 'allowUserKnownRoots'];
+
+function policyLabel(key) {
+  return POLICY_KEYS.includes(key) ? t(`policy_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`) : key;
+}
 
 /** The companion scope menu (options-capture.js), unless policy locks it or the build has none. */
 function companionChoice() {
@@ -135,14 +129,14 @@ function lock(selector, locked) {
 }
 
 function shortTime(ms) {
-  return ms ? new Date(ms).toLocaleString() : '—';
+  return ms ? formatTime(ms) : '—';
 }
 
-/** What each check result code means, in words (anything else: the code itself). */
+/** What each check result code means (a message key; anything else: the code itself). */
 const CHECK_WORDS = {
-  accepted: 'new list accepted',
-  unchanged: 'nothing new (the same list again)',
-  'not-modified': 'nothing new (HTTP 304)',
+  accepted: 'options_check_accepted',
+  unchanged: 'options_check_unchanged',
+  'not-modified': 'options_check_not_modified',
 };
 
 /**
@@ -152,16 +146,14 @@ const CHECK_WORDS = {
 function warningText(w) {
   switch (w.code) {
     case 'expired':
-      return `The list in force expired on ${shortTime(w.at)}: its pins are no longer enforced, and no newer list has been accepted.`;
+      return t('channel_expired', shortTime(w.at));
     case 'expires-soon':
-      return `The list in force expires on ${shortTime(w.at)}, in ${Math.max(0, Math.ceil((w.at - Date.now()) / 86_400_000))} day(s), and no newer list has been accepted yet.`;
+      return t('channel_expires_soon', shortTime(w.at), formatNumber(Math.max(0, Math.ceil((w.at - Date.now()) / 86_400_000))));
     case 'no-new-list':
-      if (w.at === null) return 'When this list was accepted is not known.';
-      return w.checksOk
-        ? `The server has not delivered a new list since ${shortTime(w.at)}: the checks succeed, but bring nothing new (an interceptor can hold updates back this way).`
-        : `No new list has been accepted since ${shortTime(w.at)}, and the last check failed.`;
+      if (w.at === null) return t('channel_accepted_unknown');
+      return t(w.checksOk ? 'channel_held_back' : 'channel_no_new_list', shortTime(w.at));
     case 'expiry-unknown':
-      return 'When the list in force expires could not be read.';
+      return t('channel_expiry_unknown');
     default:
       return w.code;
   }
@@ -169,23 +161,24 @@ function warningText(w) {
 
 function channelStatusRow(c) {
   const list = c.list
-    ? [el('div', { class: 'channel-accepted' }, `Last accepted list: sequence ${c.list.sequence}, accepted ${shortTime(c.list.acceptedAt)}`),
-      el('div', { class: 'channel-expiry' }, `Expires ${c.list.expiresAt ?? '?'}`, c.list.expiresAtMs ? ` (${shortTime(c.list.expiresAtMs)})` : ''),
-      el('div', { class: 'muted' }, c.list.publisher)]
-    : [el('div', { class: 'channel-accepted' }, 'No list accepted yet')];
+    ? [el('div', { class: 'channel-accepted' }, t('channel_last_accepted', formatNumber(c.list.sequence), shortTime(c.list.acceptedAt))),
+      el('div', { class: 'channel-expiry' }, t('channel_expires', c.list.expiresAtMs ? shortTime(c.list.expiresAtMs) : formatDateText(c.list.expiresAt))),
+      el('div', { class: 'muted' }, el('bdi', {}, c.list.publisher))]
+    : [el('div', { class: 'channel-accepted' }, t('channel_none_accepted'))];
   const warnings = (c.warnings ?? []).map((w) => el('p', { class: 'channel-warning', 'data-code': w.code }, warningText(w)));
   const check = c.lastCheck
-    ? [el('div', { class: 'check-time' }, `Checked ${shortTime(c.lastCheckAt ?? c.lastCheck.at)}: `,
+    ? [el('div', { class: 'check-time' }, t('channel_checked', shortTime(c.lastCheckAt ?? c.lastCheck.at)), ' ',
       el('span', { class: `check-${c.lastCheck.ok ? 'ok' : 'failed'}`, 'data-code': c.lastCheck.code },
-        c.lastCheck.ok ? `ok: ${CHECK_WORDS[c.lastCheck.code] ?? c.lastCheck.code}` : `refused or failed (${c.lastCheck.code})`)),
-      el('div', { class: 'muted check-reason' }, c.lastCheck.reason, c.lastCheck.note ? `; ${c.lastCheck.note}` : '')]
-    : ['not checked yet'];
+        c.lastCheck.ok ? t('channel_check_ok', CHECK_WORDS[c.lastCheck.code] ? t(CHECK_WORDS[c.lastCheck.code]) : c.lastCheck.code)
+          : t('channel_check_failed', c.lastCheck.code))),
+      el('div', { class: 'muted check-reason' }, reasonText(c.lastCheck), c.lastCheck.note ? `; ${c.lastCheck.note}` : '')]
+    : [t('channel_not_checked')];
   return el('tr', { 'data-url': c.url },
-    el('td', {}, el('code', {}, c.url), el('div', { class: 'muted' },
-      `${c.from === 'policy' ? 'set by your organisation' : 'yours'}; ${c.threshold} of ${c.keys.length} key(s)`,
-      c.scope ? `; only ${c.scope.join(', ')}` : '')),
+    el('td', {}, el('code', { dir: 'ltr' }, c.url), el('div', { class: 'muted' },
+      t(c.from === 'policy' ? 'channel_from_policy' : 'channel_from_user', formatNumber(c.threshold), formatNumber(c.keys.length)),
+      c.scope ? ` ${t('channel_scope', c.scope.join(', '))}` : '')),
     el('td', { class: 'channel-list' }, list, warnings),
-    el('td', { class: 'channel-check' }, check, c.failures > 1 ? el('div', { class: 'muted' }, `${c.failures} failures in a row`) : null),
+    el('td', { class: 'channel-check' }, check, c.failures > 1 ? el('div', { class: 'muted' }, t('channel_failures', formatNumber(c.failures))) : null),
     el('td', {}, shortTime(c.nextAt)));
 }
 
@@ -197,13 +190,11 @@ function showStatus(s) {
   }
   // Under a managed mode the menu shows what is in force: the user's stronger choice, else policy's.
   select.value = s.user.mode && s.allowedModes.includes(s.user.mode) ? s.user.mode : (s.policy.mode ?? '');
-  fill('mode-note', s.policy.mode
-    ? `Your organisation sets “${s.policy.mode}”; you can only choose a stronger mode.`
-    : '');
+  fill('mode-note', s.policy.mode ? t('options_policy_sets_mode', s.policy.mode) : '');
   lastStatus = s;
   const managed = new Set(s.policy.managed ?? []);
   document.getElementById('policy-section').hidden = !managed.size && !s.policy.problems?.length;
-  fill('managed-keys', [...managed].map((k) => el('li', {}, POLICY_LABELS[k] ?? k, ' (', el('code', {}, k), ')')));
+  fill('managed-keys', [...managed].map((k) => el('li', {}, policyLabel(k), ' (', el('code', {}, k), ')')));
   fill('policy-problems', (s.policy.problems ?? []).map((p) => el('li', {}, `${p.key}: ${p.error}`)));
   showLocalRoots(s, managed);
   const body = document.querySelector('#extras tbody');
@@ -220,20 +211,19 @@ function showStatus(s) {
   document.getElementById('no-channels').hidden = s.channels.length > 0;
   document.getElementById('reports-section').hidden = !s.reports.endpoint;
   if (s.reports.endpoint) {
-    fill('report-facts', `Reports go to ${s.reports.endpoint}. ${s.reports.queued} waiting to be delivered; `
-      + `${s.reports.suppressed} repeated within the hour and not sent again.`);
+    fill('report-facts', t('options_reports_facts', s.reports.endpoint, formatNumber(s.reports.queued), formatNumber(s.reports.suppressed)));
     fill('report-log', s.reports.log.map((r) => el('li', {}, `${shortTime(r.at)} ${r.hostname} (${r.verdict}): ${r.result} — ${r.detail}`)));
   }
   fill(document.querySelector('#sources tbody'), s.sources.map((src) => el('tr', { class: src.stale ? 'stale' : null },
-    el('td', {}, src.origin),
-    el('td', {}, src.list.publisher),
-    el('td', {}, String(src.list.sequence)),
-    el('td', {}, src.list.expiresAt),
-    el('td', {}, String(src.list.entries), src.outOfScope ? ` (${src.outOfScope} out of scope)` : ''),
-    el('td', {}, src.stale ? 'stale: expired, not enforced' : 'current'))));
+    el('td', {}, el('bdi', {}, src.origin)),
+    el('td', {}, el('bdi', {}, src.list.publisher)),
+    el('td', {}, formatNumber(src.list.sequence)),
+    el('td', {}, formatDateText(src.list.expiresAt)),
+    el('td', {}, formatNumber(src.list.entries), src.outOfScope ? ` ${t('options_out_of_scope', formatNumber(src.outOfScope))}` : ''),
+    el('td', {}, t(src.stale ? 'options_source_stale' : 'options_source_current')))));
   fill('problems', s.problems.map((p) => el('li', {}, `${p.origin}: ${p.error}`)));
-  const wake = s.timings.wasmMs === null ? '' : ` WASM instantiated in ${s.timings.wasmMs.toFixed(1)} ms at the last wake.`;
-  fill('engine-facts', `${s.pinnedHosts} pinned hosts; block list ${s.hasBlockList ? 'active' : 'empty'}.${wake}`);
+  const wake = s.timings.wasmMs === null ? '' : ` ${t('options_wasm_time', formatNumber(s.timings.wasmMs, 1))}`;
+  fill('engine-facts', t(s.hasBlockList ? 'options_engine_facts_blocklist' : 'options_engine_facts', formatNumber(s.pinnedHosts)), wake);
 }
 
 async function refresh() {
@@ -245,19 +235,19 @@ async function refresh() {
 async function showWatched() {
   const { allowWatch, watched } = await ask({ type: 'watched' });
   const rows = Object.entries(watched).sort(([a], [b]) => a.localeCompare(b)).map(([host, w]) => {
-    const remove = el('button', { type: 'button', class: 'remove' }, 'Remove');
+    const remove = el('button', { type: 'button', class: 'remove' }, t('options_remove'));
     remove.addEventListener('click', async () => {
       remove.disabled = true;
       await ask({ type: 'unwatch', host });
       await refresh();
     });
     const changes = w.changes.length
-      ? el('ul', { class: 'watch-changes' }, w.changes.map((c) => el('li', {}, `${shortTime(c.at)}: CA ${c.issuer || '(no name)'} (root ${c.root || '(no name)'})`)))
-      : 'none';
+      ? el('ul', { class: 'watch-changes' }, w.changes.map((c) => el('li', {}, t('options_watch_change', shortTime(c.at), c.issuer || t('common_no_name'), c.root || t('common_no_name')))))
+      : t('options_none');
     return el('tr', { 'data-host': host },
       el('td', {}, el('code', {}, host)),
       el('td', {}, w.mode),
-      el('td', {}, w.issuer || '(no name)', el('div', { class: 'muted' }, 'root ', w.root || '(no name)')),
+      el('td', {}, el('bdi', {}, w.issuer || t('common_no_name')), el('div', { class: 'muted' }, t('options_root_named', w.root || t('common_no_name')))),
       el('td', { class: 'watch-since' }, shortTime(w.since)),
       el('td', { class: 'watch-last-seen' }, shortTime(w.lastSeen)),
       el('td', { class: 'watch-change-list' }, changes),
@@ -276,12 +266,13 @@ async function save() {
     fill('errors', result.errors.map((e) => el('li', {}, e)));
     return;
   }
-  fill('saved', 'Saved.');
+  fill('saved', t('options_saved'));
   await refresh();
 }
 
-document.getElementById('mode').append(...MODES.map((m) => el('option', { value: m }, MODE_WORDS[m] ?? m)));
-document.getElementById('local-root-mode').append(...LOCAL_ROOT_MODES.map((m) => el('option', { value: m }, LOCAL_ROOT_MODE_WORDS[m] ?? m)));
+localize();
+document.getElementById('mode').append(...MODES.map((m) => el('option', { value: m }, MODE_WORDS[m] ? t(MODE_WORDS[m]) : m)));
+document.getElementById('local-root-mode').append(...LOCAL_ROOT_MODES.map((m) => el('option', { value: m }, LOCAL_ROOT_MODE_WORDS[m] ? t(LOCAL_ROOT_MODE_WORDS[m]) : m)));
 document.getElementById('add').addEventListener('click', () => {
   document.querySelector('#extras tbody').append(extraRow());
 });
@@ -294,13 +285,13 @@ document.getElementById('add-channel').addEventListener('click', () => {
 document.getElementById('update-now').addEventListener('click', async () => {
   const button = document.getElementById('update-now');
   button.disabled = true;
-  fill('update-result', 'Checking…');
+  fill('update-result', t('options_checking'));
   try {
     const results = await ask({ type: 'update-now' });
-    fill('update-result', results.length ? results.map((r) => `${r.url}: ${r.result.code}`).join('; ') : 'No channel to check.');
+    fill('update-result', results.length ? results.map((r) => `${r.url}: ${r.result.code}`).join('; ') : t('options_no_channel_to_check'));
     await refresh();
   } catch (e) {
-    fill('update-result', `The check failed: ${e.message}`);
+    fill('update-result', t('options_check_failed', e.message));
   } finally {
     button.disabled = false;
   }
@@ -309,7 +300,7 @@ document.getElementById('grant').addEventListener('click', async () => {
   await api.permissions.request({ origins: ['https://*/*'] });
   await refresh();
 });
-refresh().catch((e) => fill('problems', el('li', {}, `Status unavailable: ${e.message}`)));
+refresh().catch((e) => fill('problems', el('li', {}, t('options_status_failed', e.message))));
 privateWindowsNote().then((note) => {
   if (note) fill('private-note', note).hidden = false;
 });

@@ -5,9 +5,10 @@ import { api } from './compat.js';
 import * as verdicts from './verdicts.js';
 import { CANNOT_VERIFY_WORDS } from './actions.js';
 import { enableSteps } from './capture-help.js';
-import { chainMarks, chainTable, DETAILS_DROPPED, el, entryView, fill, listView, statusBadge, statusWords, when } from './ui.js';
+import { formatNumber, localize, t } from './i18n.js';
+import { chainMarks, chainTable, el, entryView, fill, listView, reasonText, statusBadge, statusWords, watchChangeText, when } from './ui.js';
 import { MATCH_KIND, STATUS } from './vocabulary.js';
-import { changeWords, NOT_WATCHABLE, readWatched, WATCH_ORIGIN } from './watch.js';
+import { readWatched, WATCH_ORIGIN } from './watch.js';
 import { companionHint, privateWindowsNote } from './install-hints.js';
 
 async function targetTab() {
@@ -23,71 +24,71 @@ function show(id) {
 
 /** What the browser's security states other than "secure" mean (Firefox's SecurityInfo.state). */
 const STATE_WORDS = {
-  weak: 'it uses weak cryptography (an outdated protocol version or cipher)',
-  broken: 'it has security errors',
-  insecure: 'it is not encrypted',
+  weak: 'popup_state_weak',
+  broken: 'popup_state_broken',
+  insecure: 'popup_state_insecure',
 };
 
 /** A sentence for a security state that is not "secure"; null for "secure" or none given. */
 function securityStateWords(state) {
   if (typeof state !== 'string' || state === 'secure') return null;
-  const why = Object.hasOwn(STATE_WORDS, state) ? `: ${STATE_WORDS[state]}` : '';
-  return `The browser rates this connection's security as "${state}", not "secure"${why}.`;
+  return Object.hasOwn(STATE_WORDS, state) ? t('popup_state', state, t(STATE_WORDS[state])) : t('popup_state_other', state);
 }
 
-const ORIGIN_WORDS = { served: 'sent by the server', cached: 'kept from an earlier fetch', fetched: 'fetched from its issuer URL' };
-const ANCHOR_WORDS = { 'issuer-key': 'a pinned issuer key', 'declared-proxy': 'the key of a proxy your organisation declared' };
+const ORIGIN_WORDS = { served: 'popup_origin_served', cached: 'popup_origin_cached', fetched: 'popup_origin_fetched' };
+const ANCHOR_WORDS = { 'issuer-key': 'popup_anchor_issuer_key', 'declared-proxy': 'popup_anchor_declared_proxy' };
 
 /** How a chain no browser built was proven, in one line; null for browser-built chains. */
 function pathWords(path) {
   if (!path) return null;
-  const links = path.origins.map((o, i) => `${i === 0 ? 'leaf' : `#${i}`} (${ORIGIN_WORDS[o] ?? o})`);
-  if (path.anchor) links.push(ANCHOR_WORDS[path.anchor] ?? path.anchor);
-  const ignored = path.unlinked ? ` ${path.unlinked} certificate(s) offered were not linked by a signature and were ignored.` : '';
-  return `Linked by verified signatures: ${links.join(' → ')}.${ignored}`;
+  const links = path.origins.map((o, i) => `${i === 0 ? t('chain_leaf') : `#${i}`} (${ORIGIN_WORDS[o] ? t(ORIGIN_WORDS[o]) : o})`);
+  if (path.anchor) links.push(ANCHOR_WORDS[path.anchor] ? t(ANCHOR_WORDS[path.anchor]) : path.anchor);
+  const linked = t('popup_path', links.join(' → '));
+  return path.unlinked ? `${linked} ${t('popup_path_unlinked', formatNumber(path.unlinked))}` : linked;
 }
 
 const VERIFIED_WORDS = {
-  'web-pki': 'it verified the chain up to a public root',
-  local: 'it verified the chain up to a root added to this computer',
+  'web-pki': 'popup_companion_web_pki',
+  local: 'popup_companion_local',
 };
 
 /** What the companion saw, or why it could not look; null when it was not asked. */
 function companionWords(r) {
   if (r.companionError) {
-    return r.companionMissing
-      ? `The companion is not installed or does not answer: install it. ${companionHint()}.`
-      : `The companion could not take its look: ${r.companionError}.`;
+    return r.companionMissing ? `${t('popup_companion_missing')} ${companionHint()}.` : t('popup_companion_failed', r.companionError);
   }
   const c = r.companion;
   if (!c) return null;
-  const verified = VERIFIED_WORDS[c.verified?.anchor] ?? 'it found no root it knows (the pins decide)';
-  const differs = c.leafDiffers
-    ? ` It was sent a different leaf than the browser (key ${c.companionLeafFacts?.spkiSha256 ?? 'unreadable'}, ${c.companionLeafFacts?.subject ?? ''}); the browser's leaf is the one judged.`
-    : '';
-  const path = c.proxy ? ` It went through the browser's proxy ${c.proxy}.` : c.proxyNote ? ` Note: ${c.proxyNote}.` : '';
-  return `Chain from the companion${c.cached ? ' (kept from a look in the last 10 minutes)' : ` in ${Math.round(c.ms)} ms`}; ${verified}.${differs}${path}`;
+  const verified = t(VERIFIED_WORDS[c.verified?.anchor] ?? 'popup_companion_no_root');
+  const parts = [c.cached ? t('popup_companion_cached', verified) : t('popup_companion_took', formatNumber(c.ms), verified)];
+  if (c.leafDiffers) {
+    parts.push(t('popup_companion_differs', c.companionLeafFacts?.spkiSha256 ?? t('popup_unreadable'), c.companionLeafFacts?.subject ?? ''));
+  }
+  if (c.proxy) parts.push(t('popup_companion_proxy', c.proxy));
+  else if (c.proxyNote) parts.push(t('popup_companion_proxy_note', c.proxyNote));
+  return parts.join(' ');
 }
 
 async function main() {
+  localize();
   const tab = await targetTab();
   const view = await verdicts.tabViewFor(tab);
   const r = view.main;
   if (!r) {
-    fill('host', 'No verdict for this page');
-    fill('words', 'Pinwatch checks https pages. Nothing was checked for this one, so nothing is claimed about it.');
+    fill('host', t('popup_no_verdict'));
+    fill('words', t('popup_no_verdict_text'));
     return;
   }
   fill('verdict-badge', statusBadge(r.status));
   fill('host', r.host);
   const cannotVerify = r.status === STATUS.unverifiable && r.cannotVerify;
-  fill('words', cannotVerify ? CANNOT_VERIFY_WORDS : statusWords(r.status), r.overridden ? ' — you chose to proceed anyway' : '');
+  fill('words', cannotVerify ? t(CANNOT_VERIFY_WORDS) : statusWords(r.status), r.overridden ? ` — ${t('popup_overridden')}` : '');
   if (cannotVerify) {
     fill('cannot-verify-how', enableSteps());
     show('cannot-verify');
   }
-  fill('reason', r.reason, r.detailsDropped ? ` ${DETAILS_DROPPED}` : '', r.captureError ? ` (${r.captureError})` : '', ' — ', when(r.time));
-  if (r.tier && r.ms) fill('how', `Chain read with ${r.tier} in ${r.ms.capture.toFixed(0)} ms, checked in ${r.ms.check.toFixed(0)} ms.`, pathWords(r.path) ? ` ${pathWords(r.path)}` : '');
+  fill('reason', reasonText(r), r.detailsDropped ? ` ${t('details_dropped')}` : '', r.captureError ? ` (${r.captureError})` : '', ' — ', when(r.time));
+  if (r.tier && r.ms) fill('how', t('popup_how', r.tier, formatNumber(r.ms.capture), formatNumber(r.ms.check)), pathWords(r.path) ? ` ${pathWords(r.path)}` : '');
   const companionLine = companionWords(r);
   if (companionLine) {
     fill('companion-note', companionLine);
@@ -103,9 +104,7 @@ async function main() {
     fill('chain', chainTable(r.chain, chainMarks(r)));
     show('chain-section');
     if (typeof r.builtInRoot === 'boolean') {
-      fill('root-note', r.builtInRoot
-        ? 'The root is built into the browser (isBuiltInRoot: yes).'
-        : 'The root is not built into the browser (isBuiltInRoot: no): it was added to this browser or computer, as inspection proxies, security software and malware do.');
+      fill('root-note', t(r.builtInRoot ? 'popup_root_built_in' : 'popup_root_added'));
       document.getElementById('root-note').dataset.builtIn = String(r.builtInRoot);
       show('root-note');
     }
@@ -117,8 +116,8 @@ async function main() {
   fill('list', listView(r.list));
   show('list-section');
   if (view.subs.length) {
-    fill('subs', view.subs.map((s) => el('li', {}, statusBadge(s.status), ' ', s.host, ': ', s.reason,
-      securityStateWords(s.securityState) ? ` (browser's security state: ${s.securityState})` : null)));
+    fill('subs', view.subs.map((s) => el('li', {}, statusBadge(s.status), ' ', el('bdi', {}, s.host), ': ', reasonText(s),
+      securityStateWords(s.securityState) ? ` ${t('popup_sub_state', s.securityState)}` : null)));
     show('subs-section');
   }
 }
@@ -132,7 +131,7 @@ async function showWatch(tab, r) {
   if (r.entry?.source === WATCH_ORIGIN && r.status === STATUS.mismatch) {
     const w = (await readWatched())[r.host];
     if (w) {
-      fill('watch-change', changeWords(w, r));
+      fill('watch-change', watchChangeText(w, r));
       show('watch-change');
     }
   }
@@ -146,7 +145,7 @@ async function showWatch(tab, r) {
   if (!state.offer) {
     button.disabled = true;
     document.getElementById('watch-mode').disabled = true;
-    fill(note, NOT_WATCHABLE[state.why] ?? state.why);
+    fill(note, t(`not_watchable_${state.why.replaceAll('-', '_')}`));
     note.hidden = false;
     return;
   }
@@ -156,22 +155,22 @@ async function showWatch(tab, r) {
     const done = await api.runtime.sendMessage({ type: 'watch', tabId: tab.id, mode });
     note.hidden = false;
     if (done?.ok) {
-      fill(note, `Watching ${done.value.host} (${done.value.watched.mode}) since ${when(done.value.watched.since)}: `
-        + `CA ${done.value.watched.issuer || '(no name)'}, root ${done.value.watched.root || '(no name)'}.`);
+      const w = done.value.watched;
+      fill(note, t('popup_watching', done.value.host, w.mode, when(w.since), w.issuer || t('common_no_name'), w.root || t('common_no_name')));
       note.dataset.watching = 'true';
     } else {
       button.disabled = false;
-      fill(note, `Could not watch this site: ${done?.error ?? 'no answer'}`);
+      fill(note, t('popup_watch_failed', done?.error ?? t('common_no_answer')));
     }
   });
 }
 
 /** Firefox's Certificate Transparency ratings of a connection (SecurityInfo.certificateTransparencyStatus). */
 const CT_WORDS = {
-  not_applicable: 'does not apply (the root is not a public one)',
-  policy_compliant: 'compliant: the certificate was logged as the browser requires',
-  policy_not_enough_scts: 'NOT compliant: too few Certificate Transparency logs',
-  policy_not_diverse_scts: 'NOT compliant: the logs are not diverse enough',
+  not_applicable: 'popup_ct_not_applicable',
+  policy_compliant: 'popup_ct_compliant',
+  policy_not_enough_scts: 'popup_ct_not_enough',
+  policy_not_diverse_scts: 'popup_ct_not_diverse',
 };
 
 /**
@@ -181,15 +180,11 @@ const CT_WORDS = {
  */
 function ctWords(r) {
   const parts = [];
-  if (typeof r.ctStatus === 'string') parts.push(`Certificate Transparency (browser): ${CT_WORDS[r.ctStatus] ?? r.ctStatus}.`);
+  if (typeof r.ctStatus === 'string') parts.push(t('popup_ct', CT_WORDS[r.ctStatus] ? t(CT_WORDS[r.ctStatus]) : r.ctStatus));
   const sct = r.chain?.[0]?.sct;
-  if (sct?.error) parts.push(`The leaf's SCT list could not be read: ${sct.error}.`);
-  else if (sct) parts.push(`The leaf carries ${sct.count} SCT(s), the first logged ${sct.logs?.[0]?.timestamp ?? '?'} (signatures not checked).`);
-  else if (r.chain?.length) {
-    parts.push(r.builtInRoot === true
-      ? 'The leaf carries no SCTs although its root is built into the browser: publicly trusted certificates are normally logged.'
-      : 'The leaf carries no embedded SCTs.');
-  }
+  if (sct?.error) parts.push(t('popup_sct_unreadable', sct.error));
+  else if (sct) parts.push(t('popup_sct', formatNumber(sct.count), sct.logs?.[0]?.timestamp ?? '?'));
+  else if (r.chain?.length) parts.push(t(r.builtInRoot === true ? 'popup_sct_none_public' : 'popup_sct_none'));
   return parts.length ? parts.join(' ') : null;
 }
 
@@ -197,22 +192,22 @@ function ctWords(r) {
 async function showLocalRoot(tab, r) {
   const kind = r.matched?.kind;
   if (r.status !== STATUS.localRoot && kind !== MATCH_KIND.knownRoot) return;
-  const root = r.chain?.[r.matched.certIndex]?.subject || r.subjects?.[r.matched.certIndex] || '(no name)';
+  const root = r.chain?.[r.matched.certIndex]?.subject || r.subjects?.[r.matched.certIndex] || t('common_no_name');
   fill('local-root-line', r.status === STATUS.localRoot
-    ? `This connection is decrypted by software on this computer or network (root: ${root}, key ${r.matched.pin}). It can read and change everything on this page.`
-    : `This connection is decrypted by software whose root you marked as known (root: ${root}).`);
+    ? t('popup_local_root_line', root, r.matched.pin)
+    : t('popup_known_root_line', root));
   show('local-root-section');
   const answer = await api.runtime.sendMessage({ type: 'root-state', tabId: tab.id });
   const state = answer?.ok ? answer.value : null;
   const note = document.getElementById('local-root-note');
   if (state?.known) {
-    fill('local-root-known', 'You marked this root as known; the options page lists it and can remove it.');
+    fill('local-root-known', t('popup_root_known'));
     show('local-root-known');
     return;
   }
   if (!state?.allowed || r.status !== STATUS.localRoot) {
     if (state && !state.allowed) {
-      fill(note, 'Your organisation does not allow marking roots as known.');
+      fill(note, t('popup_root_not_allowed'));
       note.hidden = false;
     }
     return;
@@ -224,11 +219,11 @@ async function showLocalRoot(tab, r) {
     const done = await api.runtime.sendMessage({ type: 'know-root', tabId: tab.id, name: document.getElementById('root-name').value });
     note.hidden = false;
     if (done?.ok && done.value.known) {
-      fill(note, 'Marked as known: pages under this root now show "inspected" instead (reload to see it).');
+      fill(note, t('popup_root_marked'));
       note.dataset.known = 'true';
     } else {
       button.disabled = false;
-      fill(note, `Could not mark this root: ${done?.error ?? 'the list of known roots is full'}`);
+      fill(note, t('popup_root_mark_failed', done?.error ?? t('popup_root_list_full')));
     }
   });
 }
@@ -244,7 +239,7 @@ main().then(async () => {
   }
   await showLocalRoot(tab, r);
   await showWatch(tab, r);
-}).catch((e) => fill('reason', `The verdict could not be shown: ${e.message}`));
+}).catch((e) => fill('reason', t('popup_failed', e.message)));
 privateWindowsNote().then((note) => {
   if (note) {
     fill('private-note', note);

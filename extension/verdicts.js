@@ -38,6 +38,9 @@ export function makeRecord(verdict, details, capture) {
   return {
     status: verdict.status,
     reason: verdict.reason,
+    // The reason as the core's code and parameters, rendered in the reader's language (ui.reasonText).
+    reasonCode: verdict.reasonCode ?? null,
+    reasonParams: verdict.reasonParams ?? null,
     host: verdict.host,
     url: details.url,
     type: details.type,

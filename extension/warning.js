@@ -3,44 +3,35 @@
 
 import { api } from './compat.js';
 import * as verdicts from './verdicts.js';
-import { chainMarks, chainTable, DETAILS_DROPPED, el, entryView, expectedPins, fill, listView, when } from './ui.js';
+import { t, localize } from './i18n.js';
+import { chainMarks, chainTable, el, entryView, expectedPins, fill, listView, reasonText, watchChangeText, when } from './ui.js';
 import { STATUS, STOP_REASON } from './vocabulary.js';
-import { changeWords, readWatched, WATCH_ORIGIN } from './watch.js';
+import { readWatched, WATCH_ORIGIN } from './watch.js';
 
 // Only the statuses that stop a page (actions.decide) have a warning page; any other falls back
-// to the mismatch words.
+// to the mismatch words. Each names its message (headline with the host, summary).
 const HEADLINES = {
-  [STATUS.mismatch]: (host) => `The connection to ${host} may be intercepted`,
-  [STATUS.blocked]: (host) => `The certificate of ${host} is known to be compromised`,
-  [STATUS.localRoot]: (host) => `The connection to ${host} is decrypted on this computer or network`,
+  [STATUS.mismatch]: 'warning_headline_mismatch',
+  [STATUS.blocked]: 'warning_headline_blocked',
+  [STATUS.localRoot]: 'warning_headline_local_root',
 };
 
 const SUMMARIES = {
-  [STATUS.mismatch]: 'The certificates this site presented do not carry the keys that the pin list expects for it. '
-    + 'Someone between you and the site (a proxy, malicious software or a wrongly issued certificate) may be able to read '
-    + 'and change everything you send, including passwords. Pinwatch stopped the page before it loaded.',
-  [STATUS.blocked]: 'This connection uses a certificate or key that is on the list of known-compromised ones. '
-    + 'Whoever holds it can impersonate the site. Pinwatch stopped the page before it loaded.',
-  [STATUS.localRoot]: 'The certificate chain of this site ends in a root that was added to this computer or browser, '
-    + 'not one the browser ships, and your organisation has not declared it. Software that holds that root (an inspection '
-    + 'proxy, a security product, malware) can read and change every page. Your organisation stops such pages.',
+  [STATUS.mismatch]: 'warning_summary_mismatch',
+  [STATUS.blocked]: 'warning_summary_blocked',
+  [STATUS.localRoot]: 'warning_summary_local_root',
 };
-
-/** Chromium: the verdict came after the response (no blocking webRequest); said plainly. */
-const AFTER_THE_FACT = 'This browser does not let extensions hold a response until it is checked: the response '
-  + 'from this site had already arrived, and the page may have started to load, when Pinwatch replaced it with this '
-  + 'warning. Treat anything you typed into that page in that moment as seen.';
 
 /**
  * What each stop says when its details cannot be read (yet): the reason comes from the address,
- * chosen from these fixed words only, so nothing in the address is shown as data.
+ * chosen from these fixed messages only, so nothing in the address is shown as data.
  */
 const REASON_WORDS = {
-  [STOP_REASON.mismatch]: 'Pinwatch stopped this page: the certificates of the site do not carry the keys the pin list expects. The connection may be intercepted.',
-  [STOP_REASON.blocked]: 'Pinwatch stopped this page: the site presented a certificate or key that is known to be compromised.',
-  [STOP_REASON.notCheckedInTime]: 'Pinwatch stopped this page: the connection could not be checked in time. An interceptor can slow a check down on purpose, so a pinned site in enforce mode is not let through unchecked. Try again; if it happens again, do not sign in from this network.',
-  [STOP_REASON.couldNotBeChecked]: 'Pinwatch stopped this page: the browser handed over a certificate chain that could not be checked. On a pinned site in enforce mode that is treated as a possible interception.',
-  [STOP_REASON.localRoot]: 'Pinwatch stopped this page: its connection is decrypted by software on this computer or network (the chain ends in a root added to this computer that your organisation has not declared).',
+  [STOP_REASON.mismatch]: 'stop_mismatch',
+  [STOP_REASON.blocked]: 'stop_blocked',
+  [STOP_REASON.notCheckedInTime]: 'stop_not_checked_in_time',
+  [STOP_REASON.couldNotBeChecked]: 'stop_could_not_be_checked',
+  [STOP_REASON.localRoot]: 'stop_local_root',
 };
 
 /** How long the page waits for details stored just after the stop. */
@@ -54,16 +45,31 @@ async function waitForWarning(tabId, nonce) {
   }
 }
 
+/** The summary, and "stopped before it loaded" only where that is true (not after the fact). */
 function summary(r) {
-  const text = SUMMARIES[r.status] ?? SUMMARIES[STATUS.mismatch];
-  return r.afterTheFact ? text.replace(/ Pinwatch stopped the page before it loaded\.$/, '') : text;
+  const text = t(SUMMARIES[r.status] ?? SUMMARIES[STATUS.mismatch]);
+  return r.afterTheFact ? text : `${text} ${t('warning_stopped_before_load')}`;
+}
+
+/** The details are a disclosure: closed at first, so that the advice and "Go back" lead. */
+function setUpDisclosure() {
+  const toggle = document.getElementById('details-toggle');
+  const body = document.getElementById('details-body');
+  toggle.addEventListener('click', () => {
+    const open = toggle.getAttribute('aria-expanded') !== 'true';
+    toggle.setAttribute('aria-expanded', String(open));
+    body.hidden = !open;
+  });
 }
 
 async function main() {
   const [nonce, stopReason] = location.hash.slice(1).split('/');
-  const leadWords = REASON_WORDS[stopReason] ?? 'Pinwatch stopped a page in this tab.';
-  fill('summary', leadWords);
-  document.getElementById('back').addEventListener('click', goBack);
+  localize();
+  setUpDisclosure();
+  const back = document.getElementById('back');
+  back.addEventListener('click', goBack);
+  back.focus();
+  fill('summary', t(REASON_WORDS[stopReason] ?? 'stop_unknown'));
   const retry = document.getElementById('retry');
   const tab = await api.tabs.getCurrent();
   const warning = tab && nonce ? await waitForWarning(tab.id, nonce) : null;
@@ -78,26 +84,27 @@ async function main() {
   if (stopReason === STOP_REASON.notCheckedInTime || stopReason === STOP_REASON.couldNotBeChecked) {
     fill('host', warning.record.host);
     fill('url', warning.record.url);
-    fill('reason', warning.record.reason);
+    fill('reason', reasonText(warning.record));
     document.getElementById('details').hidden = false;
     return;
   }
   const r = warning.record;
-  const headline = (HEADLINES[r.status] ?? HEADLINES[STATUS.mismatch])(r.host);
-  document.title = `Pinwatch: ${headline}`;
+  if (r.afterTheFact) stepsBack = 2;
+  const headline = t(HEADLINES[r.status] ?? HEADLINES[STATUS.mismatch], r.host);
+  document.title = t('warning_page_title', headline);
   fill('title', headline);
   fill('summary', summary(r));
   if (r.afterTheFact) {
-    fill('after-the-fact', AFTER_THE_FACT);
+    fill('after-the-fact', t('warning_after_the_fact'));
     document.getElementById('after-the-fact').hidden = false;
   }
   await showWatchChange(r);
   fill('host', r.host);
   fill('url', r.url);
-  fill('reason', r.reason, r.detailsDropped ? ` ${DETAILS_DROPPED}` : '');
+  fill('reason', reasonText(r), r.detailsDropped ? ` ${t('details_dropped')}` : '');
   fill('time', when(r.time));
   fill('expected', r.status === STATUS.blocked && !r.pinset
-    ? el('p', { class: 'muted' }, 'This host is not pinned; the block list applies to every host.')
+    ? el('p', { class: 'muted' }, t('warning_blocked_unpinned'))
     : expectedPins(r.pinset));
   const served = chainTable(r.chain, chainMarks(r));
   served.id = 'served-chain';
@@ -110,23 +117,24 @@ async function main() {
   const note = document.getElementById('proceed-note');
   if (warning.decision?.offerProceed) {
     proceed.hidden = false;
+    fill(proceed, t('warning_proceed', r.host));
     proceed.addEventListener('click', async () => {
       proceed.disabled = true;
       const answer = await api.runtime.sendMessage({ type: 'proceed', nonce });
       if (!answer?.ok) {
         proceed.disabled = false;
         note.hidden = false;
-        fill(note, `Could not proceed: ${answer?.error ?? 'no answer'}`);
+        fill(note, t('warning_proceed_failed', answer?.error ?? t('common_no_answer')));
       }
     });
     note.hidden = false;
-    fill(note, `If you proceed, Pinwatch lets ${r.host} load in this tab until the browser closes; the badge stays red.`);
+    fill(note, t('warning_proceed_note', r.host));
   } else if (r.status === STATUS.blocked) {
     note.hidden = false;
-    fill(note, 'A known-compromised certificate cannot be bypassed.');
+    fill(note, t('warning_no_bypass_blocked'));
   } else {
     note.hidden = false;
-    fill(note, 'Your organisation does not allow proceeding past this warning.');
+    fill(note, t('warning_no_bypass_policy'));
   }
 }
 
@@ -135,15 +143,22 @@ async function showWatchChange(r) {
   if (r.entry?.source !== WATCH_ORIGIN) return;
   const w = (await readWatched().catch(() => ({})))[r.host];
   if (!w) return;
-  fill('watch-change', changeWords(w, r));
+  fill('watch-change', watchChangeText(w, r));
   document.getElementById('watch-change').hidden = false;
 }
 
+/**
+ * How far back "Go back" goes: where the browser replaced the stopped page after it arrived
+ * (Chromium), the entry before this one is that page itself, and going back to it would only
+ * stop it again.
+ */
+let stepsBack = 1;
+
 function goBack() {
-  if (history.length > 1) history.back();
+  if (history.length > stepsBack) history.go(-stepsBack);
   else location.replace('about:blank');
 }
 
 main().catch((e) => {
-  fill('summary', `Pinwatch stopped a page in this tab, but its details could not be shown (${e.message}).`);
+  fill('summary', t('warning_failed', e.message));
 });

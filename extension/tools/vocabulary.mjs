@@ -1,5 +1,5 @@
 // Renders extension/vocabulary.js: every word the extension shares with the Rust core (verdict
-// statuses, modes, match kinds, source kinds, list rejection codes), taken from the core's
+// statuses, modes, match kinds, source kinds, list rejection codes, reason codes), taken from the core's
 // `vocabulary()` in target/pkg-nodejs. The words are written once, in the core's enums; the
 // extension imports them from the generated module and never spells them itself.
 //
@@ -46,6 +46,35 @@ export const LISTS = {
   meanings: { object: 'MEANING', array: 'MEANINGS', doc: 'What a failure means (pinwatch_core::judge::failure::Meaning).' },
 };
 
+/**
+ * The reasons table (`vocabulary().reasons`, pinwatch_core::reason): each code with its English
+ * and its parameters in order. The extension renders a verdict's code through its messages
+ * (`reason_<code>`, one placeholder per parameter, in this order); the CLI through the English.
+ */
+export const REASONS_KEY = 'reasons';
+
+/** The message key of a reason code: `no-chain` → `reason_no_chain`. */
+export function reasonMessageKey(code) {
+  return `reason_${code.replaceAll('-', '_')}`;
+}
+
+/** The English as a browser message: `{host}` → `$HOST$`. */
+export function englishAsMessage(english) {
+  return english.replace(/\{([a-z_]+)\}/g, (_, name) => `$${name.toUpperCase()}$`);
+}
+
+function checkReasons(reasons) {
+  if (!Array.isArray(reasons) || !reasons.length) throw new Error('vocabulary.reasons is not a non-empty list');
+  const seen = new Set();
+  for (const r of reasons) {
+    if (typeof r?.code !== 'string' || !/^[a-z0-9-]+$/.test(r.code) || seen.has(r.code)) throw new Error(`vocabulary.reasons: bad or repeated code ${r?.code}`);
+    seen.add(r.code);
+    if (typeof r.english !== 'string' || !r.english || !Array.isArray(r.params)) throw new Error(`vocabulary.reasons: ${r.code} lacks its English or parameters`);
+    const named = [...r.english.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1]);
+    if (named.join() !== r.params.join()) throw new Error(`vocabulary.reasons: ${r.code} names ${named} but lists ${r.params}`);
+  }
+}
+
 /** `allowed-interception` → `allowedInterception`. */
 export function camelName(word) {
   return word.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
@@ -74,9 +103,9 @@ function checkList(key, words) {
 
 /** The text of extension/vocabulary.js for `vocab` (what `vocabulary()` returns). */
 export function render(vocab) {
-  const unknown = Object.keys(vocab).filter((k) => !LISTS[k]);
+  const unknown = Object.keys(vocab).filter((k) => !LISTS[k] && k !== REASONS_KEY);
   if (unknown.length) throw new Error(`vocabulary() returns ${unknown.join(', ')}, which ${relative(process.cwd(), fileURLToPath(import.meta.url))} does not name (LISTS)`);
-  const missing = Object.keys(LISTS).filter((k) => !(k in vocab));
+  const missing = [...Object.keys(LISTS), REASONS_KEY].filter((k) => !(k in vocab));
   if (missing.length) throw new Error(`vocabulary() does not return ${missing.join(', ')}`);
   const q = (s) => `'${s}'`;
   const parts = [
@@ -97,6 +126,26 @@ export function render(vocab) {
       `export const ${spec.array} = Object.freeze([${words.map(q).join(', ')}]);`,
     );
   }
+  const reasons = vocab[REASONS_KEY];
+  checkReasons(reasons);
+  const text = (s) => JSON.stringify(s).replaceAll("'", "\\'").replace(/^"|"$/g, "'").replaceAll('\\"', '"');
+  parts.push(
+    '',
+    '/** Every reason code of a verdict (pinwatch_core::reason::ReasonCode). */',
+    'export const REASON_CODE = Object.freeze({',
+    ...reasons.map((r) => `  ${camelName(r.code)}: ${q(r.code)},`),
+    '});',
+    '',
+    '/** The parameters of each reason code, in order (pinwatch_core::reason::ReasonCode). */',
+    'export const REASON = Object.freeze({',
+    ...reasons.map((r) => `  ${q(r.code)}: Object.freeze([${r.params.map(q).join(', ')}]),`),
+    '});',
+    '',
+    '/** The English of each reason code, as the CLI prints it (pinwatch_core::reason). */',
+    'export const REASON_ENGLISH = Object.freeze({',
+    ...reasons.map((r) => `  ${q(r.code)}: ${text(r.english)},`),
+    '});',
+  );
   return `${parts.join('\n')}\n`;
 }
 

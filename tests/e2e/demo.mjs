@@ -29,6 +29,29 @@ async function screenshot(page, name, width = 1000) {
   return relative(ROOT, file);
 }
 
+/**
+ * The warning page in other languages: German, and Arabic (right to left). Firefox shows them
+ * with its Debian language packs (firefox-esr-l10n-de, -ar), chosen by `intl.locale.requested`.
+ */
+const TRANSLATED = ['de', 'ar'];
+
+/** A Firefox in `language` stops the rogue chain; the warning page, details open, as a screenshot. */
+async function warningIn(language, scenario) {
+  const other = await launchFirefox({ roots: scenario.pki.roots, hosts: HOSTS, prefs: { 'intl.locale.requested': language } });
+  try {
+    await other.browser.installExtension(scenario.dist);
+    const v = await visit(other, scenario.servers.mailRogue.url);
+    const lang = v.outcome === 'warning' && await waitFor(() => v.page.evaluate(() => !document.getElementById('details').hidden
+      && document.documentElement.lang));
+    console.log(`    the warning page in ${language}: ${lang ? `lang="${lang}"` : `not shown (${v.outcome})`}`);
+    if (lang !== language) return null;
+    await v.page.click('#details-toggle');
+    return await screenshot(v.page, `warning-rogue-ca-${language}`);
+  } finally {
+    await other.close();
+  }
+}
+
 mkdirSync(OUT, { recursive: true });
 const s = await prepare({ browser: 'firefox' });
 const ff = await launchFirefox({ roots: s.pki.roots, hosts: HOSTS, idleTimeoutMs: IDLE_TIMEOUT_MS });
@@ -83,6 +106,11 @@ try {
   const options = await openExtensionPage(ff, 'options.html');
   await waitFor(() => options.evaluate(() => document.querySelectorAll('#sources tbody tr').length > 0));
   shots.push(await screenshot(options, 'options'));
+  for (const language of TRANSLATED) {
+    const shot = await warningIn(language, s);
+    if (shot) shots.push(shot);
+    else failures++;
+  }
   console.log(`\nScreenshots:\n  ${shots.join('\n  ')}`);
 } finally {
   await ff.close();

@@ -13,6 +13,7 @@ use crate::local_root::{LocalRootMode, LocalRootSettings};
 use crate::path::{self, Anchor, AnchorKind, CertOrigin, Given, PathView, SignatureCache};
 use crate::pin::Pin;
 use crate::proof;
+use crate::reason::{Reason, ReasonCode};
 use crate::sources::{SourceKind, SourceProblem};
 use crate::verdict::{EntryView, MatchKind, Matched, PinSetView, Status, Verdict};
 use serde::{Deserialize, Serialize};
@@ -324,7 +325,7 @@ impl Engine {
         };
         v.status = Status::Unpinned;
         v.unreadable = false;
-        v.reason = "This host is not on the pin list.".into();
+        v.set_reason(Reason::new(ReasonCode::Unpinned));
         v
     }
 
@@ -414,6 +415,9 @@ impl Engine {
         let mut v = Verdict {
             status: Status::Unverifiable,
             reason: String::new(),
+            // Every way out of a check sets its own reason; this one is never seen.
+            reason_code: ReasonCode::NoChain,
+            reason_params: Default::default(),
             host: String::new(),
             action: None,
             mode: None,
@@ -431,7 +435,7 @@ impl Engine {
             Ok(h) => h,
             Err(e) => {
                 v.host = host_input.chars().take(300).collect();
-                v.reason = format!("The host name could not be read: {e}.");
+                v.set_reason(Reason::new(ReasonCode::HostUnreadable).with("error", e));
                 return Err(Box::new(v));
             }
         };
@@ -439,7 +443,7 @@ impl Engine {
         let entry = self.lookup(&host);
         v.mode = entry.map(|(_, e)| self.mode_override.unwrap_or(e.mode));
         if len == 0 {
-            v.reason = "No certificate chain was available for this connection.".into();
+            v.set_reason(Reason::new(ReasonCode::NoChain));
             v.unreadable = true;
             return Err(Box::new(v));
         }
@@ -479,7 +483,7 @@ impl Engine {
             return Some(blocked(v, kind, pin, i));
         }
         if let Err(e) = check_chain_len(digests.len()) {
-            v.reason = format!("The certificate chain could not be read: {e}.");
+            v.set_reason(Reason::new(ReasonCode::ChainUnreadable).with("error", e));
             v.unreadable = true;
             return Some(v);
         }
@@ -530,7 +534,7 @@ impl Engine {
         });
         if let Some(e) = refused {
             v.chain = readable_facts(read);
-            v.reason = format!("The certificate chain could not be read: {e}.");
+            v.set_reason(Reason::new(ReasonCode::ChainUnreadable).with("error", e));
             v.unreadable = true;
             return v;
         }
@@ -589,10 +593,7 @@ impl Engine {
             v.mode = Some(mode);
             v.action = Some(mode);
             v.status = Status::Mismatch;
-            v.reason = format!(
-                "The connection uses a key that {} marks as bad for this host.",
-                bad.origin
-            );
+            v.set_reason(Reason::new(ReasonCode::ExtraBadPin).with("origin", &bad.origin));
             v.matched = Some(Matched {
                 kind: MatchKind::BadPin,
                 pin: pin.to_base64(),
@@ -617,7 +618,7 @@ impl Engine {
                 return allowed(v, pin, i);
             }
             v.status = Status::Unpinned;
-            v.reason = "This host is not on the pin list.".into();
+            v.set_reason(Reason::new(ReasonCode::Unpinned));
             return v;
         };
         let set = &source.list.pinsets[entry.pinset];
@@ -648,24 +649,19 @@ impl Engine {
             } else {
                 Status::Stale
             };
-            v.reason = format!(
-                "The pin list that covers this host expired at {}; pins are not enforced until it is updated.{}",
-                source.list.info.expires_at,
-                if would_mismatch {
-                    " Under it, this chain would be a mismatch: the connection may be intercepted."
-                } else {
-                    ""
-                }
-            );
+            let code = if would_mismatch {
+                ReasonCode::StaleMismatch
+            } else {
+                ReasonCode::Stale
+            };
+            v.set_reason(Reason::new(code).with("expires", &source.list.info.expires_at));
             return v;
         }
         match outcome {
             Judgement::Bad(i, pin) => {
                 v.status = Status::Mismatch;
                 v.action = Some(mode);
-                v.reason =
-                    "The connection uses a key that the pin list marks as bad for this host."
-                        .into();
+                v.set_reason(Reason::new(ReasonCode::BadPin));
                 v.matched = Some(Matched {
                     kind: MatchKind::BadPin,
                     pin: pin.to_base64(),
@@ -674,21 +670,16 @@ impl Engine {
             }
             Judgement::Good(kind, i, pin) => {
                 v.status = Status::Pinned;
-                v.reason = match (kind, v.path.is_some()) {
-                    (MatchKind::IssuerKey, false) => {
-                        "The leaf certificate was signed by a pinned issuer key.".into()
-                    }
+                let code = match (kind, v.path.is_some()) {
+                    (MatchKind::IssuerKey, false) => ReasonCode::LeafSignedByIssuerKey,
                     (MatchKind::IssuerKey, true) if v.chain.len() == 1 => {
-                        "The leaf certificate was signed by a pinned issuer key.".into()
+                        ReasonCode::LeafSignedByIssuerKey
                     }
-                    (MatchKind::IssuerKey, true) => {
-                        "A pinned issuer key signed a certificate linked to the leaf by verified signatures.".into()
-                    }
-                    (_, false) => "A pinned key is in the certificate chain.".into(),
-                    (_, true) => {
-                        "A pinned key is linked to the leaf by verified signatures.".into()
-                    }
+                    (MatchKind::IssuerKey, true) => ReasonCode::LinkedIssuerKey,
+                    (_, false) => ReasonCode::PinnedKeyInChain,
+                    (_, true) => ReasonCode::PinnedKeyLinked,
                 };
+                v.set_reason(Reason::new(code));
                 v.matched = Some(Matched {
                     kind,
                     pin: pin.to_base64(),
@@ -703,7 +694,7 @@ impl Engine {
                 if let Some((i, pin)) = allowed_root {
                     return allowed(v, pin, i);
                 }
-                v.reason = reason;
+                v.set_reason(reason);
                 v.unreadable = unreadable;
                 if mismatch {
                     v.status = Status::Mismatch;
@@ -836,15 +827,21 @@ enum Judgement {
     Miss {
         mismatch: bool,
         unreadable: bool,
-        reason: String,
+        reason: Reason,
     },
 }
 
-fn miss(mismatch: bool, unreadable: bool, reason: impl Into<String>) -> Judgement {
+fn miss(mismatch: bool, unreadable: bool, reason: impl Into<Reason>) -> Judgement {
     Judgement::Miss {
         mismatch,
         unreadable,
         reason: reason.into(),
+    }
+}
+
+impl From<ReasonCode> for Reason {
+    fn from(code: ReasonCode) -> Reason {
+        Reason::new(code)
     }
 }
 
@@ -861,33 +858,21 @@ fn judge(set: &PinSet, keys: &[Keys], leaf: Option<&Cert>) -> Judgement {
         }
     }
     if keys.len() > 1 {
-        return miss(
-            true,
-            false,
-            "None of the pinned keys is in the certificate chain.",
-        );
+        return miss(true, false, ReasonCode::NoPinnedKey);
     }
     if set.issuer_keys.is_empty() {
-        return miss(false, false, "Only the leaf certificate was available and the pin set has no issuer keys to check it with.");
+        return miss(false, false, ReasonCode::LeafOnlyNoIssuerKeys);
     }
     // Digests alone never come here with issuer keys (`check_digests` asks for the DER).
     let Some(leaf) = leaf else {
-        return miss(
-            false,
-            false,
-            "The leaf's signature was not at hand to check against the issuer keys.",
-        );
+        return miss(false, false, ReasonCode::LeafSignatureMissing);
     };
     for (pin, key) in &set.issuer_keys {
         if proof::signed_by(leaf, key) {
             return Judgement::Good(MatchKind::IssuerKey, None, *pin);
         }
     }
-    miss(
-        true,
-        false,
-        "The leaf certificate was not signed by any pinned issuer key.",
-    )
+    miss(true, false, ReasonCode::LeafNotSignedByIssuerKey)
 }
 
 /// `judge` for a chain no browser built: `keys` are the linked certificates' only.
@@ -906,38 +891,36 @@ fn judge_linked(set: &PinSet, keys: &[Keys], linked: &LinkOutcome) -> Judgement 
         return Judgement::Good(MatchKind::IssuerKey, None, pin);
     }
     if let Some(limit) = linked.limit {
-        return miss(
-            true,
-            false,
-            format!(
-                "No pinned key is linked to the leaf by verified signatures: {}.",
-                limit.describe()
-            ),
-        );
+        let (code, count) = match limit {
+            path::PathLimit::TooManyCandidates => {
+                (ReasonCode::PathTooManyCandidates, path::MAX_CANDIDATES)
+            }
+            path::PathLimit::TooLong => (ReasonCode::PathTooLong, path::MAX_LINKS),
+            path::PathLimit::TooManyChecks => {
+                (ReasonCode::PathTooManyChecks, path::MAX_SIGNATURE_CHECKS)
+            }
+        };
+        return miss(true, false, Reason::new(code).with("count", count));
     }
     if !linked.open {
-        return miss(
-            true,
-            false,
-            "None of the pinned keys is linked to the leaf by verified signatures.",
-        );
+        return miss(true, false, ReasonCode::NoPinnedKeyLinked);
     }
     if linked.forged {
-        return miss(true, false, "A certificate named as an issuer in the chain did not sign it, and no pinned key is linked to the leaf by verified signatures.");
+        return miss(true, false, ReasonCode::IssuerDidNotSign);
     }
     // Issuer keys are the pinned issuing CAs' keys: with nothing left to fetch, a leaf none of
     // them verifies is a mismatch. While an issuer URL is named but what it gave (or nothing)
     // did not link, the issuer keys may be a root's, a link away: not completed, not a mismatch.
     if !set.issuer_keys.is_empty() && (!linked.can_complete || !linked.wanted) {
-        return miss(true, false, "The leaf certificate was not signed by any pinned issuer key, and nothing at hand links it to one.");
+        return miss(true, false, ReasonCode::LeafNotLinkedToIssuerKey);
     }
     // What blocks completion (an unreachable or garbage AIA server), and a served chain that stops
     // short of every pinned key, are the network's to choose: never a pass on an enforced host.
     // A leaf alone that names nowhere to look is what a leaf-only browser gives: its limit.
     if linked.can_complete && (linked.wanted || linked.served_chain) {
-        return miss(false, true, "The chain could not be completed: the certificate of an issuer in it could not be found or fetched, so no pinned key could be linked to the leaf.");
+        return miss(false, true, ReasonCode::ChainIncomplete);
     }
-    miss(false, false, "Only the leaf certificate was available, it names nowhere to fetch its issuer from, and the pin set has no issuer keys to check it with.")
+    miss(false, false, ReasonCode::LeafOnlyNowhereToFetch)
 }
 
 fn entry_view(source: &Source, entry: &Entry, set: &PinSet) -> EntryView {
@@ -1066,12 +1049,10 @@ fn view(set: &PinSet) -> PinSetView {
 fn blocked(mut v: Verdict, kind: MatchKind, pin: Pin, i: usize) -> Verdict {
     v.status = Status::Blocked;
     v.action = Some(Mode::Enforce);
-    v.reason = match kind {
-        MatchKind::BlockedCertificate => {
-            "This certificate is on the block list of known mis-issued certificates.".into()
-        }
-        _ => "A key in this certificate chain is on the block list of compromised keys.".into(),
-    };
+    v.set_reason(Reason::new(match kind {
+        MatchKind::BlockedCertificate => ReasonCode::BlockedCertificate,
+        _ => ReasonCode::BlockedKey,
+    }));
     v.matched = Some(Matched {
         kind,
         pin: pin.to_base64(),
@@ -1085,7 +1066,7 @@ fn blocked(mut v: Verdict, kind: MatchKind, pin: Pin, i: usize) -> Verdict {
 fn allowed(mut v: Verdict, pin: Pin, i: Option<usize>) -> Verdict {
     v.status = Status::AllowedInterception;
     v.action = Some(Mode::Report);
-    v.reason = "The connection is inspected by a proxy your organisation declared.".into();
+    v.set_reason(Reason::new(ReasonCode::DeclaredProxy));
     v.matched = Some(Matched {
         kind: MatchKind::AllowedRoot,
         pin: pin.to_base64(),

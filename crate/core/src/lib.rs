@@ -32,6 +32,7 @@ pub mod path;
 pub mod pin;
 pub mod proof;
 pub mod pubkey;
+pub mod reason;
 pub mod rsassa;
 pub mod sct;
 pub mod sources;

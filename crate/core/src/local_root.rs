@@ -12,6 +12,7 @@
 use crate::engine::Engine;
 use crate::list::Mode;
 use crate::pin::Pin;
+use crate::reason::{Reason, ReasonCode};
 use crate::verdict::{MatchKind, Matched, Status, Verdict};
 use serde::{Deserialize, Serialize};
 
@@ -102,8 +103,7 @@ impl Engine {
         if self.known_roots.contains(&root) {
             v.status = Status::AllowedInterception;
             v.action = Some(Mode::Report);
-            v.reason =
-                "The connection is decrypted by software whose root you marked as known.".into();
+            v.set_reason(Reason::new(ReasonCode::KnownRoot));
             v.matched = Some(Matched {
                 kind: MatchKind::KnownRoot,
                 pin: root.to_base64(),
@@ -115,9 +115,7 @@ impl Engine {
         v.status = Status::LocalRoot;
         v.mode = Some(mode);
         v.action = Some(mode);
-        v.reason = "This connection is decrypted by software on this computer or network: the \
-            chain ends in a root that is not built into the browser and that no one declared."
-            .into();
+        v.set_reason(Reason::new(ReasonCode::LocalRoot));
         v.matched = Some(Matched {
             kind: MatchKind::LocalRoot,
             pin: root.to_base64(),

@@ -3,7 +3,9 @@
 use crate::cert::CertFacts;
 use crate::list::{ListInfo, Mode};
 use crate::path::PathView;
+use crate::reason::{Reason, ReasonCode};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 crate::vocabulary::named_enum! {
     /// The verdicts (docs/design.md#verdicts).
@@ -90,8 +92,12 @@ pub struct PinSetView {
 #[serde(rename_all = "camelCase")]
 pub struct Verdict {
     pub status: Status,
-    /// One plain sentence for people.
+    /// One plain sentence for people, in English: `reason_code` rendered (reason.rs).
     pub reason: String,
+    /// Why, as a code the extension renders in the reader's language.
+    pub reason_code: ReasonCode,
+    /// The values the code's sentence names (host, dates, counts, technical errors).
+    pub reason_params: BTreeMap<&'static str, String>,
     /// The normalised host (or the input, when it could not be normalised).
     pub host: String,
     /// What the extension should do: the entry's mode after any override; `enforce` for
@@ -118,4 +124,13 @@ pub struct Verdict {
     /// How the chain was linked by signatures, for chains no browser built (`chain` then holds
     /// the linked certificates only).
     pub path: Option<PathView>,
+}
+
+impl Verdict {
+    /// Sets the reason: its code, parameters and English sentence together.
+    pub fn set_reason(&mut self, reason: Reason) {
+        self.reason = reason.english();
+        self.reason_code = reason.code;
+        self.reason_params = reason.params;
+    }
 }

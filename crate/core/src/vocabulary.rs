@@ -1,5 +1,5 @@
-//! The words that cross into the extension: statuses, modes, match kinds, source kinds and
-//! list-acceptance codes. Each is written once, in its enum's `named_enum!` declaration; the
+//! The words that cross into the extension: statuses, modes, match kinds, source kinds,
+//! list-acceptance codes and verdict reason codes (with their English, `reason.rs`). Each is written once, in its enum's `named_enum!` declaration; the
 //! extension gets them as one generated ES module (`extension/vocabulary.js`, written by
 //! `extension/tools/vocabulary.mjs` from [`vocabulary`]), and a test fails when the two differ.
 
@@ -92,6 +92,8 @@ pub struct Vocabulary {
     pub issuer_failures: &'static [&'static str],
     pub override_failures: &'static [&'static str],
     pub meanings: &'static [&'static str],
+    /// Every reason code of a verdict with its English and parameters (reason.rs).
+    pub reasons: Vec<crate::reason::ReasonEntry>,
 }
 
 pub fn vocabulary() -> Vocabulary {
@@ -119,6 +121,7 @@ pub fn vocabulary() -> Vocabulary {
         issuer_failures: crate::judge::failure::IssuerFailure::NAMES,
         override_failures: crate::judge::failure::OverrideFailure::NAMES,
         meanings: crate::judge::failure::Meaning::NAMES,
+        reasons: crate::reason::table(),
     }
 }
 

@@ -225,6 +225,8 @@ impl Engine {
             Some(v) => to_js(&DigestVerdict {
                 status: v.status,
                 reason: &v.reason,
+                reason_code: v.reason_code,
+                reason_params: &v.reason_params,
                 host: &v.host,
                 action: v.action,
                 mode: v.mode,
@@ -329,6 +331,8 @@ impl Engine {
 struct DigestVerdict<'a> {
     status: pinwatch_core::Status,
     reason: &'a str,
+    reason_code: pinwatch_core::reason::ReasonCode,
+    reason_params: &'a std::collections::BTreeMap<&'static str, String>,
     host: &'a str,
     action: Option<Mode>,
     mode: Option<Mode>,

@@ -4,6 +4,9 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { fakeI18n } from './i18n.mjs';
+
+const SOURCE_LOCALES = fileURLToPath(new URL('../../../extension/_locales/', import.meta.url));
 
 function event() {
   const listeners = [];
@@ -144,6 +147,9 @@ export function fakeBrowser({ base, manifest }) {
     },
     storage,
     action,
+    // English from the extension's own messages (the build's, else the source tree's), as a
+    // browser in English gives them.
+    i18n: fakeI18n(base.startsWith('file:') ? fileURLToPath(new URL('_locales/', base)) : SOURCE_LOCALES, 'en', manifest.default_locale ?? 'en'),
     notifications: {
       async create(id, options) { notifications.push({ id, ...options }); return id; },
       async getAll() { return Object.fromEntries(notifications.map((n) => [n.id, n])); },
