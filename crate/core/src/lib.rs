@@ -29,6 +29,7 @@ pub mod path;
 pub mod pin;
 pub mod proof;
 pub mod pubkey;
+pub mod rotation;
 pub mod rsassa;
 pub mod sct;
 pub mod sources;
