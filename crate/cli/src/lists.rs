@@ -1,5 +1,6 @@
 //! `lint`, `sign`, `verify`, `check` and `diff`: the pin list commands.
 
+use crate::chain;
 use crate::command::{
     clean, now_or, out, out_json, parse_time, read, read_document, write_atomic, Failure,
 };
@@ -7,7 +8,7 @@ use crate::diff as diffs;
 use crate::keys::{read_public, read_secret};
 use crate::lint::{lint as lint_bytes, Problem};
 use crate::secret_key::{SecretKey, SECRET_PREFIX};
-use pinwatch_core::accept::{accept, Accepted, Rejection, TrustSpec, TrustState};
+use pinwatch_core::accept::{accept, same_signers, Accepted, Rejection, TrustSpec, TrustState};
 use pinwatch_core::cert::{parse_chain, MAX_CERT_BYTES, MAX_CHAIN_LEN};
 use pinwatch_core::engine::{Engine, Settings};
 use pinwatch_core::envelope::{Envelope, PAYLOAD_TYPE};
@@ -113,6 +114,11 @@ pub struct SignArgs {
     /// Where to write the envelope (may be the input, to add a signature in place)
     #[arg(long, value_name = "LIST.json")]
     out: PathBuf,
+    /// The signed list live on the channel now: its rotation steps are carried into the new
+    /// envelope, so browsers that missed a rotation can still follow it. Give it on every
+    /// release after the first (with a payload, not when adding signatures to an envelope)
+    #[arg(long, value_name = "PUBLISHED.json")]
+    chain: Option<PathBuf>,
     /// Sign even when the payload breaks publisher rules
     #[arg(long)]
     allow_lint_errors: bool,
@@ -128,6 +134,10 @@ struct SignOutput {
     payload_type: &'static str,
     added: Vec<String>,
     signatures: Vec<String>,
+    /// Rotation steps the envelope carries.
+    rotations: usize,
+    /// Whether this run signed the step this list makes (it names new `next_signers`).
+    signed_rotation_step: bool,
     lint_problems: Vec<ProblemRow>,
 }
 
@@ -209,8 +219,14 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
         }
     }
     // A list that cannot be compiled would be refused by every reader: never worth signing.
-    PinList::from_json(&payload)
+    let list = PinList::from_json(&payload)
         .map_err(|e| Failure::invalid(&args.input, format!("not a valid pin list: {e}")))?;
+    if existing.is_some() && args.chain.is_some() {
+        return Err(Failure::Usage(format!(
+            "--chain: {} is already an envelope and carries its rotation steps; give --chain when signing the payload",
+            args.input.display()
+        )));
+    }
     let problems = lint_bytes(&payload);
     if errors(&problems) > 0 && !args.allow_lint_errors {
         out(&problems_text(&args.input, &problems))?;
@@ -220,9 +236,21 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
             errors(&problems)
         )));
     }
-    let mut envelope = existing.unwrap_or_else(|| Envelope::unsigned(PAYLOAD_TYPE, &payload));
+    let mut envelope = match existing {
+        Some(envelope) => envelope,
+        None => {
+            let steps = match &args.chain {
+                Some(path) => chain::carried(path, list.info.sequence)?,
+                None => Vec::new(),
+            };
+            let mut envelope = Envelope::unsigned(PAYLOAD_TYPE, &payload);
+            envelope.rotations = chain::with_own_step(steps, &list);
+            envelope
+        }
+    };
     let mut seen = HashSet::new();
     let mut added = Vec::new();
+    let mut signed_step = false;
     for path in &args.keys {
         let (key, name) = if is_stdin(path) {
             (read_secret_stdin()?, "standard input".to_string())
@@ -241,6 +269,7 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
             )));
         }
         key.sign_envelope(&mut envelope, &payload);
+        signed_step |= chain::sign_own_step(&mut envelope, list.info.sequence, &key);
         added.push(id.to_string());
     }
     write_atomic(&args.out, envelope.to_json().as_bytes())?;
@@ -255,6 +284,8 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
             payload_type: PAYLOAD_TYPE,
             added,
             signatures,
+            rotations: envelope.rotations.len(),
+            signed_rotation_step: signed_step,
             lint_problems: rows(&problems),
         })?;
     } else {
@@ -262,10 +293,17 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
         for id in &added {
             text.push_str(&format!("signed by {id}\n"));
         }
+        if signed_step {
+            text.push_str(&format!(
+                "signed the rotation step of sequence {} too (it hands signing to next_signers; it needs a threshold of the current and of the new keys)\n",
+                list.info.sequence
+            ));
+        }
         text.push_str(&format!(
-            "wrote {} ({} signature(s))\n",
+            "wrote {} ({} signature(s), {} rotation step(s))\n",
             args.out.display(),
-            signatures.len()
+            signatures.len(),
+            envelope.rotations.len()
         ));
         out(&text)?;
     }
@@ -344,7 +382,12 @@ struct AcceptedOutput<'a> {
     info: &'a ListInfo,
     signed_by: Vec<String>,
     rotated: bool,
+    /// Rotation steps followed, from the trusted keys to the list's signers.
+    rotations_followed: usize,
     trust: TrustSpec,
+    /// The state file `--update-state` wrote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wrote_state: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -384,6 +427,12 @@ fn summary(a: &Accepted) -> String {
         info.pinsets,
         ids.join(", ")
     );
+    if a.rotations_followed > 0 {
+        s.push_str(&format!(
+            "followed {} rotation step(s) from the trusted keys to the list's signers\n",
+            a.rotations_followed
+        ));
+    }
     if a.rotated {
         let keys: Vec<String> = a
             .trust
@@ -408,11 +457,13 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
         Ok(a) => a,
         Err(rejection) => return rejected(&rejection, args.json),
     };
+    let mut wrote_state = None;
     if args.update_state {
         if let Some(path) = &args.trust.state {
             let text =
                 serde_json::to_string_pretty(&accepted.trust.to_spec()).unwrap_or_default() + "\n";
             write_atomic(path, text.as_bytes())?;
+            wrote_state = Some(path.display().to_string());
         }
     }
     if args.json {
@@ -421,10 +472,26 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
             info: &accepted.list.info,
             signed_by: accepted.signed_by.iter().map(|k| k.to_string()).collect(),
             rotated: accepted.rotated,
+            rotations_followed: accepted.rotations_followed,
             trust: accepted.trust.to_spec(),
+            wrote_state,
         })?;
     } else {
-        out(&summary(&accepted))?;
+        let mut text = summary(&accepted);
+        if let Some(path) = wrote_state {
+            let changed = if same_signers(&trust.signers, &accepted.trust.signers) {
+                "same keys"
+            } else {
+                "the rotated keys"
+            };
+            text.push_str(&format!(
+                "wrote {path}: sequence {}, threshold {} of {} key(s) ({changed})\n",
+                accepted.trust.sequence,
+                accepted.trust.signers.threshold(),
+                accepted.trust.signers.keys().len()
+            ));
+        }
+        out(&text)?;
     }
     Ok(ExitCode::SUCCESS)
 }

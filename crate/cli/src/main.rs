@@ -7,6 +7,7 @@
 
 mod aia;
 mod certs;
+mod chain;
 mod command;
 mod companion;
 mod diff;
@@ -15,6 +16,7 @@ mod lint;
 mod lists;
 mod monitor;
 mod secret_key;
+mod state;
 
 use clap::{Args, Parser, Subcommand};
 use command::Failure;
@@ -72,6 +74,8 @@ enum Command {
     Monitor(monitor::MonitorArgs),
     /// Native-messaging host for the extension: a second TLS connection to where the browser connected, and the chain it gets (also install, uninstall, status)
     Companion(companion::CompanionArgs),
+    /// Trust state files for `verify --state`: `state init` writes the first one
+    State(state::StateArgs),
     /// Show added, removed and changed entries and pins between two payloads or envelopes (signatures unchecked)
     Diff {
         #[arg(value_name = "OLD")]
@@ -106,6 +110,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Diff { old, new, output } => lists::diff(&old, &new, output.json),
         Command::Monitor(args) => monitor::monitor(&args),
         Command::Companion(args) => companion::companion(&args),
+        Command::State(args) => state::state(&args),
     }
 }
 

@@ -180,7 +180,7 @@ pub enum Rejection {
     RotationNotSigned(Tally),
     /// A rotation step the envelope carries was refused (its code is that of the same fault in
     /// a list: a forged step is `bad-signature` or `untrusted-signers`, a replayed one `rollback`).
-    Rotation(StepRejection),
+    Rotation(Box<StepRejection>),
 }
 
 crate::vocabulary::named_enum! {
@@ -372,11 +372,11 @@ pub fn accept(envelope: &[u8], trust: &TrustState, now: i64) -> Result<Accepted,
     }
     if followed.last > sequence {
         let step = envelope.rotations.len();
-        return Err(Rejection::Rotation(StepRejection {
+        return Err(Rejection::Rotation(Box::new(StepRejection {
             step,
             sequence: Some(followed.last),
             error: StepError::AfterList { list: sequence },
-        }));
+        })));
     }
     if now < list.info.issued_at_unix.saturating_sub(CLOCK_SKEW_SECS) {
         return Err(Rejection::NotYetValid {

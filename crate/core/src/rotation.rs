@@ -89,8 +89,13 @@ impl fmt::Display for StepRejection {
         if let Some(s) = self.sequence {
             write!(f, " (sequence {s})")?;
         }
-        f.write_str(": ")?;
-        match &self.error {
+        write!(f, ": {}", self.error)
+    }
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             StepError::Envelope(e) => write!(f, "{e}"),
             StepError::Nested => f.write_str("a rotation step may not carry rotations of its own"),
             StepError::PayloadType(t) => {
@@ -129,11 +134,11 @@ pub struct Followed {
     pub last: u64,
 }
 
-/// Reads one step's statement; nothing is verified yet. The statement is read before its
-/// signatures because its sequence says whether this client needs the step at all (steps it
+/// Reads one step's statement and payload; nothing is verified yet. The statement is read before
+/// its signatures because its sequence says whether this client needs the step at all (steps it
 /// has passed were signed by sets it may never have known); it is small and goes through the
 /// same JSON guard as everything else.
-fn statement(step: &Envelope) -> Result<(RotationStatement, Vec<u8>), StepError> {
+pub fn read_step(step: &Envelope) -> Result<(RotationStatement, Vec<u8>), StepError> {
     if !step.rotations.is_empty() {
         return Err(StepError::Nested);
     }
@@ -155,7 +160,7 @@ fn statement(step: &Envelope) -> Result<(RotationStatement, Vec<u8>), StepError>
 /// Follows every step newer than `trust.sequence` from `trust.signers`, oldest first. Steps at or
 /// below it are ones the client has passed (it accepted a list at least as new) and are only
 /// checked for order.
-pub fn follow(rotations: &[Envelope], trust: &TrustState) -> Result<Followed, StepRejection> {
+pub fn follow(rotations: &[Envelope], trust: &TrustState) -> Result<Followed, Box<StepRejection>> {
     let mut signers = trust.signers.clone();
     let mut followed = Followed {
         signers: signers.clone(),
@@ -164,12 +169,14 @@ pub fn follow(rotations: &[Envelope], trust: &TrustState) -> Result<Followed, St
     };
     let mut previous: Option<u64> = None;
     for (i, step) in rotations.iter().enumerate() {
-        let refuse = |sequence, error| StepRejection {
-            step: i + 1,
-            sequence,
-            error,
+        let refuse = |sequence, error| {
+            Box::new(StepRejection {
+                step: i + 1,
+                sequence,
+                error,
+            })
         };
-        let (statement, payload) = statement(step).map_err(|e| refuse(None, e))?;
+        let (statement, payload) = read_step(step).map_err(|e| refuse(None, e))?;
         let sequence = statement.sequence;
         if let Some(previous) = previous.filter(|p| sequence <= *p) {
             return Err(refuse(Some(sequence), StepError::OutOfOrder { previous }));
