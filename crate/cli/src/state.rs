@@ -18,9 +18,7 @@ pub struct StateArgs {
 #[derive(clap::Subcommand)]
 enum StateCommand {
     /// Write the first trust state: the channel's keys and threshold, sequence 0
-    #[command(
-        after_help = "Example:\n  pinwatch state init --trust team-a.pub --trust team-b.pub --threshold 2 --out trust-state.json\n\nExit status: 0 written; 1 a key is not a Pinwatch public key; 2 usage, the file exists already (a trust state is never overwritten: that could reopen a rollback), or I/O"
-    )]
+    #[command(after_help = crate::help::STATE)]
     Init {
         /// A public key of the channel's signer set: a .pub file or the key text; repeat for each
         #[arg(long = "trust", required = true, value_name = "K.pub")]
