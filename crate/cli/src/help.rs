@@ -65,8 +65,8 @@ Examples:
   pinwatch companion install --browser chromium
   pinwatch companion status
 
-Exit status: install, uninstall and status 0 on success, 2 on a usage error or a file that cannot \
-be written; serving: 0 once standard input closes";
+Exit status: 0 install, uninstall or status succeeded (serving: standard input closed); 2 a usage \
+error, or a file that cannot be written";
 
 pub const STATE: &str = "\
 Example:
@@ -79,3 +79,10 @@ Example:
   pinwatch diff published/list.json pinlist.json
 
 Exit status: 0 both were read (changes or not); 1 a file is not a payload or envelope; 2 usage or I/O";
+
+pub const POLICY_LINT: &str = "\
+Examples:
+  pinwatch policy lint /etc/chromium/policies/managed/pinwatch.json
+  pinwatch policy lint distribution/policies.json
+
+Exit status: 0 no problems (warnings aside); 1 problems (listed), or not JSON; 2 usage or I/O";

@@ -16,6 +16,7 @@ mod keys;
 mod lint;
 mod lists;
 mod monitor;
+mod policy;
 mod secret_key;
 mod state;
 
@@ -87,6 +88,9 @@ enum Command {
     /// Native-messaging host for the extension: a second TLS connection to where the browser connected, and the chain it gets (also install, uninstall, status)
     #[command(after_help = help::COMPANION)]
     Companion(companion::CompanionArgs),
+    /// Check a policy before deploying it: the settings, extra entries, channels and extension id
+    #[command(after_help = help::POLICY_LINT)]
+    Policy(policy::PolicyArgs),
     /// Trust state files for `verify --state`: `state init` writes the first one
     #[command(after_help = help::STATE)]
     State(state::StateArgs),
@@ -126,6 +130,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Monitor(args) => monitor::monitor(&args),
         Command::Companion(args) => companion::companion(&args),
         Command::State(args) => state::state(&args),
+        Command::Policy(args) => policy::policy(&args),
     }
 }
 

@@ -234,10 +234,15 @@ fn ok_and_expiring_hosts_exit_0_with_their_pins_and_dates() {
     let report = monitor(&dir, 0, &args).0.json();
     assert_eq!(summary(&report), [2, 0, 0, 0], "{report}");
 
-    // Text: one line per host (host, status, reason), then the totals.
+    // Text: one line per host (host, status, reason), the list's own expiry, then the totals.
     let (run, _) = monitor(&dir, 0, &base);
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert_eq!(lines.len(), 4, "{}", run.stdout);
+    assert!(
+        lines[2].starts_with("list: ok, expires at "),
+        "{}",
+        run.stdout
+    );
     let words = |line: &str| {
         line.split_whitespace()
             .map(String::from)
@@ -769,7 +774,7 @@ fn make_root_only(dir: &Dir, prefix: &str, aia: Option<&str>) -> RootOnly {
 /// A payload valid today whose one pin set, `root`, pins `root_pin` (and a backup); one entry
 /// per host.
 fn root_payload(root_pin: &str, hosts: &[&str]) -> String {
-    let (issued, expires) = (rfc3339(now() - 86_400), rfc3339(now() + 30 * 86_400));
+    let (issued, expires) = (rfc3339(now() - 86_400), rfc3339(now() + 60 * 86_400));
     let entries: Vec<String> = hosts
         .iter()
         .map(|h| format!(r#"{{"host": "{h}", "pinset": "root", "mode": "enforce"}}"#))
