@@ -38,12 +38,23 @@ fn gecko_id() -> String {
         .to_string()
 }
 
+/// A real issuing CA's public key (base64 DER SPKI), as `issuerKeys` takes it.
+fn issuer_key() -> String {
+    use base64::Engine as _;
+    let der = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/tests/fixtures/legit/issuer-spki.der"
+    ))
+    .unwrap();
+    base64::engine::general_purpose::STANDARD.encode(der)
+}
+
 fn good_settings(dir: &Dir) -> Value {
     dir.keygen("channel");
     json!({
         "mode": "enforce",
         "channels": [{"url": "https://pins.corp.example/list.json", "keys": [dir.text("channel.pub").trim()], "threshold": 1}],
-        "extraEntries": [{"host": "mail.corp.example", "includeSubdomains": true, "pins": [PIN_A, PIN_B], "mode": "enforce"}],
+        "extraEntries": [{"host": "mail.corp.example", "includeSubdomains": true, "pins": [PIN_A, PIN_B], "issuerKeys": [issuer_key()], "mode": "enforce"}],
         "updateIntervalHours": 6
     })
 }
@@ -81,7 +92,8 @@ fn mistakes_are_found_before_deployment() {
     let mut settings = good_settings(&dir);
     settings["extraEntries"] = json!([
         {"host": "mail.corp.example", "include_subdomains": true, "pins": [PIN_A, PIN_B]},
-        {"host": "vpn.corp.example", "pins": [PIN_A], "mode": "block"}
+        {"host": "vpn.corp.example", "pins": [PIN_A], "mode": "block"},
+        {"host": "wiki.corp.example", "pins": [PIN_A, PIN_B], "issuerKeys": ["AAAA"]}
     ]);
     settings["channels"][0]["threshold"] = json!(2);
     settings["updateIntervalHours"] = json!(500);
@@ -116,6 +128,15 @@ fn mistakes_are_found_before_deployment() {
     assert!(has(&rows, "error", "channels[0]", "threshold"), "{rows:#?}");
     assert!(
         has(&rows, "error", "updateIntervalHours", "at most 168"),
+        "{rows:#?}"
+    );
+    assert!(
+        has(
+            &rows,
+            "error",
+            "$.extraEntries",
+            "\"AAAA\" is not an issuer key"
+        ),
         "{rows:#?}"
     );
     // The core's own check of the entries speaks too (what the options page would show).
