@@ -86,3 +86,29 @@ Examples:
   pinwatch policy lint distribution/policies.json
 
 Exit status: 0 no problems (warnings aside); 1 problems (listed), or not JSON; 2 usage or I/O";
+
+pub const COMPANION_SERVE: &str = "\
+Example (what a browser runs; by hand, for a test):
+  pinwatch companion serve --timeout 10
+
+Exit status: 0 once standard input closes; 2 usage";
+
+pub const COMPANION_INSTALL: &str = "\
+Examples:
+  pinwatch companion install --browser chromium
+  sudo pinwatch companion install --browser chrome --system
+
+Exit status: 0 the manifest was written; 2 a usage error (a Firefox id for Chromium, --user-data-dir \
+with Firefox or with --system) or a file that cannot be written (--system without root)";
+
+pub const COMPANION_UNINSTALL: &str = "\
+Example:
+  pinwatch companion uninstall --browser chromium
+
+Exit status: 0 the manifest was removed (or was not there); 2 a usage error or a file that cannot be removed";
+
+pub const COMPANION_STATUS: &str = "\
+Example:
+  pinwatch companion status
+
+Exit status: 0 the status was printed; 2 a usage error";

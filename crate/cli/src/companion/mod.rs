@@ -32,12 +32,16 @@ pub struct CompanionArgs {
 #[derive(clap::Subcommand)]
 enum Sub {
     /// Serve native messaging on standard input and output (the default; what a browser starts)
+    #[command(after_help = crate::help::COMPANION_SERVE)]
     Serve(ServeArgs),
     /// Write the host manifest where a browser looks for it
+    #[command(after_help = crate::help::COMPANION_INSTALL)]
     Install(install::InstallArgs),
     /// Remove the host manifest that install wrote
+    #[command(after_help = crate::help::COMPANION_UNINSTALL)]
     Uninstall(install::UninstallArgs),
     /// Show, per browser and location, whether a host manifest is there and the program it starts
+    #[command(after_help = crate::help::COMPANION_STATUS)]
     Status(install::StatusArgs),
 }
 
