@@ -53,8 +53,9 @@ ensure_tools() {
 }
 
 # The browsers and tools the tests, the demo and `run` drive. Installed with apt when missing
-# (as root, as on CI); otherwise the exact command to run is printed.
-SYSTEM_PACKAGES=(firefox-esr chromium chromium-driver libnss3-tools ca-certificates openssl unzip)
+# (as root, as on CI); otherwise the exact command to run is printed. git and jq: the CLI test
+# that runs docs/publishing.md's CI workflow as written.
+SYSTEM_PACKAGES=(firefox-esr chromium chromium-driver libnss3-tools ca-certificates openssl unzip git jq)
 ensure_system_packages() {
   local missing=() p
   for p in "${SYSTEM_PACKAGES[@]}"; do
