@@ -63,9 +63,10 @@ ensure_tools() {
 # (as root, as on CI); otherwise the exact command to run is printed. The language files are
 # what tests/e2e/i18n-a11y.test.mjs and the demo show the pages in: Chromium's locales, and
 # Firefox's German and Arabic (right to left) language packs (docs/translating.md).
-# rpm: the package test reads the .rpm's file list and scripts with it.
+# rpm: the package test reads the .rpm's file list and scripts with it. git and jq: the CLI
+# test that runs docs/publishing.md's CI workflow as written.
 SYSTEM_PACKAGES=(firefox-esr chromium chromium-driver chromium-l10n firefox-esr-l10n-de firefox-esr-l10n-ar
-  libnss3-tools ca-certificates openssl unzip rpm)
+  libnss3-tools ca-certificates openssl unzip rpm git jq)
 ensure_system_packages() {
   local missing=() p
   for p in "${SYSTEM_PACKAGES[@]}"; do

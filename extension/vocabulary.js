@@ -239,6 +239,7 @@ export const MEANING = Object.freeze({
   pathOpen: 'path-open',
 });
 export const MEANINGS = Object.freeze(['attacker-inducible', 'browser-limit', 'own-fault', 'not-granted', 'path-open']);
+
 /** Every reason code of a verdict (pinwatch_core::reason::ReasonCode). */
 export const REASON_CODE = Object.freeze({
   hostUnreadable: 'host-unreadable',

@@ -73,7 +73,19 @@ pub fn pin(files: &[PathBuf], spki: bool, json: bool) -> Result<ExitCode, Failur
     let mut rows = Vec::new();
     for path in files {
         let bytes = read(path, MAX_CERT_BYTES * MAX_CHAIN_LEN)?;
-        let certs = parse_chain(&bytes).map_err(|e| Failure::invalid(path, e))?;
+        let certs = parse_chain(&bytes).map_err(|e| {
+            // DER starts with a SEQUENCE tag; anything else without a PEM block is some other
+            // file, and the DER parser's complaint would only confuse.
+            let pem = bytes.windows(11).any(|w| w == b"-----BEGIN ");
+            if !pem && bytes.first() != Some(&0x30) {
+                Failure::invalid(
+                    path,
+                    "not a certificate: no PEM block (-----BEGIN CERTIFICATE-----) and not DER; give the certificate file a server or CA uses",
+                )
+            } else {
+                Failure::invalid(path, e)
+            }
+        })?;
         let name = path.display().to_string();
         rows.extend(
             certs
@@ -92,10 +104,10 @@ pub fn pin(files: &[PathBuf], spki: bool, json: bool) -> Result<ExitCode, Failur
 
 #[derive(clap::Args)]
 pub struct GrabArgs {
-    /// Host name or IP address, with an optional port (default 443); IPv6 as [::1]:443
+    /// Host name or IP address, with an optional port (443 when none is given); IPv6 as [::1]:443
     #[arg(value_name = "HOST[:PORT]")]
     target: String,
-    /// The name sent in SNI and checked against the certificate (default: HOST)
+    /// The name sent in SNI and checked against the certificate (HOST when not given)
     #[arg(long, value_name = "NAME")]
     servername: Option<String>,
     /// Trust only the CA certificates in FILE (PEM or DER) instead of the public Web PKI roots

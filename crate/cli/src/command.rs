@@ -72,7 +72,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     tmp.set_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(|e| Failure::io(&tmp, e))?;
+    // A failure names the path that was asked for, never the temporary file nobody typed.
+    std::fs::write(&tmp, bytes).map_err(|e| {
+        let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+        match folder {
+            Some(dir) if !dir.is_dir() => Failure::Usage(format!(
+                "{}: the folder {} does not exist; create it first",
+                path.display(),
+                dir.display()
+            )),
+            _ => Failure::io(path, e),
+        }
+    })?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Failure::io(path, e)

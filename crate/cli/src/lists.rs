@@ -1,5 +1,6 @@
 //! `lint`, `sign`, `verify`, `check` and `diff`: the pin list commands.
 
+use crate::chain;
 use crate::command::{
     clean, now_or, out, out_json, parse_time, read, read_document, write_atomic, Failure,
 };
@@ -7,7 +8,7 @@ use crate::diff as diffs;
 use crate::keys::{read_public, read_secret};
 use crate::lint::{lint as lint_bytes, Problem};
 use crate::secret_key::{SecretKey, SECRET_PREFIX};
-use pinwatch_core::accept::{accept, Accepted, Rejection, TrustSpec, TrustState};
+use pinwatch_core::accept::{accept, same_signers, Accepted, Rejection, TrustSpec, TrustState};
 use pinwatch_core::cert::{parse_chain, MAX_CERT_BYTES, MAX_CHAIN_LEN};
 use pinwatch_core::engine::{Engine, Settings};
 use pinwatch_core::envelope::{Envelope, PAYLOAD_TYPE};
@@ -72,10 +73,30 @@ pub(crate) fn payload_of(
     }
 }
 
-pub fn lint(path: &Path, json: bool) -> Result<ExitCode, Failure> {
+/// The lint rule the clock decides, kept apart from the publisher rules of `lint.rs` (which
+/// read no clock): a list past its `expires_at` is enforced by no browser.
+fn expired_row(payload: &[u8], now: i64) -> Option<ProblemRow> {
+    #[derive(serde::Deserialize)]
+    struct Expiry {
+        expires_at: Option<String>,
+    }
+    let expires_at = serde_json::from_slice::<Expiry>(payload).ok()?.expires_at?;
+    let at = pinwatch_core::time::parse_rfc3339(&expires_at).ok()?;
+    (now > at).then(|| ProblemRow {
+        path: "$.expires_at".into(),
+        rule: "expired",
+        severity: "error",
+        message: format!(
+            "the list expired at {}: browsers no longer enforce it; set issued_at and expires_at anew (and bump sequence) before signing",
+            clean(&expires_at)
+        ),
+    })
+}
+
+pub fn lint(path: &Path, now: Option<i64>, json: bool) -> Result<ExitCode, Failure> {
     let bytes = read_document(path)?;
-    let problems = match payload_of(path, &bytes) {
-        Ok((payload, _)) => lint_bytes(&payload),
+    let (problems, expired) = match payload_of(path, &bytes) {
+        Ok((payload, _)) => (lint_bytes(&payload), expired_row(&payload, now_or(now))),
         Err(Failure::Invalid(msg)) if json => {
             return out_json(&[ProblemRow {
                 path: "$".into(),
@@ -87,14 +108,21 @@ pub fn lint(path: &Path, json: bool) -> Result<ExitCode, Failure> {
         }
         Err(e) => return Err(e),
     };
+    let failed = errors(&problems) > 0 || expired.is_some();
     if json {
-        out_json(&rows(&problems))?;
-    } else if problems.is_empty() {
+        let mut all = rows(&problems);
+        all.extend(expired);
+        out_json(&all)?;
+    } else if problems.is_empty() && expired.is_none() {
         out(&format!("{}: ok, no problems\n", path.display()))?;
     } else {
-        out(&problems_text(path, &problems))?;
+        let mut text = problems_text(path, &problems);
+        if let Some(e) = &expired {
+            text.push_str(&format!("{}: {}: {}\n", path.display(), e.path, e.message));
+        }
+        out(&text)?;
     }
-    Ok(if errors(&problems) == 0 {
+    Ok(if !failed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -113,6 +141,11 @@ pub struct SignArgs {
     /// Where to write the envelope (may be the input, to add a signature in place)
     #[arg(long, value_name = "LIST.json")]
     out: PathBuf,
+    /// The signed list live on the channel now: its rotation steps are carried into the new
+    /// envelope, so browsers that missed a rotation can still follow it. Give it on every
+    /// release after the first (with a payload, not when adding signatures to an envelope)
+    #[arg(long, value_name = "PUBLISHED.json")]
+    chain: Option<PathBuf>,
     /// Sign even when the payload breaks publisher rules
     #[arg(long)]
     allow_lint_errors: bool,
@@ -128,6 +161,10 @@ struct SignOutput {
     payload_type: &'static str,
     added: Vec<String>,
     signatures: Vec<String>,
+    /// Rotation steps the envelope carries.
+    rotations: usize,
+    /// Whether this run signed the step this list makes (it names new `next_signers`).
+    signed_rotation_step: bool,
     lint_problems: Vec<ProblemRow>,
 }
 
@@ -177,7 +214,11 @@ fn read_secret_stdin() -> Result<SecretKey, Failure> {
         .take(STDIN_KEY_LIMIT as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Failure::Io("standard input".into(), e))?;
-    let key = if bytes.len() > STDIN_KEY_LIMIT {
+    let key = if bytes.iter().all(u8::is_ascii_whitespace) {
+        Err(Failure::Invalid(
+            "standard input is empty: pipe the secret key file's content into --key - (e.g. pass show team-a.key | pinwatch sign ...)".into(),
+        ))
+    } else if bytes.len() > STDIN_KEY_LIMIT {
         Err(Failure::Invalid(format!(
             "standard input: more than {STDIN_KEY_LIMIT} bytes, not a Pinwatch secret key file"
         )))
@@ -209,8 +250,14 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
         }
     }
     // A list that cannot be compiled would be refused by every reader: never worth signing.
-    PinList::from_json(&payload)
+    let list = PinList::from_json(&payload)
         .map_err(|e| Failure::invalid(&args.input, format!("not a valid pin list: {e}")))?;
+    if existing.is_some() && args.chain.is_some() {
+        return Err(Failure::Usage(format!(
+            "--chain: {} is already an envelope and carries its rotation steps; give --chain when signing the payload",
+            args.input.display()
+        )));
+    }
     let problems = lint_bytes(&payload);
     if errors(&problems) > 0 && !args.allow_lint_errors {
         out(&problems_text(&args.input, &problems))?;
@@ -220,9 +267,21 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
             errors(&problems)
         )));
     }
-    let mut envelope = existing.unwrap_or_else(|| Envelope::unsigned(PAYLOAD_TYPE, &payload));
+    let mut envelope = match existing {
+        Some(envelope) => envelope,
+        None => {
+            let steps = match &args.chain {
+                Some(path) => chain::carried(path, list.info.sequence)?,
+                None => Vec::new(),
+            };
+            let mut envelope = Envelope::unsigned(PAYLOAD_TYPE, &payload);
+            envelope.rotations = chain::with_own_step(steps, &list);
+            envelope
+        }
+    };
     let mut seen = HashSet::new();
     let mut added = Vec::new();
+    let mut signed_step = false;
     for path in &args.keys {
         let (key, name) = if is_stdin(path) {
             (read_secret_stdin()?, "standard input".to_string())
@@ -241,6 +300,7 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
             )));
         }
         key.sign_envelope(&mut envelope, &payload);
+        signed_step |= chain::sign_own_step(&mut envelope, list.info.sequence, &key);
         added.push(id.to_string());
     }
     write_atomic(&args.out, envelope.to_json().as_bytes())?;
@@ -255,6 +315,8 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
             payload_type: PAYLOAD_TYPE,
             added,
             signatures,
+            rotations: envelope.rotations.len(),
+            signed_rotation_step: signed_step,
             lint_problems: rows(&problems),
         })?;
     } else {
@@ -262,10 +324,17 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
         for id in &added {
             text.push_str(&format!("signed by {id}\n"));
         }
+        if signed_step {
+            text.push_str(&format!(
+                "signed the rotation step of sequence {} too (it hands signing to next_signers; it needs a threshold of the current and of the new keys)\n",
+                list.info.sequence
+            ));
+        }
         text.push_str(&format!(
-            "wrote {} ({} signature(s))\n",
+            "wrote {} ({} signature(s), {} rotation step(s))\n",
             args.out.display(),
-            signatures.len()
+            signatures.len(),
+            envelope.rotations.len()
         ));
         out(&text)?;
     }
@@ -282,9 +351,9 @@ pub struct TrustArgs {
         required_unless_present = "state"
     )]
     trust: Vec<PathBuf>,
-    /// How many distinct trusted keys must sign (default 1)
-    #[arg(long, value_name = "N", conflicts_with = "state")]
-    threshold: Option<u32>,
+    /// How many distinct trusted keys must sign
+    #[arg(long, value_name = "N", conflicts_with = "state", default_value_t = 1)]
+    threshold: u32,
     /// The sequence of the last accepted list: only a greater one is accepted
     #[arg(long, value_name = "N", default_value_t = 0, conflicts_with = "state")]
     after_sequence: u64,
@@ -314,7 +383,7 @@ impl TrustArgs {
                 Failure::Invalid(msg) => Failure::Usage(msg),
                 other => other,
             })?;
-        let signers = SignerSet::new(keys, self.threshold.unwrap_or(1))
+        let signers = SignerSet::new(keys, self.threshold)
             .map_err(|e: KeyError| Failure::Usage(format!("--trust/--threshold: {e}")))?;
         Ok(TrustState {
             signers,
@@ -344,7 +413,12 @@ struct AcceptedOutput<'a> {
     info: &'a ListInfo,
     signed_by: Vec<String>,
     rotated: bool,
+    /// Rotation steps followed, from the trusted keys to the list's signers.
+    rotations_followed: usize,
     trust: TrustSpec,
+    /// The state file `--update-state` wrote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wrote_state: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -384,6 +458,12 @@ fn summary(a: &Accepted) -> String {
         info.pinsets,
         ids.join(", ")
     );
+    if a.rotations_followed > 0 {
+        s.push_str(&format!(
+            "followed {} rotation step(s) from the trusted keys to the list's signers\n",
+            a.rotations_followed
+        ));
+    }
     if a.rotated {
         let keys: Vec<String> = a
             .trust
@@ -401,18 +481,43 @@ fn summary(a: &Accepted) -> String {
     s
 }
 
+/// A payload given where a signed list belongs: the envelope parser's complaint ("unknown field
+/// `version`") would not say what to do.
+fn unsigned_payload(bytes: &[u8], rejection: &Rejection) -> Option<RejectedOutput> {
+    if rejection.code() != "not-an-envelope" || PinList::from_json(bytes).is_err() {
+        return None;
+    }
+    Some(RejectedOutput {
+        accepted: false,
+        code: rejection.code(),
+        reason: "this is an unsigned payload, not a signed list: sign it first (pinwatch sign PAYLOAD.json --key K.key --out LIST.json) and verify LIST.json".into(),
+    })
+}
+
+fn refused(bytes: &[u8], rejection: &Rejection, json: bool) -> Result<ExitCode, Failure> {
+    match unsigned_payload(bytes, rejection) {
+        Some(r) if json => out_json(&r).map(|_| ExitCode::from(1)),
+        Some(r) => {
+            out(&format!("rejected ({}): {}\n", r.code, r.reason)).map(|_| ExitCode::from(1))
+        }
+        None => rejected(rejection, json),
+    }
+}
+
 pub fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     let trust = args.trust.load()?;
     let bytes = read_document(&args.list)?;
     let accepted = match accept(&bytes, &trust, now_or(args.trust.now)) {
         Ok(a) => a,
-        Err(rejection) => return rejected(&rejection, args.json),
+        Err(rejection) => return refused(&bytes, &rejection, args.json),
     };
+    let mut wrote_state = None;
     if args.update_state {
         if let Some(path) = &args.trust.state {
             let text =
                 serde_json::to_string_pretty(&accepted.trust.to_spec()).unwrap_or_default() + "\n";
             write_atomic(path, text.as_bytes())?;
+            wrote_state = Some(path.display().to_string());
         }
     }
     if args.json {
@@ -421,27 +526,44 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
             info: &accepted.list.info,
             signed_by: accepted.signed_by.iter().map(|k| k.to_string()).collect(),
             rotated: accepted.rotated,
+            rotations_followed: accepted.rotations_followed,
             trust: accepted.trust.to_spec(),
+            wrote_state,
         })?;
     } else {
-        out(&summary(&accepted))?;
+        let mut text = summary(&accepted);
+        if let Some(path) = wrote_state {
+            let changed = if same_signers(&trust.signers, &accepted.trust.signers) {
+                "same keys"
+            } else {
+                "the rotated keys"
+            };
+            text.push_str(&format!(
+                "wrote {path}: sequence {}, threshold {} of {} key(s) ({changed})\n",
+                accepted.trust.sequence,
+                accepted.trust.signers.threshold(),
+                accepted.trust.signers.keys().len()
+            ));
+        }
+        out(&text)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// The signed list (envelope)
-    #[arg(long, value_name = "LIST.json")]
-    list: PathBuf,
+    /// The signed list (envelope), then the served chain, leaf first (PEM or DER): the list comes
+    /// first, as in every other command
+    #[arg(value_names = ["LIST.json", "CHAIN.pem"], num_args = 1..=2, required = true)]
+    files: Vec<PathBuf>,
+    /// The list, as earlier versions spelled it (`--list LIST.json CHAIN.pem`)
+    #[arg(long = "list", hide = true, value_name = "LIST.json")]
+    list_flag: Option<PathBuf>,
     #[command(flatten)]
     trust: TrustArgs,
     /// The host the chain was served for
     #[arg(long, value_name = "HOST")]
     host: String,
-    /// The served chain, leaf first (PEM or DER)
-    #[arg(value_name = "CHAIN.pem")]
-    chain: PathBuf,
     /// Print JSON for scripts instead of text
     #[arg(long)]
     json: bool,
@@ -490,22 +612,35 @@ fn verdict_text(v: &Verdict) -> String {
     s
 }
 
+impl CheckArgs {
+    /// The list and the chain, from `LIST.json CHAIN.pem` or the older `--list LIST.json CHAIN.pem`.
+    fn paths(&self) -> Result<(&Path, &Path), Failure> {
+        match (&self.list_flag, self.files.as_slice()) {
+            (None, [list, chain]) | (Some(list), [chain]) => Ok((list, chain)),
+            _ => Err(Failure::Usage(
+                "check takes the signed list and the served chain: pinwatch check LIST.json CHAIN.pem --host HOST --trust K.pub".into(),
+            )),
+        }
+    }
+}
+
 pub fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
+    let (list_path, chain_path) = args.paths()?;
     let trust = args.trust.load()?;
-    let bytes = read_document(&args.list)?;
+    let bytes = read_document(list_path)?;
     let now = now_or(args.trust.now);
     let accepted = match accept(&bytes, &trust, now) {
         Ok(a) => a,
-        Err(rejection) => return rejected(&rejection, args.json),
+        Err(rejection) => return refused(&bytes, &rejection, args.json),
     };
-    let chain_bytes = read(&args.chain, MAX_CERT_BYTES * MAX_CHAIN_LEN)?;
+    let chain_bytes = read(chain_path, MAX_CERT_BYTES * MAX_CHAIN_LEN)?;
     let chain: Vec<Vec<u8>> = parse_chain(&chain_bytes)
-        .map_err(|e| Failure::invalid(&args.chain, e))?
+        .map_err(|e| Failure::invalid(chain_path, e))?
         .iter()
         .map(|c| c.der().to_vec())
         .collect();
     let source = SourceInput {
-        origin: args.list.display().to_string(),
+        origin: list_path.display().to_string(),
         kind: SourceKind::Channel,
         list: Some(accepted.list),
         ..SourceInput::default()

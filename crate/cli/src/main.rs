@@ -7,14 +7,18 @@
 
 mod aia;
 mod certs;
+mod chain;
 mod command;
 mod companion;
 mod diff;
+mod help;
 mod keys;
 mod lint;
 mod lists;
 mod monitor;
+mod policy;
 mod secret_key;
+mod state;
 
 use clap::{Args, Parser, Subcommand};
 use command::Failure;
@@ -36,6 +40,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Make a signing key: writes NAME.key (secret, mode 0600, never overwritten) and NAME.pub
+    #[command(after_help = help::KEYGEN)]
     Keygen {
         /// Path prefix of the two files
         #[arg(long, value_name = "NAME")]
@@ -44,6 +49,7 @@ enum Command {
         output: Output,
     },
     /// Print the SPKI pin, subject and issuer of every certificate in PEM or DER files
+    #[command(after_help = help::PIN)]
     Pin {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
@@ -54,25 +60,42 @@ enum Command {
         output: Output,
     },
     /// Connect with TLS and print the chain the server sends, with its pins
+    #[command(after_help = help::GRAB)]
     Grab(certs::GrabArgs),
     /// Check a payload (or an envelope's payload, signatures unchecked) against the publisher rules
+    #[command(after_help = help::LINT)]
     Lint {
         #[arg(value_name = "PAYLOAD.json")]
         file: PathBuf,
+        /// Judge expiry as of this time (RFC 3339) instead of the system clock
+        #[arg(long, value_name = "RFC3339", value_parser = command::parse_time)]
+        now: Option<i64>,
         #[command(flatten)]
         output: Output,
     },
     /// Sign a payload into an envelope, or add signatures to an envelope
+    #[command(after_help = help::SIGN)]
     Sign(lists::SignArgs),
     /// Decide whether a signed list would be accepted, and print its summary or the reason
+    #[command(after_help = help::VERIFY)]
     Verify(lists::VerifyArgs),
     /// Print the verdict the extension would give for a host and the chain it served
+    #[command(after_help = help::CHECK)]
     Check(lists::CheckArgs),
     /// Connect to every host of a list and report whether the chain it serves today is ok, drifted, expiring or unreachable
+    #[command(after_help = help::MONITOR)]
     Monitor(monitor::MonitorArgs),
     /// Native-messaging host for the extension: a second TLS connection to where the browser connected, and the chain it gets (also install, uninstall, status)
+    #[command(after_help = help::COMPANION)]
     Companion(companion::CompanionArgs),
+    /// Check a policy before deploying it: the settings, extra entries, channels and extension id
+    #[command(after_help = help::POLICY_LINT)]
+    Policy(policy::PolicyArgs),
+    /// Trust state files for `verify --state`: `state init` writes the first one
+    #[command(after_help = help::STATE)]
+    State(state::StateArgs),
     /// Show added, removed and changed entries and pins between two payloads or envelopes (signatures unchecked)
+    #[command(after_help = help::DIFF)]
     Diff {
         #[arg(value_name = "OLD")]
         old: PathBuf,
@@ -99,13 +122,15 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             output,
         } => certs::pin(&files, spki, output.json),
         Command::Grab(args) => certs::grab(&args),
-        Command::Lint { file, output } => lists::lint(&file, output.json),
+        Command::Lint { file, now, output } => lists::lint(&file, now, output.json),
         Command::Sign(args) => lists::sign(&args),
         Command::Verify(args) => lists::verify(&args),
         Command::Check(args) => lists::check(&args),
         Command::Diff { old, new, output } => lists::diff(&old, &new, output.json),
         Command::Monitor(args) => monitor::monitor(&args),
         Command::Companion(args) => companion::companion(&args),
+        Command::State(args) => state::state(&args),
+        Command::Policy(args) => policy::policy(&args),
     }
 }
 

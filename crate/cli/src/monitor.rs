@@ -28,7 +28,7 @@
 //! host's `--timeout`). A fetched certificate counts only once the core links it by signature.
 
 use crate::aia::Fetcher;
-use crate::certs::{split_target, Connect, Tls};
+use crate::certs::{Connect, Tls};
 use crate::command::{clean, now_or, out, out_json, read, read_document, Failure};
 use crate::lists::payload_of;
 use pinwatch_core::cert::{parse_chain, spki_pin, Cert, MAX_CERT_BYTES, MAX_CHAIN_LEN};
@@ -52,6 +52,8 @@ const HTTPS_PORT: u16 = 443;
 
 /// Exit status when no host drifted but some could not be reached.
 const ONLY_UNREACHABLE: u8 = 3;
+/// No drift, but the list itself expires within `--warn-days`: the next one must be published.
+const LIST_EXPIRING: u8 = 4;
 
 /// The most AIA fetches for one host (the extension's `MAX_FETCHES`).
 pub const MAX_FETCHES: usize = 4;
@@ -77,7 +79,8 @@ pub struct MonitorArgs {
     /// complete a path, so a private root the list pins links without fetching
     #[arg(long, value_name = "FILE")]
     ca: Option<PathBuf>,
-    /// Report `expiring` when a pinned certificate of the served chain expires within DAYS
+    /// Report `expiring` when a pinned certificate of the served chain, or the list itself,
+    /// expires within DAYS
     #[arg(long, default_value_t = 30, value_name = "DAYS")]
     warn_days: u32,
     /// How many hosts are checked at once
@@ -206,6 +209,48 @@ struct Summary {
 struct Report<'a> {
     hosts: &'a [HostRow],
     summary: Summary,
+    list: ListLife,
+}
+
+/// The list's own life: a list that expires stops being enforced by every browser, whatever
+/// its hosts serve, so the daily check reports it on its own line.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListLife {
+    expires_at: String,
+    /// `ok`, `expiring` (within `--warn-days`) or `expired`.
+    status: &'static str,
+    /// Whole days left (negative once expired).
+    days_left: i64,
+}
+
+impl ListLife {
+    fn new(expires_at: &str, expires_unix: i64, now: i64, warn_secs: i64) -> ListLife {
+        let left = expires_unix - now;
+        ListLife {
+            expires_at: expires_at.to_string(),
+            status: if left < 0 {
+                "expired"
+            } else if left <= warn_secs {
+                "expiring"
+            } else {
+                "ok"
+            },
+            days_left: left.div_euclid(86_400),
+        }
+    }
+
+    fn line(&self, warn_days: u32) -> String {
+        let at = clean(&self.expires_at);
+        match self.status {
+            "expired" => format!("list: expired at {at}: browsers no longer enforce it; publish a new list now\n"),
+            "expiring" => format!(
+                "list: expiring at {at}, in {} day(s) (within --warn-days {warn_days}): publish the next list before then\n",
+                self.days_left
+            ),
+            _ => format!("list: ok, expires at {at}, in {} day(s)\n", self.days_left),
+        }
+    }
 }
 
 /// One host to check, and where to connect for it.
@@ -390,31 +435,87 @@ fn complete(shared: &Shared, host: &str, served: &[Vec<u8>], until: Instant) -> 
 
 /// `HOST:ADDR:PORT` (HOST in brackets when it is an IPv6 address; ADDR as `grab` takes it).
 fn parse_connect_to(text: &str) -> Result<(String, String, u16), Failure> {
-    let bad = |why: &str| Failure::Usage(format!("--connect-to {:?}: {why}", clean(text)));
-    let (host, rest) = match text.strip_prefix('[') {
-        Some(r) => {
-            let (h, after) = r.split_once(']').ok_or_else(|| bad("no closing ]"))?;
-            (
-                h,
-                after
-                    .strip_prefix(':')
-                    .ok_or_else(|| bad("not HOST:ADDR:PORT"))?,
-            )
-        }
-        None => text
-            .split_once(':')
-            .ok_or_else(|| bad("not HOST:ADDR:PORT"))?,
+    let bad = |why: &str| {
+        Failure::Usage(format!(
+            "--connect-to {:?}: {why}; expected HOST:ADDR:PORT or curl's HOST:443:ADDR:PORT, IPv6 in brackets (mail.example.com:[::1]:8443)",
+            clean(text)
+        ))
     };
-    let host = host::normalize(host).map_err(|e| bad(&e.to_string()))?;
-    if rest.is_empty() {
-        return Err(bad("not HOST:ADDR:PORT"));
-    }
-    let (addr, port) =
-        split_target(rest).map_err(|_| bad("ADDR:PORT is not an address and port"))?;
-    if addr.is_empty() {
+    let fields =
+        connect_fields(text).ok_or_else(|| bad("an IPv6 address without its closing ]"))?;
+    let (host, addr, port) = match fields.as_slice() {
+        [host, addr, port] => (host, addr, port),
+        [host, from, addr, port] => {
+            // monitor connects to port 443 only, so curl's first port can only be that one.
+            if from.text != "443" {
+                return Err(bad(&format!(
+                    "monitor checks port 443, so the port after HOST must be 443, not {:?}",
+                    clean(from.text)
+                )));
+            }
+            (host, addr, port)
+        }
+        _ => return Err(bad(&format!("{} field(s) separated by ':'", fields.len()))),
+    };
+    let host = host::normalize(host.text).map_err(|e| bad(&format!("HOST: {e}")))?;
+    if addr.text.is_empty() {
         return Err(bad("ADDR is empty"));
     }
-    Ok((host.as_str().to_string(), addr, port))
+    if addr.bracketed && addr.text.parse::<std::net::Ipv6Addr>().is_err() {
+        return Err(bad("ADDR in brackets is not an IPv6 address"));
+    }
+    let port = port
+        .text
+        .parse::<u16>()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| bad("PORT is not a port number (1-65535)"))?;
+    Ok((host.as_str().to_string(), addr.text.to_string(), port))
+}
+
+/// One `:`-separated field of `--connect-to`; a bracketed one (IPv6) may hold colons.
+struct Field<'a> {
+    text: &'a str,
+    bracketed: bool,
+}
+
+/// Splits at the colons outside brackets; `None` when a `[` is not closed or a `]` is not
+/// followed by a colon or the end.
+fn connect_fields(text: &str) -> Option<Vec<Field<'_>>> {
+    let mut fields = Vec::new();
+    let mut rest = text;
+    loop {
+        let (field, after) = match rest.strip_prefix('[') {
+            Some(inner) => {
+                let (field, after) = inner.split_once(']')?;
+                if !(after.is_empty() || after.starts_with(':')) {
+                    return None;
+                }
+                (
+                    Field {
+                        text: field,
+                        bracketed: true,
+                    },
+                    after,
+                )
+            }
+            None => {
+                let end = rest.find(':').unwrap_or(rest.len());
+                (
+                    Field {
+                        text: &rest[..end],
+                        bracketed: false,
+                    },
+                    &rest[end..],
+                )
+            }
+        };
+        fields.push(field);
+        match after.strip_prefix(':') {
+            Some(next) => rest = next,
+            None => return Some(fields),
+        }
+    }
 }
 
 /// The earliest-expiring certificate of the path that the pins rest on: each whose SPKI is a
@@ -635,7 +736,7 @@ fn run_all(
         .collect())
 }
 
-fn text(rows: &[HostRow], summary: &Summary) -> String {
+fn text(rows: &[HostRow], summary: &Summary, list: &str) -> String {
     let width = rows.iter().map(|r| r.host.len()).max().unwrap_or(0);
     let mut s = String::new();
     for r in rows {
@@ -651,6 +752,7 @@ fn text(rows: &[HostRow], summary: &Summary) -> String {
             clean(&r.reason)
         ));
     }
+    s.push_str(list);
     s.push_str(&format!(
         "{} host(s): {} ok, {} expiring, {} drift, {} unreachable\n",
         rows.len(),
@@ -684,6 +786,14 @@ pub fn monitor(args: &MonitorArgs) -> Result<ExitCode, Failure> {
     let list = PinList::from_json(&payload)
         .map_err(|e| Failure::invalid(&args.list, format!("not a valid pin list: {e}")))
         .map_err(as_usage)?;
+    let now = now_or(None);
+    let warn_secs = i64::from(args.warn_days) * 86_400;
+    let life = ListLife::new(
+        &list.info.expires_at,
+        list.info.expires_at_unix,
+        now,
+        warn_secs,
+    );
     let mut seen = HashSet::new();
     let mut jobs = Vec::new();
     for entry in &list.entries {
@@ -730,8 +840,8 @@ pub fn monitor(args: &MonitorArgs) -> Result<ExitCode, Failure> {
         ca,
         signatures: Mutex::new(SignatureCache::new()),
         kept: Mutex::new(HashMap::new()),
-        now: now_or(None),
-        warn_secs: i64::from(args.warn_days) * 86_400,
+        now,
+        warn_secs,
         timeout: Duration::from_secs(args.timeout),
         deadline: started + Duration::from_secs(args.deadline),
     });
@@ -745,8 +855,10 @@ pub fn monitor(args: &MonitorArgs) -> Result<ExitCode, Failure> {
             Health::Unreachable => &mut summary.unreachable,
         } += 1;
     }
-    let code = if summary.drift > 0 {
+    let code = if summary.drift > 0 || life.status == "expired" {
         ExitCode::from(1)
+    } else if life.status == "expiring" {
+        ExitCode::from(LIST_EXPIRING)
     } else if summary.unreachable > 0 {
         ExitCode::from(ONLY_UNREACHABLE)
     } else {
@@ -756,9 +868,10 @@ pub fn monitor(args: &MonitorArgs) -> Result<ExitCode, Failure> {
         out_json(&Report {
             hosts: &rows,
             summary,
+            list: life,
         })?;
     } else {
-        out(&text(&rows, &summary))?;
+        out(&text(&rows, &summary, &life.line(args.warn_days)))?;
     }
     Ok(code)
 }
@@ -782,18 +895,42 @@ mod tests {
             ("::1".into(), "10.0.0.1".into(), 443)
         );
         assert_eq!(
-            parse_connect_to("mail.example.com:internal.example").unwrap(),
+            parse_connect_to("mail.example.com:internal.example:443").unwrap(),
             ("mail.example.com".into(), "internal.example".into(), 443)
+        );
+        // curl's form: the port monitor connects to (443), then where to go instead.
+        assert_eq!(
+            parse_connect_to("mail.corp.example:443:127.0.0.1:18443").unwrap(),
+            ("mail.corp.example".into(), "127.0.0.1".into(), 18443)
+        );
+        assert_eq!(
+            parse_connect_to("mail.corp.example:443:[::1]:18443").unwrap(),
+            ("mail.corp.example".into(), "::1".into(), 18443)
         );
         for bad in [
             "mail.example.com",
             "mail.example.com:",
+            // The two the issue found read silently as something else.
+            "mail.corp.example:18443",
+            "mail.example.com:internal.example",
+            "mail.corp.example:8443:127.0.0.1:18443",
             "mail.example.com:127.0.0.1:x",
+            "mail.example.com:127.0.0.1:0",
+            "mail.example.com:127.0.0.1:65536",
             ":127.0.0.1:443",
             "[::1:10.0.0.1:443",
             "mail.example.com::443",
+            "mail.example.com:::1:443",
+            "mail.example.com:[::1]x:443",
+            "mail.example.com:[not-v6]:443",
+            "a:443:b:443:c",
         ] {
             assert!(parse_connect_to(bad).is_err(), "{bad}");
         }
+        let Err(super::Failure::Usage(message)) = parse_connect_to("mail.corp.example:18443")
+        else {
+            panic!("not a usage error")
+        };
+        assert!(message.contains("HOST:ADDR:PORT"), "{message}");
     }
 }

@@ -963,7 +963,7 @@ fn lint_warns_when_a_pin_set_cannot_be_proven_from_a_leaf_but_still_passes() {
     let dir = Dir::new("lint-leaf-proof");
     // No issuer keys: a warning, exit 0, and signing is not refused for it.
     dir.write("no-keys.json", payload(1, &[PIN_A, PIN_B], ""));
-    let run = dir.expect(0, &["lint", "no-keys.json", "--json"]);
+    let run = dir.expect(0, &["lint", "no-keys.json", "--json", "--now", NOW]);
     let rows = run.json();
     let rows = rows.as_array().unwrap();
     assert!(
@@ -972,7 +972,7 @@ fn lint_warns_when_a_pin_set_cannot_be_proven_from_a_leaf_but_still_passes() {
         "{rows:?}"
     );
     assert!(rows.iter().all(|r| r["severity"] == "warning"), "{rows:?}");
-    let text = dir.expect(0, &["lint", "no-keys.json"]);
+    let text = dir.expect(0, &["lint", "no-keys.json", "--now", NOW]);
     assert!(text.stdout.contains("warning: no issuer_keys"), "{text:?}");
     // An issuer key that is not one of the good pins: a warning too.
     let spki = std::fs::read(concat!(
@@ -992,7 +992,7 @@ fn lint_warns_when_a_pin_set_cannot_be_proven_from_a_leaf_but_still_passes() {
         "the key was put in"
     );
     dir.write("stray-key.json", with_key);
-    let run = dir.expect(0, &["lint", "stray-key.json", "--json"]);
+    let run = dir.expect(0, &["lint", "stray-key.json", "--json", "--now", NOW]);
     let rules: Vec<String> = run
         .json()
         .as_array()

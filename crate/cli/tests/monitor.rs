@@ -64,11 +64,11 @@ fn now() -> i64 {
         .as_secs() as i64
 }
 
-/// A payload valid today (issued yesterday, expiring in 30 days) with two pin sets: `legit`
+/// A payload valid today (issued yesterday, expiring in 60 days: past --warn-days) with two pin sets: `legit`
 /// (the legit intermediate) and `soon` (the intermediate that expires in 10 days); one entry per
 /// `(host, pinset)`.
 fn monitor_payload(dir: &Dir, pki: &Pki, entries: &[(&str, &str)]) -> String {
-    let dates = (rfc3339(now() - 86_400), rfc3339(now() + 30 * 86_400));
+    let dates = (rfc3339(now() - 86_400), rfc3339(now() + 60 * 86_400));
     dated_payload(dir, pki, entries, dates)
 }
 
@@ -174,7 +174,8 @@ fn ok_and_expiring_hosts_exit_0_with_their_pins_and_dates() {
     );
     let (mail_to, soon_to) = (
         connect_to("mail.example.test", legit_port),
-        connect_to("soon.example.test", soon_port),
+        // curl's form, naming the port monitor connects to.
+        format!("soon.example.test:443:127.0.0.1:{soon_port}"),
     );
     let root = pki.legit.root.to_str().unwrap();
     let base = ["--connect-to", &mail_to, "--connect-to", &soon_to];
@@ -233,10 +234,15 @@ fn ok_and_expiring_hosts_exit_0_with_their_pins_and_dates() {
     let report = monitor(&dir, 0, &args).0.json();
     assert_eq!(summary(&report), [2, 0, 0, 0], "{report}");
 
-    // Text: one line per host (host, status, reason), then the totals.
+    // Text: one line per host (host, status, reason), the list's own expiry, then the totals.
     let (run, _) = monitor(&dir, 0, &base);
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert_eq!(lines.len(), 4, "{}", run.stdout);
+    assert!(
+        lines[2].starts_with("list: ok, expires at "),
+        "{}",
+        run.stdout
+    );
     let words = |line: &str| {
         line.split_whitespace()
             .map(String::from)
@@ -360,6 +366,41 @@ fn a_host_serving_another_ca_is_drift_and_exits_1() {
         mail["reason"].as_str().unwrap().starts_with("stale: "),
         "{mail}"
     );
+    assert_eq!(report["list"]["status"], "expired", "{report}");
+
+    // A list that expires in two days: every host ok, but the list has its own line and exit 4.
+    let soon = dated_payload(
+        &dir,
+        &pki,
+        &[("mail.example.test", "legit")],
+        (rfc3339(now() - 86_400), rfc3339(now() + 2 * 86_400 + 3600)),
+    );
+    dir.write("list.json", soon);
+    let (run, _) = monitor(&dir, 4, &["--connect-to", &mail_to]);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("list: expiring at ")
+                && l.contains("in 2 day(s) (within --warn-days 30)")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("mail.example.test") && l.contains(" ok ")),
+        "{}",
+        run.stdout
+    );
+    let report = monitor(
+        &dir,
+        0,
+        &["--connect-to", &mail_to, "--warn-days", "1", "--json"],
+    )
+    .0
+    .json();
+    assert_eq!(report["list"]["status"], "ok", "{report}");
+    assert_eq!(report["list"]["daysLeft"], 2, "{report}");
 }
 
 #[test]
@@ -486,9 +527,15 @@ fn monitor_usage_mistakes_exit_2() {
         "mail.example.test",
         "mail.example.test:127.0.0.1:notaport",
         ":127.0.0.1:443",
+        // Read silently as an address once: a port alone, and curl's form with another port.
+        "mail.example.test:18443",
+        "mail.example.test:8443:127.0.0.1:18443",
     ] {
         let run = dir.expect(2, &["monitor", "list.json", "--connect-to", bad]);
-        assert!(run.stderr.contains("--connect-to"), "{run:?}");
+        assert!(
+            run.stderr.contains("--connect-to") && run.stderr.contains("expected HOST:ADDR:PORT"),
+            "{run:?}"
+        );
     }
     // A mapping for a host the list does not have is a mistake, not something to skip.
     let run = dir.expect(
@@ -727,7 +774,7 @@ fn make_root_only(dir: &Dir, prefix: &str, aia: Option<&str>) -> RootOnly {
 /// A payload valid today whose one pin set, `root`, pins `root_pin` (and a backup); one entry
 /// per host.
 fn root_payload(root_pin: &str, hosts: &[&str]) -> String {
-    let (issued, expires) = (rfc3339(now() - 86_400), rfc3339(now() + 30 * 86_400));
+    let (issued, expires) = (rfc3339(now() - 86_400), rfc3339(now() + 60 * 86_400));
     let entries: Vec<String> = hosts
         .iter()
         .map(|h| format!(r#"{{"host": "{h}", "pinset": "root", "mode": "enforce"}}"#))

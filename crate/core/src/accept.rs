@@ -4,11 +4,14 @@
 //! The signatures are checked before the payload is parsed, so unsigned bytes never reach the
 //! list parser. Rotation follows TUF: a list that names `next_signers` must be signed by a
 //! threshold of the current keys *and* of the new keys; once it is accepted the new set is the
-//! trusted one and the old keys alone no longer count.
+//! trusted one and the old keys alone no longer count. The envelope may carry the channel's
+//! rotation steps (`rotation.rs`), which are followed first, so a client that missed rotations
+//! still reaches the set that signs the list.
 
 use crate::envelope::{EnvelopeError, EnvelopeSignature, Opened, PAYLOAD_TYPE};
 use crate::key::{KeyError, KeyId, SignerSet};
 use crate::list::{ListError, PinList};
+use crate::rotation::{self, StepError, StepRejection};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use core::fmt;
@@ -71,7 +74,11 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn count(set: &SignerSet, message: &[u8], signatures: &[EnvelopeSignature]) -> Tally {
+    pub(crate) fn count(
+        set: &SignerSet,
+        message: &[u8],
+        signatures: &[EnvelopeSignature],
+    ) -> Tally {
         let mut tally = Tally {
             required: set.threshold(),
             ..Tally::default()
@@ -101,7 +108,7 @@ impl Tally {
         tally
     }
 
-    fn met(&self) -> bool {
+    pub(crate) fn met(&self) -> bool {
         self.verified.len() >= self.required as usize
     }
 }
@@ -171,6 +178,9 @@ pub enum Rejection {
     BadNextSigners(KeyError),
     /// `next_signers` is present but too few of the new keys signed the list.
     RotationNotSigned(Tally),
+    /// A rotation step the envelope carries was refused (its code is that of the same fault in
+    /// a list: a forged step is `bad-signature` or `untrusted-signers`, a replayed one `rollback`).
+    Rotation(Box<StepRejection>),
 }
 
 crate::vocabulary::named_enum! {
@@ -226,7 +236,31 @@ impl Rejection {
             Rejection::Expired { .. } => RejectionCode::Expired,
             Rejection::BadNextSigners(_) => RejectionCode::BadNextSigners,
             Rejection::RotationNotSigned(_) => RejectionCode::RotationNotSigned,
+            Rejection::Rotation(r) => match &r.error {
+                StepError::Envelope(_) | StepError::Nested | StepError::Statement(_) => {
+                    RejectionCode::NotAnEnvelope
+                }
+                StepError::PayloadType(_) => RejectionCode::WrongPayloadType,
+                StepError::OutOfOrder { .. } | StepError::AfterList { .. } => {
+                    RejectionCode::Rollback
+                }
+                StepError::NotSignedByTrusted(t) => tally_code(t),
+                StepError::BadNextSigners(_) => RejectionCode::BadNextSigners,
+                StepError::NotSignedByNext(_) => RejectionCode::RotationNotSigned,
+            },
         }
+    }
+}
+
+/// Why a tally that did not meet its threshold failed: a signature that does not verify, no
+/// trusted signer at all, or too few.
+fn tally_code(t: &Tally) -> RejectionCode {
+    if !t.failed.is_empty() {
+        RejectionCode::BadSignature
+    } else if t.verified.is_empty() {
+        RejectionCode::UntrustedSigners
+    } else {
+        RejectionCode::ThresholdNotMet
     }
 }
 
@@ -259,6 +293,7 @@ impl fmt::Display for Rejection {
                 f,
                 "the list hands signing over to new keys, but too few of the new keys signed it ({t}); a rotation must be signed by both the current and the new keys"
             ),
+            Rejection::Rotation(r) => write!(f, "{r}"),
         }
     }
 }
@@ -274,8 +309,10 @@ pub struct Accepted {
     pub trust: TrustState,
     /// Trusted keys whose signatures verified.
     pub signed_by: Vec<KeyId>,
-    /// The list named `next_signers`, which became the trusted set.
+    /// The trusted set changed: by rotation steps, or by the list's `next_signers`.
     pub rotated: bool,
+    /// How many rotation steps changed the set on the way to the list's signers.
+    pub rotations_followed: usize,
 }
 
 /// The same keys and threshold, in any order: the one rule for whether a stored list still
@@ -312,15 +349,14 @@ pub fn accept(envelope: &[u8], trust: &TrustState, now: i64) -> Result<Accepted,
     if envelope.signatures.is_empty() {
         return Err(Rejection::NoSignatures);
     }
+    let followed = rotation::follow(&envelope.rotations, trust).map_err(Rejection::Rotation)?;
     let message = envelope.pae();
-    let tally = Tally::count(&trust.signers, message, &envelope.signatures);
+    let tally = Tally::count(&followed.signers, message, &envelope.signatures);
     if !tally.met() {
-        return Err(if !tally.failed.is_empty() {
-            Rejection::BadSignature(tally)
-        } else if tally.verified.is_empty() {
-            Rejection::UntrustedSigners(tally)
-        } else {
-            Rejection::ThresholdNotMet(tally)
+        return Err(match tally_code(&tally) {
+            RejectionCode::BadSignature => Rejection::BadSignature(tally),
+            RejectionCode::UntrustedSigners => Rejection::UntrustedSigners(tally),
+            _ => Rejection::ThresholdNotMet(tally),
         });
     }
     let list = PinList::from_json(envelope.payload()).map_err(Rejection::Payload)?;
@@ -334,6 +370,14 @@ pub fn accept(envelope: &[u8], trust: &TrustState, now: i64) -> Result<Accepted,
             last: trust.sequence,
         });
     }
+    if followed.last > sequence {
+        let step = envelope.rotations.len();
+        return Err(Rejection::Rotation(Box::new(StepRejection {
+            step,
+            sequence: Some(followed.last),
+            error: StepError::AfterList { list: sequence },
+        })));
+    }
     if now < list.info.issued_at_unix.saturating_sub(CLOCK_SKEW_SECS) {
         return Err(Rejection::NotYetValid {
             issued_at: list.info.issued_at.clone(),
@@ -345,7 +389,7 @@ pub fn accept(envelope: &[u8], trust: &TrustState, now: i64) -> Result<Accepted,
         });
     }
     let (signers, rotated) = match &list.next_signers {
-        None => (trust.signers.clone(), false),
+        None => (followed.signers, false),
         Some(next) => {
             let next = SignerSet::from_texts(&next.keys, next.threshold)
                 .map_err(Rejection::BadNextSigners)?;
@@ -353,7 +397,7 @@ pub fn accept(envelope: &[u8], trust: &TrustState, now: i64) -> Result<Accepted,
             if !new_tally.met() {
                 return Err(Rejection::RotationNotSigned(new_tally));
             }
-            let rotated = !same_signers(&next, &trust.signers);
+            let rotated = !same_signers(&next, &followed.signers);
             (next, rotated)
         }
     };
@@ -362,6 +406,7 @@ pub fn accept(envelope: &[u8], trust: &TrustState, now: i64) -> Result<Accepted,
         list,
         trust: TrustState { signers, sequence },
         signed_by: tally.verified,
-        rotated,
+        rotated: rotated || followed.rotations > 0,
+        rotations_followed: followed.rotations,
     })
 }

@@ -17,6 +17,8 @@ use std::borrow::Cow;
 pub const PAYLOAD_TYPE: &str = "application/vnd.pinwatch.pinlist.v1+json";
 /// More signatures than any signer set needs; bounds the work one envelope can cause.
 pub const MAX_SIGNATURES: usize = 32;
+/// More rotation steps than a channel makes in its life; bounds the work one envelope can cause.
+pub const MAX_ROTATIONS: usize = 64;
 
 /// Why bytes are not an envelope this build can read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,8 @@ pub enum EnvelopeError {
     PayloadNotBase64,
     /// More than [`MAX_SIGNATURES`] signatures (how many).
     TooManySignatures(usize),
+    /// More than [`MAX_ROTATIONS`] rotation steps (how many).
+    TooManyRotations(usize),
 }
 
 impl fmt::Display for EnvelopeError {
@@ -41,6 +45,12 @@ impl fmt::Display for EnvelopeError {
                 write!(
                     f,
                     "the envelope has {n} signatures, at most {MAX_SIGNATURES} are read"
+                )
+            }
+            EnvelopeError::TooManyRotations(n) => {
+                write!(
+                    f,
+                    "the envelope carries {n} rotation steps, at most {MAX_ROTATIONS} are read"
                 )
             }
         }
@@ -63,13 +73,17 @@ pub struct EnvelopeSignature {
     pub sig: String,
 }
 
-/// The envelope exactly as it is written.
+/// The envelope exactly as it is written. A pin list's envelope may carry `rotations`: the
+/// channel's rotation steps, oldest first, each an envelope of its own (see `rotation.rs`).
+/// They sit outside the signed payload because each one is signed on its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Envelope {
     pub payload_type: String,
     pub payload: String,
     pub signatures: Vec<EnvelopeSignature>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rotations: Vec<Envelope>,
 }
 
 /// DSSE v1 pre-authentication encoding: `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`,
@@ -97,6 +111,26 @@ struct Borrowed<'a> {
     #[serde(borrow)]
     payload: Cow<'a, str>,
     signatures: Vec<EnvelopeSignature>,
+    #[serde(default)]
+    rotations: Vec<Envelope>,
+}
+
+/// The signature and rotation counts are bounded, in the envelope and in each rotation step.
+fn check_counts(
+    signatures: &[EnvelopeSignature],
+    rotations: &[Envelope],
+) -> Result<(), EnvelopeError> {
+    if rotations.len() > MAX_ROTATIONS {
+        return Err(EnvelopeError::TooManyRotations(rotations.len()));
+    }
+    let most = rotations
+        .iter()
+        .map(|r| r.signatures.len())
+        .fold(signatures.len(), usize::max);
+    if most > MAX_SIGNATURES {
+        return Err(EnvelopeError::TooManySignatures(most));
+    }
+    Ok(())
 }
 
 /// An envelope opened for verification: its type, its signatures, and the PAE with the
@@ -105,6 +139,8 @@ struct Borrowed<'a> {
 pub struct Opened {
     pub payload_type: String,
     pub signatures: Vec<EnvelopeSignature>,
+    /// The rotation steps the envelope carries, unverified.
+    pub rotations: Vec<Envelope>,
     pae: Vec<u8>,
     payload_at: usize,
 }
@@ -115,9 +151,7 @@ impl Opened {
         let text = json::guard(bytes)?;
         let e: Borrowed<'_> =
             serde_json::from_str(text).map_err(|err| JsonError::Schema(err.to_string()))?;
-        if e.signatures.len() > MAX_SIGNATURES {
-            return Err(EnvelopeError::TooManySignatures(e.signatures.len()));
-        }
+        check_counts(&e.signatures, &e.rotations)?;
         let encoded = e.payload.as_bytes();
         // Padded base64: 3 bytes per 4 characters, less one per '='.
         if encoded.len() % 4 != 0 {
@@ -139,6 +173,7 @@ impl Opened {
         Ok(Opened {
             payload_type: e.payload_type.into_owned(),
             signatures: e.signatures,
+            rotations: e.rotations,
             pae,
             payload_at,
         })
@@ -165,9 +200,7 @@ impl Envelope {
     /// Guard and parse envelope bytes. Signatures are not checked here (see `accept.rs`).
     pub fn from_json(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
         let envelope: Envelope = json::parse(bytes)?;
-        if envelope.signatures.len() > MAX_SIGNATURES {
-            return Err(EnvelopeError::TooManySignatures(envelope.signatures.len()));
-        }
+        check_counts(&envelope.signatures, &envelope.rotations)?;
         Ok(envelope)
     }
 
@@ -184,6 +217,7 @@ impl Envelope {
             payload_type: payload_type.to_string(),
             payload: STANDARD.encode(payload),
             signatures: Vec::new(),
+            rotations: Vec::new(),
         }
     }
 

@@ -33,6 +33,7 @@ pub mod pin;
 pub mod proof;
 pub mod pubkey;
 pub mod reason;
+pub mod rotation;
 pub mod rsassa;
 pub mod sct;
 pub mod sources;

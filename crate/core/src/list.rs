@@ -335,7 +335,7 @@ fn pins(texts: &[String], path: &str) -> Result<Vec<Pin>, ListError> {
         .collect()
 }
 
-fn issuer_key(text: &str) -> Option<(Pin, Vec<u8>)> {
+pub(crate) fn issuer_key(text: &str) -> Option<(Pin, Vec<u8>)> {
     let der = STANDARD.decode(text.trim()).ok()?;
     crate::pubkey::Spki::parse(&der)?;
     Some((Pin::of_spki(&der), der))
@@ -355,6 +355,10 @@ pub struct ExtraEntry {
     /// so a user or policy may always make a list stricter, never weaker (`Engine::new`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bad_pins: Vec<String>,
+    /// Base64 DER SubjectPublicKeyInfo of the CAs that issue the host's leaf, as a pin set's
+    /// `issuer_keys`: what proves the host where the browser hands over only the leaf.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issuer_keys: Vec<String>,
     #[serde(default = "default_extra_mode")]
     pub mode: Mode,
 }
@@ -398,6 +402,7 @@ impl PinList {
                 PinSetSpec {
                     good: extra.pins.clone(),
                     bad: extra.bad_pins.clone(),
+                    issuer_keys: extra.issuer_keys.clone(),
                     ..PinSetSpec::default()
                 },
             );

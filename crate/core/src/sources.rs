@@ -102,6 +102,15 @@ pub fn check_extra_entries(values: &[Box<RawValue>]) -> (Vec<ExtraEntry>, Vec<St
                 }
             }
         }
+        for text in &entry.issuer_keys {
+            if crate::list::issuer_key(text).is_none() {
+                let shown: String = text.chars().take(80).collect();
+                errors.push(format!(
+                    "{at}: {shown:?} is not an issuer key (base64 DER SubjectPublicKeyInfo of a supported RSA or ECDSA key)"
+                ));
+                refused = true;
+            }
+        }
         if refused {
             continue;
         }

@@ -329,6 +329,39 @@ fn later_sources_win_and_scope_limits_a_source() {
 }
 
 #[wasm_bindgen_test(unsupported = test)]
+fn extra_entries_with_issuer_keys_prove_a_leaf_alone() {
+    let f = Fixtures::embedded();
+    let extra = |keys: Vec<String>| {
+        let extras: Vec<pinwatch_core::list::ExtraEntry> = serde_json::from_value(serde_json::json!([
+            {"host": "mail.example.test", "pins": [pin_of_spki(&f.legit_root_spki)], "issuerKeys": keys, "mode": "enforce"}
+        ]))
+        .unwrap();
+        let list = PinList::from_extra_entries("policy", &extras).unwrap();
+        Engine::new(
+            vec![Source {
+                origin: "policy".into(),
+                kind: SourceKind::Bundled,
+                list,
+                scope: None,
+            }],
+            &settings(),
+        )
+        .0
+    };
+    let leaf = std::slice::from_ref(&f.legit_leaf);
+    let with_key = extra(vec![b64(&f.legit_issuer_spki)]);
+    let v = with_key.check("mail.example.test", leaf, NOW);
+    assert_eq!(v.status, Status::Pinned, "{}", v.reason);
+    assert_eq!(v.matched.unwrap().kind, MatchKind::IssuerKey);
+    // Without the issuer key the leaf alone proves nothing.
+    let without = extra(vec![]);
+    assert_ne!(
+        without.check("mail.example.test", leaf, NOW).status,
+        Status::Pinned
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
 fn extra_entries_pin_internal_hosts() {
     let f = Fixtures::embedded();
     let extras: Vec<pinwatch_core::list::ExtraEntry> = serde_json::from_value(serde_json::json!([

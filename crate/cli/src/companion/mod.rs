@@ -40,13 +40,17 @@ pub struct CompanionArgs {
 #[derive(clap::Subcommand)]
 enum Sub {
     /// Serve native messaging on standard input and output (the default; what a browser starts)
+    #[command(after_help = crate::help::COMPANION_SERVE)]
     Serve(ServeArgs),
     /// Write the host manifest where a browser looks for it
+    #[command(after_help = crate::help::COMPANION_INSTALL)]
     Install(install::InstallArgs),
     /// Remove the host manifest that install wrote
+    #[command(after_help = crate::help::COMPANION_UNINSTALL)]
     Uninstall(install::UninstallArgs),
     /// Show, per browser and location, whether a host manifest is there and the program it
     /// starts; exit 1 when one is there but broken or its program missing
+    #[command(after_help = crate::help::COMPANION_STATUS)]
     Status(install::StatusArgs),
     /// Print the host manifest for a program installed at --path (what the Linux packages ship)
     Manifest(install::ManifestArgs),
