@@ -1,8 +1,10 @@
 // What the pages tell a person to do about two gaps: no companion (Chromium-family browsers), and
 // no Pinwatch in private windows. Both name the browser Pinwatch runs in, since the steps differ.
-// Every user-visible string of these hints is here.
+// The sentences are messages (_locales); browser names, commands and settings addresses go in as
+// they are, never translated.
 
 import { api } from './compat.js';
+import { t } from './i18n.js';
 
 /**
  * 'firefox', 'chrome', 'edge', 'brave' or 'chromium'. Chromium-family browsers name themselves
@@ -28,18 +30,19 @@ export const browserName = (kind = browserKind()) => NAMES[kind];
  * every browser, for every user), then the command for this browser alone.
  */
 export function companionHint(kind = browserKind()) {
-  const flag = kind === 'firefox' ? 'firefox' : kind;
-  return `To let Pinwatch check ${NAMES[kind]}, install the Pinwatch package for this computer (pinwatch .deb or .rpm: `
-    + `it sets the companion up for every browser), or run: pinwatch companion install --browser ${flag}`;
+  return t('companion_install_hint', NAMES[kind], `pinwatch companion install --browser ${kind}`);
 }
 
-/** The browser's word for a private window, and where the switch that allows Pinwatch there is. */
+/**
+ * The message for each browser (its own word for a private window and the label of its switch
+ * differ, so each is a whole sentence) and the address of the page the switch is on.
+ */
 const PRIVATE = {
-  firefox: ['private windows', 'in the Add-ons Manager (about:addons), open Pinwatch and set "Run in Private Windows" to Allow'],
-  chrome: ['Incognito windows', 'in chrome://extensions, open Pinwatch\'s Details and turn on "Allow in Incognito"'],
-  chromium: ['Incognito windows', 'in chrome://extensions, open Pinwatch\'s Details and turn on "Allow in Incognito"'],
-  edge: ['InPrivate windows', 'in edge://extensions, open Pinwatch\'s Details and turn on "Allow in InPrivate"'],
-  brave: ['private windows', 'in brave://extensions, open Pinwatch\'s Details and turn on "Allow in Private"'],
+  firefox: ['private_note_firefox', 'about:addons'],
+  chrome: ['private_note_chrome', 'chrome://extensions'],
+  chromium: ['private_note_chrome', 'chrome://extensions'],
+  edge: ['private_note_edge', 'edge://extensions'],
+  brave: ['private_note_brave', 'brave://extensions'],
 };
 
 /**
@@ -55,6 +58,6 @@ export async function privateWindowsNote(kind = browserKind()) {
     return null;
   }
   if (allowed !== false) return null;
-  const [word, how] = PRIVATE[kind];
-  return `Pinwatch is not allowed in ${word}: pages opened there are not checked. To allow it, ${how}.`;
+  const [key, page] = PRIVATE[kind];
+  return t(key, page);
 }

@@ -45,7 +45,7 @@ function debuggerWanted(s) {
 
 const COMPANION_STATUS = {
   ready: (c) => (c.version ? t('companion_ready_version', c.version) : t('companion_ready')),
-  missing: (c) => `${t('companion_missing', c.error ?? t('common_no_answer'))} ${companionHint()}.`,
+  missing: (c) => `${t('companion_missing', c.error ?? t('common_no_answer'))} ${companionHint()}`,
   broken: (c) => t('companion_broken', c.error ?? t('common_no_answer')),
   unknown: () => t('companion_unknown'),
 };

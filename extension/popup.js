@@ -55,7 +55,7 @@ const VERIFIED_WORDS = {
 /** What the companion saw, or why it could not look; null when it was not asked. */
 function companionWords(r) {
   if (r.companionError) {
-    return r.companionMissing ? `${t('popup_companion_missing')} ${companionHint()}.` : t('popup_companion_failed', r.companionError);
+    return r.companionMissing ? `${t('popup_companion_missing')} ${companionHint()}` : t('popup_companion_failed', r.companionError);
   }
   const c = r.companion;
   if (!c) return null;
