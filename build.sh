@@ -92,7 +92,10 @@ ensure_node_modules() {
 build_wasm() {
   local target=$1 out=$ROOT/target/pkg-$1
   say "wasm-pack build --target $target"
-  wasm-pack build crate/wasm --mode no-install --release --target "$target" --out-dir "$out" --out-name pinwatch >&2
+  # The node package also carries the judge's tables for the docs tool (feature `docs`).
+  local features=()
+  [ "$target" = nodejs ] && features=(-- --features docs)
+  wasm-pack build crate/wasm --mode no-install --release --target "$target" --out-dir "$out" --out-name pinwatch "${features[@]}" >&2
   local wasm=$out/pinwatch_bg.wasm
   # SIMD128: a verdict hashes its chain four messages at once (crate/core/src/pin/sha256x4.rs).
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \

@@ -214,5 +214,5 @@ export async function look(details, { fresh = true } = {}) {
   if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value);
   cache.set(key, { at: Date.now(), reply });
   const chain = Array.isArray(reply.chain) ? reply.chain.filter((c) => typeof c === 'string') : [];
-  return { answer: { chain, verified: reply.verified ?? null, ms: reply.ms ?? performance.now() - t0, cached: false }, note };
+  return { answer: { chain, verified: reply.verified ?? null, ms: Math.round(reply.ms ?? performance.now() - t0), cached: false }, note };
 }

@@ -6,7 +6,7 @@ mod common;
 mod mint;
 
 use common::*;
-use mint::{intermediate, leaf, root, Ca};
+use mint::{intermediate, leaf, Ca};
 use pinwatch_core::decision::{Act, StopReason};
 use pinwatch_core::engine::{Engine, Settings};
 use pinwatch_core::judge::failure::{self, FailureSource, Meaning};

@@ -350,7 +350,9 @@ pub fn decide(situation: JsValue) -> Result<JsValue, JsError> {
     to_js(&pinwatch_core::decision::decide(&situation))
 }
 
-/// The judge's tables (failure codes, limits, what each status does), for the docs.
+/// The judge's tables (failure codes, limits, what each status does), for the docs: only in the
+/// node build the tools read (feature `docs`), not in the module the extension ships.
+#[cfg(feature = "docs")]
 #[wasm_bindgen(js_name = judgeTables)]
 pub fn judge_tables() -> Result<JsValue, JsError> {
     to_js(&judge::tables())

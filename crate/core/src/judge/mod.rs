@@ -188,22 +188,37 @@ pub struct CompanionAnswer {
     /// The certificates the server sent (base64 DER, leaf first).
     #[serde(default)]
     pub chain: Vec<String>,
-    /// What the companion's verifier said (`{anchor: "web-pki" | "local" | null, …}`).
-    pub verified: Option<serde_json::Value>,
-    /// How long the look took (ms), when the companion said.
-    pub ms: Option<f64>,
+    /// What the companion's verifier said of the chain's root.
+    pub verified: Option<Verified>,
+    /// How long the look took (whole ms), when the companion said.
+    pub ms: Option<u32>,
     /// The reply was one kept from an earlier look.
     #[serde(default)]
     pub cached: bool,
+}
+
+/// What the companion's verifier said: the chain ends in one of the system's web PKI roots
+/// (`web-pki`), a root added to this computer (`local`, with the store), or neither (`null`, with
+/// the error). Typed rather than kept as any JSON: the generic JSON value costs the module ~8 KB.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verified {
+    pub anchor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// What the companion saw, for the record.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompanionView {
-    pub ms: Option<f64>,
+    pub ms: Option<u32>,
     pub cached: bool,
-    pub verified: Option<serde_json::Value>,
+    pub verified: Option<Verified>,
     /// The companion's leaf is not the browser's (the companion's is then shown beside it).
     pub leaf_differs: bool,
     pub companion_leaf: Option<crate::cert::CertFacts>,
@@ -523,12 +538,7 @@ impl Judge {
             leaf_differs: false,
             companion_leaf: None,
         };
-        self.built_in_root = match answer
-            .verified
-            .as_ref()
-            .and_then(|v| v.get("anchor"))
-            .and_then(|a| a.as_str())
-        {
+        self.built_in_root = match answer.verified.as_ref().and_then(|v| v.anchor.as_deref()) {
             Some("web-pki") => Some(true),
             Some("local") => Some(false),
             _ => None,
@@ -1003,6 +1013,7 @@ pub fn aia_url_allowed(url: &str) -> bool {
 }
 
 /// One bound or time the judge keeps to, with its rule, for the docs.
+#[cfg(feature = "docs")]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Limit {
@@ -1012,6 +1023,7 @@ pub struct Limit {
 }
 
 /// What a verdict does under each mode (no failure, no override), for the docs.
+#[cfg(feature = "docs")]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DecisionRow {
@@ -1021,6 +1033,7 @@ pub struct DecisionRow {
 }
 
 /// The judge's tables, as `docs/design.md` prints them (generated, so they cannot drift).
+#[cfg(feature = "docs")]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tables {
@@ -1029,6 +1042,7 @@ pub struct Tables {
     pub decisions: Vec<DecisionRow>,
 }
 
+#[cfg(feature = "docs")]
 pub fn tables() -> Tables {
     use memory::*;
     let limits = vec![
