@@ -20,7 +20,7 @@ fn cookie_rows(dir: &Dir, name: &str, entries: &str) -> Vec<(String, String)> {
     let text = list(entries);
     assert!(text.contains(entries), "the entries were put in");
     dir.write(name, text);
-    let run = dir.expect(0, &["lint", name, "--json"]);
+    let run = dir.expect(0, &["lint", name, "--json", "--now", NOW]);
     run.json()
         .as_array()
         .unwrap()
@@ -51,7 +51,7 @@ fn lint_warns_about_the_registrable_domain_of_a_lone_pinned_host() {
         "{rows:?}"
     );
     assert!(rows[0].1.contains("cookie"), "{rows:?}");
-    let text = dir.expect(0, &["lint", "lone.json"]);
+    let text = dir.expect(0, &["lint", "lone.json", "--now", NOW]);
     assert!(
         text.stdout
             .contains("$.entries[0]: warning: mail.example.com pinned"),
@@ -104,5 +104,5 @@ fn lint_accepts_considered_and_stops_warning() {
         "typo.json",
         list(r#"{"host": "mail.example.com", "pinset": "mail", "mode": "enforce", "cookie_scope": "consider"}"#),
     );
-    dir.expect(1, &["lint", "typo.json"]);
+    dir.expect(1, &["lint", "typo.json", "--now", NOW]);
 }

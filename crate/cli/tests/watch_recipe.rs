@@ -31,7 +31,7 @@ fn team_list(pins: &[String], keys: &[String], entry_extra: &str) -> String {
   "pinsets": {{"login": {{"good": ["{}"], "issuer_keys": ["{}"]}}}},
   "entries": [{{"host": "{HOST}", "pinset": "login", "mode": "warn"{entry_extra}}}]}}"#,
         rfc3339(now() - 86_400),
-        rfc3339(now() + 30 * 86_400),
+        rfc3339(now() + 60 * 86_400),
         pins.join("\", \""),
         keys.join("\", \"")
     )
