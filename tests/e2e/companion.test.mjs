@@ -237,7 +237,9 @@ describe('Chromium without certificates: the companion takes a second look', { s
       await popup.goto(`${env.cr.base}popup.html?tab=${tabId}`, { waitUntil: 'load' });
       const note = await waitFor(() => popup.evaluate(() => !document.getElementById('companion-note').hidden
         && document.getElementById('companion-note').textContent));
-      assert.match(note, /install it/);
+      // The hint names this browser, the package first, then the command for this browser alone.
+      assert.match(note, /not installed/);
+      assert.ok(note.indexOf('.deb') >= 0 && note.indexOf('.deb') < note.indexOf('pinwatch companion install --browser chromium'), note);
       await popup.close();
       await v.page.close();
     });
