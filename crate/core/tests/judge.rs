@@ -465,3 +465,25 @@ fn the_failure_table_has_a_row_for_every_code_of_every_source() {
         Meaning::AttackerInducible
     );
 }
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_page_already_let_through_is_judged_from_its_one_description() {
+    // A root added to this computer on a host nothing pins: not a quiet pass, but the page was
+    // released, so the digests Firefox gave with it are all there is (DER cannot be asked again).
+    let (f, e) = pinning_legit("enforce");
+    let mut m = Memory::default();
+    let released = Start {
+        held: false,
+        ..start("elsewhere.test", "main_frame")
+    };
+    let mut judge = Judge::new(&e, &mut m, released);
+    let capture = Capture {
+        built_in_root: Some(false),
+        ..firefox(&f.legit_chain)
+    };
+    let step = judge.feed_chain(&e, &mut m, capture, Vec::new()).unwrap();
+    assert_eq!(need(step), NeedKind::Override, "not the DER again");
+    let done = outcome(judge.feed_override(&e, &mut m, false, None).unwrap()).clone();
+    assert_eq!(done.verdict.as_ref().unwrap().status, Status::LocalRoot);
+    assert_eq!(done.judged_from, JudgedFrom::Digests);
+}

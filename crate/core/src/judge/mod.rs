@@ -343,6 +343,9 @@ pub struct Judge {
     /// A page of a pinned host: its record shows the certificates' facts.
     wants_facts: bool,
     der_asked: bool,
+    /// The browser holds the response, so its chain can be asked for again (with DER); a
+    /// response already let through is described once, and its digests decide what they can.
+    rereads: bool,
     tier: Option<Tier>,
     tier_name: Option<String>,
     built_in_root: Option<bool>,
@@ -390,6 +393,7 @@ impl Judge {
             mode,
             wants_facts,
             der_asked: false,
+            rereads: start.held,
             tier: None,
             tier_name: None,
             built_in_root: None,
@@ -724,7 +728,7 @@ impl Judge {
             }
         }
         if built && self.chain.is_empty() && !self.digests.is_empty() {
-            if self.der_asked {
+            if self.der_asked || !self.rereads {
                 // DER was asked for and not given: the digests decide what they can.
                 if let Some(v) = engine.check_digests(&self.host, &self.digests, now) {
                     self.verdict = Some(engine.with_root(v, self.built_in_root));
