@@ -214,5 +214,8 @@ export async function look(details, { fresh = true } = {}) {
   if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value);
   cache.set(key, { at: Date.now(), reply });
   const chain = Array.isArray(reply.chain) ? reply.chain.filter((c) => typeof c === 'string') : [];
-  return { answer: { chain, verified: reply.verified ?? null, ms: Math.round(reply.ms ?? performance.now() - t0), cached: false }, note };
+    // Whole milliseconds within what the judge reads (a companion's odd number is not a failure).
+  const took = Number(reply.ms ?? performance.now() - t0);
+  const ms = Number.isFinite(took) ? Math.min(Math.max(Math.round(took), 0), 2 ** 31) : undefined;
+  return { answer: { chain, verified: reply.verified ?? null, ms, cached: false }, note };
 }
