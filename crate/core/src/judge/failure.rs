@@ -145,14 +145,6 @@ crate::vocabulary::named_enum! {
     }
 }
 
-/// A failure as the extension reports it: the source's code, as text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Reported {
-    pub source: FailureSource,
-    pub code: &'static str,
-}
-
 /// The table: what `code` from `source` means. A code the table does not know (a newer
 /// companion, a typo in an adapter) is treated as attacker-inducible: unknown is never a pass.
 pub fn meaning(source: FailureSource, code: &str) -> Meaning {
