@@ -123,7 +123,7 @@ build_all() {
   build_wasm web
   build_wasm nodejs
   load_test
-  # extension/vocabulary.js: the core's words (statuses, modes, …) as the extension imports them.
+  # extension/shared/vocabulary.js: the core's words (statuses, modes, …) as the extension imports them.
   node extension/tools/vocabulary.mjs "$ROOT"
   # docs/design.md: the judge's tables (failure codes, limits, decisions), from the core.
   node extension/tools/design-tables.mjs "$ROOT"

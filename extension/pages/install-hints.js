@@ -3,8 +3,8 @@
 // The sentences are messages (_locales); browser names, commands and settings addresses go in as
 // they are, never translated.
 
-import { api } from './compat.js';
-import { t } from './i18n.js';
+import { api } from '../shared/compat.js';
+import { t } from '../shared/i18n.js';
 
 /**
  * 'firefox', 'chrome', 'edge', 'brave' or 'chromium'. Chromium-family browsers name themselves

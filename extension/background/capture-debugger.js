@@ -14,13 +14,13 @@
 //   - Attached sessions keep the service worker alive; the set of tabs Pinwatch attached to is
 //     also kept in storage.session so that a restarted worker still knows them.
 
-import { api, features } from './compat.js';
-import { DEBUGGER_CANCELLED_KEY, DEBUGGER_TABS_KEY } from './capture-state.js';
+import { api, features } from '../shared/compat.js';
+import { DEBUGGER_CANCELLED_KEY, DEBUGGER_TABS_KEY } from '../shared/capture-state.js';
 import * as engine from './engine.js';
 import * as settings from './settings.js';
-import { hostOf } from './url.js';
-import * as verdicts from './verdicts.js';
-import { STATUS } from './vocabulary.js';
+import { hostOf } from '../shared/url.js';
+import * as verdicts from '../shared/verdicts.js';
+import { STATUS } from '../shared/vocabulary.js';
 
 const PROTOCOL_VERSION = '1.3';
 const TABS_KEY = DEBUGGER_TABS_KEY;

@@ -2,10 +2,10 @@
 // and the status of every pin list. The background checks and stores what is saved here; which
 // modes may be chosen comes from the engine (`allowedModes` in the status).
 
-import { api } from './compat.js';
-import { formatDateText, formatNumber, formatTime, localize, t } from './i18n.js';
+import { api } from '../shared/compat.js';
+import { formatDateText, formatNumber, formatTime, localize, t } from '../shared/i18n.js';
 import { el, fill, LOCAL_ROOT_MODE_WORDS, MODE_WORDS, reasonText } from './ui.js';
-import { LOCAL_ROOT_MODES, MODE, MODES } from './vocabulary.js';
+import { LOCAL_ROOT_MODES, MODE, MODES } from '../shared/vocabulary.js';
 import { privateWindowsNote } from './install-hints.js';
 
 async function ask(message) {

@@ -9,11 +9,11 @@
 //   reportQueue   [{id, endpoint, report, attempts, nextAt}]  reports not yet delivered
 //   reportLog     [{at, hostname, verdict, result, detail}]   the last outcomes, for the options page
 
-import { api } from './compat.js';
+import { api } from '../shared/compat.js';
 import { buildReport, dedupe, dedupeKey, endpointAllowed, LOCAL_ROOT_WINDOW_MS } from './report-format.js';
-import { STATUS } from './vocabulary.js';
+import { STATUS } from '../shared/vocabulary.js';
 import { backoffMs, jittered, MINUTE, HOUR } from './schedule.js';
-import { serialQueue } from './serial.js';
+import { serialQueue } from '../shared/serial.js';
 
 export const ALARM = 'pinwatch-reports';
 const DEDUPE_KEY = 'reportDedupe';

@@ -2,10 +2,10 @@
 // capture tiers have seen, and the full-chain capture (debugger) control. The checkbox is saved
 // with the rest of the form (options.js reads it); policy `debuggerCapture` locks it.
 
-import { api, debuggerPermission, features } from './compat.js';
-import { captureState, DEBUGGER_CANCELLED_KEY } from './capture-state.js';
+import { api, debuggerPermission, features } from '../shared/compat.js';
+import { captureState, DEBUGGER_CANCELLED_KEY } from '../shared/capture-state.js';
 import { DEBUGGER_BAR } from './capture-help.js';
-import { formatNumber, t } from './i18n.js';
+import { formatNumber, t } from '../shared/i18n.js';
 import { el, fill, when } from './ui.js';
 import { companionHint } from './install-hints.js';
 

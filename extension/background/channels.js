@@ -31,16 +31,16 @@
 // No code path derives "healthy" or "fresh" from a 304: `statusView` warns from `acceptedAt` and
 // `expiresAt` alone, and a 304 or "unchanged" answer for a list that has expired is a failed check.
 
-import { api } from './compat.js';
+import { api } from '../shared/compat.js';
 import { invalidate, loadWasm, nowSecs, sameSigners } from './engine.js';
 import { activeChannels, CHANNEL_LISTS_KEY, loadPolicy, loadUser } from './settings.js';
 import { cleanChannel, DEFAULT_UPDATE_HOURS } from './policy.js';
 import { HOUR, MINUTE, nextCheckDelay } from './schedule.js';
-import { serialQueue } from './serial.js';
+import { serialQueue } from '../shared/serial.js';
 import { readBody } from './bounded-body.js';
 // A namespace import: the bindings for signed lists are looked up when used, so a WASM build
 // without them fails a channel check, never the background's start.
-import * as wasm from './wasm/pinwatch.js';
+import * as wasm from '../wasm/pinwatch.js';
 
 export const ALARM = 'pinwatch-channels';
 export const STATE_KEY = 'channelState';

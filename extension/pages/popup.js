@@ -1,14 +1,14 @@
 // The toolbar popup: the verdict of the tab, its chain, the matched entry and the list.
 // `popup.html?tab=<id>` shows another tab (used to view the popup in a tab of its own).
 
-import { api } from './compat.js';
-import * as verdicts from './verdicts.js';
-import { CANNOT_VERIFY_WORDS } from './actions.js';
+import { api } from '../shared/compat.js';
+import * as verdicts from '../shared/verdicts.js';
+import { CANNOT_VERIFY_WORDS } from '../shared/actions.js';
 import { enableSteps } from './capture-help.js';
-import { formatNumber, localize, t } from './i18n.js';
+import { formatNumber, localize, t } from '../shared/i18n.js';
 import { chainMarks, chainTable, el, entryView, fill, listView, reasonText, statusBadge, statusWords, watchChangeText, when } from './ui.js';
-import { MATCH_KIND, STATUS } from './vocabulary.js';
-import { readWatched, WATCH_ORIGIN } from './watch.js';
+import { MATCH_KIND, STATUS } from '../shared/vocabulary.js';
+import { readWatched, WATCH_ORIGIN } from '../shared/watch.js';
 import { companionHint, privateWindowsNote } from './install-hints.js';
 
 async function targetTab() {

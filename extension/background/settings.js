@@ -3,11 +3,11 @@
 // rebuilds it. Managed policy is read in policy.js; update channels are fetched by channels.js,
 // which stores accepted lists under `CHANNEL_LISTS_KEY`, read here by `channelSources`.
 
-import { api } from './compat.js';
+import { api } from '../shared/compat.js';
 import { cleanChannel, loadPolicy } from './policy.js';
-import { LOCAL_ROOT_MODES, MODES, SOURCE_KIND } from './vocabulary.js';
+import { LOCAL_ROOT_MODES, MODES, SOURCE_KIND } from '../shared/vocabulary.js';
 import { sameSigners } from './wasm-core.js';
-import { readWatched, watchSource, WATCHED_KEY } from './watch.js';
+import { readWatched, watchSource, WATCHED_KEY } from '../shared/watch.js';
 
 export { DEFAULT_POLICY, loadPolicy } from './policy.js';
 

@@ -1,15 +1,15 @@
 // Runs the core's judge for one response (crate/core/src/judge): asks it what it needs, has the
-// adapter for that need do the I/O (capture.js, companion.js, issuers.js, the override record
+// adapter for that need do the I/O (capture.js, companion.js, aia.js, the override record
 // in verdicts.js), and feeds the answer back, until the judge hands over its outcome. Every
 // answer may be a failure code; a need that is not met by the judge's deadline is fed as
 // `timed-out`. Nothing here decides what an answer means: the core's table does.
 
 import * as capture from './capture.js';
 import * as companion from './companion.js';
-import { fetchIssuer } from './issuers.js';
-import * as verdicts from './verdicts.js';
-import { hostOf } from './url.js';
-import { OVERRIDE_FAILURE } from './vocabulary.js';
+import { fetchIssuer } from './aia.js';
+import * as verdicts from '../shared/verdicts.js';
+import { hostOf } from '../shared/url.js';
+import { OVERRIDE_FAILURE } from '../shared/vocabulary.js';
 
 // Every source has this code; what it means is the source's row in the core's table.
 const TIMED_OUT = OVERRIDE_FAILURE.timedOut;

@@ -6,7 +6,7 @@
 // not read here (`proxyFor` then says so in `note`): the companion connects directly, which is
 // what docs/companion.md lists among what a second connection cannot see.
 
-import { api } from './compat.js';
+import { api } from '../shared/compat.js';
 
 let settings = null; // the last ProxyConfig value read, or null before the first read
 

@@ -4,8 +4,8 @@
 // A report carries the host name, port and certificates of the connection, and the verdict.
 // Never the page's address beyond its host, never page content, never cookies.
 
-import { hostOf } from './url.js';
-import { MATCH_KIND, STATUS } from './vocabulary.js';
+import { hostOf } from '../shared/url.js';
+import { MATCH_KIND, STATUS } from '../shared/vocabulary.js';
 
 /** Chromium's rule for HPKP reports: at most 50 remembered reports, each for 60 minutes. */
 export const DEDUPE_MAX = 50;

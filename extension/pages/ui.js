@@ -1,11 +1,11 @@
 // DOM helpers for the extension's pages. Every piece of text, above all certificate text a
 // server chose, goes into the page as a text node: nothing here ever parses HTML.
 
-import { BADGES } from './actions.js';
-import { formatDateText, formatNumber, formatTime, t } from './i18n.js';
-import { ERROR_STATUS } from './verdicts.js';
-import { LOCAL_ROOT_MODE, MATCH_KIND, MODE, REASON } from './vocabulary.js';
-import { caKeysOf } from './watch.js';
+import { BADGES } from '../shared/actions.js';
+import { formatDateText, formatNumber, formatTime, t } from '../shared/i18n.js';
+import { ERROR_STATUS } from '../shared/verdicts.js';
+import { LOCAL_ROOT_MODE, MATCH_KIND, MODE, REASON } from '../shared/vocabulary.js';
+import { caKeysOf } from '../shared/watch.js';
 
 /**
  * The message for each mode in the options page's menu, weakest first as MODES lists them

@@ -1,12 +1,12 @@
 // The warning page. Its details come from Pinwatch's own session state for this tab, found by
 // the random nonce in the address; nothing in the address is shown or trusted as data.
 
-import { api } from './compat.js';
-import * as verdicts from './verdicts.js';
-import { t, localize } from './i18n.js';
+import { api } from '../shared/compat.js';
+import * as verdicts from '../shared/verdicts.js';
+import { t, localize } from '../shared/i18n.js';
 import { chainMarks, chainTable, el, entryView, expectedPins, fill, listView, reasonText, watchChangeText, when } from './ui.js';
-import { STATUS, STOP_REASON } from './vocabulary.js';
-import { readWatched, WATCH_ORIGIN } from './watch.js';
+import { STATUS, STOP_REASON } from '../shared/vocabulary.js';
+import { readWatched, WATCH_ORIGIN } from '../shared/watch.js';
 
 // Only the statuses that stop a page (actions.decide) have a warning page; any other falls back
 // to the mismatch words. Each names its message (headline with the host, summary).

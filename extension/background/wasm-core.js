@@ -2,8 +2,8 @@
 // that load it first. engine.js builds the engine on top of this and re-exports these; modules
 // that engine.js itself imports (settings.js) take them from here, so no import goes in a circle.
 
-import init, * as wasm from './wasm/pinwatch.js';
-import { api } from './compat.js';
+import init, * as wasm from '../wasm/pinwatch.js';
+import { api } from '../shared/compat.js';
 
 export const WASM_PATH = 'wasm/pinwatch_bg.wasm';
 

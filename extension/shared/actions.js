@@ -30,7 +30,7 @@ export const CANNOT_VERIFY_WORDS = 'badge_cannot_verify';
 /** The warning page for `nonce`; the stop reason lets it lead with the right words even when
  * storage has not (or could not) deliver the details. */
 export function warningUrl(nonce, stopReason = '') {
-  return api.runtime.getURL(`warning.html#${nonce}/${stopReason ?? ''}`);
+  return api.runtime.getURL(`pages/warning.html#${nonce}/${stopReason ?? ''}`);
 }
 
 export async function showBadge(tabId, record) {

@@ -1,5 +1,5 @@
 // Where the Chromium capture tiers keep what they learnt, for the worker (capture.js,
-// debugger-capture.js) and the pages (popup, options). No listeners here: pages import it.
+// capture-debugger.js) and the pages (popup, options). No listeners here: pages import it.
 
 import { api } from './compat.js';
 

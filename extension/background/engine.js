@@ -2,8 +2,8 @@
 // rebuilt when that state changes. Nothing here outlives an unload. Loading the module and the
 // core's free functions live in wasm-core.js; they are re-exported here for the background.
 
-import { Engine } from './wasm/pinwatch.js';
-import { api } from './compat.js';
+import { Engine } from '../wasm/pinwatch.js';
+import { api } from '../shared/compat.js';
 import { engineInputs } from './settings.js';
 import { loadWasm, timings } from './wasm-core.js';
 

@@ -8,8 +8,8 @@
 // (not sooner than RETRY_MS); replies kept per (host, port, address) for CACHE_MS.
 
 import { proxyFor } from './browser-proxy.js';
-import { api } from './compat.js';
-import { COMPANION_FAILURE } from './vocabulary.js';
+import { api } from '../shared/compat.js';
+import { COMPANION_FAILURE } from '../shared/vocabulary.js';
 
 export const HOST_NAME = 'dev.pinwatch.companion';
 /** The longest a check waits for the companion (the listener's own limit is 5 s). */

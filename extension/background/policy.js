@@ -11,8 +11,8 @@
 //   - Chromium: `get()` answers `{}` right after install; the values arrive a few seconds later
 //     through `storage.onChanged` (area `managed`), which background.js listens to.
 
-import { api } from './compat.js';
-import { LOCAL_ROOT_MODES, MODES } from './vocabulary.js';
+import { api } from '../shared/compat.js';
+import { LOCAL_ROOT_MODES, MODES } from '../shared/vocabulary.js';
 
 /** Hours between two regular checks of a channel, when policy does not say. */
 export const DEFAULT_UPDATE_HOURS = 6;

@@ -5,7 +5,7 @@
 // means. Plain http:// is fine: nothing fetched counts by its presence.
 
 import { readBody } from './bounded-body.js';
-import { ISSUER_FAILURE } from './vocabulary.js';
+import { ISSUER_FAILURE } from '../shared/vocabulary.js';
 
 /** The largest body read; the core refuses larger ones too. */
 export const MAX_BYTES = 1024 * 1024;

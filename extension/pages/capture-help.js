@@ -2,8 +2,8 @@
 // get more: Chromium tier 1 (the leaf certificate, WebRequestSecurityInfo) and tier 2 (full
 // chains through the debugger, opt-in).
 
-import { api, debuggerPermission, features } from './compat.js';
-import { t } from './i18n.js';
+import { api, debuggerPermission, features } from '../shared/compat.js';
+import { t } from '../shared/i18n.js';
 import { el } from './ui.js';
 
 /** The words of the browser's own bar while the debugger is attached (the browser's text, in its language). */
