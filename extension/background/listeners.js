@@ -2,7 +2,7 @@
 // (filters from the bundled list at once, then from each engine build), and the engine's warm-up
 // that refreshes them. The handlers themselves are the response path's (responses.js).
 
-import { api, features, syncCache } from '../shared/compat.js';
+import { api, features, noteGranted, syncCache } from '../shared/compat.js';
 import { BUNDLED_HOST_PATTERNS } from './bundled-hosts.js';
 import * as capture from './capture.js';
 import * as engine from './engine.js';

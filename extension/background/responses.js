@@ -2,6 +2,7 @@
 // decision applied (apply.js); and a check that failed or ran out of time.
 
 import { api, blockingGranted, features } from '../shared/compat.js';
+import * as actions from '../shared/actions.js';
 import { hostOf, upgradedUrl } from '../shared/url.js';
 import * as verdicts from '../shared/verdicts.js';
 import { ACT, COMPANION_FAILURE, COMPANION_SCOPE, FAILURE, FAILURE_SOURCE, MODE, STATUS } from '../shared/vocabulary.js';

@@ -244,7 +244,7 @@ describe('Firefox ESR: capture, verdict, warning page, badge, popup', { skip }, 
     assert.equal(v.outcome, 'warning', `expected the warning page, got ${v.outcome} at ${v.href}`);
     const page = await v.page.evaluate(() => ({
       subject: document.querySelector('#served-chain .subject')?.textContent,
-      injected: Boolean(document.getElementById('pw-bold')) || document.querySelectorAll('main img:not([src^="icons/"]), main script, main b').length,
+      injected: Boolean(document.getElementById('pw-bold')) || document.querySelectorAll('main img:not([src^="../icons/"]), main script, main b').length,
       title: document.title,
     }));
     assert.ok(page.subject.includes(HOSTILE_SUBJECT.CN), `the subject is shown verbatim: ${page.subject}`);
