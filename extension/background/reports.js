@@ -50,7 +50,7 @@ function id() {
  * Called for every verdict. Reports it when policy names an endpoint and the verdict is one
  * that is reported; `ders` is the chain as read (Uint8Array[]). Resolves once queued and tried.
  */
-/** Reports a verdict the core's decision said to report (`decision.report`, background.js). */
+/** Reports a verdict the core's decision said to report (`decision.report`, apply.js). */
 export async function onVerdict(record, details, ders, policy) {
   const endpoint = policy?.reportEndpoint;
   if (!endpoint) return;

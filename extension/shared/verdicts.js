@@ -99,7 +99,7 @@ export function errorRecord(details, error) {
 // by the core, repeats are merged in memory (a page that fires thousands of requests makes one
 // write at a time per tab), each tab's state has a size budget, and all tabs share a total that
 // is enforced by dropping the oldest details first. None of this can delay or undo a stop: the
-// stop is applied before anything is stored (background.js `apply`).
+// stop is applied before anything is stored (apply.js `apply`).
 
 /** Records of one tab waiting for their write, merged by what they say. */
 const MAX_PENDING = 50;
