@@ -1,10 +1,21 @@
 //! The pin list payload (`docs/pinlist-format.md`): what a publisher writes and signs, and
-//! its compiled form with an index whose lookups cost O(labels), not O(entries).
+//! its compiled form with an index whose lookups cost O(labels), not O(entries). Around it, in
+//! this folder: the signed envelope, acceptance and rotation of signer sets, the sources a
+//! person adds, and the JSON reading they share.
+
+pub mod accept;
+#[cfg(feature = "cookie-scope")]
+pub mod cookie_scope;
+pub mod envelope;
+pub mod json;
+pub mod rotation;
+pub mod source_kind;
+pub mod sources;
 
 use crate::host::{self, Host};
-use crate::json::{self, JsonError};
-use crate::pin::Pin;
+use crate::list::json::JsonError;
 use crate::time::parse_rfc3339;
+use crate::x509::pin::Pin;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use core::fmt;
@@ -76,7 +87,7 @@ impl From<JsonError> for ListError {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// What an entry does on a mismatch. Ordered from weakest to strongest.
     #[derive(PartialOrd, Ord, Hash)]
     pub enum Mode {
@@ -337,7 +348,7 @@ fn pins(texts: &[String], path: &str) -> Result<Vec<Pin>, ListError> {
 
 pub(crate) fn issuer_key(text: &str) -> Option<(Pin, Vec<u8>)> {
     let der = STANDARD.decode(text.trim()).ok()?;
-    crate::pubkey::Spki::parse(&der)?;
+    crate::x509::spki::Spki::parse(&der)?;
     Some((Pin::of_spki(&der), der))
 }
 

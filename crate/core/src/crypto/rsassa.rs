@@ -1,7 +1,7 @@
 //! RSA signature verification: RSASSA-PKCS1-v1_5 (RFC 8017 §8.2.2) and RSASSA-PSS (§8.1.2).
 
-use crate::bigint::{self, Modulus};
-use crate::digest::Hash;
+use crate::crypto::bigint::{self, Modulus};
+use crate::crypto::digest::Hash;
 use core::cmp::Ordering;
 
 /// Smallest modulus accepted: shorter keys are breakable and no longer issue in Web PKI.

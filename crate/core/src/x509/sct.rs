@@ -10,8 +10,8 @@
 //! means clients to: each SCT has its own length prefix precisely so that one of a version a
 //! client does not know can be stepped over while the rest of the list is still read.
 
-use crate::der::{self, DerError, OCTET_STRING};
 use crate::time::format_rfc3339;
+use crate::x509::der::{self, DerError, OCTET_STRING};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use core::fmt;

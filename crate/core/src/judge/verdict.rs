@@ -1,13 +1,13 @@
 //! Verdicts: what Pinwatch concludes about one connection, and why.
 
-use crate::cert::CertFacts;
+use crate::judge::path::PathView;
 use crate::list::{ListInfo, Mode};
-use crate::path::PathView;
 use crate::reason::{Reason, ReasonCode};
+use crate::x509::cert::CertFacts;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// The verdicts (docs/design.md#verdicts).
     pub enum Status {
         /// A pinned host, and a pinned key is in the chain (or signed the leaf).
@@ -33,7 +33,7 @@ crate::vocabulary::named_enum! {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// How the verdict was reached.
     pub enum MatchKind {
         /// A good pin of the set is the SPKI of a certificate in the chain.

@@ -2,11 +2,11 @@
 //! signature verifies under a pinned issuing CA's public key. A forged leaf cannot pass
 //! without that CA's private key.
 
-use crate::cert::Cert;
-use crate::der::{self, OID, SEQUENCE};
-pub use crate::digest::Hash;
-use crate::ec;
-use crate::pubkey::{PublicKey, Spki};
+pub use crate::crypto::digest::Hash;
+use crate::crypto::ec;
+use crate::x509::cert::Cert;
+use crate::x509::der::{self, OID, SEQUENCE};
+use crate::x509::spki::{PublicKey, Spki};
 
 /// A signature algorithm the proof supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +62,7 @@ impl Scheme {
             return spki.algorithm == ED25519
                 && spki.parameters.is_none()
                 && <&[u8; 32]>::try_from(spki.key)
-                    .is_ok_and(|key| crate::ed25519::verify(key, message, signature));
+                    .is_ok_and(|key| crate::crypto::ed25519::verify(key, message, signature));
         }
         if spki.is_rsa() == matches!(self, Scheme::Ecdsa(_)) {
             return false;

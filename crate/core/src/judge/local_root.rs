@@ -9,14 +9,14 @@
 //! about gets `local-root` unless policy declared the root (`allowed-interception`, decided in
 //! `Engine::finish`) or the user marked it as known.
 
-use crate::engine::Engine;
+use crate::judge::engine::Engine;
+use crate::judge::verdict::{MatchKind, Matched, Status, Verdict};
 use crate::list::Mode;
-use crate::pin::Pin;
 use crate::reason::{Reason, ReasonCode};
-use crate::verdict::{MatchKind, Matched, Status, Verdict};
+use crate::x509::pin::Pin;
 use serde::{Deserialize, Serialize};
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// What a `local-root` verdict does (policy key `localRootMode`).
     pub enum LocalRootMode {
         /// A distinct badge and a popup line on every affected page; one notification per

@@ -5,10 +5,10 @@
 //! pin is always the hash of the exact SPKI bytes served, never of a re-encoding. A fact that
 //! cannot be read is left empty and `parse_note` says so; the pin is still exact.
 
-use crate::der::{expect, read, DerError, Tlv, BIT_STRING, INTEGER, SEQUENCE};
-use crate::pin::{hex, sha256_each, Pin};
-use crate::sct::SctFacts;
 use crate::time::format_rfc3339;
+use crate::x509::der::{expect, read, DerError, Tlv, BIT_STRING, INTEGER, SEQUENCE};
+use crate::x509::pin::{hex, sha256_each, Pin};
+use crate::x509::sct::SctFacts;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use core::fmt;
@@ -260,13 +260,13 @@ impl Cert {
         };
         let (subject_name, issuer_name) = (subject.whole.clone(), issuer.whole.clone());
         let (subject, issuer) = (name(&subject, "subject"), name(&issuer, "issuer"));
-        let mut times = crate::der::children(der, validity.content.clone())
+        let mut times = crate::x509::der::children(der, validity.content.clone())
             .map(|t| t.ok().and_then(|t| fields::time(der, &t)));
         let (not_before, not_after) = (times.next().flatten(), times.next().flatten());
         if not_before.is_none() || not_after.is_none() {
             unread.push("validity");
         }
-        let explicit = crate::der::children(der, spki.whole.end..tbs.content.end)
+        let explicit = crate::x509::der::children(der, spki.whole.end..tbs.content.end)
             .filter_map(Result::ok)
             .find(|t| t.tag == 0xa3);
         let extensions = match explicit.map(|explicit| fields::extensions(der, &explicit)) {
@@ -465,6 +465,6 @@ pub fn spki_from_public_key(input: &[u8]) -> Option<Vec<u8>> {
         }
         None => input.to_vec(),
     };
-    crate::pubkey::Spki::parse(&der)?;
+    crate::x509::spki::Spki::parse(&der)?;
     Some(der)
 }

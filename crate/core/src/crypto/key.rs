@@ -11,8 +11,8 @@
 //!
 //! Secret keys and signing belong to the publisher's tool (the CLI crate), never to the core.
 
-use crate::ed25519;
-use crate::pin::hex;
+use crate::crypto::ed25519;
+use crate::x509::pin::hex;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use core::fmt;

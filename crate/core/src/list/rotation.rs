@@ -10,10 +10,10 @@
 //! versions: each must be signed by a threshold of the set trusted at that point, which a forged
 //! step or one whose predecessor is missing is not.
 
-use crate::accept::{Tally, TrustState};
-use crate::envelope::{Envelope, EnvelopeError};
-use crate::json::{self, JsonError};
-use crate::key::{KeyError, SignerSet};
+use crate::crypto::key::{KeyError, SignerSet};
+use crate::list::accept::{Tally, TrustState};
+use crate::list::envelope::{Envelope, EnvelopeError};
+use crate::list::json::{self, JsonError};
 use crate::list::SignerSetSpec;
 use core::fmt;
 use serde::{Deserialize, Serialize};
@@ -197,7 +197,7 @@ pub fn follow(rotations: &[Envelope], trust: &TrustState) -> Result<Followed, Bo
         if !tally.met() {
             return Err(refuse(Some(sequence), StepError::NotSignedByNext(tally)));
         }
-        if !crate::accept::same_signers(&next, &signers) {
+        if !crate::list::accept::same_signers(&next, &signers) {
             followed.rotations += 1;
         }
         signers = next;

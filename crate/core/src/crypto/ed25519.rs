@@ -6,7 +6,7 @@
 //! CLI) uses ed25519-dalek, and the tests check this code against it and against Wycheproof.
 //! Inputs are public, so nothing needs to be constant-time.
 
-use crate::bigint::{self, Fe, Modulus};
+use crate::crypto::bigint::{self, Fe, Modulus};
 use sha2::{Digest, Sha512};
 
 /// The group order L = 2^252 + 27742317777372353535851937790883648493, big-endian hex.

@@ -2,11 +2,11 @@
 //! itself is `der.rs`'s; facts read here are shown, never used for a decision.
 
 use super::CertError;
-use crate::der::{
+use crate::time::unix_from_parts;
+use crate::x509::der::{
     children, expect, oid_text, push_oid_text, read, Tlv, BIT_STRING, BOOLEAN, GENERALIZED_TIME,
     INTEGER, OCTET_STRING, OID, SEQUENCE, SET, UTC_TIME,
 };
-use crate::time::unix_from_parts;
 use core::ops::Range;
 
 fn push_attribute_name(out: &mut String, oid: &[u8]) {
@@ -178,7 +178,7 @@ pub(crate) fn extensions(b: &[u8], explicit: &Tlv) -> Result<Extensions, CertErr
                     }
                 }
             }
-            crate::sct::SCT_LIST_OID => out.sct_list = Some(value),
+            crate::x509::sct::SCT_LIST_OID => out.sct_list = Some(value),
             [0x55, 0x1d, 0x13] => {
                 let bc = expect(b, value.start, SEQUENCE, "BasicConstraints")?;
                 if let Some(Ok(first)) = children(b, bc.content.clone()).next() {

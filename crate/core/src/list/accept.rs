@@ -8,10 +8,10 @@
 //! rotation steps (`rotation.rs`), which are followed first, so a client that missed rotations
 //! still reaches the set that signs the list.
 
-use crate::envelope::{EnvelopeError, EnvelopeSignature, Opened, PAYLOAD_TYPE};
-use crate::key::{KeyError, KeyId, SignerSet};
+use crate::crypto::key::{KeyError, KeyId, SignerSet};
+use crate::list::envelope::{EnvelopeError, EnvelopeSignature, Opened, PAYLOAD_TYPE};
+use crate::list::rotation::{self, StepError, StepRejection};
 use crate::list::{ListError, PinList};
-use crate::rotation::{self, StepError, StepRejection};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use core::fmt;
@@ -183,7 +183,7 @@ pub enum Rejection {
     Rotation(Box<StepRejection>),
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// The stable, machine-readable code of a [`Rejection`] (`--json` output and the extension).
     pub enum RejectionCode {
         /// [`Rejection::Envelope`].

@@ -6,11 +6,11 @@
 //! a chain that cannot be read) never lets a stop on an enforced pinned host pass; a failure of
 //! Pinwatch itself that nothing the connection sent could cause passes with the error badge.
 
+use crate::judge::verdict::Status;
 use crate::list::Mode;
-use crate::verdict::Status;
 use serde::{Deserialize, Serialize};
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// Why no verdict, or only part of one, was reached.
     pub enum Failure {
         /// The check did not finish within the time limit (a flood or a hung API can cause it).
@@ -21,7 +21,7 @@ crate::vocabulary::named_enum! {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// What the extension does with the response and the tab.
     pub enum Act {
         /// The response is cancelled and the tab shows the warning page.
@@ -35,7 +35,7 @@ crate::vocabulary::named_enum! {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// The words the warning page leads with when it stops a page.
     pub enum StopReason {
         /// The chain does not carry the pinned keys, or carries a bad one.

@@ -6,16 +6,16 @@
 //! sources. A source may be limited to a host scope (policy), outside which its entries are dropped.
 //! Engines are built from callers' inputs by `Engine::from_inputs` (sources.rs).
 
-use crate::cert::{check_chain_len, read_chain, Cert, CertError, CertFacts};
 use crate::host::{self, Host};
+use crate::judge::local_root::{LocalRootMode, LocalRootSettings};
+use crate::judge::path::{self, Anchor, AnchorKind, CertOrigin, Given, PathView, SignatureCache};
+use crate::judge::proof;
+use crate::judge::verdict::{EntryView, MatchKind, Matched, PinSetView, Status, Verdict};
+use crate::list::source_kind::{SourceKind, SourceProblem};
 use crate::list::{Entry, ListInfo, Mode, PinList, PinSet};
-use crate::local_root::{LocalRootMode, LocalRootSettings};
-use crate::path::{self, Anchor, AnchorKind, CertOrigin, Given, PathView, SignatureCache};
-use crate::pin::Pin;
-use crate::proof;
 use crate::reason::{Reason, ReasonCode};
-use crate::sources::{SourceKind, SourceProblem};
-use crate::verdict::{EntryView, MatchKind, Matched, PinSetView, Status, Verdict};
+use crate::x509::cert::{check_chain_len, read_chain, Cert, CertError, CertFacts};
+use crate::x509::pin::Pin;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
@@ -207,7 +207,7 @@ impl Engine {
         }
         let mut declared_proxies = Vec::new();
         for (i, pem) in settings.allowed_interception_roots.iter().enumerate() {
-            match crate::cert::parse_chain(pem.as_bytes()) {
+            match crate::x509::cert::parse_chain(pem.as_bytes()) {
                 Ok(certs) => {
                     for cert in certs {
                         allowed_roots.insert(cert.spki_pin);
@@ -981,7 +981,7 @@ impl CertDigests {
     /// A chain's digests as one text, `"spki cert spki cert …"`, leaf first, separated by ASCII
     /// white space (how the extension hands them over: one string crosses into WASM, where an
     /// array of strings cost two boundary calls per digest). Reading stops one certificate
-    /// past [`MAX_CHAIN_LEN`](crate::cert::MAX_CHAIN_LEN), so that the engine still refuses a
+    /// past [`MAX_CHAIN_LEN`](crate::x509::cert::MAX_CHAIN_LEN), so that the engine still refuses a
     /// longer chain as too long without this reading all of it.
     pub fn parse_words(text: &str) -> Result<Vec<CertDigests>, DigestsError> {
         let mut words = text.split_ascii_whitespace();
@@ -989,7 +989,7 @@ impl CertDigests {
         let pin = |word: &str, i: usize| {
             Pin::from_base64_or_hex(word).map_err(|e| DigestsError::Digest(i, e))
         };
-        while out.len() <= crate::cert::MAX_CHAIN_LEN {
+        while out.len() <= crate::x509::cert::MAX_CHAIN_LEN {
             match (words.next(), words.next()) {
                 (Some(spki), Some(cert)) => out.push(CertDigests {
                     spki_sha256: pin(spki, out.len())?,
@@ -1008,7 +1008,7 @@ impl CertDigests {
 #[non_exhaustive]
 pub enum DigestsError {
     /// A digest of the certificate at this index is neither base64 nor hex of 32 bytes.
-    Digest(usize, crate::pin::PinError),
+    Digest(usize, crate::x509::pin::PinError),
     /// The certificate at this index has one digest where two are expected.
     Unpaired(usize),
 }

@@ -5,8 +5,8 @@
 //! `PAE(payloadType, payload)`, which binds the payload type into what is signed: a signature
 //! made for another kind of document can never be replayed as a pin list.
 
-use crate::json::{self, JsonError};
-use crate::key::KeyId;
+use crate::crypto::key::KeyId;
+use crate::list::json::{self, JsonError};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use core::fmt;
@@ -270,7 +270,7 @@ impl Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::key::PublicKey;
+    use crate::crypto::key::PublicKey;
     use ed25519_dalek::Signer as _;
 
     /// An envelope signed by the RustCrypto implementation (signing is not the core's job).

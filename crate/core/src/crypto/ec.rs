@@ -2,7 +2,7 @@
 //! Jacobian coordinates over `bigint`'s Montgomery arithmetic. Both curves have a = -3 and
 //! cofactor 1, so a point that satisfies the curve equation is in the group.
 
-use crate::bigint::{self, Fe, Modulus};
+use crate::crypto::bigint::{self, Fe, Modulus};
 use core::cmp::Ordering;
 
 /// The curves Web PKI issuers use.

@@ -290,11 +290,11 @@ mod tests {
     fn known_answers() {
         let got = digest_each(&[b"", b"abc"]);
         assert_eq!(
-            crate::pin::hex(&got[0]),
+            crate::x509::pin::hex(&got[0]),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
         assert_eq!(
-            crate::pin::hex(&got[1]),
+            crate::x509::pin::hex(&got[1]),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }

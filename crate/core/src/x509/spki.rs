@@ -1,9 +1,9 @@
 //! SubjectPublicKeyInfo (RFC 5280 §4.1.2.7): the structure every pin hashes, and the RSA and
 //! EC public keys the issuer-key proof verifies with.
 
-use crate::der::{self, BIT_STRING, INTEGER, OID, SEQUENCE};
-use crate::ec::NamedCurve;
-use crate::rsassa::RsaPublicKey;
+use crate::crypto::ec::NamedCurve;
+use crate::crypto::rsassa::RsaPublicKey;
+use crate::x509::der::{self, BIT_STRING, INTEGER, OID, SEQUENCE};
 
 const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
 const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];

@@ -2,45 +2,13 @@
 //! policy's extra entries) and the one constructor that turns them into an engine plus the
 //! problems found. The WASM layer and the CLI both build engines here.
 
-use crate::engine::{Engine, ExtraBad, Settings, Source};
 use crate::host;
+use crate::judge::engine::{Engine, ExtraBad, Settings, Source};
+pub use crate::list::source_kind::{SourceKind, SourceProblem};
 use crate::list::{ExtraEntry, Mode, PinList};
-use crate::pin::Pin;
-use serde::{Deserialize, Serialize};
+use crate::x509::pin::Pin;
+use serde::Deserialize;
 use serde_json::value::RawValue;
-
-crate::vocabulary::named_enum! {
-    /// Who speaks through a source; decides what its entries may do (see [`SourceKind::may_replace`]).
-    #[derive(Default)]
-    pub enum SourceKind {
-        /// The list shipped inside the package.
-        #[default]
-        Bundled = "bundled",
-        /// An update channel that policy configured.
-        Channel = "channel",
-        /// An update channel that the user configured.
-        UserChannel = "user-channel",
-        /// The user's extra entries.
-        User = "user",
-        /// Policy's extra entries.
-        Policy = "policy",
-    }
-}
-
-impl SourceKind {
-    /// The user adds, never weakens: a user's source may pin hosts no other source governs, but
-    /// never replaces an entry of the bundled list, a channel policy set, or policy itself.
-    /// Policy replaces anything; lists replace each other in precedence order.
-    pub fn may_replace(self, existing: SourceKind) -> bool {
-        match self {
-            SourceKind::Policy => true,
-            SourceKind::Bundled | SourceKind::Channel => existing != SourceKind::Policy,
-            SourceKind::UserChannel | SourceKind::User => {
-                matches!(existing, SourceKind::UserChannel | SourceKind::User)
-            }
-        }
-    }
-}
 
 /// One source as a caller hands it over: a payload (JSON text), an already accepted list, or
 /// extra entries (each kept as its JSON text and checked here on its own; raw text rather than
@@ -58,13 +26,6 @@ pub struct SourceInput {
     /// A list the caller has already accepted (the CLI's `check`); not part of the JSON form.
     #[serde(skip)]
     pub list: Option<PinList>,
-}
-
-/// What was wrong with one source, or with one entry or setting of it; the rest is still used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SourceProblem {
-    pub origin: String,
-    pub error: String,
 }
 
 /// Extra entries as the user or policy wrote them, checked one by one: the well-formed ones

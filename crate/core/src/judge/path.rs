@@ -8,9 +8,9 @@
 //! [`MAX_CANDIDATES`] candidates, [`MAX_SIGNATURE_CHECKS`] signature checks per search, and
 //! each (certificate, key) pair checked once per [`SignatureCache`].
 
-use crate::cert::Cert;
-use crate::pin::Pin;
-use crate::proof;
+use crate::judge::proof;
+use crate::x509::cert::Cert;
+use crate::x509::pin::Pin;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -21,7 +21,7 @@ pub const MAX_CANDIDATES: usize = 32;
 /// The most signatures one search verifies (cache hits are free).
 pub const MAX_SIGNATURE_CHECKS: usize = 64;
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// Where a certificate of a path came from.
     pub enum CertOrigin {
         /// Sent by the server with this connection.
@@ -33,7 +33,7 @@ crate::vocabulary::named_enum! {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// What a chain no browser built is: decides what a path left open means.
     pub enum Given {
         /// A leaf-only browser's leaf, and nothing will be fetched: an open path is its limit.
@@ -46,7 +46,7 @@ crate::vocabulary::named_enum! {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// What an anchor is: a key given by the list or by policy rather than by a certificate.
     pub enum AnchorKind {
         /// An issuer key of the host's pin set.
@@ -56,7 +56,7 @@ crate::vocabulary::named_enum! {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// Why a search ended before it had looked at everything.
     pub enum PathLimit {
         /// More candidates than [`MAX_CANDIDATES`]; the rest were not considered.
