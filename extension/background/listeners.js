@@ -92,8 +92,8 @@ function watchPatterns(patterns) {
   pinnedListener = listener;
   // Chromium, installed by policy: the same hosts' responses, every type, held until judged (the
   // warning page instead of the page, as in Firefox). Registered in every Chromium build; it
-  // fires only where the browser grants blocking, and then the listeners above leave those
-  // responses to it (`heldElsewhere`).
+  // fires only where the browser grants blocking, and then the judge leaves those responses to
+  // it when the listeners above start it saying so (`heldElsewhere`).
   if (features.blockingIfGranted) {
     const held = (details) => {
       noteGranted();
