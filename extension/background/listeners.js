@@ -3,11 +3,12 @@
 // that refreshes them. The handlers themselves are the response path's (responses.js).
 
 import { api, features, noteGranted, syncCache } from '../shared/compat.js';
+import { PAGE_PLAN } from '../shared/vocabulary.js';
 import { BUNDLED_HOST_PATTERNS } from './bundled-hosts.js';
 import * as capture from './capture.js';
 import * as engine from './engine.js';
 import { hostPatterns, unionPatterns, withScheme } from './host-patterns.js';
-import { unpinnedPagesMatter, unpinnedRootsMatter } from './unpinned.js';
+import { pagePlan } from './page-plan.js';
 
 /** The response path's entry points (responses.js), handed over by the wiring before any listener. */
 const handlers = {};
@@ -91,8 +92,8 @@ function watchPatterns(patterns) {
   pinnedListener = listener;
   // Chromium, installed by policy: the same hosts' responses, every type, held until judged (the
   // warning page instead of the page, as in Firefox). Registered in every Chromium build; it
-  // fires only where the browser grants blocking, and then the listeners above leave those
-  // responses to it (`heldElsewhere`).
+  // fires only where the browser grants blocking, and then the judge leaves those responses to
+  // it when the listeners above start it saying so (`heldElsewhere`).
   if (features.blockingIfGranted) {
     const held = (details) => {
       noteGranted();
@@ -122,10 +123,10 @@ function cachedPatterns() {
 function watchPinnedHosts(ctx) {
   const patterns = hostPatterns(ctx.pinnedHosts);
   syncCache?.set(PATTERNS_KEY, patterns);
-  // Anything an unpinned page's chain could lead to beyond a quiet record: a stop (block list)
-  // or a report (declared inspection proxies); or a root worth reading, which only a blocking
-  // listener may ask the browser about (the page itself is released at once).
-  const hold = unpinnedPagesMatter(ctx) || unpinnedRootsMatter(ctx) || !syncCache;
+  // Every page goes through a listener that can hold it unless the core lets unpinned pages go
+  // unread: one that is read (a root added to this computer) is released at once, but only a
+  // blocking listener may ask the browser for its chain.
+  const hold = pagePlan(ctx) !== PAGE_PLAN.releaseUnread || !syncCache;
   if (hold !== holdAllPages) {
     // The listener that will take pinned pages is registered before the other lets them go.
     holdAllPages = hold;

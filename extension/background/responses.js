@@ -5,16 +5,14 @@ import { api, blockingGranted, features } from '../shared/compat.js';
 import * as actions from '../shared/actions.js';
 import { hostOf, upgradedUrl } from '../shared/url.js';
 import * as verdicts from '../shared/verdicts.js';
-import { ACT, COMPANION_FAILURE, COMPANION_SCOPE, FAILURE, FAILURE_SOURCE, MODE, STATUS } from '../shared/vocabulary.js';
+import { ACT, COMPANION_FAILURE, FAILURE, FAILURE_SOURCE, MODE, PAGE_PLAN, REASON_CODE, STATUS } from '../shared/vocabulary.js';
 import { apply } from './apply.js';
 import * as capture from './capture.js';
-import * as companion from './companion.js';
 import * as engine from './engine.js';
 import { KEPT_CAS_KEY } from './engine.js';
 import { judgeResponse } from './judge-loop.js';
 import { heldListenerRegistered, pinnedFilterCovers } from './listeners.js';
-import { companionScope } from './settings.js';
-import { unpinnedPagesMatter, unpinnedRootsMatter } from './unpinned.js';
+import { companionHere, pagePlan } from './page-plan.js';
 import { decide } from './wasm-core.js';
 
 /** A response is never held longer than this because of us: past it the page goes through. */
@@ -55,10 +53,11 @@ export async function onPlainRequest(details) {
  */
 export function onMainFrame(details) {
   const ctx = engine.builtEngine();
-  if (ctx && !unpinnedPagesMatter(ctx) && !ctx.engine.isPinned(hostOf(details.url))) {
+  const plan = ctx ? pagePlan(ctx, hostOf(details.url)) : PAGE_PLAN.hold;
+  if (plan !== PAGE_PLAN.hold) {
     // Asked now, while the browser still holds the response (it answers only then), and
     // awaited after the response is released: the page does not wait for the answer.
-    const reading = unpinnedRootsMatter(ctx) ? capture.readChain(details, { der: false }) : null;
+    const reading = plan === PAGE_PLAN.releaseRead ? capture.readChain(details, { der: false }) : null;
     queueMicrotask(() => noteUnheld(details, ctx, reading).catch((e) => console.warn('Pinwatch: could not note an unpinned page', e)));
     return {};
   }
@@ -116,18 +115,13 @@ export async function onHeaders(details) {
   }
 }
 
-/**
- * Whether a response reached by a listener that cannot hold it is the blocking listener's
- * (Chromium installed by policy, a host of the pinned filter): judged there, not twice.
- */
-async function heldElsewhere(details, host) {
-  return details.held === undefined && heldListenerRegistered() && pinnedFilterCovers(host) && blockingGranted();
-}
-
 async function handle(details, seen) {
   const { ctx } = seen;
-  if (await heldElsewhere(details, hostOf(details.url))) return {};
-  const start = { held: features.blockingWebRequest || details.held === true, companion: companionHere(ctx), now: seen.startedAt };
+  const held = features.blockingWebRequest || details.held === true;
+  // Whether the blocking listener (Chromium installed by policy) receives this response too;
+  // the judge decides what that means.
+  const heldElsewhere = !held && heldListenerRegistered() && pinnedFilterCovers(hostOf(details.url)) && await blockingGranted();
+  const start = { held, heldElsewhere, companion: companionHere(ctx), now: seen.startedAt };
   const { outcome, cap, companionNote, ms } = await judgeResponse(ctx.engine, details, start);
   if (outcome.keptChanged) keepCas(ctx);
   if (!outcome.record) {
@@ -140,11 +134,6 @@ async function handle(details, seen) {
   record.ms = ms;
   seen.record = record;
   return apply(details, record, outcome.decision, ctx, cap?.chain ?? [], seen);
-}
-
-/** Which responses the companion may be asked about here (`COMPANION_SCOPE`). */
-function companionHere(ctx) {
-  return companion.supported() ? companionScope(ctx.policy, ctx.user) : COMPANION_SCOPE.off;
 }
 
 /** The CA certificates the judge keeps for completion, stored for the next wake. */
@@ -177,7 +166,7 @@ function recordOf(outcome, details, cap, note) {
     record = verdicts.errorRecord(details, `no verdict within ${HANDLER_LIMIT_MS} ms`);
     if (outcome.decision.act === ACT.stop) {
       record.status = STATUS.unverifiable;
-      record.reason = `Pinwatch could not check this connection within ${HANDLER_LIMIT_MS / 1000} s. On a pinned host in enforce mode that is treated as a possible interception.`;
+      verdicts.withReason(record, REASON_CODE.notCheckedInTime, { seconds: String(HANDLER_LIMIT_MS / 1000) });
     }
   }
   if (outcome.decision.errorBadge && outcome.decision.act !== ACT.stop) record.status = verdicts.ERROR_STATUS;
@@ -222,9 +211,7 @@ function failed(details, failure, seen, error) {
   if (!seen.record) {
     // Stopped without a verdict: nothing was judged, so nothing is claimed but that.
     record.status = STATUS.unverifiable;
-    record.reason = failure === FAILURE.timedOut
-      ? `Pinwatch could not check this connection within ${HANDLER_LIMIT_MS / 1000} s. On a pinned host in enforce mode that is treated as a possible interception.`
-      : record.reason;
+    if (failure === FAILURE.timedOut) verdicts.withReason(record, REASON_CODE.notCheckedInTime, { seconds: String(HANDLER_LIMIT_MS / 1000) });
   }
   return apply(details, record, decision, seen.ctx, [], seen);
 }

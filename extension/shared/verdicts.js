@@ -9,7 +9,7 @@
 import { api, features, ownOrigin } from './compat.js';
 import { serialQueue } from './serial.js';
 import { hostOf } from './url.js';
-import { STATUS } from './vocabulary.js';
+import { REASON_CODE, REASON_ENGLISH, STATUS } from './vocabulary.js';
 
 const session = () => api.storage.session;
 
@@ -79,20 +79,30 @@ export function makeRecord(verdict, details, capture) {
   };
 }
 
+/**
+ * Gives a record made without a verdict its reason as the core's code (`REASON_CODE`), with the
+ * core's English beside it as a verdict's record has it; the pages render the code.
+ */
+export function withReason(record, code, params) {
+  record.reasonCode = code;
+  record.reasonParams = params;
+  record.reason = REASON_ENGLISH[code].replace(/\{(\w+)\}/g, (_, name) => params[name] ?? '');
+  return record;
+}
+
 /** A record for an internal error: the page was let through. */
 export function errorRecord(details, error) {
   // As the engine writes a verdict's host, so that the tab's view finds this record too.
   const host = hostOf(details.url) ?? '';
-  return {
+  return withReason({
     status: ERROR_STATUS,
-    reason: `Pinwatch could not check this connection because of an internal error (${String(error?.message ?? error).slice(0, 300)}). The page was not stopped.`,
     host,
     url: details.url,
     type: details.type,
     action: null, entry: null, pinset: null, matched: null, chain: [], leafOnly: false, list: null,
     tier: null, captureError: null,
     time: Date.now(),
-  };
+  }, REASON_CODE.ownError, { error: String(error?.message ?? error).slice(0, 300) });
 }
 
 // What an interceptor can send is bounded on the way into storage: certificate facts are capped

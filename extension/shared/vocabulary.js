@@ -148,6 +148,14 @@ export const COMPANION_SCOPE = Object.freeze({
 });
 export const COMPANION_SCOPES = Object.freeze(['off', 'pinned', 'all']);
 
+/** What a listener does with a page before anything is read (pinwatch_core::judge::plan::PagePlan). */
+export const PAGE_PLAN = Object.freeze({
+  hold: 'hold',
+  releaseRead: 'release-read',
+  releaseUnread: 'release-unread',
+});
+export const PAGE_PLANS = Object.freeze(['hold', 'release-read', 'release-unread']);
+
 /** What the judge asks for next (pinwatch_core::judge::NeedKind). */
 export const NEED = Object.freeze({
   chain: 'chain',
@@ -271,6 +279,8 @@ export const REASON_CODE = Object.freeze({
   declaredProxy: 'declared-proxy',
   knownRoot: 'known-root',
   localRoot: 'local-root',
+  notCheckedInTime: 'not-checked-in-time',
+  ownError: 'own-error',
 });
 
 /** The parameters of each reason code, in order (pinwatch_core::reason::ReasonCode). */
@@ -304,6 +314,8 @@ export const REASON = Object.freeze({
   'declared-proxy': Object.freeze([]),
   'known-root': Object.freeze([]),
   'local-root': Object.freeze([]),
+  'not-checked-in-time': Object.freeze(['seconds']),
+  'own-error': Object.freeze(['error']),
 });
 
 /** The English of each reason code, as the CLI prints it (pinwatch_core::reason::ReasonCode). */
@@ -337,6 +349,8 @@ export const REASON_ENGLISH = Object.freeze({
   'declared-proxy': 'The connection is inspected by a proxy your organisation declared.',
   'known-root': 'The connection is decrypted by software whose root you marked as known.',
   'local-root': 'This connection is decrypted by software on this computer or network: the chain ends in a root that is not built into the browser and that no one declared.',
+  'not-checked-in-time': 'Pinwatch could not check this connection within {seconds} s. On a pinned host in enforce mode that is treated as a possible interception.',
+  'own-error': 'Pinwatch could not check this connection because of an internal error ({error}). The page was not stopped.',
 });
 
 /** Every problem code (pinwatch_core::problem::ProblemCode). */

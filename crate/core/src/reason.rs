@@ -1,7 +1,7 @@
 //! Why a verdict is what it is, as a code with parameters: the extension renders the code in
 //! the reader's language, the CLI in English. The English of each code is written once, here
 //! ([`ReasonCode::english`]); the extension gets the same table through [`crate::vocabulary`]
-//! (generated into `extension/vocabulary.js`), and a test checks that its English messages say
+//! (generated into `extension/shared/vocabulary.js`), and a test checks that its English messages say
 //! the same, so the two cannot drift.
 //!
 //! A template names its parameters in braces (`{host}`); a value is plain text (a host, a date,
@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 crate::named_enum::named_enum! {
-    /// Every reason a verdict can give.
+    /// Every reason a verdict can give, and the two of a record made without one.
     pub enum ReasonCode {
         HostUnreadable = "host-unreadable",
         NoChain = "no-chain",
@@ -41,6 +41,9 @@ crate::named_enum::named_enum! {
         DeclaredProxy = "declared-proxy",
         KnownRoot = "known-root",
         LocalRoot = "local-root",
+        // Records made without a verdict (the extension's own, beside the core's decision).
+        NotCheckedInTime = "not-checked-in-time",
+        OwnError = "own-error",
     }
 }
 
@@ -78,6 +81,8 @@ impl ReasonCode {
             DeclaredProxy => "The connection is inspected by a proxy your organisation declared.",
             KnownRoot => "The connection is decrypted by software whose root you marked as known.",
             LocalRoot => "This connection is decrypted by software on this computer or network: the chain ends in a root that is not built into the browser and that no one declared.",
+            NotCheckedInTime => "Pinwatch could not check this connection within {seconds} s. On a pinned host in enforce mode that is treated as a possible interception.",
+            OwnError => "Pinwatch could not check this connection because of an internal error ({error}). The page was not stopped.",
         }
     }
 

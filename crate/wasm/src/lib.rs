@@ -296,6 +296,22 @@ impl Engine {
         self.inner.is_pinned(host)
     }
 
+    /// What a listener does with a page of `host` (`undefined`: of a host no list pins) before
+    /// anything is read: "hold", "release-read" or "release-unread" (`judge::plan::PagePlan`).
+    /// `companion`: a `CompanionScope` name; an unknown one counts as "off".
+    #[wasm_bindgen(js_name = pagePlan)]
+    pub fn page_plan(&self, host: Option<String>, roots_known: bool, companion: &str) -> String {
+        let browser = judge::plan::Browser {
+            roots_known,
+            companion: judge::CompanionScope::from_name(companion)
+                .unwrap_or(judge::CompanionScope::Off),
+        };
+        self.inner
+            .page_plan(host.as_deref(), browser)
+            .as_str()
+            .to_string()
+    }
+
     /// `[[host, includeSubdomains], …]` for request filters.
     #[wasm_bindgen(js_name = pinnedHosts)]
     pub fn pinned_hosts(&self) -> Result<JsValue, JsError> {

@@ -363,6 +363,11 @@ impl Engine {
         !self.blocked_spki.is_empty() || !self.blocked_certs.is_empty()
     }
 
+    /// Policy declares inspection proxies (`allowed_interception_*`) whose chains are reported.
+    pub fn declares_interception(&self) -> bool {
+        !self.allowed_roots.is_empty()
+    }
+
     /// The verdict for a chain no browser built or verified (as a server sent it: the CLI's
     /// monitor, the companion): pins count only on certificates linked to the leaf by verified
     /// signatures.

@@ -18,6 +18,7 @@ pub mod failure;
 pub mod local_root;
 pub mod memory;
 pub mod path;
+pub mod plan;
 pub mod proof;
 pub mod verdict;
 
@@ -147,6 +148,10 @@ pub struct Start {
     /// The browser holds the response until the judge is done (Firefox; Chromium by policy).
     #[serde(default)]
     pub held: bool,
+    /// A listener that holds responses until they are judged receives this one too (Chromium
+    /// installed by policy, a host of the pinned filter).
+    #[serde(default)]
+    pub held_elsewhere: bool,
     /// Which responses the companion may be asked about in this browser.
     #[serde(default = "companion_off")]
     pub companion: CompanionScope,
@@ -422,6 +427,11 @@ impl Judge {
             overridden: false,
             step: Step::need(NeedKind::Chain, start.now + LIMIT_MS),
         };
+        if start.held_elsewhere && !start.held {
+            // Judged where it is held, before the page gets it, and recorded there: not twice.
+            judge.done(Decision::pass(), false);
+            return judge;
+        }
         if kind != RequestKind::Document && !pinned {
             // Only pinned hosts' sub-resources are judged; a block list is for pages.
             judge.done(Decision::pass(), false);
