@@ -18,6 +18,7 @@ import * as verdicts from './verdicts.js';
 import * as watch from './watch.js';
 import { decide } from './wasm-core.js';
 import { judgeResponse } from './judge-loop.js';
+import { assertSeen } from './seen.js';
 import { KEPT_CAS_KEY } from './engine.js';
 import { ACT, COMPANION_FAILURE, COMPANION_SCOPE, FAILURE, FAILURE_SOURCE, LOCAL_ROOT_MODE, MATCH_KIND, MODE, STATUS } from './vocabulary.js';
 
@@ -546,10 +547,10 @@ async function answer(message, sender) {
     case 'save-user': return saveUserSettings(message.user);
     case 'update-now': return updateNow();
     case 'root-state': return rootState(message.tabId);
-    case 'know-root': return knowRoot(message.tabId, message.name);
+    case 'know-root': return knowRoot(message.tabId, message.name, message.seen);
     case 'forget-root': return forgetRoot(String(message.pin ?? ''));
     case 'watch-state': return watchState(message.tabId);
-    case 'watch': return watchSite(message.tabId, message.mode);
+    case 'watch': return watchSite(message.tabId, message.mode, message.seen);
     case 'unwatch': return watch.remove(String(message.host ?? ''));
     case 'watched': return watchedView();
     default: throw new Error(`unknown message ${message.type}`);
@@ -627,12 +628,14 @@ async function watchState(tabId) {
 
 /**
  * Starts watching the host of a tab's page, from what Pinwatch itself recorded for it (never
- * from what the page asking sends): the same checks as `watchState`.
+ * from what the page asking sends): the same checks as `watchState`, and only while that record
+ * is what the popup showed (`seen`).
  */
-async function watchSite(tabId, mode) {
+async function watchSite(tabId, mode, seen) {
   const ctx = await engine.getEngine();
   const tab = await api.tabs.get(Number(tabId));
   const record = (await verdicts.tabViewFor(tab)).main;
+  assertSeen(record, seen);
   const host = record?.host;
   const checked = watch.watchability(record, { policy: ctx.policy, pinned: Boolean(host) && ctx.engine.isPinned(host), watched: await watch.readWatched() });
   if (!checked.ok) throw new Error(watch.NOT_WATCHABLE[checked.why] ?? checked.why);
@@ -656,10 +659,14 @@ async function watchedView() {
 
 // ---- Roots added to this computer that the user knows (local_root.rs) ------------------------
 
-/** The added root a tab's page was judged on, from Pinwatch's own record; null when none. */
-async function recordedRoot(tabId) {
+/**
+ * The added root a tab's page was judged on, from Pinwatch's own record; null when none. With
+ * `seen`, only while that record is what the popup showed.
+ */
+async function recordedRoot(tabId, seen) {
   const tab = await api.tabs.get(Number(tabId));
   const record = (await verdicts.tabViewFor(tab)).main;
+  if (seen !== undefined) assertSeen(record, seen);
   const m = record?.matched;
   if (!m || (m.kind !== MATCH_KIND.localRoot && m.kind !== MATCH_KIND.knownRoot)) return null;
   return { pin: m.pin, subject: record.chain?.[m.certIndex]?.subject ?? record.subjects?.[record.matched?.certIndex] ?? '', host: record.host };
@@ -680,10 +687,10 @@ async function rootState(tabId) {
  * Marks the added root of a tab's page as known ("my antivirus"): the root comes from Pinwatch's
  * own record of that page, never from the message. Pinned hosts are unaffected (the core).
  */
-async function knowRoot(tabId, name) {
+async function knowRoot(tabId, name, seen) {
   const ctx = await engine.getEngine();
   if (ctx.policy.allowUserKnownRoots === false) throw new Error('your organisation does not allow marking roots as known');
-  const root = await recordedRoot(tabId);
+  const root = await recordedRoot(tabId, seen ?? null);
   if (!root) throw new Error('this page was not judged on a root added to this computer');
   const user = cleanUser(ctx.user);
   if (!user.knownRoots.some((r) => r.pin === root.pin)) {
