@@ -635,10 +635,10 @@ async function watchSite(tabId, mode, seen) {
   const ctx = await engine.getEngine();
   const tab = await api.tabs.get(Number(tabId));
   const record = (await verdicts.tabViewFor(tab)).main;
-  assertSeen(record, seen);
   const host = record?.host;
   const checked = watch.watchability(record, { policy: ctx.policy, pinned: Boolean(host) && ctx.engine.isPinned(host), watched: await watch.readWatched() });
   if (!checked.ok) throw new Error(watch.NOT_WATCHABLE[checked.why] ?? checked.why);
+  assertSeen(record, seen);
   const added = await watch.add(host, checked.keys, mode ?? undefined);
   engine.invalidate();
   const rebuilt = await warm();
