@@ -1,11 +1,11 @@
-// A channel's binding as policy or the user configures it (policy.js cleanChannel): the name its
+// A channel's binding as policy or the user configures it (background/policy.js cleanChannel): the name its
 // lists must be signed for (its URL unless another is named) and whether unbound lists pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 // policy.js reads the manifest at load: a stub with no permissions.
 globalThis.chrome = { runtime: { getManifest: () => ({ permissions: [] }), getURL: (p) => `chrome-extension://test/${p}` } };
-const { cleanChannel } = await import('../../extension/policy.js');
+const { cleanChannel } = await import('../../extension/background/policy.js');
 
 const base = { url: 'https://u.example/list.json', keys: ['pinwatch-ed25519:k1'] };
 

@@ -1,8 +1,8 @@
-// The popup's buttons act only on what it showed (extension/seen.js): the tab's current record
+// The popup's buttons act only on what it showed (extension/shared/seen.js): the tab's current record
 // must have the host, chain and root the popup rendered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertSeen, SEEN_CHANGED, seenOf } from '../../extension/seen.js';
+import { assertSeen, SEEN_CHANGED, seenOf } from '../../extension/shared/seen.js';
 
 const LEAF = 'A'.repeat(43) + '=';
 const ROOT = 'B'.repeat(43) + '=';

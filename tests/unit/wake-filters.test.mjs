@@ -1,8 +1,8 @@
-// Which filters a start of the event page registers (extension/wake-filters.js): the last start's
+// Which filters a start of the event page registers (extension/background/wake-filters.js): the last start's
 // again, so that Firefox hands over what it queued while the page slept, and the last build's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_WAKE_SETS, oncePerRequest, setKey, wakeSets } from '../../extension/wake-filters.js';
+import { MAX_WAKE_SETS, oncePerRequest, setKey, wakeSets } from '../../extension/background/wake-filters.js';
 
 const A = 'https://a.example/*';
 const B = 'https://b.example/*';

@@ -3,8 +3,8 @@
 //! there (docs/pinlist-format.md "Channel binding").
 
 use crate::command::Failure;
-use pinwatch_core::accept::ChannelBinding;
-use pinwatch_core::json;
+use pinwatch_core::list::accept::ChannelBinding;
+use pinwatch_core::list::json;
 use pinwatch_core::list::{channel_name_ok, Payload};
 use std::path::Path;
 

@@ -5,9 +5,9 @@
 
 mod signer;
 
-use pinwatch_core::accept::{accept, ChannelBinding, Rejection, TrustState};
-use pinwatch_core::envelope::PAYLOAD_TYPE;
-use pinwatch_core::key::SignerSet;
+use pinwatch_core::crypto::key::SignerSet;
+use pinwatch_core::list::accept::{accept, ChannelBinding, Rejection, TrustState};
+use pinwatch_core::list::envelope::PAYLOAD_TYPE;
 use pinwatch_core::list::MAX_CHANNEL;
 use pinwatch_core::time::parse_rfc3339;
 use signer::{sign_envelope, Signer};
