@@ -28,8 +28,8 @@ pub fn bind(
     channel: &str,
 ) -> Result<Vec<u8>, Failure> {
     let channel = checked(channel)?;
-    let mut parsed: Payload =
-        json::parse(&payload).map_err(|e| Failure::invalid(path, format!("not a valid pin list: {e}")))?;
+    let mut parsed: Payload = json::parse(&payload)
+        .map_err(|e| Failure::invalid(path, format!("not a valid pin list: {e}")))?;
     match parsed.channel.as_deref() {
         Some(named) if named == channel => Ok(payload),
         Some(named) => Err(Failure::invalid(

@@ -19,9 +19,7 @@ fn signed(dir: &Dir, out: &str, sequence: u64, channel: Option<&str>) {
 }
 
 fn verify(dir: &Dir, code: i32, list: &str, channel: Option<&str>) -> Run {
-    let mut args = vec![
-        "verify", list, "--trust", "a.pub", "--now", NOW, "--json",
-    ];
+    let mut args = vec!["verify", list, "--trust", "a.pub", "--now", NOW, "--json"];
     if let Some(c) = channel {
         args.extend(["--channel", c]);
     }
@@ -51,7 +49,10 @@ fn a_list_naming_no_channel_is_refused_by_verify_channel() {
     signed(&dir, "old.json", 5, None);
     let r = verify(&dir, 1, "old.json", Some(A));
     assert_eq!(r.code_field(), "unbound-list", "{r:?}");
-    assert!(r.json()["reason"].as_str().unwrap().contains("--channel"), "{r:?}");
+    assert!(
+        r.json()["reason"].as_str().unwrap().contains("--channel"),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -61,13 +62,61 @@ fn sign_refuses_a_payload_or_envelope_bound_elsewhere() {
     dir.keygen("b");
     signed(&dir, "a.json", 5, Some(A));
     // Adding a signature for the same channel is fine; for another it is refused.
-    dir.expect(0, &["sign", "a.json", "--key", "b.key", "--out", "a.json", "--channel", A]);
-    let other = dir.expect(1, &["sign", "a.json", "--key", "b.key", "--out", "x.json", "--channel", B]);
+    dir.expect(
+        0,
+        &[
+            "sign",
+            "a.json",
+            "--key",
+            "b.key",
+            "--out",
+            "a.json",
+            "--channel",
+            A,
+        ],
+    );
+    let other = dir.expect(
+        1,
+        &[
+            "sign",
+            "a.json",
+            "--key",
+            "b.key",
+            "--out",
+            "x.json",
+            "--channel",
+            B,
+        ],
+    );
     assert!(other.stderr.contains("names the channel"), "{other:?}");
     // An envelope signed without a channel cannot gain one: its signed bytes would change.
     signed(&dir, "old.json", 6, None);
-    let old = dir.expect(1, &["sign", "old.json", "--key", "b.key", "--out", "x.json", "--channel", A]);
+    let old = dir.expect(
+        1,
+        &[
+            "sign",
+            "old.json",
+            "--key",
+            "b.key",
+            "--out",
+            "x.json",
+            "--channel",
+            A,
+        ],
+    );
     assert!(old.stderr.contains("sign the payload again"), "{old:?}");
-    let bad = dir.expect(2, &["sign", "payload.json", "--key", "a.key", "--out", "x.json", "--channel", ""]);
+    let bad = dir.expect(
+        2,
+        &[
+            "sign",
+            "payload.json",
+            "--key",
+            "a.key",
+            "--out",
+            "x.json",
+            "--channel",
+            "",
+        ],
+    );
     assert!(bad.stderr.contains("--channel"), "{bad:?}");
 }

@@ -246,7 +246,13 @@ fn a_replayed_expired_list_is_refused() {
 fn a_list_issued_in_the_future_is_refused_beyond_five_minutes() {
     let a = key(1);
     let envelope = sign(&payload(7), &[&a]);
-    assert!(accept(&envelope, &trust(&[&a], 1, 0), None, t(ISSUED) - CLOCK_SKEW_SECS).is_ok());
+    assert!(accept(
+        &envelope,
+        &trust(&[&a], 1, 0),
+        None,
+        t(ISSUED) - CLOCK_SKEW_SECS
+    )
+    .is_ok());
     let r = rejection(
         &envelope,
         &trust(&[&a], 1, 0),
@@ -298,7 +304,13 @@ fn a_rotation_signed_by_old_and_new_keys_hands_over_trust() {
     // From now on the old keys alone are strangers, and the new ones suffice.
     let r = rejection(&sign(&payload(9), &[&old1, &old2]), &accepted.trust, now());
     assert!(matches!(r, Rejection::UntrustedSigners(_)), "{r:?}");
-    assert!(accept(&sign(&payload(9), &[&new1, &new2]), &accepted.trust, None, now()).is_ok());
+    assert!(accept(
+        &sign(&payload(9), &[&new1, &new2]),
+        &accepted.trust,
+        None,
+        now()
+    )
+    .is_ok());
 }
 
 #[wasm_bindgen_test(unsupported = test)]

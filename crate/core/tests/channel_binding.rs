@@ -71,18 +71,36 @@ fn another_channels_list_of_the_same_signers_is_refused_whatever_its_sequence() 
     for sequence in [3, 5, 1_000_000] {
         let r = refused(&list(sequence, Some(B)), 4, &on(A));
         assert_eq!(r.code(), "wrong-channel", "sequence {sequence}: {r}");
-        assert!(r.to_string().contains(B) && r.to_string().contains(A), "{r}");
+        assert!(
+            r.to_string().contains(B) && r.to_string().contains(A),
+            "{r}"
+        );
     }
 }
 
 #[wasm_bindgen_test(unsupported = test)]
 fn a_name_the_configuration_gives_binds_as_the_url_does() {
     let mirror = on("team-a lists");
-    assert!(accept(&list(5, Some("team-a lists")), &trust(4), Some(&mirror), now()).is_ok());
-    assert_eq!(refused(&list(5, Some(A)), 4, &mirror).code(), "wrong-channel");
+    assert!(accept(
+        &list(5, Some("team-a lists")),
+        &trust(4),
+        Some(&mirror),
+        now()
+    )
+    .is_ok());
+    assert_eq!(
+        refused(&list(5, Some(A)), 4, &mirror).code(),
+        "wrong-channel"
+    );
     // Names are compared exactly: no case folding, no trailing-slash forgiveness.
-    assert_eq!(refused(&list(5, Some(&A.to_uppercase())), 4, &on(A)).code(), "wrong-channel");
-    assert_eq!(refused(&list(5, Some(&format!("{A}/"))), 4, &on(A)).code(), "wrong-channel");
+    assert_eq!(
+        refused(&list(5, Some(&A.to_uppercase())), 4, &on(A)).code(),
+        "wrong-channel"
+    );
+    assert_eq!(
+        refused(&list(5, Some(&format!("{A}/"))), 4, &on(A)).code(),
+        "wrong-channel"
+    );
 }
 
 #[wasm_bindgen_test(unsupported = test)]
@@ -97,7 +115,10 @@ fn a_list_naming_no_channel_is_refused_unless_the_channel_allows_it() {
     let accepted = accept(&list(5, None), &trust(4), Some(&lenient), now()).unwrap();
     assert_eq!(accepted.list.info.channel, None);
     // Allowing unbound lists never lets another channel's bound list in.
-    assert_eq!(refused(&list(5, Some(B)), 4, &lenient).code(), "wrong-channel");
+    assert_eq!(
+        refused(&list(5, Some(B)), 4, &lenient).code(),
+        "wrong-channel"
+    );
 }
 
 #[wasm_bindgen_test(unsupported = test)]
@@ -132,5 +153,8 @@ fn the_channel_is_signed_an_edited_one_does_not_verify() {
     let edited = String::from_utf8(payload).unwrap().replace(B, A);
     envelope["payload"] = STANDARD.encode(edited).into();
     let forged = envelope.to_string();
-    assert_eq!(refused(forged.as_bytes(), 4, &on(A)).code(), "bad-signature");
+    assert_eq!(
+        refused(forged.as_bytes(), 4, &on(A)).code(),
+        "bad-signature"
+    );
 }

@@ -459,7 +459,9 @@ pub fn accept_list(
     let state = TrustState::from_spec(&spec).map_err(|e| JsError::new(&format!("trust: {e}")))?;
     let channel: ChannelJs = from_js(channel)?;
     if !channel_name_ok(&channel.name) {
-        return Err(JsError::new("channel: the name is not a channel's URL or name"));
+        return Err(JsError::new(
+            "channel: the name is not a channel's URL or name",
+        ));
     }
     let binding = accept::ChannelBinding {
         name: channel.name,
