@@ -97,7 +97,7 @@ describe('Firefox ESR: the popup acts on what it showed', { skip }, () => {
   }, id), { timeout: 10_000 });
 
   async function watchPopup(tabId) {
-    const popup = await openExtensionPage(ff, `popup.html?tab=${tabId}`);
+    const popup = await openExtensionPage(ff, `pages/popup.html?tab=${tabId}`);
     const state = await waitFor(() => popup.evaluate(() => document.body.dataset.watchState), { timeout: 10_000 });
     assert.equal(state, 'offer', 'the popup offers to watch the page it shows');
     return popup;
@@ -151,7 +151,7 @@ describe('Firefox ESR: the popup acts on what it showed', { skip }, () => {
     const shown = await pageRecord(tabId, 0, 'plain.example.test');
     assert.equal(shown.status, 'local-root');
     assert.equal(shown.matched.pin, s.pki.legitRoot.spkiPin);
-    const popup = await openExtensionPage(ff, `popup.html?tab=${tabId}`);
+    const popup = await openExtensionPage(ff, `pages/popup.html?tab=${tabId}`);
     const offered = await waitFor(() => popup.evaluate(() => !document.getElementById('local-root-offer').hidden), { timeout: 10_000 });
     assert.ok(offered, 'the popup offers to mark the root it shows');
 
@@ -172,7 +172,7 @@ describe('Firefox ESR: the popup acts on what it showed', { skip }, () => {
     const v = await visit(ff, `${s.servers.swapped.url}?bare`);
     const tabId = await insp.tabId(v.page);
     await pageRecord(tabId, 0, SWAPPED);
-    const popup = await openExtensionPage(ff, `popup.html?tab=${tabId}`);
+    const popup = await openExtensionPage(ff, `pages/popup.html?tab=${tabId}`);
     const answer = await popup.evaluate((id) => browser.runtime.sendMessage({ type: 'watch', tabId: id, mode: 'warn' }), tabId);
     assert.equal(answer.ok, false, 'a watch request without what was seen');
     assert.equal(answer.error, 'seen-changed');
