@@ -329,6 +329,9 @@ export function addOverride(tabId, host, chainKey) {
   });
 }
 
+/** Hosts per tab whose warn-mode notification is remembered (`notified:<id>`). */
+export const MAX_NOTIFIED = 100;
+
 /** Whether a warn-mode notification for this tab and host was already shown; marks it shown. */
 export function firstNotice(tabId, host) {
   return serial(async () => {
@@ -336,7 +339,9 @@ export function firstNotice(tabId, host) {
     const hosts = (await get(key)) ?? [];
     if (hosts.includes(host)) return false;
     hosts.push(host);
-    await session().set({ [key]: hosts });
+    // Capped, oldest out: an interceptor that makes one tab meet many hosts cannot grow it
+    // without bound (a host pushed out may be noticed once more, nothing worse).
+    await session().set({ [key]: hosts.slice(-MAX_NOTIFIED) });
     return true;
   });
 }

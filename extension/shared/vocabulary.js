@@ -63,8 +63,10 @@ export const REJECTION_CODE = Object.freeze({
   expired: 'expired',
   badNextSigners: 'bad-next-signers',
   rotationNotSigned: 'rotation-not-signed',
+  wrongChannel: 'wrong-channel',
+  unboundList: 'unbound-list',
 });
-export const REJECTION_CODES = Object.freeze(['not-an-envelope', 'wrong-payload-type', 'no-signatures', 'bad-signature', 'untrusted-signers', 'threshold-not-met', 'invalid-list', 'rollback', 'sequence-too-large', 'not-yet-valid', 'expired', 'bad-next-signers', 'rotation-not-signed']);
+export const REJECTION_CODES = Object.freeze(['not-an-envelope', 'wrong-payload-type', 'no-signatures', 'bad-signature', 'untrusted-signers', 'threshold-not-met', 'invalid-list', 'rollback', 'sequence-too-large', 'not-yet-valid', 'expired', 'bad-next-signers', 'rotation-not-signed', 'wrong-channel', 'unbound-list']);
 
 /** What the extension does with a response (pinwatch_core::decision::Act). */
 export const ACT = Object.freeze({
