@@ -1,7 +1,9 @@
 // End-to-end: Chromium's leaf tier (WebRequestSecurityInfo) with a list that pins ONLY ROOTS (no
 // issuer keys). The extension links the leaf to a pinned root by verified signatures, fetching
 // the CA certificates from the leaves' and intermediates' AIA caIssuers URLs (a plain-HTTP
-// server on loopback) and keeping them for the next visit. A declared inspection proxy comes
+// server on loopback, reached by a public-looking name) and keeping them for the next visit.
+// AIA URLs that point into this computer's network (an IP literal, a single-label name) are
+// never fetched. A declared inspection proxy comes
 // from policy `allowedInterceptionRoots` (a managed policy file, as an enterprise would set it).
 //
 //   BROWSER=chromium node --test --test-concurrency=1 tests/e2e/completion.test.mjs   (after ./build.sh)
@@ -20,7 +22,13 @@ import { prepare, ROOT } from './lib/scenario.mjs';
 const browserChoice = process.env.BROWSER ?? 'all';
 const skip = !['chromium', 'all'].includes(browserChoice) && `BROWSER=${browserChoice}`;
 
-const HOSTS = ['mail.example.test', 'sub.mail.example.test', 'outage.example.test', 'garbage.example.test'];
+// The AIA server's names: a public-looking one, one whose port is closed, and a single-label one
+// (which Chromium resolves to loopback here, as an intranet name would resolve to its host).
+const AIA_HOST = 'crt.example.com';
+const OUTAGE_AIA_HOST = 'crt-outage.example.com';
+const SINGLE_LABEL_HOST = 'pinwatch-ca';
+const HOSTS = ['mail.example.test', 'sub.mail.example.test', 'outage.example.test', 'garbage.example.test',
+  AIA_HOST, OUTAGE_AIA_HOST, SINGLE_LABEL_HOST];
 
 /** A plain-HTTP server that publishes CA certificates by path, logging every request. */
 async function startAiaServer() {
@@ -36,8 +44,9 @@ async function startAiaServer() {
     res.writeHead(200, { 'content-type': 'application/pkix-cert' }).end(body);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${server.address().port}`;
-  return { base, files, requests, close: () => new Promise((resolve) => server.close(resolve)) };
+  const port = server.address().port;
+  const base = `http://${AIA_HOST}:${port}`;
+  return { base, port, files, requests, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 /**
@@ -48,6 +57,7 @@ async function startAiaServer() {
  *   rogueRoot → impostorInter (aiaInter's name) → spoofed leaf (AIA → the real aiaInter)
  *   rogueRoot → a leaf for a pinned subdomain
  *   legitRoot → outageInter → leaf whose AIA server is down; garbageInter → leaf whose AIA is junk
+ *   legitRoot → loopbackInter, singleLabelInter → leaves whose AIA names 127.0.0.1 / a single label
  *   proxyRoot → proxied leaf (no AIA): declared by policy
  */
 function aiaPki(aia) {
@@ -66,12 +76,19 @@ function aiaPki(aia) {
     const impostorInter = ca('impostor-inter', 'Pinwatch Test AIA Issuing CA', pki.rogueRoot);
     const outageInter = ca('outage-inter', 'Pinwatch Test Outage Issuing CA', pki.legitRoot, 'legit-root');
     const garbageInter = ca('garbage-inter', 'Pinwatch Test Garbage Issuing CA', pki.legitRoot, 'legit-root');
+    // Genuine issuing CAs, published on the same server, whose leaves name them by an address
+    // inside the network: the server would answer, and must never be asked. The servers send
+    // them along, so that Chromium itself has no reason to fetch them.
+    const loopbackInter = ca('loopback-inter', 'Pinwatch Test Loopback Issuing CA', pki.legitRoot, 'legit-root');
+    const singleLabelInter = ca('single-label-inter', 'Pinwatch Test Single-label Issuing CA', pki.legitRoot, 'legit-root');
     const proxyRoot = ca('proxy-root', 'Corp Inspection Root');
     publish('legit-root', pki.legitRoot);
     publish('aia-inter', aiaInter);
     publish('backup-root', backupRoot);
     publish('backup-inter', backupInter);
     publish('rogue-root', pki.rogueRoot);
+    publish('loopback-inter', loopbackInter);
+    publish('single-label-inter', singleLabelInter);
     aia.files.set('/garbage.der', randomBytes(3000));
     assert.equal(impostorInter.subject, aiaInter.subject, 'the impostor has the real intermediate\'s name');
     return {
@@ -84,7 +101,9 @@ function aiaPki(aia) {
       spoofed: leafOf('aia-spoofed', 'mail.example.test', impostorInter, 'aia-inter', impostorInter),
       subdomain: leafOf('aia-sub', 'sub.mail.example.test', pki.rogueRoot, 'rogue-root'),
       // The AIA URL of this one is a closed port; garbage's serves random bytes.
-      outage: leafOf('aia-outage', 'outage.example.test', outageInter, 'http://127.0.0.1:9/outage-inter.der', outageInter),
+      outage: leafOf('aia-outage', 'outage.example.test', outageInter, `http://${OUTAGE_AIA_HOST}:9/outage-inter.der`, outageInter),
+      loopbackAia: leafOf('aia-loopback', 'mail.example.test', loopbackInter, `http://127.0.0.1:${aia.port}/loopback-inter.der`, loopbackInter),
+      singleLabelAia: leafOf('aia-single-label', 'mail.example.test', singleLabelInter, `http://${SINGLE_LABEL_HOST}:${aia.port}/single-label-inter.der`, singleLabelInter),
       garbage: leafOf('aia-garbage', 'garbage.example.test', garbageInter, 'garbage', garbageInter),
       proxied: leafOf('aia-proxied', 'mail.example.test', proxyRoot, null, proxyRoot),
     };
@@ -114,7 +133,7 @@ describe('Chromium leaf tier: roots-only list, chains completed by signatures ov
         );
       },
       servers: (specs, pki, x) => Object.fromEntries(
-        ['legit', 'renewed', 'backup', 'rogue', 'rogueAppended', 'spoofed', 'subdomain', 'outage', 'garbage', 'proxied']
+        ['legit', 'renewed', 'backup', 'rogue', 'rogueAppended', 'spoofed', 'subdomain', 'outage', 'garbage', 'proxied', 'loopbackAia', 'singleLabelAia']
           .map((k) => [k, { name: k, leaf: x[k] }]),
       ),
     });
@@ -161,6 +180,16 @@ describe('Chromium leaf tier: roots-only list, chains completed by signatures ov
     assert.equal(second.r.status, 'pinned', second.r.reason);
     assert.deepEqual(second.fetched, [], 'nothing is fetched again');
     assert.deepEqual(second.r.path.origins, ['served', 'cached', 'cached']);
+  });
+
+  it('AIA URLs into the network (an IP literal, a single-label name) are never fetched: stopped, "could not be completed"', async () => {
+    for (const key of ['loopbackAia', 'singleLabelAia']) {
+      const { v, r, fetched } = await check(key, 'warning');
+      assert.deepEqual(fetched, [], `${key}: the AIA server saw no request`);
+      assert.equal(v.outcome, 'warning', `${key}: expected the warning page, got ${v.outcome} at ${v.href}`);
+      assert.equal(r.status, 'unverifiable', `${key}: ${r.reason}`);
+      assert.match(r.reason, /could not be completed/);
+    }
   });
 
   it('a renewal (new leaf key, same CA) and the backup CA: pinned', async () => {

@@ -12,6 +12,7 @@
 //! What the judge keeps between responses (verdicts by chain, CA certificates for completion,
 //! AIA URLs fetched) is its [`Memory`], with the rule for each written next to it.
 
+mod aia_url;
 pub mod failure;
 pub mod memory;
 
@@ -31,6 +32,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::rc::Rc;
 
+pub use aia_url::{aia_host, aia_url_allowed};
 pub use memory::Counts;
 
 /// A response is never held longer than this because of the judge: past it the caller feeds a
@@ -1007,13 +1009,6 @@ fn certificate_bytes(body: &[u8]) -> Option<Vec<u8>> {
         .ok()
         .and_then(|certs| certs.into_iter().next())
         .map(|c| c.der().to_vec())
-}
-
-/// Whether an AIA URL may be fetched: `http` or `https` only (a certificate's maker chooses
-/// the URL; fetched certificates count only once their signature links them).
-pub fn aia_url_allowed(url: &str) -> bool {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 /// One bound or time the judge keeps to, with its rule, for the docs.
