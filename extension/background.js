@@ -4,6 +4,7 @@
 
 import { api, blockingGranted, features, noteGranted, onTabStatus, ownOrigin, syncCache } from './compat.js';
 import * as actions from './actions.js';
+import * as afterTheFact from './after-the-fact.js';
 import * as browserProxy from './browser-proxy.js';
 import { BUNDLED_HOST_PATTERNS } from './bundled-hosts.js';
 import * as capture from './capture.js';
@@ -429,11 +430,14 @@ function apply(details, record, decision, ctx, chain, seen) {
   if (decision.act === ACT.stop) {
     record.outcome = 'stopped';
     const nonce = verdicts.newNonce();
-    answer = details.type === 'main_frame'
+    // Already at the page (Chromium): the tab leaves it, whichever response was stopped.
+    const late = record.afterTheFact === true;
+    answer = details.type === 'main_frame' && !late
       ? showWarningPage(details, actions.warningUrl(nonce, decision.stopReason))
       : { cancel: true };
     seen.decided = answer;
-    if (details.type === 'main_frame') {
+    if (late) afterTheFact.stopTab(details, actions.warningUrl(nonce, decision.stopReason), nonce, record, decision);
+    else if (details.type === 'main_frame') {
       verdicts.putWarning(details.tabId, nonce, record, decision)
         .catch((e) => console.warn('Pinwatch: the warning details could not be stored', e));
     }
@@ -564,7 +568,8 @@ async function proceed(tabId, nonce) {
   if (!warning.decision?.offerProceed) throw new Error('proceeding is not allowed here');
   // Bound to the chain the person was shown: another chain on this host warns afresh.
   await verdicts.addOverride(tabId, warning.record.host, warning.record.chainKey);
-  await api.tabs.update(tabId, { url: warning.record.url });
+  // A stopped frame or sub-resource returns to the page it was part of.
+  await api.tabs.update(tabId, { url: warning.returnUrl ?? warning.record.url });
   return true;
 }
 
