@@ -3,7 +3,8 @@
 // the CA certificates from the leaves' and intermediates' AIA caIssuers URLs (a plain-HTTP
 // server on loopback, reached by a public-looking name) and keeping them for the next visit.
 // AIA URLs that point into this computer's network (an IP literal, a single-label name) are
-// never fetched. A declared inspection proxy comes
+// never fetched. A rogue page stopped after the fact leaves no service worker or Cache Storage
+// behind (lib/rogue-state.mjs). A declared inspection proxy comes
 // from policy `allowedInterceptionRoots` (a managed policy file, as an enterprise would set it).
 //
 //   BROWSER=chromium node --test --test-concurrency=1 tests/e2e/completion.test.mjs   (after ./build.sh)
@@ -17,6 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import { Inspector, launchChromium, visit, waitFor } from './lib/chromium.mjs';
 import { chromiumExtensionId, chromiumPolicyFile } from './lib/enterprise.mjs';
 import { issue, subject } from './lib/pki.mjs';
+import { startRogueStateServer } from './lib/rogue-state.mjs';
 import { prepare, ROOT } from './lib/scenario.mjs';
 
 const browserChoice = process.env.BROWSER ?? 'all';
@@ -30,12 +32,20 @@ const SINGLE_LABEL_HOST = 'pinwatch-ca';
 const HOSTS = ['mail.example.test', 'sub.mail.example.test', 'outage.example.test', 'garbage.example.test',
   AIA_HOST, OUTAGE_AIA_HOST, SINGLE_LABEL_HOST];
 
-/** A plain-HTTP server that publishes CA certificates by path, logging every request. */
+/**
+ * A plain-HTTP server that publishes CA certificates by path, logging every request. A path
+ * given to `hold` is answered (404) only when `release`d.
+ */
 async function startAiaServer() {
   const files = new Map();
   const requests = [];
+  const held = new Map(); // path → answers waiting for `release`
   const server = createServer((req, res) => {
     requests.push(req.url);
+    if (held.has(req.url)) {
+      held.get(req.url).push(res);
+      return;
+    }
     const body = files.get(req.url);
     if (!body) {
       res.writeHead(404).end();
@@ -46,7 +56,12 @@ async function startAiaServer() {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = server.address().port;
   const base = `http://${AIA_HOST}:${port}`;
-  return { base, port, files, requests, close: () => new Promise((resolve) => server.close(resolve)) };
+  const hold = (path) => held.set(path, []);
+  const release = (path) => {
+    for (const res of held.get(path) ?? []) res.writeHead(404).end();
+    held.delete(path);
+  };
+  return { base, port, files, requests, hold, release, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 /**
@@ -106,6 +121,8 @@ function aiaPki(aia) {
       singleLabelAia: leafOf('aia-single-label', 'mail.example.test', singleLabelInter, `http://${SINGLE_LABEL_HOST}:${aia.port}/single-label-inter.der`, singleLabelInter),
       garbage: leafOf('aia-garbage', 'garbage.example.test', garbageInter, 'garbage', garbageInter),
       proxied: leafOf('aia-proxied', 'mail.example.test', proxyRoot, null, proxyRoot),
+      // Its issuer URL is answered only once its page has left its state (the judge waits).
+      stateRogue: leafOf('aia-state-rogue', 'mail.example.test', pki.rogueRoot, 'held-issuer'),
     };
   };
 }
@@ -239,5 +256,54 @@ describe('Chromium leaf tier: roots-only list, chains completed by signatures ov
     assert.equal(v.outcome, 'page', `got ${v.outcome} at ${v.href}: ${r?.reason}`);
     assert.equal(r.status, 'allowed-interception', r.reason);
     assert.equal(r.path.anchor, 'declared-proxy');
+  });
+
+  /** Bytes the origin keeps per storage type (`service_workers`, `cache_storage`, …), as DevTools reads them. */
+  async function storageUse(origin) {
+    const session = await env.insp.page.createCDPSession();
+    try {
+      const { usageBreakdown } = await session.send('Storage.getUsageAndQuota', { origin });
+      return Object.fromEntries(usageBreakdown.map((u) => [u.storageType, u.usage]));
+    } finally {
+      await session.detach().catch(() => {});
+    }
+  }
+
+  it('a rogue page stopped after the fact: its service worker and Cache Storage are removed, the genuine site is served after', async () => {
+    const rogue = await startRogueStateServer(sc.extra.stateRogue);
+    try {
+      aia.hold('/held-issuer.der');
+      const visiting = visit(env.cr, rogue.url, { want: 'warning', timeout: 20_000 });
+      let timer;
+      const filled = await Promise.race([rogue.filled.then(() => true),
+        new Promise((resolve) => { timer = setTimeout(() => resolve(false), 15_000); })]);
+      clearTimeout(timer);
+      assert.ok(filled, 'the rogue page registered its worker and filled its cache while it was being judged');
+      const before = await storageUse(rogue.origin);
+      assert.ok(before.service_workers > 0 && before.cache_storage > 0, `the state is there: ${JSON.stringify(before)}`);
+      aia.release('/held-issuer.der');
+      const v = await visiting;
+      assert.equal(v.outcome, 'warning', `got ${v.outcome} at ${v.href}`);
+      let after = null;
+      const gone = await waitFor(async () => {
+        after = await storageUse(rogue.origin);
+        return !after.service_workers && !after.cache_storage;
+      }, { timeout: 10_000 });
+      assert.ok(gone, `the origin's service worker and Cache Storage are removed: ${JSON.stringify(after)}`);
+      await v.page.close();
+      // The genuine site under the same origin: served by itself, not by the rogue worker.
+      rogue.useChain(sc.extra.legit);
+      const check = await visit(env.cr, `${rogue.url}check`, { want: 'page' });
+      assert.equal(check.outcome, 'page', `the genuine page, not the rogue worker's: ${check.outcome} at ${check.href}`);
+      const left = await check.page.evaluate(async () => ({
+        workers: (await navigator.serviceWorker.getRegistrations()).length,
+        caches: await caches.keys(),
+      }));
+      assert.deepEqual(left, { workers: 0, caches: [] });
+      await check.page.close();
+    } finally {
+      aia.release('/held-issuer.der');
+      await rogue.close();
+    }
   });
 });

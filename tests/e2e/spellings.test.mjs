@@ -17,7 +17,7 @@ import { prepare, HOSTS } from './lib/scenario.mjs';
 const browserChoice = process.env.BROWSER ?? 'all';
 const runs = (b) => [b, 'all'].includes(browserChoice) || `BROWSER=${browserChoice}`;
 
-const SPELLINGS = process.env.SPELLINGS?.split(',') ?? ['MAIL.EXAMPLE.TEST', 'mail.example.test.', 'Mail.Example.Test.'];
+const SPELLINGS = ['MAIL.EXAMPLE.TEST', 'mail.example.test.', 'Mail.Example.Test.'];
 const KINDS = ['frame', 'fetch', 'wss'];
 // The test hosts, and their fully qualified forms (the resolvers map names as written).
 const ALL_HOSTS = [...HOSTS, ...HOSTS.map((h) => `${h}.`)];
