@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Inspector, launchChromium, visit, waitFor } from './lib/chromium.mjs';
 import { chromiumExtensionId, chromiumPolicyFile } from './lib/enterprise.mjs';
-import { issue, subject } from './lib/pki.mjs';
+import { issue, subject, subjectKeyId } from './lib/pki.mjs';
 import { startRogueStateServer } from './lib/rogue-state.mjs';
 import { prepare, ROOT } from './lib/scenario.mjs';
 
@@ -70,6 +70,7 @@ async function startAiaServer() {
  *   backupRoot → backupInter → backup leaf            (the pinned backup CA)
  *   rogueRoot → rogue leaf (AIA → rogue root), also served with the real aiaInter appended
  *   rogueRoot → impostorInter (aiaInter's name) → spoofed leaf (AIA → the real aiaInter)
+ *   rogueRoot → poisonInter (aiaInter's name and key identifier) → poisoned leaves (AIA → poisonInter)
  *   rogueRoot → a leaf for a pinned subdomain
  *   legitRoot → outageInter → leaf whose AIA server is down; garbageInter → leaf whose AIA is junk
  *   legitRoot → loopbackInter, singleLabelInter → leaves whose AIA names 127.0.0.1 / a single label
@@ -80,7 +81,7 @@ function aiaPki(aia) {
     const d = pki.dir;
     const url = (name) => (name.startsWith('http') ? name : `${aia.base}/${name}.der`);
     const publish = (name, cert) => aia.files.set(`/${name}.der`, cert.der);
-    const ca = (name, cn, issuer, aiaName) => issue(d, name, { subj: subject({ CN: cn, O: 'Pinwatch tests' }), ca: true, issuer, aia: aiaName && url(aiaName) });
+    const ca = (name, cn, issuer, aiaName, ski) => issue(d, name, { subj: subject({ CN: cn, O: 'Pinwatch tests' }), ca: true, issuer, aia: aiaName && url(aiaName), ski });
     const leafOf = (name, host, issuer, aiaName, ...alsoServed) => {
       const cert = issue(d, name, { subj: subject({ CN: host }), issuer, hosts: [host], aia: aiaName && url(aiaName) });
       return { ...cert, host, chainPem: [cert, ...alsoServed].map((c) => c.pemText).join('') };
@@ -89,6 +90,8 @@ function aiaPki(aia) {
     const backupRoot = ca('backup-root', 'Pinwatch Test Backup Root');
     const backupInter = ca('backup-inter', 'Pinwatch Test Backup Issuing CA', backupRoot, 'backup-root');
     const impostorInter = ca('impostor-inter', 'Pinwatch Test AIA Issuing CA', pki.rogueRoot);
+    // Copies the genuine intermediate's name and key identifier: what a poisoned kept CA would be.
+    const poisonInter = ca('poison-inter', 'Pinwatch Test AIA Issuing CA', pki.rogueRoot, 'rogue-root', subjectKeyId(aiaInter));
     const outageInter = ca('outage-inter', 'Pinwatch Test Outage Issuing CA', pki.legitRoot, 'legit-root');
     const garbageInter = ca('garbage-inter', 'Pinwatch Test Garbage Issuing CA', pki.legitRoot, 'legit-root');
     // Genuine issuing CAs, published on the same server, whose leaves name them by an address
@@ -102,18 +105,23 @@ function aiaPki(aia) {
     publish('backup-root', backupRoot);
     publish('backup-inter', backupInter);
     publish('rogue-root', pki.rogueRoot);
+    publish('poison-inter', poisonInter);
     publish('loopback-inter', loopbackInter);
     publish('single-label-inter', singleLabelInter);
     aia.files.set('/garbage.der', randomBytes(3000));
     assert.equal(impostorInter.subject, aiaInter.subject, 'the impostor has the real intermediate\'s name');
+    assert.equal(poisonInter.subject, aiaInter.subject);
+    assert.equal(subjectKeyId(poisonInter), subjectKeyId(aiaInter), 'and this one its key identifier too');
     return {
-      aiaInter, backupRoot, proxyRoot,
+      aiaInter, backupRoot, proxyRoot, poisonInter,
       legit: leafOf('aia-legit', 'mail.example.test', aiaInter, 'aia-inter', aiaInter),
       renewed: leafOf('aia-renewed', 'mail.example.test', aiaInter, 'aia-inter', aiaInter),
       backup: leafOf('aia-backup', 'mail.example.test', backupInter, 'backup-inter', backupInter),
       rogue: leafOf('aia-rogue', 'mail.example.test', pki.rogueRoot, 'rogue-root'),
       rogueAppended: leafOf('aia-rogue-appended', 'mail.example.test', pki.rogueRoot, 'rogue-root', aiaInter),
       spoofed: leafOf('aia-spoofed', 'mail.example.test', impostorInter, 'aia-inter', impostorInter),
+      poisoned: leafOf('aia-poisoned', 'mail.example.test', poisonInter, 'poison-inter', poisonInter),
+      poisonedLater: leafOf('aia-poisoned-later', 'mail.example.test', poisonInter, 'poison-inter', poisonInter),
       subdomain: leafOf('aia-sub', 'sub.mail.example.test', pki.rogueRoot, 'rogue-root'),
       // The AIA URL of this one is a closed port; garbage's serves random bytes.
       outage: leafOf('aia-outage', 'outage.example.test', outageInter, `http://${OUTAGE_AIA_HOST}:9/outage-inter.der`, outageInter),
@@ -150,7 +158,7 @@ describe('Chromium leaf tier: roots-only list, chains completed by signatures ov
         );
       },
       servers: (specs, pki, x) => Object.fromEntries(
-        ['legit', 'renewed', 'backup', 'rogue', 'rogueAppended', 'spoofed', 'subdomain', 'outage', 'garbage', 'proxied', 'loopbackAia', 'singleLabelAia']
+        ['legit', 'renewed', 'backup', 'rogue', 'rogueAppended', 'spoofed', 'poisoned', 'poisonedLater', 'subdomain', 'outage', 'garbage', 'proxied', 'loopbackAia', 'singleLabelAia']
           .map((k) => [k, { name: k, leaf: x[k] }]),
       ),
     });
@@ -185,6 +193,21 @@ describe('Chromium leaf tier: roots-only list, chains completed by signatures ov
     return { v, r, fetched: aia.requests.slice(fetchesBefore) };
   }
 
+  const b64 = (cert) => Buffer.from(cert.der).toString('base64');
+
+  /** The CA certificates the extension keeps for completion (base64 DER). */
+  async function keptCas() {
+    return ((await env.insp.local('caCertificates')) ?? []).map((k) => k.der);
+  }
+
+  it('a rogue CA copying the genuine intermediate\'s name and key identifier, before any genuine visit: stopped, and not kept', async () => {
+    const { v, r, fetched } = await check('poisoned', 'warning');
+    assert.equal(v.outcome, 'warning', `got ${v.outcome} at ${v.href}`);
+    assert.equal(r.status, 'mismatch', r.reason);
+    assert.ok(fetched.includes('/poison-inter.der'), 'the impostor was fetched and linked the rogue leaf');
+    assert.ok(!(await keptCas()).includes(b64(sc.extra.poisonInter)), 'the impostor is not kept');
+  });
+
   it('the legitimate leaf: pinned once its issuer and the root are fetched; the second visit fetches nothing', async () => {
     const first = await check('legit', 'page');
     assert.equal(first.v.outcome, 'page');
@@ -216,6 +239,19 @@ describe('Chromium leaf tier: roots-only list, chains completed by signatures ov
     const backup = await check('backup', 'page');
     assert.equal(backup.r.status, 'pinned', backup.r.reason);
     assert.equal(backup.r.matched.pin, sc.extra.backupRoot.spkiPin);
+  });
+
+  it('the same impostor after the genuine intermediate is kept: stopped; the genuine one stays kept and vouches for the next genuine visit', async () => {
+    assert.ok((await keptCas()).includes(b64(sc.extra.aiaInter)), 'the genuine intermediate is kept from the visits before');
+    const rogue = await check('poisonedLater', 'warning');
+    assert.equal(rogue.v.outcome, 'warning', `got ${rogue.v.outcome} at ${rogue.v.href}`);
+    assert.equal(rogue.r.status, 'mismatch', rogue.r.reason);
+    const kept = await keptCas();
+    assert.ok(kept.includes(b64(sc.extra.aiaInter)) && !kept.includes(b64(sc.extra.poisonInter)), 'the kept intermediate is the genuine one');
+    const genuine = await check('renewed', 'page');
+    assert.equal(genuine.r.status, 'pinned', genuine.r.reason);
+    assert.deepEqual(genuine.r.path.origins, ['served', 'cached', 'cached']);
+    assert.deepEqual(genuine.fetched, [], 'nothing fetched: the kept genuine intermediate linked it');
   });
 
   it('a rogue CA, also with the real intermediate appended: stopped', async () => {
