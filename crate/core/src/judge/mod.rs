@@ -13,6 +13,7 @@
 //! AIA URLs fetched) is its [`Memory`], with the rule for each written next to it.
 
 mod aia_url;
+mod connection;
 pub mod failure;
 pub mod memory;
 
@@ -179,6 +180,9 @@ pub struct Capture {
     pub built_in_root: Option<bool>,
     /// A `CaptureFailure` code, when the tier gave nothing.
     pub failure: Option<String>,
+    /// The response's own leaf (base64 DER), where the browser hands it over beside a chain read
+    /// per origin (Chromium's debugger tier with the leaf tier on): see [`connection`].
+    pub own_leaf: Option<String>,
 }
 
 /// The companion's answer (to [`NeedKind::Companion`]): its reply, or a failure code.
@@ -357,6 +361,9 @@ pub struct Judge {
     chain: Vec<Vec<u8>>,
     extra: Vec<(Vec<u8>, CertOrigin)>,
     from_server: bool,
+    /// The debugger's chain was another connection's: the response's own leaf is judged, and
+    /// an open path stops as for a server's chain.
+    other_connection: bool,
     used_kept: HashSet<String>,
     tried: HashSet<String>,
     fetched_now: Vec<(String, Vec<u8>)>,
@@ -405,6 +412,7 @@ impl Judge {
             chain: Vec::new(),
             extra: Vec::new(),
             from_server: false,
+            other_connection: false,
             used_kept: HashSet::new(),
             tried: HashSet::new(),
             fetched_now: Vec::new(),
@@ -462,13 +470,30 @@ impl Judge {
         der: Vec<Vec<u8>>,
     ) -> Result<&Step, JudgeError> {
         self.expect(NeedKind::Chain, "the chain")?;
-        let tier = capture
+        let mut tier = capture
             .tier
             .as_deref()
             .and_then(Tier::from_name)
             .unwrap_or(Tier::None);
+        let mut tier_name = capture.tier.clone();
+        let mut der = der;
+        if tier == Tier::Debugger {
+            match connection::own_connection(der, capture.own_leaf.as_deref()) {
+                connection::Connection::Same(chain) => der = chain,
+                connection::Connection::Other { leaf, others } => {
+                    der = vec![leaf];
+                    self.extra = others
+                        .into_iter()
+                        .map(|d| (d, CertOrigin::Fetched))
+                        .collect();
+                    self.other_connection = true;
+                    tier = Tier::Leaf;
+                    tier_name = Some(Tier::Leaf.as_str().to_string());
+                }
+            }
+        }
         self.tier = Some(tier);
-        self.tier_name = capture.tier.clone();
+        self.tier_name = tier_name;
         self.built_in_root = capture.built_in_root;
         let digests = match capture.digests.as_deref().map(CertDigests::parse_words) {
             Some(Ok(d)) => d,
@@ -775,7 +800,7 @@ impl Judge {
     /// AIA fetches as far as the bounds allow.
     fn complete(&mut self, engine: &Engine, memory: &mut Memory) {
         let now = now_secs(self.now);
-        let given = if self.from_server {
+        let given = if self.from_server || self.other_connection {
             Given::Served
         } else if self.can_fetch {
             Given::LeafCompleted
