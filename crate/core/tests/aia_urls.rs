@@ -8,11 +8,11 @@ mod mint;
 
 use common::*;
 use mint::{intermediate, leaf, Ca};
-use pinwatch_core::decision::{Act, StopReason};
-use pinwatch_core::engine::Settings;
+use pinwatch_core::judge::decision::{Act, StopReason};
+use pinwatch_core::judge::engine::Settings;
 use pinwatch_core::judge::memory::Memory;
+use pinwatch_core::judge::verdict::Status;
 use pinwatch_core::judge::{aia_url_allowed, Capture, Judge, NeedKind, Start};
-use pinwatch_core::verdict::Status;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const REFUSED: &[&str] = &[

@@ -5,11 +5,11 @@
 mod common;
 
 use common::*;
-use pinwatch_core::decision::Act;
-use pinwatch_core::engine::{Engine, Settings};
+use pinwatch_core::judge::decision::Act;
+use pinwatch_core::judge::engine::{Engine, Settings};
 use pinwatch_core::judge::memory::Memory;
+use pinwatch_core::judge::verdict::Status;
 use pinwatch_core::judge::{Capture, Judge, NeedKind, Outcome, Start};
-use pinwatch_core::verdict::Status;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn pinning_legit() -> (Fixtures, Engine) {
