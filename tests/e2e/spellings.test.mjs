@@ -158,8 +158,8 @@ describe('Chromium (leaf tier): other spellings of a pinned host', { skip: runs(
 
   /** Whether the tab of `page` shows Pinwatch's warning page. */
   async function warned(page) {
-    return chromium.waitFor(() => page.evaluate((base) => location.href.startsWith(`${base}warning.html`)
-      && document.readyState === 'complete', cr.base).catch(() => false), { timeout: 10_000 });
+    return chromium.waitFor(() => page.evaluate((base) => location.href.startsWith(base)
+      && document.body?.classList.contains('warning-page'), cr.base).catch(() => false), { timeout: 10_000 });
   }
 
   for (const spelling of SPELLINGS) {
