@@ -16,12 +16,29 @@ import * as verdicts from '../shared/verdicts.js';
 /** What an interceptor's document can leave to answer for the genuine site later. */
 const CLEARED = Object.freeze({ serviceWorkers: true, cacheStorage: true, cache: true });
 
+// Removals under way, by origin: a flood of stopped responses shares them (one more runs after
+// the current one when more stops came meanwhile), rather than queueing one removal each.
+const clearing = new Map(); // origin → {running: Promise, again: boolean}
+
 /** Removes the service workers, Cache Storage and HTTP cache of `url`'s origin. */
-export async function clearOrigin(url) {
+export function clearOrigin(url) {
   const origin = storageOrigin(url);
-  if (!origin || typeof api.browsingData?.remove !== 'function') return false;
-  await api.browsingData.remove({ origins: [origin] }, CLEARED);
-  return true;
+  if (!origin || typeof api.browsingData?.remove !== 'function') return Promise.resolve(false);
+  const under = clearing.get(origin);
+  if (under) {
+    under.again = true;
+    return under.running;
+  }
+  const entry = { again: false, running: null };
+  entry.running = (async () => {
+    do {
+      entry.again = false;
+      await api.browsingData.remove({ origins: [origin] }, CLEARED);
+    } while (entry.again);
+    return true;
+  })().finally(() => clearing.delete(origin));
+  clearing.set(origin, entry);
+  return entry.running;
 }
 
 /**
