@@ -26,7 +26,8 @@ export function onMessage(message, sender, sendResponse) {
   if (!fromOwnPage(sender) || !message || typeof message.type !== 'string') return false;
   answer(message, sender).then(
     (value) => sendResponse({ ok: true, value }),
-    (e) => sendResponse({ ok: false, error: String(e?.message ?? e) }),
+    // A refusal the core's problem table names carries its code, for the page's language.
+    (e) => sendResponse({ ok: false, error: String(e?.message ?? e), problem: e?.problem }),
   );
   return true;
 }

@@ -6,7 +6,7 @@ import * as verdicts from '../shared/verdicts.js';
 import { CANNOT_VERIFY_WORDS } from '../shared/actions.js';
 import { enableSteps } from './capture-help.js';
 import { formatNumber, localize, t } from '../shared/i18n.js';
-import { chainMarks, chainTable, el, entryView, fill, listView, reasonText, statusBadge, statusWords, watchChangeText, when } from './ui.js';
+import { chainMarks, chainTable, el, entryView, fill, listView, problemText, reasonText, statusBadge, statusWords, watchChangeText, when } from './ui.js';
 import { MATCH_KIND, STATUS } from '../shared/vocabulary.js';
 import { readWatched, WATCH_ORIGIN } from '../shared/watch.js';
 import { companionHint, privateWindowsNote } from './install-hints.js';
@@ -160,7 +160,7 @@ async function showWatch(tab, r) {
       note.dataset.watching = 'true';
     } else {
       button.disabled = false;
-      fill(note, t('popup_watch_failed', done?.error ?? t('common_no_answer')));
+      fill(note, t('popup_watch_failed', done?.problem ? problemText(done.problem) : (done?.error ?? t('common_no_answer'))));
     }
   });
 }

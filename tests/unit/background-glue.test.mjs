@@ -315,7 +315,9 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
     const pin = pki.rogueRoot.spkiPin;
     const result = await saveUser({ extraEntries: [{ host: 'a.example.test', pins: [pin] }, { host: 'A.example.test', pins: [pin] }] });
     assert.equal(result.saved, false);
-    assert.match(result.errors.join('\n'), /entry 2 \(A\.example\.test\): a second entry for the same host/);
+    assert.deepEqual(result.errors.map((e) => e.code), ['entry-duplicate']);
+    assert.deepEqual(result.errors[0].params, { entry: '2', host: 'A.example.test' });
+    assert.match(result.errors[0].error, /Entry 2 \(A\.example\.test\): a second entry for the same host/);
   });
 
   it('a user\'s entry adds hosts, never replaces one of the bundled list: saved, but the engine refuses it and says why', async () => {
@@ -394,7 +396,7 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
         const v = await ask({ type: 'status' });
         return v.policy.problems.length && v;
       });
-      assert.deepEqual(broken.policy.problems, [{ key: 'extraEntries', error: 'must be a list of entries' }]);
+      assert.deepEqual(broken.policy.problems, [{ key: 'extraEntries', code: 'policy-not-list', params: { key: 'extraEntries' }, error: 'extraEntries must be a list.' }]);
       assert.ok(!broken.policy.managed.includes('extraEntries'));
     } finally {
       fake.setManaged(null);

@@ -83,18 +83,35 @@ impl ReasonCode {
 
     /// The parameters the English names, in the order they appear.
     pub fn params(self) -> Vec<&'static str> {
-        let text = self.english();
-        let mut out = Vec::new();
-        let mut rest = text;
-        while let Some(open) = rest.find('{') {
-            let Some(len) = rest[open..].find('}') else {
-                break;
-            };
-            out.push(&rest[open + 1..open + len]);
-            rest = &rest[open + len + 1..];
-        }
-        out
+        template_params(self.english())
     }
+}
+
+/// The `{name}`s of an English template, in the order they appear.
+pub(crate) fn template_params(text: &'static str) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let Some(len) = rest[open..].find('}') else {
+            break;
+        };
+        out.push(&rest[open + 1..open + len]);
+        rest = &rest[open + len + 1..];
+    }
+    out
+}
+
+/// A template with its parameters filled in (a missing one reads as empty).
+pub(crate) fn fill_template(
+    template: &'static str,
+    params: &BTreeMap<&'static str, String>,
+) -> String {
+    let mut text = template.to_string();
+    for name in template_params(template) {
+        let value = params.get(name).map_or("", String::as_str);
+        text = text.replacen(&format!("{{{name}}}"), value, 1);
+    }
+    text
 }
 
 /// A reason code with its parameters' values.
@@ -125,16 +142,11 @@ impl Reason {
 
     /// The English sentence, parameters filled in (a missing one reads as empty).
     pub fn english(&self) -> String {
-        let mut text = self.code.english().to_string();
-        for name in self.code.params() {
-            let value = self.params.get(name).map_or("", String::as_str);
-            text = text.replacen(&format!("{{{name}}}"), value, 1);
-        }
-        text
+        fill_template(self.code.english(), &self.params)
     }
 }
 
-/// One code as the extension's generated vocabulary carries it.
+/// One code as the extension's generated vocabulary carries it (reasons and problems alike).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ReasonEntry {
     pub code: &'static str,

@@ -314,9 +314,24 @@ fn extra_entries_are_checked_one_by_one_and_each_refusal_is_named() {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].host, "intranet.corp.test");
     assert_eq!(errors.len(), 5, "{errors:?}");
-    assert!(errors[0].starts_with("entry 2 (a.test)"), "{errors:?}");
-    assert!(errors[1].contains("not a SHA-256 pin"));
-    assert!(errors[2].contains("unknown variant `block`"));
+    use pinwatch_core::problem::ProblemCode;
+    let codes: Vec<_> = errors.iter().map(|e| e.code).collect();
+    assert_eq!(
+        codes,
+        [
+            ProblemCode::EntryNoPins,
+            ProblemCode::EntryBadPin,
+            ProblemCode::EntryUnreadable,
+            ProblemCode::EntryBadHost,
+            ProblemCode::EntryUnreadable
+        ]
+    );
+    assert!(
+        errors[0].english().starts_with("Entry 2 (a.test)"),
+        "{errors:?}"
+    );
+    assert!(errors[1].english().contains("not a SHA-256 pin"));
+    assert!(errors[2].english().contains("unknown variant `block`"));
 }
 
 #[wasm_bindgen_test(unsupported = test)]

@@ -367,7 +367,7 @@ pub fn vocabulary() -> Result<JsValue, JsError> {
 #[derive(Serialize)]
 struct CheckedEntries {
     entries: Vec<pinwatch_core::list::ExtraEntry>,
-    errors: Vec<String>,
+    errors: Vec<pinwatch_core::problem::Problem>,
 }
 
 /// Extra entries checked one by one: `{entries, errors}` (see `sources::check_extra_entries`).

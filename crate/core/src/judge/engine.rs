@@ -13,6 +13,7 @@ use crate::judge::proof;
 use crate::judge::verdict::{EntryView, MatchKind, Matched, PinSetView, Status, Verdict};
 use crate::list::source_kind::{SourceKind, SourceProblem};
 use crate::list::{Entry, ListInfo, Mode, PinList, PinSet};
+use crate::problem::{Problem, ProblemCode};
 use crate::reason::{Reason, ReasonCode};
 use crate::x509::cert::{check_chain_len, read_chain, Cert, CertError, CertFacts};
 use crate::x509::pin::Pin;
@@ -178,13 +179,12 @@ impl Engine {
                 }
                 if let Some(governing) = governing_source(&index, &sources, entry) {
                     if !source.kind.may_replace(sources[governing].kind) {
-                        problems.push(SourceProblem {
-                            origin: source.origin.clone(),
-                            error: format!(
-                                "the entry for {} is not used: {} governs that host, and an entry of yours may add hosts but never replace or weaken a list's (its bad pins, if any, still count)",
-                                entry.host, sources[governing].origin
-                            ),
-                        });
+                        problems.push(SourceProblem::new(
+                            &source.origin,
+                            Problem::new(ProblemCode::EntryNotUsed)
+                                .with("host", &entry.host)
+                                .with("governing", &sources[governing].origin),
+                        ));
                         continue;
                     }
                 }
@@ -199,10 +199,10 @@ impl Engine {
                 Ok(pin) => {
                     allowed_roots.insert(pin);
                 }
-                Err(_) => problems.push(SourceProblem {
-                    origin: "allowedInterceptionSpkis".into(),
-                    error: format!("not a SHA-256 pin: {text:?}"),
-                }),
+                Err(_) => problems.push(SourceProblem::new(
+                    "allowedInterceptionSpkis",
+                    Problem::new(ProblemCode::SpkiUnreadable).with("value", format!("{text:?}")),
+                )),
             }
         }
         let mut declared_proxies = Vec::new();
@@ -214,10 +214,12 @@ impl Engine {
                         declared_proxies.push((cert.spki_pin, cert.spki_der().to_vec()));
                     }
                 }
-                Err(e) => problems.push(SourceProblem {
-                    origin: "allowedInterceptionRoots".into(),
-                    error: format!("certificate {} could not be read: {e}", i + 1),
-                }),
+                Err(e) => problems.push(SourceProblem::new(
+                    "allowedInterceptionRoots",
+                    Problem::new(ProblemCode::RootUnreadable)
+                        .with("index", i + 1)
+                        .with("error", e),
+                )),
             }
         }
         let engine = Engine {
