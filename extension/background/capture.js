@@ -76,6 +76,16 @@ export function removeHeadersListener(listener) {
  * With no chain, `cannotVerify` says the browser itself offers no way to read one (as opposed
  * to a tier that failed): the popup then says how to enable one.
  */
+/**
+ * The leaf certificate this very response came with, where the leaf tier hands it over: the
+ * debugger tier reads its chain per origin, and the core compares the two (judge/connection.rs).
+ */
+async function ownLeaf(details) {
+  if (!leafTier.available()) return null;
+  const got = await leafTier.read(details).catch(() => null);
+  return got?.chain?.[0] ?? null;
+}
+
 export async function readChain(details, { der = true } = {}) {
   const errors = [];
   let limited = true;
@@ -87,6 +97,7 @@ export async function readChain(details, { der = true } = {}) {
     tried += 1;
     try {
       const got = await tier.read(details, { der });
+      if (got.chain.length && tier === debuggerTier) return { ...got, ownLeaf: await ownLeaf(details), offered: true };
       if (got.chain.length || (!der && got.digests)) return { ...got, offered: true };
       state ??= got.browserLimit ? undefined : got.state;
       if (!got.browserLimit && !got.quiet) limited = false;

@@ -58,7 +58,8 @@ async function proceed(tabId, nonce) {
   if (!warning.decision?.offerProceed) throw new Error('proceeding is not allowed here');
   // Bound to the chain the person was shown: another chain on this host warns afresh.
   await verdicts.addOverride(tabId, warning.record.host, warning.record.chainKey);
-  await api.tabs.update(tabId, { url: warning.record.url });
+  // A stopped frame or sub-resource returns to the page it was part of.
+  await api.tabs.update(tabId, { url: warning.returnUrl ?? warning.record.url });
   return true;
 }
 

@@ -295,13 +295,16 @@ export function newNonce() {
   return nonce();
 }
 
-/** Stores what the warning page under `nonce` shows: written after the stop, never before. */
-export async function putWarning(tabId, nonce, record, decision) {
+/**
+ * Stores what the warning page under `nonce` shows: written after the stop, never before.
+ * `returnUrl`: the page "proceed anyway" goes back to, when the stopped response was a part of it.
+ */
+export async function putWarning(tabId, nonce, record, decision, returnUrl = null) {
   let shown = record;
   while (size(shown) > MAX_WARNING_BYTES && shown.chain?.length > 1) {
     shown = { ...shown, chain: shown.chain.slice(0, Math.ceil(shown.chain.length / 2)), detailsDropped: true };
   }
-  await session().set({ [`warning:${tabId}`]: { nonce, record: shown, decision } });
+  await session().set({ [`warning:${tabId}`]: { nonce, record: shown, decision, returnUrl } });
 }
 
 /** The warning for `tabId`, only when `givenNonce` is the one Pinwatch issued for it. */

@@ -49,6 +49,7 @@ fn firefox(chain: &[Vec<u8>]) -> Capture {
         digests: Some(words.join(" ")),
         built_in_root: Some(true),
         failure: None,
+        own_leaf: None,
     }
 }
 

@@ -12,6 +12,8 @@
 //! What the judge keeps between responses (verdicts by chain, CA certificates for completion,
 //! AIA URLs fetched) is its [`Memory`], with the rule for each written next to it.
 
+mod aia_url;
+mod connection;
 pub mod decision;
 pub mod engine;
 pub mod failure;
@@ -38,6 +40,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::rc::Rc;
 
+pub use aia_url::{aia_host, aia_url_allowed};
 pub use memory::Counts;
 
 /// A response is never held longer than this because of the judge: past it the caller feeds a
@@ -188,6 +191,9 @@ pub struct Capture {
     pub built_in_root: Option<bool>,
     /// A `CaptureFailure` code, when the tier gave nothing.
     pub failure: Option<String>,
+    /// The response's own leaf (base64 DER), where the browser hands it over beside a chain read
+    /// per origin (Chromium's debugger tier with the leaf tier on): see [`connection`].
+    pub own_leaf: Option<String>,
 }
 
 /// The companion's answer (to [`NeedKind::Companion`]): its reply, or a failure code.
@@ -366,6 +372,9 @@ pub struct Judge {
     chain: Vec<Vec<u8>>,
     extra: Vec<(Vec<u8>, CertOrigin)>,
     from_server: bool,
+    /// The debugger's chain was another connection's: the response's own leaf is judged, and
+    /// an open path stops as for a server's chain.
+    other_connection: bool,
     used_kept: HashSet<String>,
     tried: HashSet<String>,
     fetched_now: Vec<(String, Vec<u8>)>,
@@ -414,6 +423,7 @@ impl Judge {
             chain: Vec::new(),
             extra: Vec::new(),
             from_server: false,
+            other_connection: false,
             used_kept: HashSet::new(),
             tried: HashSet::new(),
             fetched_now: Vec::new(),
@@ -476,13 +486,30 @@ impl Judge {
         der: Vec<Vec<u8>>,
     ) -> Result<&Step, JudgeError> {
         self.expect(NeedKind::Chain, "the chain")?;
-        let tier = capture
+        let mut tier = capture
             .tier
             .as_deref()
             .and_then(Tier::from_name)
             .unwrap_or(Tier::None);
+        let mut tier_name = capture.tier.clone();
+        let mut der = der;
+        if tier == Tier::Debugger {
+            match connection::own_connection(der, capture.own_leaf.as_deref()) {
+                connection::Connection::Same(chain) => der = chain,
+                connection::Connection::Other { leaf, others } => {
+                    der = vec![leaf];
+                    self.extra = others
+                        .into_iter()
+                        .map(|d| (d, CertOrigin::Fetched))
+                        .collect();
+                    self.other_connection = true;
+                    tier = Tier::Leaf;
+                    tier_name = Some(Tier::Leaf.as_str().to_string());
+                }
+            }
+        }
         self.tier = Some(tier);
-        self.tier_name = capture.tier.clone();
+        self.tier_name = tier_name;
         self.built_in_root = capture.built_in_root;
         let digests = match capture.digests.as_deref().map(CertDigests::parse_words) {
             Some(Ok(d)) => d,
@@ -789,7 +816,7 @@ impl Judge {
     /// AIA fetches as far as the bounds allow.
     fn complete(&mut self, engine: &Engine, memory: &mut Memory) {
         let now = now_secs(self.now);
-        let given = if self.from_server {
+        let given = if self.from_server || self.other_connection {
             Given::Served
         } else if self.can_fetch {
             Given::LeafCompleted
@@ -1023,13 +1050,6 @@ fn certificate_bytes(body: &[u8]) -> Option<Vec<u8>> {
         .ok()
         .and_then(|certs| certs.into_iter().next())
         .map(|c| c.der().to_vec())
-}
-
-/// Whether an AIA URL may be fetched: `http` or `https` only (a certificate's maker chooses
-/// the URL; fetched certificates count only once their signature links them).
-pub fn aia_url_allowed(url: &str) -> bool {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 /// One bound or time the judge keeps to, with its rule, for the docs.
