@@ -30,6 +30,8 @@ import { CAPTURE_FAILURE } from './vocabulary.js';
  * @property {boolean} [browserBuilt] the browser built and verified this chain itself (full-chain
  *                                  tiers); false for what Pinwatch must link by signatures itself
  * @property {string} [failure]    why no tier gave a chain, as the judge's capture failure code
+ * @property {boolean} [untrusted]  Firefox marks the chain untrusted
+ * @property {string} [overriddenError] Firefox: the certificate error overridden for this connection
  */
 
 /** `[{spkiSha256, certSha256}]` from Firefox's certificate descriptions, or null when one lacks them. */
@@ -62,7 +64,12 @@ const getSecurityInfoTier = {
     const subjects = certs.map((c) => (typeof c.subject === 'string' ? c.subject : ''));
     // Firefox's Certificate Transparency rating of the connection ("policy_compliant", …).
     const ctStatus = typeof info?.certificateTransparencyStatus === 'string' ? info.certificateTransparencyStatus.slice(0, 64) : undefined;
-    return { chain, digests, tier: this.name, state: info?.state, builtInRoot, ctStatus, browserBuilt: true, subjects };
+    // Whether Firefox verified the chain itself: after "Accept the Risk and Continue" it names
+    // the error it let pass and marks the chain untrusted (and may hand over no certificate).
+    // Facts for the core, which decides what they mean (judge/unverified.rs).
+    const untrusted = info?.isUntrusted === true;
+    const overriddenError = typeof info?.overridableErrorCategory === 'string' ? info.overridableErrorCategory.slice(0, 40) : undefined;
+    return { chain, digests, tier: this.name, state: info?.state, builtInRoot, ctStatus, browserBuilt: true, subjects, untrusted, overriddenError };
   },
 };
 
@@ -170,6 +177,7 @@ export async function readChain(details, { der = true } = {}) {
   let limited = true;
   let threw = false;
   let state;
+  let doubts = {};
   let tried = 0;
   for (const tier of TIERS) {
     if (!tier.available()) continue;
@@ -178,6 +186,7 @@ export async function readChain(details, { der = true } = {}) {
       const got = await tier.read(details, { der });
       if (got.chain.length || (!der && got.digests)) return { ...got, offered: true };
       state ??= got.browserLimit ? undefined : got.state;
+      if (got.untrusted || got.overriddenError) doubts = { untrusted: got.untrusted, overriddenError: got.overriddenError };
       if (!got.browserLimit && !got.quiet) limited = false;
       if (!got.quiet) errors.push(`${tier.name}: ${got.error ?? 'no certificates'}${got.state ? ` (state ${got.state})` : ''}`);
     } catch (e) {
@@ -196,6 +205,7 @@ export async function readChain(details, { der = true } = {}) {
     chain: [],
     tier: 'none',
     state,
+    ...doubts,
     failure,
     error: errors.join('; ') || 'this browser offers no way to read certificates',
     cannotVerify: limited,

@@ -31,6 +31,8 @@ function forJudge(cap) {
     digests: cap.digests ? capture.digestWords(cap.digests) : undefined,
     builtInRoot: cap.builtInRoot,
     failure: cap.failure,
+    untrusted: cap.untrusted === true,
+    overriddenError: cap.overriddenError,
   };
 }
 
