@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { assemble } from '../../extension/tools/assemble.mjs';
 import { makePki, makeTestList } from '../e2e/lib/pki.mjs';
 import { fakeBrowser, fileFetch } from './lib/fake-browser.mjs';
-import { STATUS } from '../../extension/vocabulary.js';
+import { STATUS } from '../../extension/shared/vocabulary.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const haveWasm = existsSync(join(ROOT, 'target', 'pkg-web', 'pinwatch_bg.wasm'));
@@ -46,7 +46,7 @@ describe('a trap in the core (fake browser APIs, real WASM instance)', { skip: !
     fake = fakeBrowser({ base: `${pathToFileURL(dist).href}/`, manifest });
     globalThis.browser = fake.api;
     globalThis.fetch = fileFetch();
-    await import(pathToFileURL(join(dist, 'background.js')).href);
+    await import(pathToFileURL(join(dist, 'background', 'background.js')).href);
     const ready = await until(() => fake.api.webRequest.onHeadersReceived.listeners.length >= 2 && session().boots?.length);
     assert.ok(ready, 'the background built its engine');
   });

@@ -8,13 +8,13 @@ mod mint;
 
 use common::*;
 use mint::{leaf, leaf_named, Ca};
-use pinwatch_core::decision::{Act, StopReason};
-use pinwatch_core::engine::{Engine, Settings};
+use pinwatch_core::judge::decision::{Act, StopReason};
+use pinwatch_core::judge::engine::{Engine, Settings};
 use pinwatch_core::judge::memory::Memory;
+use pinwatch_core::judge::proof::name_covers;
+use pinwatch_core::judge::verdict::Status;
 use pinwatch_core::judge::{Capture, CompanionScope, Judge, NeedKind, Outcome, Start};
-use pinwatch_core::proof::name_covers;
 use pinwatch_core::reason::ReasonCode;
-use pinwatch_core::verdict::Status;
 use pinwatch_core::Cert;
 use wasm_bindgen_test::wasm_bindgen_test;
 

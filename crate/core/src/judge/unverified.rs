@@ -7,8 +7,8 @@
 //! the Risk and Continue". Neither is a leaf-only browser's limit: what the connection sent
 //! could not be checked, and an enforced host stops ("could not be checked").
 
+use crate::judge::verdict::{Status, Verdict};
 use crate::reason::{Reason, ReasonCode};
-use crate::verdict::{Status, Verdict};
 
 /// What the browser said of its own verification of the connection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
