@@ -89,8 +89,9 @@ export const STOP_REASONS = Object.freeze(['mismatch', 'blocked', 'not-checked-i
 export const FAILURE = Object.freeze({
   timedOut: 'timed-out',
   ownError: 'own-error',
+  trapped: 'trapped',
 });
-export const FAILURES = Object.freeze(['timed-out', 'own-error']);
+export const FAILURES = Object.freeze(['timed-out', 'own-error', 'trapped']);
 
 /** Where a certificate of a path came from (pinwatch_core::path::CertOrigin). */
 export const CERT_ORIGIN = Object.freeze({
