@@ -191,6 +191,9 @@ test_rust() {
 test_fuzz() {
   local fuzz=crate/core/fuzz
   [ -d "$fuzz" ] || return 0
+  # The same inputs through the WebAssembly build, where a panic is a trap (at most 60 s).
+  say "fuzz inputs through the WebAssembly module for ${WASM_FUZZ_SECONDS:-30}s"
+  node tests/wasm/fuzz-wasm.mjs "$ROOT/target/pkg-nodejs" "${WASM_FUZZ_SECONDS:-30}"
   # libFuzzer instrumentation needs nightly; only this step uses it.
   rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
   if ! have_version cargo-fuzz "$CARGO_FUZZ_VERSION"; then

@@ -32,6 +32,8 @@ function forJudge(cap) {
     builtInRoot: cap.builtInRoot,
     failure: cap.failure,
     ownLeaf: cap.ownLeaf ? base64(cap.ownLeaf) : undefined,
+    untrusted: cap.untrusted === true,
+    overriddenError: cap.overriddenError,
   };
 }
 

@@ -91,8 +91,9 @@ export const STOP_REASONS = Object.freeze(['mismatch', 'blocked', 'not-checked-i
 export const FAILURE = Object.freeze({
   timedOut: 'timed-out',
   ownError: 'own-error',
+  trapped: 'trapped',
 });
-export const FAILURES = Object.freeze(['timed-out', 'own-error']);
+export const FAILURES = Object.freeze(['timed-out', 'own-error', 'trapped']);
 
 /** Where a certificate of a path came from (pinwatch_core::path::CertOrigin). */
 export const CERT_ORIGIN = Object.freeze({
@@ -268,6 +269,8 @@ export const REASON_CODE = Object.freeze({
   leafOnlyNoIssuerKeys: 'leaf-only-no-issuer-keys',
   leafSignatureMissing: 'leaf-signature-missing',
   leafNotSignedByIssuerKey: 'leaf-not-signed-by-issuer-key',
+  leafNamesDoNotCoverHost: 'leaf-names-do-not-cover-host',
+  browserDidNotVerify: 'browser-did-not-verify',
   pathTooManyCandidates: 'path-too-many-candidates',
   pathTooLong: 'path-too-long',
   pathTooManyChecks: 'path-too-many-checks',
@@ -303,6 +306,8 @@ export const REASON = Object.freeze({
   'leaf-only-no-issuer-keys': Object.freeze([]),
   'leaf-signature-missing': Object.freeze([]),
   'leaf-not-signed-by-issuer-key': Object.freeze([]),
+  'leaf-names-do-not-cover-host': Object.freeze(['host']),
+  'browser-did-not-verify': Object.freeze([]),
   'path-too-many-candidates': Object.freeze(['count']),
   'path-too-long': Object.freeze(['count']),
   'path-too-many-checks': Object.freeze(['count']),
@@ -338,6 +343,8 @@ export const REASON_ENGLISH = Object.freeze({
   'leaf-only-no-issuer-keys': 'Only the leaf certificate was available and the pin set has no issuer keys to check it with.',
   'leaf-signature-missing': 'The leaf\'s signature was not at hand to check against the issuer keys.',
   'leaf-not-signed-by-issuer-key': 'The leaf certificate was not signed by any pinned issuer key.',
+  'leaf-names-do-not-cover-host': 'The leaf certificate links to a pinned key, but it was not issued for {host}.',
+  'browser-did-not-verify': 'The browser handed over no chain it had verified itself (a single certificate, an untrusted chain, or a certificate error someone accepted), so the pins could not be checked.',
   'path-too-many-candidates': 'No pinned key is linked to the leaf by verified signatures: more than {count} certificates were offered; the rest were not considered.',
   'path-too-long': 'No pinned key is linked to the leaf by verified signatures: no path of at most {count} links was found.',
   'path-too-many-checks': 'No pinned key is linked to the leaf by verified signatures: the search stopped after {count} signature checks.',

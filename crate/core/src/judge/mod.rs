@@ -22,6 +22,7 @@ pub mod memory;
 pub mod path;
 pub mod plan;
 pub mod proof;
+pub mod unverified;
 pub mod verdict;
 
 use crate::judge::decision::{decide, Act, Decision, Failure, Situation};
@@ -194,6 +195,12 @@ pub struct Capture {
     /// The response's own leaf (base64 DER), where the browser hands it over beside a chain read
     /// per origin (Chromium's debugger tier with the leaf tier on): see [`connection`].
     pub own_leaf: Option<String>,
+    /// Firefox: the browser marks the chain untrusted (`isUntrusted`).
+    #[serde(default)]
+    pub untrusted: bool,
+    /// Firefox: the certificate error overridden for this connection
+    /// (`overridableErrorCategory`), when there was one.
+    pub overridden_error: Option<String>,
 }
 
 /// The companion's answer (to [`NeedKind::Companion`]): its reply, or a failure code.
@@ -366,6 +373,8 @@ pub struct Judge {
     tier: Option<Tier>,
     tier_name: Option<String>,
     built_in_root: Option<bool>,
+    /// The browser said it did not verify this connection's chain (`unverified.rs`).
+    unverified: bool,
     chain_offered: bool,
     cannot_verify: bool,
     digests: Vec<CertDigests>,
@@ -417,6 +426,7 @@ impl Judge {
             tier: None,
             tier_name: None,
             built_in_root: None,
+            unverified: false,
             chain_offered: false,
             cannot_verify: false,
             digests: Vec::new(),
@@ -511,6 +521,11 @@ impl Judge {
         self.tier = Some(tier);
         self.tier_name = tier_name;
         self.built_in_root = capture.built_in_root;
+        self.unverified = capture.untrusted
+            || capture
+                .overridden_error
+                .as_deref()
+                .is_some_and(|e| !e.is_empty());
         let digests = match capture.digests.as_deref().map(CertDigests::parse_words) {
             Some(Ok(d)) => d,
             // Digests that cannot be read are no digests: the DER decides.
@@ -751,7 +766,7 @@ impl Judge {
     fn judge_chain(&mut self, engine: &Engine, memory: &mut Memory) {
         let now = now_secs(self.now);
         let built = self.tier.is_some_and(Tier::browser_built) && !self.from_server;
-        if built && !self.digests.is_empty() {
+        if built && !self.digests.is_empty() && !self.unverified {
             let hashes: Vec<Pin> = self.digests.iter().map(|d| d.cert_sha256).collect();
             if let Some(key) = Memory::chain_key(&self.host, &hashes) {
                 let facts = self.wants_facts || !self.chain.is_empty();
@@ -774,6 +789,7 @@ impl Judge {
             if self.der_asked || !self.rereads {
                 // DER was asked for and not given: the digests decide what they can.
                 if let Some(v) = engine.check_digests(&self.host, &self.digests, now) {
+                    let v = unverified::judged(v, self.browser_facts());
                     self.verdict = Some(engine.with_root(v, self.built_in_root));
                     self.judged_from = JudgedFrom::Digests;
                     memory.counts.digests += 1;
@@ -782,6 +798,7 @@ impl Judge {
             } else {
                 let quiet = engine
                     .check_digests(&self.host, &self.digests, now)
+                    .map(|v| unverified::judged(v, self.browser_facts()))
                     .map(|v| engine.with_root(v, self.built_in_root))
                     .filter(|v| {
                         matches!(v.status, Status::Pinned | Status::Unpinned) && !(self.wants_facts)
@@ -805,11 +822,23 @@ impl Judge {
         self.judged_from = JudgedFrom::Der;
         if built || self.chain.is_empty() {
             memory.counts.der += 1;
-            let v = engine.check(&self.host, &self.chain, now);
+            let v = unverified::judged(
+                engine.check(&self.host, &self.chain, now),
+                self.browser_facts(),
+            );
             self.verdict = Some(engine.with_root(v, self.built_in_root));
             return self.after_verdict(engine, memory);
         }
         self.complete(engine, memory)
+    }
+
+    /// What the browser said of its own verification of the chain at hand.
+    fn browser_facts(&self) -> unverified::BrowserFacts {
+        unverified::BrowserFacts {
+            built: self.tier.is_some_and(Tier::browser_built) && !self.from_server,
+            len: self.digests.len().max(self.chain.len()),
+            unverified: self.unverified,
+        }
     }
 
     /// A chain no browser built: linked by signatures, completed from kept CA certificates and
