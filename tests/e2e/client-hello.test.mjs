@@ -43,6 +43,8 @@ function companionCheck(request) {
 
 const noGrease = (list) => list.filter((v) => !isGrease(v));
 const hex = (list) => list.map((v) => `0x${v.toString(16).padStart(4, '0')}`);
+/** Wire order with each GREASE value (random per connection) as `GREASE`. */
+const shape = (list) => list.map((v) => (isGrease(v) ? 'GREASE' : `0x${v.toString(16).padStart(4, '0')}`));
 
 describe('the companion\'s ClientHello is the browser\'s', { skip }, () => {
   let recorder;
@@ -96,7 +98,9 @@ describe('the companion\'s ClientHello is the browser\'s', { skip }, () => {
     assert.deepEqual(hex(companion.certCompression), hex(chromium.certCompression));
     assert.equal(companion.sni, HOST);
     assert.equal(chromium.sni, HOST);
-    assert.deepEqual(hex(companion.sigAlgs), hex(chromium.sigAlgs));
+    assert.deepEqual(shape(companion.sigAlgs), shape(chromium.sigAlgs));
+    assert.deepEqual(shape(companion.supportedVersions), shape(chromium.supportedVersions));
+    assert.deepEqual(shape(companion.ciphers), shape(chromium.ciphers), 'the cipher suites in Chromium\'s order');
   });
 
   it('an older browser named by the extension gets that version\'s hello (Chromium 120: no ML-KEM, ALPS at 0x4469, no trust anchors, no ML-DSA)', async () => {
