@@ -92,7 +92,7 @@ impl Shared {
                 "timeoutMs": self.options.timeout.as_millis() as u64,
                 "maxInFlight": MAX_IN_FLIGHT,
                 "maxQueued": MAX_QUEUED,
-                "maxChain": pinwatch_core::cert::MAX_CHAIN_LEN,
+                "maxChain": pinwatch_core::x509::cert::MAX_CHAIN_LEN,
                 "maxRequestBytes": MAX_REQUEST_BYTES,
                 "maxReplyBytes": MAX_REPLY_BYTES,
             },
