@@ -51,7 +51,7 @@ function installFake(answer) {
 
 let fresh = 0;
 /** A new instance of companion.js (its per-wake state starts empty). */
-const load = () => import(`../../extension/companion.js?instance=${++fresh}`);
+const load = () => import(`../../extension/background/companion.js?instance=${++fresh}`);
 
 const b64 = (bytes) => Buffer.from(bytes).toString('base64');
 const details = () => ({ requestId: `r${fresh}`, url: 'https://mail.example.test:8443/x', ip: '127.0.0.1' });

@@ -8,7 +8,7 @@
 //! computer"); not read yet.
 
 use super::roots::LocalRoots;
-use pinwatch_core::cert::Cert;
+use pinwatch_core::Cert;
 use serde_json::{json, Value};
 
 /// Each added root: its store, subject, SPKI pin and certificate hash (base64 SHA-256), as

@@ -18,7 +18,7 @@ use boring::ssl::{
     SslMethod, SslRef, SslSignatureAlgorithm, SslVerifyMode, SslVersion,
 };
 use foreign_types::ForeignTypeRef as _;
-use pinwatch_core::cert::MAX_CHAIN_LEN;
+use pinwatch_core::x509::cert::MAX_CHAIN_LEN;
 use std::io::{self, Write};
 use std::net::{IpAddr, TcpStream};
 use std::time::Instant;
