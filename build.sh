@@ -67,9 +67,12 @@ ensure_tools() {
 # test that runs docs/publishing.md's CI workflow as written.
 SYSTEM_PACKAGES=(firefox-esr chromium chromium-driver chromium-l10n firefox-esr-l10n-de firefox-esr-l10n-ar
   libnss3-tools ca-certificates openssl unzip rpm git jq)
+# What every build needs: the `boring` crate builds BoringSSL (the companion's look,
+# docs/companion.md) with cmake and a C++ compiler, and binds it with bindgen (libclang).
+BUILD_PACKAGES=(cmake g++ libclang-dev)
 ensure_system_packages() {
   local missing=() p
-  for p in "${SYSTEM_PACKAGES[@]}"; do
+  for p in "${@:-${SYSTEM_PACKAGES[@]}}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -119,6 +122,7 @@ assemble_dist() {
 }
 
 build_all() {
+  ensure_system_packages "${BUILD_PACKAGES[@]}"
   ensure_tools
   build_wasm web
   build_wasm nodejs
