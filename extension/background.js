@@ -101,6 +101,13 @@ api.alarms?.onAlarm.addListener((alarm) => {
 //     registered for it.
 // Both filters are derived from the same https patterns (cached as such), at the same moment.
 const PATTERNS_KEY = 'pinnedPatterns';
+// A service worker (Chromium) has no synchronous store, so at a wake it knows no host of policy,
+// channels, the user or watched sites before its first await; and a request is dispatched only to
+// the listeners that existed when it started. There the pinned listeners watch every https host
+// from the first line of a wake, and a response of a host no source enforces is let go at once
+// once the engine is built (`notPinnedNow`): every enforced host is judged from the first request.
+const EVERY_HOST = ['https://*/*'];
+const watchEveryHost = !syncCache;
 let pinnedListener = null;
 let heldListener = null;
 let upgradeListener = null;
@@ -117,7 +124,7 @@ function watchPatterns(patterns) {
   upgradeListener = null;
   pinnedPatterns = key;
   if (!patterns.length) return;
-  const listener = (details) => onHeaders(details);
+  const listener = (details) => notPinnedNow(details) ?? onHeaders(details);
   const filter = { urls: [...patterns, ...withScheme(patterns, 'wss')] };
   // Pinned hosts' pages too, when the main-frame listener does not hold every page.
   const types = holdAllPages ? capturedSubTypes() : undefined;
@@ -138,7 +145,7 @@ function watchPatterns(patterns) {
   if (features.blockingIfGranted) {
     const held = (details) => {
       noteGranted();
-      return onHeaders({ ...details, held: true });
+      return notPinnedNow(details) ?? onHeaders({ ...details, held: true });
     };
     try {
       capture.addHeadersListener(held, { urls: filter.urls }, { blocking: true });
@@ -153,6 +160,23 @@ function watchPatterns(patterns) {
       { urls: [...withScheme(patterns, 'http'), ...withScheme(patterns, 'ws')] }, ['blocking']);
     upgradeListener = upgrade;
   }
+}
+
+/**
+ * `{}` for a response of a host that is not pinned, answered synchronously where the filter
+ * covers every host and the engine is built (the common case of such a filter: nothing waits);
+ * undefined when the response is to be judged.
+ */
+function notPinnedNow(details) {
+  if (!watchEveryHost) return undefined;
+  const ctx = engine.builtEngine();
+  if (!ctx) return undefined;
+  return ctx.engine.isPinned(hostOf(details.url)) ? undefined : {};
+}
+
+/** The patterns the pinned listeners watch for these hosts' patterns. */
+function watchedPatterns(patterns) {
+  return watchEveryHost ? EVERY_HOST : unionPatterns(BUNDLED_HOST_PATTERNS, patterns);
 }
 
 function cachedPatterns() {
@@ -173,16 +197,16 @@ function watchPinnedHosts(ctx) {
     holdAllPages = hold;
     syncCache?.set(HOLD_KEY, hold);
     if (hold) watchMainFrames();
-    watchPatterns(unionPatterns(BUNDLED_HOST_PATTERNS, patterns));
+    watchPatterns(watchedPatterns(patterns));
     if (!hold) watchMainFrames();
     return;
   }
   const registered = new Set(pinnedPatterns.split(' ').slice(1));
-  if (!patterns.every((p) => registered.has(p))) watchPatterns(unionPatterns(BUNDLED_HOST_PATTERNS, patterns));
+  if (!watchEveryHost && !patterns.every((p) => registered.has(p))) watchPatterns(watchedPatterns(patterns));
 }
 
 try {
-  watchPatterns(unionPatterns(BUNDLED_HOST_PATTERNS, cachedPatterns()));
+  watchPatterns(watchedPatterns(cachedPatterns()));
 } catch (e) {
   console.warn('Pinwatch: the cached host filter was refused', e);
   pinnedPatterns = '';
@@ -289,6 +313,7 @@ function pinnedFilterCovers(host) {
   const patterns = pinnedPatterns.split(' ').slice(1);
   return patterns.some((p) => {
     const h = p.slice('https://'.length, -'/*'.length).replace(/^\[|\]$/g, '');
+    if (h === '*') return true;
     return h.startsWith('*.') ? host.endsWith(h.slice(1)) : host === h;
   });
 }
@@ -348,13 +373,17 @@ async function onHeaders(details) {
  * Whether a response reached by a listener that cannot hold it is the blocking listener's
  * (Chromium installed by policy, a host of the pinned filter): judged there, not twice.
  */
-async function heldElsewhere(details, host) {
-  return details.held === undefined && heldListener !== null && pinnedFilterCovers(host) && blockingGranted();
+async function heldElsewhere(details, host, ctx) {
+  return details.held === undefined && heldListener !== null && pinnedFilterCovers(host)
+    && ctx.engine.isPinned(host) && blockingGranted();
 }
 
 async function handle(details, seen) {
   const { ctx } = seen;
-  if (await heldElsewhere(details, hostOf(details.url))) return {};
+  const host = hostOf(details.url);
+  if (await heldElsewhere(details, host, ctx)) return {};
+  // The held listener takes pinned hosts only (its filter may cover every host).
+  if (details.held && !ctx.engine.isPinned(host)) return {};
   const start = { held: features.blockingWebRequest || details.held === true, companion: companionHere(ctx), now: seen.startedAt };
   const { outcome, cap, companionNote, ms } = await judgeResponse(ctx.engine, details, start);
   if (outcome.keptChanged) keepCas(ctx);
