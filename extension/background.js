@@ -54,7 +54,8 @@ function watchMainFrames() {
 watchMainFrames();
 // The companion needs the address each response came from, which Chromium names only here.
 if (companion.supported()) {
-  api.webRequest.onResponseStarted.addListener(companion.noteAddress, { urls: ['https://*/*', 'wss://*/*'], types: ['main_frame', 'sub_frame'] });
+  // Every type: the core samples enforced hosts' sub-resources too (judge SUBRESOURCE_LOOK_MS).
+  api.webRequest.onResponseStarted.addListener(companion.noteAddress, { urls: ['https://*/*', 'wss://*/*'] });
   browserProxy.watch();
 }
 api.runtime.onMessage.addListener(onMessage);
@@ -107,7 +108,9 @@ const PATTERNS_KEY = 'pinnedPatterns';
 // from the first line of a wake, and a response of a host no source enforces is let go at once
 // once the engine is built (`notPinnedNow`): every enforced host is judged from the first request.
 const EVERY_HOST = ['https://*/*'];
-const watchEveryHost = !syncCache;
+// Not in Firefox: its event page has `localStorage`, and there every pinned response is held,
+// so a filter of every host would hold every page's responses.
+const watchEveryHost = !syncCache && !features.blockingWebRequest;
 let pinnedListener = null;
 let heldListener = null;
 let upgradeListener = null;
@@ -458,12 +461,22 @@ function apply(details, record, decision, ctx, chain, seen) {
   if (decision.act === ACT.stop) {
     record.outcome = 'stopped';
     const nonce = verdicts.newNonce();
-    answer = details.type === 'main_frame'
+    // A sub-resource or frame that reached the page before its verdict (Chromium, not held): the
+    // page it belongs to may be the interceptor's now, so the tab goes to the warning page too.
+    const tabStop = details.type !== 'main_frame' && details.tabId >= 0 && !(features.blockingWebRequest || details.held);
+    // Asked before the tab is navigated, so that the browser answers with the page's address.
+    const pageUrl = tabStop ? pageUrlOf(details) : null;
+    answer = details.type === 'main_frame' || tabStop
       ? showWarningPage(details, actions.warningUrl(nonce, decision.stopReason))
       : { cancel: true };
     seen.decided = answer;
     if (details.type === 'main_frame') {
       verdicts.putWarning(details.tabId, nonce, record, decision)
+        .catch((e) => console.warn('Pinwatch: the warning details could not be stored', e));
+    } else if (tabStop) {
+      // "Try again" reloads the page, not the resource.
+      pageUrl
+        .then((url) => verdicts.putWarning(details.tabId, nonce, { ...record, url, resourceUrl: record.url }, decision))
         .catch((e) => console.warn('Pinwatch: the warning details could not be stored', e));
     }
   } else {
@@ -478,6 +491,12 @@ function apply(details, record, decision, ctx, chain, seen) {
   else setTimeout(() => after(details, record, decision), QUIET_RECORD_DELAY_MS);
   if (decision.report && ctx) reportLater(record, details, chain, ctx.policy, urgent ? 0 : QUIET_RECORD_DELAY_MS);
   return answer;
+}
+
+/** The address of the page a sub-resource belongs to (its tab's, else the resource's). */
+async function pageUrlOf(details) {
+  const tab = await api.tabs.get(details.tabId).catch(() => null);
+  return typeof tab?.url === 'string' && /^https?:/.test(tab.url) ? tab.url : details.url;
 }
 
 async function after(details, record, decision) {
