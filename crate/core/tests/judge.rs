@@ -512,12 +512,19 @@ fn an_enforced_hosts_sub_resources_are_looked_at_afresh_at_a_bounded_rate() {
     let mut m = Memory::default();
     let host = "mail.example.test";
     let (mut first, step) = subresource_step(&e, &mut m, host, NOW_MS);
-    assert_eq!(need(&step), NeedKind::Companion, "the first sub-resource is looked at");
+    assert_eq!(
+        need(&step),
+        NeedKind::Companion,
+        "the first sub-resource is looked at"
+    );
     assert_eq!(step.fresh, Some(true), "never vouched for by a kept look");
     // The rest of the page's sub-resources within the interval are not: one connection each
     // would be the companion's flood.
     let (_, soon) = subresource_step(&e, &mut m, host, NOW_MS + SUBRESOURCE_LOOK_MS - 1);
-    assert!(soon.need.is_none(), "not looked at again within the interval");
+    assert!(
+        soon.need.is_none(),
+        "not looked at again within the interval"
+    );
     assert_eq!(outcome(&soon).decision.act, Act::Pass);
     // The look of the first shows the reconnect to a rogue chain: the response is stopped.
     let rogue = CompanionAnswer {
@@ -556,5 +563,8 @@ fn warn_mode_hosts_sub_resources_are_not_looked_at() {
     let (_, e) = pinning_legit("warn");
     let mut m = Memory::default();
     let (_, step) = subresource_step(&e, &mut m, "mail.example.test", NOW_MS);
-    assert!(step.need.is_none(), "only an enforced host's sub-resources cost a look");
+    assert!(
+        step.need.is_none(),
+        "only an enforced host's sub-resources cost a look"
+    );
 }

@@ -230,7 +230,9 @@ impl Memory {
     /// Whether a sub-resource look at `host` is due: none in the last `every` ms. Sampled, not
     /// each one: a look is a second TLS connection to the server.
     pub(crate) fn look_due(&self, host: &str, now: i64, every: i64) -> bool {
-        self.looks.get(host).map_or(true, |&at| now - at >= every || now < at)
+        self.looks
+            .get(host)
+            .map_or(true, |&at| now - at >= every || now < at)
     }
 
     pub(crate) fn note_look(&mut self, host: &str, now: i64) {

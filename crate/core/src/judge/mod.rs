@@ -507,7 +507,8 @@ impl Judge {
             let mut step = Step::need(NeedKind::Companion, self.deadline(COMPANION_MS));
             // A page of an enforced host is looked at afresh: a reply kept from an earlier
             // look does not vouch for this connection (nor for a sub-resource's).
-            step.fresh = Some(self.mode == Some(Mode::Enforce) || self.kind != RequestKind::Document);
+            step.fresh =
+                Some(self.mode == Some(Mode::Enforce) || self.kind != RequestKind::Document);
             self.step = step;
             return Ok(&self.step);
         }
