@@ -97,7 +97,7 @@ build_wasm() {
   [ "$target" = nodejs ] && features=(-- --features docs)
   wasm-pack build crate/wasm --mode no-install --release --target "$target" --out-dir "$out" --out-name pinwatch "${features[@]}" >&2
   local wasm=$out/pinwatch_bg.wasm
-  # SIMD128: a verdict hashes its chain four messages at once (crate/core/src/pin/sha256x4.rs).
+  # SIMD128: a verdict hashes its chain four messages at once (crate/core/src/x509/pin/sha256x4.rs).
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-simd "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
@@ -123,7 +123,7 @@ build_all() {
   build_wasm web
   build_wasm nodejs
   load_test
-  # extension/vocabulary.js: the core's words (statuses, modes, …) as the extension imports them.
+  # extension/shared/vocabulary.js: the core's words (statuses, modes, …) as the extension imports them.
   node extension/tools/vocabulary.mjs "$ROOT"
   # docs/design.md: the judge's tables (failure codes, limits, decisions), from the core.
   node extension/tools/design-tables.mjs "$ROOT"

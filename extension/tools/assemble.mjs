@@ -9,7 +9,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostPatterns } from '../host-patterns.js';
+import { hostPatterns } from '../background/host-patterns.js';
 
 export const BROWSERS = ['firefox', 'chromium', 'chromium-full-chain'];
 /** Host permissions used only by the upgrade of plain requests (a blocking onBeforeRequest). */
@@ -51,7 +51,7 @@ export const PATCHES = {
     if (!m.permissions.includes('proxy')) m.permissions.push('proxy');
     return m;
   },
-  // Full-chain capture (debugger-capture.js) needs `debugger`, and Chromium refuses it in
+  // Full-chain capture (capture-debugger.js) needs `debugger`, and Chromium refuses it in
   // optional_permissions ("Only permissions specified in the manifest may be requested"). So the
   // default Chromium build does without it (minimal permissions: the leaf tier, or "can't
   // verify"), and this second build declares it for those who choose full chains — typically an
@@ -91,7 +91,7 @@ export function assemble({ root, browser, out, bundledList }) {
     mkdirSync(join(out, 'lists'), { recursive: true });
     writeFileSync(join(out, 'lists', 'default.json'), bundledList);
   }
-  writeFileSync(join(out, 'bundled-hosts.js'), bundledHostsModule(join(out, 'lists', 'default.json')));
+  writeFileSync(join(out, 'background', 'bundled-hosts.js'), bundledHostsModule(join(out, 'lists', 'default.json')));
   const manifest = PATCHES[browser](JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')));
   writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const problems = check(out, manifest);

@@ -1,9 +1,9 @@
-// Renders extension/vocabulary.js: every word the extension shares with the Rust core (verdict
+// Renders extension/shared/vocabulary.js: every word the extension shares with the Rust core (verdict
 // statuses, modes, match kinds, source kinds, list rejection codes, reason codes), taken from the core's
 // `vocabulary()` in target/pkg-nodejs. The words are written once, in the core's enums; the
 // extension imports them from the generated module and never spells them itself.
 //
-//   node extension/tools/vocabulary.mjs <root>           writes extension/vocabulary.js if it differs
+//   node extension/tools/vocabulary.mjs <root>           writes extension/shared/vocabulary.js if it differs
 //   node extension/tools/vocabulary.mjs <root> --check   exits 1 when the file in the tree differs
 //   import { render, readVocabulary } from '…/vocabulary.mjs'   tests/unit/vocabulary.test.mjs
 
@@ -13,7 +13,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The file this tool writes, relative to the repository root. */
-export const OUTPUT = join('extension', 'vocabulary.js');
+export const OUTPUT = join('extension', 'shared', 'vocabulary.js');
 
 /**
  * Each list `vocabulary()` returns: the names it gets in the module (a frozen object keyed by
@@ -101,7 +101,7 @@ function checkList(key, words) {
   }
 }
 
-/** The text of extension/vocabulary.js for `vocab` (what `vocabulary()` returns). */
+/** The text of extension/shared/vocabulary.js for `vocab` (what `vocabulary()` returns). */
 export function render(vocab) {
   const unknown = Object.keys(vocab).filter((k) => !LISTS[k] && k !== REASONS_KEY);
   if (unknown.length) throw new Error(`vocabulary() returns ${unknown.join(', ')}, which ${relative(process.cwd(), fileURLToPath(import.meta.url))} does not name (LISTS)`);

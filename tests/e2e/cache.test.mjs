@@ -40,7 +40,7 @@ describe('Firefox ESR: digests and the verdict cache never let another chain thr
 
   /** How the background reached its verdicts in this wake: `{der, digests, cache}`. */
   async function judgedCounts() {
-    const page = await openExtensionPage(ff, 'options.html');
+    const page = await openExtensionPage(ff, 'pages/options.html');
     const answer = await page.evaluate(() => browser.runtime.sendMessage({ type: 'status' }));
     await page.close();
     return answer.value.judged;
@@ -90,7 +90,7 @@ describe('Firefox ESR: digests and the verdict cache never let another chain thr
     await first.page.reload({ waitUntil: 'load' }).catch(() => {});
     const stopped = await waitFor(async () => {
       const href = await first.page.evaluate(() => location.href).catch(() => '');
-      return href.includes('warning.html') && href;
+      return href.includes('pages/warning.html') && href;
     }, { timeout: 10_000 });
     assert.ok(stopped, 'the tab was sent to the warning page');
     const r = await waitFor(async () => {

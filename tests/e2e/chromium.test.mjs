@@ -108,7 +108,7 @@ describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t ver
   /** Turns full-chain capture on (or off) from the options page, as a person would. */
   async function turnOnDebugger(env, on = true) {
     const page = await env.cr.browser.newPage();
-    await page.goto(`${env.cr.base}options.html`, { waitUntil: 'load' });
+    await page.goto(`${env.cr.base}pages/options.html`, { waitUntil: 'load' });
     const shown = await waitFor(() => page.evaluate(() => !document.getElementById('debugger-block').hidden
       && document.getElementById('debugger-block').textContent));
     assert.ok(shown, 'the options page offers full-chain capture');
@@ -150,7 +150,7 @@ describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t ver
     it('a2. a rogue-CA leaf: the tab is sent to the warning page, which says the response had arrived', async () => {
       const v = await visitServer(env, servers.rogue, 'warning');
       assert.equal(v.outcome, 'warning', `expected the warning page, got ${v.outcome} at ${v.href}`);
-      assert.ok(v.href.startsWith(`${env.cr.base}warning.html#`), v.href);
+      assert.ok(v.href.startsWith(`${env.cr.base}pages/warning.html#`), v.href);
       const page = await v.page.evaluate(() => ({
         title: document.getElementById('title').textContent,
         summary: document.getElementById('summary').textContent,
@@ -181,7 +181,7 @@ describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t ver
       assert.equal((await env.insp.waitBadge(v.tabId, '✓')).text, '✓');
       // What the popup shows for it.
       const popup = await env.cr.browser.newPage();
-      await popup.goto(`${env.cr.base}popup.html?tab=${v.tabId}`, { waitUntil: 'load' });
+      await popup.goto(`${env.cr.base}pages/popup.html?tab=${v.tabId}`, { waitUntil: 'load' });
       const shown = await waitFor(() => popup.evaluate(() => document.querySelector('#verdict-badge .status') && {
         status: document.querySelector('#verdict-badge .status').textContent,
         reason: document.getElementById('reason').textContent,
@@ -268,7 +268,7 @@ describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t ver
       const badge = await env.insp.waitBadge(v.tabId, '?');
       assert.match(badge.title, /can't verify in this browser/);
       const popup = await env.cr.browser.newPage();
-      await popup.goto(`${env.cr.base}popup.html?tab=${v.tabId}`, { waitUntil: 'load' });
+      await popup.goto(`${env.cr.base}pages/popup.html?tab=${v.tabId}`, { waitUntil: 'load' });
       const shown = await waitFor(() => popup.evaluate(() => !document.getElementById('cannot-verify').hidden && {
         words: document.getElementById('words').textContent,
         how: document.getElementById('cannot-verify-how').textContent,

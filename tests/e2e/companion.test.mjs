@@ -147,7 +147,7 @@ describe('Chromium without certificates: the companion takes a second look', { s
 
     it('the companion answers, and the options page says so', async () => {
       const page = await env.cr.browser.newPage();
-      await page.goto(`${env.cr.base}options.html`, { waitUntil: 'load' });
+      await page.goto(`${env.cr.base}pages/options.html`, { waitUntil: 'load' });
       const status = await waitFor(() => page.evaluate(() => !document.getElementById('companion-block').hidden
         && document.getElementById('companion-status').dataset.status));
       assert.equal(status, 'ready', await page.evaluate(() => document.getElementById('companion-status').textContent));
@@ -234,7 +234,7 @@ describe('Chromium without certificates: the companion takes a second look', { s
       assert.equal(r.status, 'unverifiable', r.reason);
       assert.equal(r.companionMissing, true, r.companionError);
       const popup = await env.cr.browser.newPage();
-      await popup.goto(`${env.cr.base}popup.html?tab=${tabId}`, { waitUntil: 'load' });
+      await popup.goto(`${env.cr.base}pages/popup.html?tab=${tabId}`, { waitUntil: 'load' });
       const note = await waitFor(() => popup.evaluate(() => !document.getElementById('companion-note').hidden
         && document.getElementById('companion-note').textContent));
       // The hint names this browser, the package first, then the command for this browser alone.

@@ -95,7 +95,7 @@ try {
     if (!record || v.outcome === 'timeout' || v.outcome === 'error') failures++;
     if (c.shots?.[0] && v.outcome === 'warning') shots.push(await screenshot(v.page, c.shots[0]));
     if (c.shots?.[1] || c.n === 1) {
-      const popup = await openExtensionPage(ff, `popup.html?tab=${tabId}`);
+      const popup = await openExtensionPage(ff, `pages/popup.html?tab=${tabId}`);
       await waitFor(() => popup.evaluate(() => Boolean(document.querySelector('#verdict-badge .status'))));
       shots.push(await screenshot(popup, c.shots?.[1] ?? 'popup-pinned', 700));
       await popup.close();
@@ -103,7 +103,7 @@ try {
     if (c.stale) await install(s.dist);
     await v.page.close();
   }
-  const options = await openExtensionPage(ff, 'options.html');
+  const options = await openExtensionPage(ff, 'pages/options.html');
   await waitFor(() => options.evaluate(() => document.querySelectorAll('#sources tbody tr').length > 0));
   shots.push(await screenshot(options, 'options'));
   for (const language of TRANSLATED) {

@@ -174,7 +174,7 @@ describe('Firefox ESR: the other doors (plain http, WebSockets)', { skip }, () =
     assert.equal(record.securityState, 'secure', 'Firefox rates the test connection "secure"');
     // Firefox cannot be made to rate a loopback test server "weak"; the record is changed instead.
     const popupOf = async () => {
-      const popup = await openExtensionPage(ff, `popup.html?tab=${v.tabId}`);
+      const popup = await openExtensionPage(ff, `pages/popup.html?tab=${v.tabId}`);
       const shown = await waitFor(() => popup.evaluate(() => document.getElementById('host').textContent && {
         hidden: document.getElementById('security-state').hidden,
         text: document.getElementById('security-state').textContent,

@@ -329,7 +329,7 @@ function cases(getD, getF) {
     assert.equal((await d.badge(v.tabId)).text, 'INS');
     if (d.builtInRoot) {
       assert.equal(rec.builtInRoot, false, 'Firefox: the test root is not built in');
-      const popup = await d.openExtensionPage(`popup.html?tab=${v.tabId}`);
+      const popup = await d.openExtensionPage(`pages/popup.html?tab=${v.tabId}`);
       const note = await waitFor(() => popup.evaluate(() => {
         const n = document.getElementById('root-note');
         return !n.hidden && { builtIn: n.dataset.builtIn, text: n.textContent };
@@ -386,13 +386,13 @@ describe('Firefox ESR: policy (policies.json), update channels, reports', { skip
     farm = firefoxWithPolicies(f.dir, firefoxPolicies(GECKO_ID, f.policy));
     ff = await launchFirefox({ roots: f.roots, hosts: f.hosts, executablePath: farm.executable });
     await ff.browser.installExtension(f.s.dist);
-    d.opts = await openExtensionPage(ff, 'options.html');
+    d.opts = await openExtensionPage(ff, 'pages/options.html');
     d.builtInRoot = true;
     d.policy = f.policy;
     // page.reload() does not settle for moz-extension pages over BiDi: open a fresh one instead.
     d.reloadOptions = async () => {
       const old = d.opts;
-      d.opts = await openExtensionPage(ff, 'options.html');
+      d.opts = await openExtensionPage(ff, 'pages/options.html');
       await old.close();
     };
     d.openExtensionPage = (path) => openExtensionPage(ff, path);
@@ -443,7 +443,7 @@ describe('Firefox ESR: policy (policies.json), update channels, reports', { skip
     const plainFf = await launchFirefox({ roots: f.roots, hosts: f.hosts });
     try {
       await plainFf.browser.installExtension(f.s.dist);
-      const page = await openExtensionPage(plainFf, 'options.html');
+      const page = await openExtensionPage(plainFf, 'pages/options.html');
       const ask = async (m) => (await page.evaluate((msg) => browser.runtime.sendMessage(msg), m)).value;
       const st = await waitFor(() => ask({ type: 'status' }));
       assert.deepEqual(st.policy.managed, [], 'an unmanaged install');
@@ -523,7 +523,7 @@ describe('Chromium: policy (/etc/chromium/policies/managed), update channels, re
     insp = await chromium.Inspector.open(cr);
     const open = async () => {
       const page = await cr.browser.newPage();
-      await page.goto(`${cr.base}options.html`, { waitUntil: 'load' });
+      await page.goto(`${cr.base}pages/options.html`, { waitUntil: 'load' });
       return page;
     };
     d.opts = await open();

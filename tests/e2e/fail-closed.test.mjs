@@ -39,7 +39,7 @@ const EVIL_SUB = 'static.mail.example.test';
 /** Another one, served with the legitimate chain: the control of case 3. */
 const GOOD_SUB = 'cdn.mail.example.test';
 
-/** The core's words when a user's entry would replace a list's (crate/core/src/engine.rs). */
+/** The core's words when a user's entry would replace a list's (crate/core/src/judge/engine.rs). */
 const NEVER_REPLACE = /the entry for mail\.example\.test is not used: .+ governs that host, and an entry of yours may add hosts but never replace or weaken a list's/;
 
 // ---- servers with their own pages (HTTP/2 where asked), logging every request -------------------
@@ -307,7 +307,7 @@ describe('Firefox ESR: fail-closed against an attacker in the path', { skip }, (
         + `(polling every 250 ms); whole case ${((tEnd - t0) / 1000).toFixed(1)} s`);
 
       assert.equal(state?.outcome, 'warning', `expected the warning page, got ${state?.outcome ?? 'timeout'} at ${state?.href}`);
-      assert.ok(state.href.startsWith(`${ff.base}warning.html#`), state.href);
+      assert.ok(state.href.startsWith(`${ff.base}pages/warning.html#`), state.href);
       const [, stopReason] = state.href.split('#')[1].split('/');
       t.diagnostic(`stop reason in the warning page's address: ${stopReason}`);
       assert.ok(['mismatch', 'not-checked-in-time'].includes(stopReason), `a stop: ${stopReason}`);
@@ -361,7 +361,7 @@ describe('Firefox ESR: fail-closed against an attacker in the path', { skip }, (
       t.diagnostic(`${SAN_TABS} tabs in ${(elapsed / 1000).toFixed(1)} s; outcomes ${JSON.stringify(count(outcomes))}, stop reasons ${JSON.stringify(count(reasons))}, `
         + `${details.filter(Boolean).length} with the stored details shown`);
       assert.deepEqual(outcomes, Array(SAN_TABS).fill('warning'), 'every tab shows the warning page');
-      for (const v of visits) assert.ok(v.href.startsWith(`${env.ff.base}warning.html#`), v.href);
+      for (const v of visits) assert.ok(v.href.startsWith(`${env.ff.base}pages/warning.html#`), v.href);
       assert.deepEqual(reasons, Array(SAN_TABS).fill('mismatch'), 'each one read and judged: a mismatch, not an unreadable chain');
       assert.equal(server.requests.slice(seen).filter((r) => r.path.startsWith('/sub.png')).length, 0, 'no tab got the page\'s content');
       // The verdict of one tab, as stored: the names are there (capped or not), the pins are the rogue ones.
@@ -420,7 +420,7 @@ describe('Firefox ESR: fail-closed against an attacker in the path', { skip }, (
       env = await firefox({ executablePath: farm.executable });
       await env.install(s.dist);
       env.status = async () => {
-        const opts = await openExtensionPage(env.ff, 'options.html');
+        const opts = await openExtensionPage(env.ff, 'pages/options.html');
         try {
           const answer = JSON.parse(await opts.evaluate(async () => JSON.stringify(await browser.runtime.sendMessage({ type: 'status' }))));
           return answer?.value;
@@ -482,7 +482,7 @@ describe('Firefox ESR: fail-closed against an attacker in the path', { skip }, (
     });
 
     it('5. a user extra entry that tries to replace a bundled entry\'s pins: refused, with the reason on the options page', async (t) => {
-      const options = await openExtensionPage(env.ff, 'options.html');
+      const options = await openExtensionPage(env.ff, 'pages/options.html');
       try {
         await waitFor(() => options.evaluate(() => document.querySelector('#sources tbody tr')?.textContent));
         await options.click('#add');

@@ -65,7 +65,7 @@ describe('Firefox ESR: capture, verdict, warning page, badge, popup', { skip }, 
     assert.equal(badge.text, '✓');
     assert.match(badge.title, /mail\.example\.test: pinned/);
 
-    const popup = await openExtensionPage(ff, `popup.html?tab=${v.tabId}`);
+    const popup = await openExtensionPage(ff, `pages/popup.html?tab=${v.tabId}`);
     const shown = await waitFor(() => popup.evaluate(() => document.getElementById('chain-section').hidden === false && {
       status: document.querySelector('#verdict-badge .status')?.textContent,
       host: document.getElementById('host').textContent,
@@ -92,7 +92,7 @@ describe('Firefox ESR: capture, verdict, warning page, badge, popup', { skip }, 
   it('2. a chain from a second trusted CA: warning page before any content, expected and served keys listed', async () => {
     const v = await visitServer(s.servers.mailRogue);
     assert.equal(v.outcome, 'warning', `expected the warning page, got ${v.outcome} at ${v.href}`);
-    assert.ok(v.href.startsWith(`${ff.base}warning.html#`), v.href);
+    assert.ok(v.href.startsWith(`${ff.base}pages/warning.html#`), v.href);
     // The server answered the page request, but the browser never got the HTML: no sub-resource request.
     await sleep(500);
     assert.deepEqual(v.requests().map((r) => r.path), ['/'], 'only the page itself was requested');
@@ -189,7 +189,7 @@ describe('Firefox ESR: capture, verdict, warning page, badge, popup', { skip }, 
       const badge = await insp.waitBadge(v.tabId, 'OLD!');
       assert.equal(badge.text, 'OLD!');
       assert.match(badge.title, /STALE MISMATCH/);
-      const popup = await openExtensionPage(ff, `popup.html?tab=${v.tabId}`);
+      const popup = await openExtensionPage(ff, `pages/popup.html?tab=${v.tabId}`);
       const words = await waitFor(() => popup.evaluate(() => document.querySelector('#verdict-badge .status')?.textContent && {
         status: document.querySelector('#verdict-badge .status').textContent,
         reason: document.getElementById('reason').textContent,
@@ -244,7 +244,7 @@ describe('Firefox ESR: capture, verdict, warning page, badge, popup', { skip }, 
     assert.equal(v.outcome, 'warning', `expected the warning page, got ${v.outcome} at ${v.href}`);
     const page = await v.page.evaluate(() => ({
       subject: document.querySelector('#served-chain .subject')?.textContent,
-      injected: Boolean(document.getElementById('pw-bold')) || document.querySelectorAll('main img:not([src^="icons/"]), main script, main b').length,
+      injected: Boolean(document.getElementById('pw-bold')) || document.querySelectorAll('main img:not([src^="../icons/"]), main script, main b').length,
       title: document.title,
     }));
     assert.ok(page.subject.includes(HOSTILE_SUBJECT.CN), `the subject is shown verbatim: ${page.subject}`);
@@ -252,7 +252,7 @@ describe('Firefox ESR: capture, verdict, warning page, badge, popup', { skip }, 
     assert.equal(page.injected, 0, 'no element came from the certificate text');
     assert.match(page.title, /^Pinwatch: /, 'the page title was not changed by a script');
 
-    const popup = await openExtensionPage(ff, `popup.html?tab=${v.tabId}`);
+    const popup = await openExtensionPage(ff, `pages/popup.html?tab=${v.tabId}`);
     const shown = await waitFor(() => popup.evaluate(() => document.querySelector('#chain .subject') && {
       subject: document.querySelector('#chain .subject').textContent,
       injected: Boolean(document.getElementById('pw-bold')) || document.querySelectorAll('body img, body b').length,
@@ -266,7 +266,7 @@ describe('Firefox ESR: capture, verdict, warning page, badge, popup', { skip }, 
   });
 
   it('9. options: list status, a user pin for an internal host, a mode override; bad pins refused', async () => {
-    const options = await openExtensionPage(ff, 'options.html');
+    const options = await openExtensionPage(ff, 'pages/options.html');
     const status = await waitFor(() => options.evaluate(() => document.querySelector('#sources tbody tr')?.textContent));
     assert.match(status, /bundled.*Pinwatch e2e test list.*current/);
     const save = async () => {

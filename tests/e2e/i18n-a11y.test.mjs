@@ -118,7 +118,7 @@ function suite(name, b, { localRoot }) {
 
         it('the popup with a chain: the language\'s words; no axe violation', async () => {
           const v = await env.visit(s.servers.mailLegit, 'page');
-          const popup = await env.open(`popup.html?tab=${v.tabId}`);
+          const popup = await env.open(`pages/popup.html?tab=${v.tabId}`);
           const shown = await firefox.waitFor(() => popup.evaluate(() => !document.getElementById('chain-section').hidden && {
             heading: document.querySelector('#chain-section h2').textContent,
             status: document.querySelector('#verdict-badge .status')?.textContent,
@@ -138,7 +138,7 @@ function suite(name, b, { localRoot }) {
         if (localRoot) {
           it('the popup with a local-root notice: no axe violation', async () => {
             const v = await env.visit(s.servers.plain, 'page');
-            const popup = await env.open(`popup.html?tab=${v.tabId}`);
+            const popup = await env.open(`pages/popup.html?tab=${v.tabId}`);
             const line = await firefox.waitFor(() => popup.evaluate(() => !document.getElementById('local-root-section').hidden
               && document.getElementById('local-root-line').textContent), { timeout: 15_000 });
             assert.ok(line, 'the popup shows the local-root notice');
@@ -151,7 +151,7 @@ function suite(name, b, { localRoot }) {
         }
 
         it('the options page with entries, channels and watched sites: no axe violation', async () => {
-          let page = await env.open('options.html');
+          let page = await env.open('pages/options.html');
           const settings = userSettings(s.pki);
           const saved = await page.evaluate(async ({ user, watched }) => {
             const api = globalThis.browser ?? globalThis.chrome;
@@ -160,7 +160,7 @@ function suite(name, b, { localRoot }) {
           }, settings);
           assert.ok(saved?.ok && saved.value.saved, `the settings were saved: ${JSON.stringify(saved)}`);
           await page.close();
-          page = await env.open('options.html');
+          page = await env.open('pages/options.html');
           const shown = await firefox.waitFor(() => page.evaluate(() => document.querySelectorAll('#extras tbody tr').length === 1
             && document.querySelectorAll('#user-channels tbody tr').length === 1
             && document.querySelectorAll('#watched tbody tr').length === 1
@@ -215,7 +215,7 @@ function suite(name, b, { localRoot }) {
             await v.page.keyboard.up('Shift');
             assert.equal(await focused(), 'back');
             await v.page.keyboard.press('Enter');
-            const left = await firefox.waitFor(() => v.page.evaluate(() => !location.href.includes('warning.html') && location.href).catch(() => null));
+            const left = await firefox.waitFor(() => v.page.evaluate(() => !location.href.includes('pages/warning.html') && location.href).catch(() => null));
             assert.ok(left, '"Go back" leaves the warning page');
             await v.page.close();
           });

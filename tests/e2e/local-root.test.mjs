@@ -101,7 +101,7 @@ describe('Firefox ESR: roots added to this computer', { skip }, () => {
     assert.equal(v.record.matched.pin, s.pki.legitRoot.spkiPin, 'the root is the chain\'s last certificate');
     assert.equal((await run.insp.waitBadge(v.tabId, 'LOC')).text, 'LOC');
 
-    const popup = await openExtensionPage(run.ff, `popup.html?tab=${v.tabId}`);
+    const popup = await openExtensionPage(run.ff, `pages/popup.html?tab=${v.tabId}`);
     const line = await waitFor(() => popup.evaluate(() => {
       const section = document.getElementById('local-root-section');
       return !section.hidden && document.getElementById('local-root-line').textContent;

@@ -73,11 +73,11 @@ describe('Firefox private windows: allowed by policy, Pinwatch stops an intercep
   it('not allowed: the options page says so and how to allow it; an interception in a private window loads', async () => {
     await withFirefox('off', { privateBrowsing: false, allPrivate: false }, async (ff) => {
       assert.ok(await installed(ff), 'the policy installed Pinwatch');
-      const options = await openExtensionPage(ff, 'options.html', { timeout: 20_000 });
+      const options = await openExtensionPage(ff, 'pages/options.html', { timeout: 20_000 });
       const said = await waitFor(() => note(options));
       assert.match(said, /not allowed in private windows/);
       assert.match(said, /Run in Private Windows/);
-      const popup = await openExtensionPage(ff, 'popup.html?tab=-1');
+      const popup = await openExtensionPage(ff, 'pages/popup.html?tab=-1');
       assert.match(await waitFor(() => note(popup)), /not allowed in private windows/);
       // The same extension does stop the rogue chain in a normal window.
       const v = await visit(ff, sc.servers.rogue.url);
@@ -93,7 +93,7 @@ describe('Firefox private windows: allowed by policy, Pinwatch stops an intercep
   it('allowed by ExtensionSettings private_browsing: no note, and the interception is stopped in a private window', async () => {
     await withFirefox('on', { privateBrowsing: true, allPrivate: true }, async (ff) => {
       assert.ok(await installed(ff), 'the policy installed Pinwatch');
-      const options = await openExtensionPage(ff, 'options.html', { timeout: 20_000 });
+      const options = await openExtensionPage(ff, 'pages/options.html', { timeout: 20_000 });
       assert.equal(await options.evaluate(() => browser.extension.inIncognitoContext), true, 'this window is private');
       assert.equal(await options.evaluate(() => browser.extension.isAllowedIncognitoAccess()), true);
       assert.equal(await note(options), null);

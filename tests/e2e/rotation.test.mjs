@@ -71,7 +71,7 @@ describe('Firefox ESR: a fresh install follows three key rotations from its poli
     farm = firefoxWithPolicies(s.dir, firefoxPolicies(GECKO_ID, policy));
     ff = await launchFirefox({ roots: s.pki.roots, hosts: [...HOSTS, UPDATE_HOST], executablePath: farm.executable });
     await ff.browser.installExtension(s.dist);
-    opts = await openExtensionPage(ff, 'options.html');
+    opts = await openExtensionPage(ff, 'pages/options.html');
   });
 
   after(async () => {

@@ -31,7 +31,7 @@ async function runFirefox() {
   const dist = s ? s.dist : join(ROOT, 'dist', 'firefox');
   await ff.browser.installExtension(dist);
   console.log(`Firefox ESR with ${dist} (temporary add-on; profile ${ff.profile})`);
-  console.log(`  options: ${ff.base}options.html`);
+  console.log(`  options: ${ff.base}pages/options.html`);
   if (s) printServers(s);
   console.log('Close the browser window (or press Ctrl-C) to stop.');
   // puppeteer kills the browser and exits on Ctrl-C; the profile and the scenario go with us.
@@ -68,7 +68,7 @@ async function runChromium() {
   await cr.install(dist);
   console.log(`Chromium with ${dist} (extension id ${cr.id}; profile ${cr.profile})`);
   console.log(`  leaf certificates (WebRequestSecurityInfo): ${securityInfo ? 'on' : 'off'}`);
-  console.log(`  options: ${cr.base}options.html   (full-chain capture with the debugger is turned on there)`);
+  console.log(`  options: ${cr.base}pages/options.html   (full-chain capture with the debugger is turned on there)`);
   if (s) printServers(s);
   console.log('Close the browser window (or press Ctrl-C) to stop.');
   let stopping = null;

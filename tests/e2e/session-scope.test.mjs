@@ -88,7 +88,7 @@ describe('Firefox ESR: an interception on a sibling host of the pinned session d
     const seen = server.requests.length;
     const v = await visit(ff, server.url);
     assert.equal(v.outcome, 'warning', `expected the warning page, got ${v.outcome} at ${v.href}`);
-    assert.ok(v.href.startsWith(`${ff.base}warning.html#`), v.href);
+    assert.ok(v.href.startsWith(`${ff.base}pages/warning.html#`), v.href);
     // The server answered the page request, but the browser never got the HTML: no sub-resource.
     await sleep(500);
     assert.deepEqual(server.requests.slice(seen).map((r) => r.path), ['/'], 'only the page itself was requested');

@@ -62,7 +62,7 @@ async function pageRecord(insp, tabId, t0) {
 
 /** The popup for `tabId`, once it has asked the background what it may offer. */
 async function popupFor(ff, tabId) {
-  const popup = await openExtensionPage(ff, `popup.html?tab=${tabId}`);
+  const popup = await openExtensionPage(ff, `pages/popup.html?tab=${tabId}`);
   const state = await waitFor(() => popup.evaluate(() => document.body.dataset.watchState), { timeout: 10_000 });
   return { popup, state };
 }
@@ -132,7 +132,7 @@ describe('Firefox ESR: "Watch this site"', { skip }, () => {
     server.swapChain(lb);
     t0 = Date.now();
     await first.page.reload({ waitUntil: 'load' }).catch(() => {});
-    const warned = await waitFor(() => first.page.evaluate(() => location.href.includes('warning.html')
+    const warned = await waitFor(() => first.page.evaluate(() => location.href.includes('pages/warning.html')
       && !document.getElementById('watch-change').hidden && document.getElementById('watch-change').textContent), { timeout: 15_000 });
     assert.ok(warned, 'the warning page shows the watched site\'s change');
     const sinceWords = await first.page.evaluate((ms) => new Date(ms).toLocaleString(), watched.since);
@@ -148,7 +148,7 @@ describe('Firefox ESR: "Watch this site"', { skip }, () => {
     assert.deepEqual(changes[0].pins, [s.extra.bInter.spkiPin, s.extra.bRoot.spkiPin]);
 
     // The options page lists it, with the change; Remove ends the watch.
-    const options = await openExtensionPage(ff, 'options.html');
+    const options = await openExtensionPage(ff, 'pages/options.html');
     const row = await waitFor(() => options.evaluate((h) => {
       const tr = document.querySelector(`#watched tr[data-host="${h}"]`);
       return tr && tr.textContent;
@@ -210,7 +210,7 @@ describe('Firefox ESR: policy allowWatch false removes "Watch this site"', { ski
     assert.equal(answer.ok, false);
     assert.match(answer.error, /turned "Watch this site" off/);
     await popup.close();
-    const options = await openExtensionPage(ff, 'options.html');
+    const options = await openExtensionPage(ff, 'pages/options.html');
     const off = await waitFor(() => options.evaluate(() => !document.getElementById('watch-off').hidden));
     assert.ok(off, 'the options page says the organisation turned it off');
     await options.close();

@@ -99,7 +99,7 @@ describe('the .deb, installed with dpkg, serves a stock Chromium', { skip }, () 
       assert.equal(rogue.r.tier, 'companion');
       assert.notEqual(rogue.r.status, 'pinned');
       const page = await cr.browser.newPage();
-      await page.goto(`${cr.base}options.html`, { waitUntil: 'load' });
+      await page.goto(`${cr.base}pages/options.html`, { waitUntil: 'load' });
       const shown = await waitFor(() => page.evaluate(() => !document.getElementById('companion-block').hidden
         && document.getElementById('companion-status').dataset.status));
       assert.equal(shown, 'ready');

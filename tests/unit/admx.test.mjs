@@ -16,7 +16,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import xml2js from 'xml2js';
 
 globalThis.chrome = { runtime: { getManifest: () => ({ permissions: [] }), getURL: (p) => `chrome-extension://test/${p}` } };
-const { cleanPolicy } = await import('../../extension/policy.js');
+const { cleanPolicy } = await import('../../extension/background/policy.js');
 const tool = await import('../../extension/tools/admx.mjs');
 
 const ROOT = resolve(import.meta.dirname, '..', '..');

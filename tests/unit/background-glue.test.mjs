@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { assemble } from '../../extension/tools/assemble.mjs';
 import { makePki, makeTestList } from '../e2e/lib/pki.mjs';
 import { fakeBrowser, fileFetch, matches } from './lib/fake-browser.mjs';
-import { MODE, MODES, SOURCE_KIND, STATUS } from '../../extension/vocabulary.js';
+import { MODE, MODES, SOURCE_KIND, STATUS } from '../../extension/shared/vocabulary.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const haveWasm = existsSync(join(ROOT, 'target', 'pkg-web', 'pinwatch_bg.wasm'));
@@ -45,7 +45,7 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
     fake = fakeBrowser({ base: `${pathToFileURL(dist).href}/`, manifest });
     globalThis.browser = fake.api;
     globalThis.fetch = fileFetch();
-    await import(pathToFileURL(join(dist, 'background.js')).href);
+    await import(pathToFileURL(join(dist, 'background', 'background.js')).href);
     // The sub-resource listener is added once the engine has read the list.
     const ready = await until(() => fake.api.webRequest.onHeadersReceived.listeners.length >= 2 && session().boots?.length);
     assert.ok(ready, 'the background built its engine and registered both listeners');
@@ -263,7 +263,7 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
 
   it('the user\'s extra pins are checked before they are saved', async () => {
     const bad = await fake.message({ type: 'save-user', user: { mode: 'enforce', extraEntries: [{ host: 'intra.example', pins: ['nope'] }] } },
-      { senderUrl: fake.api.runtime.getURL('options.html') });
+      { senderUrl: fake.api.runtime.getURL('pages/options.html') });
     assert.equal(bad.ok, true);
     assert.equal(bad.value.saved, false);
     assert.match(bad.value.errors.join('\n'), /"nope" is not a SHA-256 pin/);
@@ -272,7 +272,7 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
 
   // The rules below have one owner, the core: the checks of extra entries, what a user's source
   // may replace, the clamp of the user's mode under policy's, and signer-set equality.
-  const options = () => ({ senderUrl: fake.api.runtime.getURL('options.html') });
+  const options = () => ({ senderUrl: fake.api.runtime.getURL('pages/options.html') });
   const ask = async (msg) => {
     const answer = await fake.message(msg, options());
     assert.equal(answer?.ok, true, JSON.stringify(answer));

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 globalThis.chrome = { runtime: { getManifest: () => ({ permissions: [] }), getURL: (p) => `chrome-extension://test/${p}` } };
-const { bypassed, proxyFor } = await import('../../extension/browser-proxy.js');
+const { bypassed, proxyFor } = await import('../../extension/background/browser-proxy.js');
 
 test('fixed servers: the single proxy, else the https one, else the fallback; default ports per scheme', () => {
   const fixed = (rules) => proxyFor('mail.example.com', { mode: 'fixed_servers', rules });

@@ -36,7 +36,7 @@ test('host permissions: https, wss and http everywhere; ws only where plain WebS
   assert.deepEqual([...m.firefox.host_permissions].sort(), ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*']);
   assert.ok(m.firefox.permissions.includes('webRequestBlocking'));
   for (const b of ['chromium', 'chromium-full-chain']) {
-    // http: CA certificates fetched to complete leaf-only chains (issuers.js).
+    // http: CA certificates fetched to complete leaf-only chains (aia.js).
     assert.deepEqual([...m[b].host_permissions].sort(), ['http://*/*', 'https://*/*', 'wss://*/*'], b);
     // Declared for force-installed fleets, whom Chromium grants it; ws stays out: plain
     // WebSockets are refused only where blocking always works (Firefox).

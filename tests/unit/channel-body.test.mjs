@@ -1,7 +1,7 @@
 // A channel body is read as a stream and abandoned past the limit, whatever Content-Length says.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readBody } from '../../extension/bounded-body.js';
+import { readBody } from '../../extension/background/bounded-body.js';
 
 /** A Response whose body streams `chunks` chunks of `size` bytes and counts what was pulled. */
 function streamed(chunks, size, headers = {}) {

@@ -74,7 +74,7 @@ describe('channel freshness: a 304 refreshes the check time, never the accepted 
   const serve = new Map();
   const requests = [];
 
-  const options = () => ({ senderUrl: fake.api.runtime.getURL('options.html') });
+  const options = () => ({ senderUrl: fake.api.runtime.getURL('pages/options.html') });
   const ask = async (msg) => {
     const answer = await fake.message(msg, options());
     assert.equal(answer?.ok, true, JSON.stringify(answer));
@@ -100,10 +100,10 @@ describe('channel freshness: a 304 refreshes the check time, never the accepted 
       if (answer.status === 304) return new Response(null, { status: 304, headers: answer.etag ? { etag: answer.etag } : {} });
       return new Response(answer.body, { status: answer.status, headers: answer.etag ? { etag: answer.etag } : {} });
     };
-    await import(pathToFileURL(join(dist, 'background.js')).href);
+    await import(pathToFileURL(join(dist, 'background', 'background.js')).href);
     // The same module instances as the background's (same URLs).
-    channels = await import(pathToFileURL(join(dist, 'channels.js')).href);
-    settings = await import(pathToFileURL(join(dist, 'settings.js')).href);
+    channels = await import(pathToFileURL(join(dist, 'background', 'channels.js')).href);
+    settings = await import(pathToFileURL(join(dist, 'background', 'settings.js')).href);
     assert.ok(await until(async () => (await fake.message({ type: 'status' }, options()))?.ok), 'the background answers');
   });
 

@@ -46,7 +46,7 @@ function installFake(answer) {
 
 let fresh = 0;
 /** A new instance of companion.js (its per-wake state starts empty). */
-const load = () => import(`../../extension/companion.js?instance=${++fresh}`);
+const load = () => import(`../../extension/background/companion.js?instance=${++fresh}`);
 
 const LEAF = Uint8Array.from([0x30, 0x03, 0x02, 0x01, 0x01]);
 const OTHER_LEAF = Uint8Array.from([0x30, 0x03, 0x02, 0x01, 0x02]);

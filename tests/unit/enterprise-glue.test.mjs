@@ -12,12 +12,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { backoffMs, HOUR, jittered, MINUTE, nextCheckDelay } from '../../extension/schedule.js';
-import { buildReport, dedupe, DEDUPE_MAX, DEDUPE_WINDOW_MS, dedupeKey, endpointAllowed, pem, rfc3339 } from '../../extension/report-format.js';
+import { backoffMs, HOUR, jittered, MINUTE, nextCheckDelay } from '../../extension/background/schedule.js';
+import { buildReport, dedupe, DEDUPE_MAX, DEDUPE_WINDOW_MS, dedupeKey, endpointAllowed, pem, rfc3339 } from '../../extension/background/report-format.js';
 
 globalThis.chrome = { runtime: { getManifest: () => ({ permissions: [] }), getURL: (p) => `chrome-extension://test/${p}` } };
-const { cleanPolicy, cleanChannel, httpsUrl } = await import('../../extension/policy.js');
-const { MODE, MODES, SOURCE_KIND } = await import('../../extension/vocabulary.js');
+const { cleanPolicy, cleanChannel, httpsUrl } = await import('../../extension/background/policy.js');
+const { MODE, MODES, SOURCE_KIND } = await import('../../extension/shared/vocabulary.js');
 
 const NODE_PKG = join(import.meta.dirname, '..', '..', 'target', 'pkg-nodejs', 'pinwatch.js');
 const core = existsSync(NODE_PKG) ? createRequire(import.meta.url)(NODE_PKG) : null;

@@ -1,4 +1,4 @@
-// The pages' hints (extension/install-hints.js): which browser Pinwatch runs in, from
+// The pages' hints (extension/pages/install-hints.js): which browser Pinwatch runs in, from
 // `navigator.userAgentData` brands; the companion hint naming it, the package first; the private
 // windows note only when the browser says Pinwatch is not allowed there, in that browser's words.
 // The sentences are the real messages of every locale; what must survive translation is checked
@@ -19,7 +19,7 @@ globalThis.chrome = {
   extension: { isAllowedIncognitoAccess: async () => incognito },
   i18n: fakeI18n(LOCALES, 'en'),
 };
-const hints = await import('../../extension/install-hints.js');
+const hints = await import('../../extension/pages/install-hints.js');
 const inLocale = (code) => { globalThis.chrome.i18n = fakeI18n(LOCALES, code); };
 
 const chromium = { getManifest: () => ({}) };

@@ -10,7 +10,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const haveNodePkg = existsSync(join(ROOT, 'target', 'pkg-nodejs', 'pinwatch.js'));
 const needsCore = { skip: !haveNodePkg && 'target/pkg-nodejs is not built' };
 const tool = await import('../../extension/tools/design-tables.mjs');
-const vocab = await import('../../extension/vocabulary.js');
+const vocab = await import('../../extension/shared/vocabulary.js');
 
 test('docs/design.md prints the judge\'s tables exactly as the core renders them', needsCore, () => {
   const doc = readFileSync(join(ROOT, tool.DOC), 'utf8');
@@ -35,7 +35,7 @@ test('every failure code an adapter sends is one of the core\'s', () => {
   };
   const all = new Set([...vocab.CAPTURE_FAILURES, ...vocab.COMPANION_FAILURES, ...vocab.ISSUER_FAILURES, ...vocab.OVERRIDE_FAILURES]);
   let seen = 0;
-  for (const file of readdirSync(join(ROOT, 'extension')).filter((f) => f.endsWith('.js'))) {
+  for (const file of readdirSync(join(ROOT, 'extension'), { recursive: true }).filter((f) => f.endsWith('.js') && !f.startsWith('tools'))) {
     const text = readFileSync(join(ROOT, 'extension', file), 'utf8');
     // Codes named through the generated words: each must exist there.
     for (const [, object, name] of text.matchAll(/\b(CAPTURE_FAILURE|COMPANION_FAILURE|ISSUER_FAILURE|OVERRIDE_FAILURE)\.([A-Za-z]+)/g)) {

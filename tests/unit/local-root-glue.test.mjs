@@ -9,12 +9,12 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildReport, dedupe, dedupeKey, DEDUPE_WINDOW_MS, LOCAL_ROOT_WINDOW_MS } from '../../extension/report-format.js';
+import { buildReport, dedupe, dedupeKey, DEDUPE_WINDOW_MS, LOCAL_ROOT_WINDOW_MS } from '../../extension/background/report-format.js';
 
 globalThis.chrome = { runtime: { getManifest: () => ({ permissions: [] }), getURL: (p) => `chrome-extension://test/${p}` } };
-const { cleanPolicy } = await import('../../extension/policy.js');
+const { cleanPolicy } = await import('../../extension/background/policy.js');
 // settings.js imports the WASM glue, which is in a build's folder (./build.sh assembles dist/firefox).
-const DIST_SETTINGS = join(import.meta.dirname, '..', '..', 'dist', 'firefox', 'settings.js');
+const DIST_SETTINGS = join(import.meta.dirname, '..', '..', 'dist', 'firefox', 'background', 'settings.js');
 const { cleanUser } = existsSync(DIST_SETTINGS) ? await import(pathToFileURL(DIST_SETTINGS).href) : {};
 const needsDist = { skip: !cleanUser && 'dist/firefox is not built' };
 

@@ -21,9 +21,9 @@ globalThis.chrome = {
   runtime: { getManifest: () => ({ permissions: [] }), getURL: (p) => `chrome-extension://test/${p}` },
   i18n: fakeI18n(LOCALES, 'en'),
 };
-const vocab = await import('../../extension/vocabulary.js');
-const { BADGES, CANNOT_VERIFY_WORDS } = await import('../../extension/actions.js');
-const ui = await import('../../extension/ui.js');
+const vocab = await import('../../extension/shared/vocabulary.js');
+const { BADGES, CANNOT_VERIFY_WORDS } = await import('../../extension/shared/actions.js');
+const ui = await import('../../extension/pages/ui.js');
 
 const placeholdersOf = (message) => [...message.matchAll(/\$([A-Z0-9_]+)\$/g)].map((m) => m[1].toLowerCase()).sort();
 
@@ -100,7 +100,7 @@ test('every stop reason, status, match kind and mode of the core has its message
 
 test('every message the pages and modules name exists in English', () => {
   const used = new Set();
-  for (const file of readdirSync(EXT).filter((f) => /\.(js|html)$/.test(f))) {
+  for (const file of readdirSync(EXT, { recursive: true }).filter((f) => /\.(js|html)$/.test(f) && !f.startsWith('tools'))) {
     const text = readFileSync(join(EXT, file), 'utf8');
     for (const m of text.matchAll(/\bt\('([a-z0-9_]+)'/g)) used.add(m[1]);
     for (const m of text.matchAll(/data-i18n(?:-[a-z-]+)?="([a-z0-9_]+)"/g)) used.add(m[1]);
@@ -116,7 +116,7 @@ test('the browser\'s placeholder rules: named placeholders from $1…, $$ as a d
 });
 
 test('every policy key the options page names has its label', () => {
-  const source = readFileSync(join(EXT, 'options.js'), 'utf8');
+  const source = readFileSync(join(EXT, 'pages', 'options.js'), 'utf8');
   const keys = JSON.parse(/const POLICY_KEYS = (\[[^\]]+\])/.exec(source)[1].replaceAll("'", '"'));
   const schema = JSON.parse(readFileSync(join(EXT, manifest.storage.managed_schema), 'utf8'));
   assert.deepEqual([...keys].sort(), Object.keys(schema.properties).sort(), 'one label per managed setting');

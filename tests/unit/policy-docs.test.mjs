@@ -12,8 +12,8 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
 globalThis.chrome = { runtime: { getManifest: () => ({ permissions: [] }), getURL: (p) => `chrome-extension://test/${p}` } };
-const { cleanPolicy, POLICY_KEYS } = await import('../../extension/policy.js');
-const { SOURCE_KIND } = await import('../../extension/vocabulary.js');
+const { cleanPolicy, POLICY_KEYS } = await import('../../extension/background/policy.js');
+const { SOURCE_KIND } = await import('../../extension/shared/vocabulary.js');
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const NODE_PKG = join(ROOT, 'target', 'pkg-nodejs', 'pinwatch.js');

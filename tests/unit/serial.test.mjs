@@ -1,8 +1,8 @@
-// extension/serial.js: the one-job-at-a-time queue that verdicts.js, channels.js and reports.js
+// extension/shared/serial.js: the one-job-at-a-time queue that verdicts.js, channels.js and reports.js
 // each keep for their storage read-modify-writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serialQueue } from '../../extension/serial.js';
+import { serialQueue } from '../../extension/shared/serial.js';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

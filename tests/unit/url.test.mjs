@@ -1,12 +1,12 @@
-// extension/url.js hostOf: the one place a URL's host is taken as the engine takes it. Before it
+// extension/shared/url.js hostOf: the one place a URL's host is taken as the engine takes it. Before it
 // was shared, three copies differed: one did not lower-case, one threw on a bad URL and answered
 // '' for no host, none removed the trailing dot (so "host." missed the tab's stored verdicts, and
 // a report endpoint "pinned.example." counted as another host than the pinned one).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hostOf, upgradedUrl } from '../../extension/url.js';
-import { hostPatterns, withScheme } from '../../extension/host-patterns.js';
-import { endpointAllowed } from '../../extension/report-format.js';
+import { hostOf, upgradedUrl } from '../../extension/shared/url.js';
+import { hostPatterns, withScheme } from '../../extension/background/host-patterns.js';
+import { endpointAllowed } from '../../extension/background/report-format.js';
 
 test('hostOf: lower case, also for schemes whose hosts the URL parser leaves as written', () => {
   assert.equal(hostOf('https://MAIL.Example.TEST/Path?Q=1'), 'mail.example.test');

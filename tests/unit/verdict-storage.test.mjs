@@ -12,7 +12,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const manifest = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8'));
 const fake = fakeBrowser({ base: 'moz-extension://fake/', manifest });
 globalThis.browser = fake.api;
-const verdicts = await import('../../extension/verdicts.js');
+const verdicts = await import('../../extension/shared/verdicts.js');
 const session = fake.api.storage.session;
 
 let sets = 0;

@@ -13,17 +13,17 @@ globalThis.chrome = { runtime: { getManifest: () => ({ permissions: [] }), getUR
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const tool = await import('../../extension/tools/vocabulary.mjs');
-const vocab = await import('../../extension/vocabulary.js');
-const { BADGES } = await import('../../extension/actions.js');
-const { ERROR_STATUS, SEVERITY } = await import('../../extension/verdicts.js');
-const { MATCH_MARKS, MODE_WORDS } = await import('../../extension/ui.js');
+const vocab = await import('../../extension/shared/vocabulary.js');
+const { BADGES } = await import('../../extension/shared/actions.js');
+const { ERROR_STATUS, SEVERITY } = await import('../../extension/shared/verdicts.js');
+const { MATCH_MARKS, MODE_WORDS } = await import('../../extension/pages/ui.js');
 
 const haveNodePkg = existsSync(join(ROOT, 'target', 'pkg-nodejs', 'pinwatch.js'));
 const needsCore = { skip: !haveNodePkg && 'target/pkg-nodejs is not built' };
 
 const sorted = (values) => [...values].sort();
 
-test('extension/vocabulary.js is exactly what the tool renders from the core', needsCore, () => {
+test('extension/shared/vocabulary.js is exactly what the tool renders from the core', needsCore, () => {
   const committed = readFileSync(join(ROOT, tool.OUTPUT), 'utf8');
   const rendered = tool.render(tool.readVocabulary(ROOT));
   assert.equal(committed, rendered,

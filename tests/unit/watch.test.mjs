@@ -1,4 +1,4 @@
-// "Watch this site" (extension/watch.js) with a fake storage.local: which pages may be watched,
+// "Watch this site" (extension/shared/watch.js) with a fake storage.local: which pages may be watched,
 // add and remove, the bounded change history, `lastSeen` written at most once an hour, the
 // entries given to the engine, and policy's `allowWatch: false`.
 import assert from 'node:assert/strict';
@@ -15,9 +15,9 @@ globalThis.chrome = {
     },
   },
 };
-const watch = await import('../../extension/watch.js');
-const { cleanPolicy } = await import('../../extension/policy.js');
-const { STATUS, SOURCE_KIND } = await import('../../extension/vocabulary.js');
+const watch = await import('../../extension/shared/watch.js');
+const { cleanPolicy } = await import('../../extension/background/policy.js');
+const { STATUS, SOURCE_KIND } = await import('../../extension/shared/vocabulary.js');
 
 const pin = (c) => `${c.repeat(43)}=`;
 const HOUR = 3600_000;

@@ -10,7 +10,7 @@
 //! only once a verified signature links it to the leaf, so plain `http://` is fine.
 
 use crate::certs::Bounded;
-use pinwatch_core::cert::parse_chain;
+use pinwatch_core::x509::cert::parse_chain;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -4,7 +4,7 @@
 use crate::command::{clean, out, out_json, read, Failure};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use pinwatch_core::cert::{parse_chain, Cert, MAX_CERT_BYTES, MAX_CHAIN_LEN};
+use pinwatch_core::x509::cert::{parse_chain, Cert, MAX_CERT_BYTES, MAX_CHAIN_LEN};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;

@@ -4,9 +4,9 @@
 
 use crate::command::{clean, read_document, Failure};
 use crate::secret_key::SecretKey;
-use pinwatch_core::envelope::{Envelope, PAYLOAD_TYPE};
+use pinwatch_core::list::envelope::{Envelope, PAYLOAD_TYPE};
+use pinwatch_core::list::rotation::{read_step, RotationStatement, ROTATION_PAYLOAD_TYPE};
 use pinwatch_core::list::PinList;
-use pinwatch_core::rotation::{read_step, RotationStatement, ROTATION_PAYLOAD_TYPE};
 use std::path::Path;
 
 /// The steps of the pin list envelope at `path`, each checked to be a step this build reads,

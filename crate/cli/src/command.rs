@@ -61,7 +61,7 @@ pub fn read(path: &Path, limit: usize) -> Result<Vec<u8>, Failure> {
 
 /// Reads a JSON document; one byte over the guard's limit is enough for it to refuse.
 pub fn read_document(path: &Path) -> Result<Vec<u8>, Failure> {
-    read(path, pinwatch_core::json::MAX_DOCUMENT_BYTES)
+    read(path, pinwatch_core::list::json::MAX_DOCUMENT_BYTES)
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so a reader never sees half a file.

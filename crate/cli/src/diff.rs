@@ -5,9 +5,9 @@
 //! `mail.example.com` lost a pin even when only the pin set it names was edited.
 
 use core::fmt;
-use pinwatch_core::envelope::{Envelope, EnvelopeError};
 use pinwatch_core::host;
-use pinwatch_core::json::{self, JsonError};
+use pinwatch_core::list::envelope::{Envelope, EnvelopeError};
+use pinwatch_core::list::json::{self, JsonError};
 use pinwatch_core::list::{EntrySpec, Payload, PinSetSpec};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,7 +2,7 @@
 
 use crate::command::{note, out, out_json, read, Failure};
 use crate::secret_key::SecretKey;
-use pinwatch_core::key::{PublicKey, PUBLIC_PREFIX};
+use pinwatch_core::crypto::key::{PublicKey, PUBLIC_PREFIX};
 use serde::Serialize;
 use std::fs::OpenOptions;
 use std::io::Write;

@@ -7,13 +7,13 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use core::fmt;
-use pinwatch_core::accept::MAX_SEQUENCE;
+use pinwatch_core::crypto::key::{KeyError, SignerSet};
 use pinwatch_core::host::{self, Host, HostError};
-use pinwatch_core::json::{self, JsonError};
-use pinwatch_core::key::{KeyError, SignerSet};
+use pinwatch_core::list::accept::MAX_SEQUENCE;
+use pinwatch_core::list::json::{self, JsonError};
 use pinwatch_core::list::{Payload, FORMAT_VERSION};
-use pinwatch_core::pin::{Pin, PinError};
 use pinwatch_core::time::parse_rfc3339;
+use pinwatch_core::x509::pin::{Pin, PinError};
 use std::collections::{BTreeSet, HashMap};
 
 /// The longest a list may be valid, from `issued_at` to `expires_at`.
@@ -246,7 +246,7 @@ pub fn lint_payload(p: &Payload) -> Vec<Problem> {
             let der = STANDARD
                 .decode(key.trim())
                 .ok()
-                .filter(|d| pinwatch_core::pubkey::Spki::parse(d).is_some());
+                .filter(|d| pinwatch_core::x509::spki::Spki::parse(d).is_some());
             match der {
                 None => problem(format!("{path}.issuer_keys[{i}]"), LintError::BadIssuerKey),
                 Some(d) if !good.contains(&Pin::of_spki(&d)) => problem(
@@ -309,7 +309,7 @@ pub fn lint_payload(p: &Payload) -> Vec<Problem> {
 
 /// One warning per registrable domain whose session the list pins only in part.
 fn cookie_scope(p: &Payload, problem: &mut impl FnMut(String, LintError)) {
-    for gap in pinwatch_core::cookie_scope::gaps(p) {
+    for gap in pinwatch_core::list::cookie_scope::gaps(p) {
         problem(
             format!("$.entries[{}]", gap.entries[0]),
             LintError::CookieScope(gap.domain, gap.hosts),

@@ -8,15 +8,17 @@ use crate::diff as diffs;
 use crate::keys::{read_public, read_secret};
 use crate::lint::{lint as lint_bytes, Problem};
 use crate::secret_key::{SecretKey, SECRET_PREFIX};
-use pinwatch_core::accept::{accept, same_signers, Accepted, Rejection, TrustSpec, TrustState};
-use pinwatch_core::cert::{parse_chain, MAX_CERT_BYTES, MAX_CHAIN_LEN};
-use pinwatch_core::engine::{Engine, Settings};
-use pinwatch_core::envelope::{Envelope, PAYLOAD_TYPE};
-use pinwatch_core::json;
-use pinwatch_core::key::{decode_32, KeyError, SignerSet};
+use pinwatch_core::crypto::key::{decode_32, KeyError, SignerSet};
+use pinwatch_core::judge::engine::{Engine, Settings};
+use pinwatch_core::judge::verdict::{Status, Verdict};
+use pinwatch_core::list::accept::{
+    accept, same_signers, Accepted, Rejection, TrustSpec, TrustState,
+};
+use pinwatch_core::list::envelope::{Envelope, PAYLOAD_TYPE};
+use pinwatch_core::list::json;
+use pinwatch_core::list::sources::{SourceInput, SourceKind};
 use pinwatch_core::list::{ListInfo, PinList};
-use pinwatch_core::sources::{SourceInput, SourceKind};
-use pinwatch_core::verdict::{Status, Verdict};
+use pinwatch_core::x509::cert::{parse_chain, MAX_CERT_BYTES, MAX_CHAIN_LEN};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

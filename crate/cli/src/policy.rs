@@ -4,8 +4,8 @@
 //! is addressed to (docs/policy.md).
 
 use crate::command::{clean, out, out_json, read_document, Failure};
-use pinwatch_core::key::SignerSet;
-use pinwatch_core::sources::check_extra_entries;
+use pinwatch_core::crypto::key::SignerSet;
+use pinwatch_core::list::sources::check_extra_entries;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -262,7 +262,7 @@ pub fn policy(args: &PolicyArgs) -> Result<ExitCode, Failure> {
 
 fn lint(file: &Path, json: bool) -> Result<ExitCode, Failure> {
     let bytes = read_document(file)?;
-    let doc: Value = pinwatch_core::json::parse(&bytes)
+    let doc: Value = pinwatch_core::list::json::parse(&bytes)
         .map_err(|e| Failure::invalid(file, format!("not a policy file: {e}")))?;
     let schema: Value = serde_json::from_str(SCHEMA)
         .map_err(|e| Failure::Usage(format!("the built-in schema: {e}")))?;

@@ -7,8 +7,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use core::fmt;
 use ed25519_dalek::SigningKey;
-use pinwatch_core::envelope::Envelope;
-use pinwatch_core::key::{decode_32, KeyError, PublicKey};
+use pinwatch_core::crypto::key::{decode_32, KeyError, PublicKey};
+use pinwatch_core::list::envelope::Envelope;
 
 /// Prefix of the secret key file.
 pub const SECRET_PREFIX: &str = "pinwatch-ed25519-secret:";
@@ -69,7 +69,7 @@ impl fmt::Debug for SecretKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pinwatch_core::envelope::{Opened, PAYLOAD_TYPE};
+    use pinwatch_core::list::envelope::{Opened, PAYLOAD_TYPE};
 
     #[test]
     fn secret_key_text_round_trips_and_is_never_a_public_key() {

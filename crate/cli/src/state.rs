@@ -3,8 +3,8 @@
 
 use crate::command::{out, Failure};
 use crate::keys::read_public;
-use pinwatch_core::accept::TrustState;
-use pinwatch_core::key::SignerSet;
+use pinwatch_core::crypto::key::SignerSet;
+use pinwatch_core::list::accept::TrustState;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -13,7 +13,7 @@
 //!   root: cold (a new signature cache, both links verified) and warm (the wake's cache).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use pinwatch_core::engine::CertDigests;
+use pinwatch_core::judge::engine::CertDigests;
 use pinwatch_core::list::{BlockListSpec, EntrySpec, Payload, PinSetSpec, FORMAT_VERSION};
 use pinwatch_core::SourceKind;
 use pinwatch_core::{Cert, Engine, Mode, Pin, PinList, Settings, Source};
@@ -216,15 +216,18 @@ fn bench_proof(c: &mut Criterion) {
     ];
     let mut g = c.benchmark_group("issuer-key-proof");
     for (name, cert, issuer) in &cases {
-        assert!(pinwatch_core::proof::signed_by(cert, issuer), "{name}");
+        assert!(
+            pinwatch_core::judge::proof::signed_by(cert, issuer),
+            "{name}"
+        );
         g.bench_function(*name, |b| {
-            b.iter(|| pinwatch_core::proof::signed_by(black_box(cert), black_box(issuer)))
+            b.iter(|| pinwatch_core::judge::proof::signed_by(black_box(cert), black_box(issuer)))
         });
     }
 }
 
 fn bench_path(c: &mut Criterion) {
-    use pinwatch_core::path::SignatureCache;
+    use pinwatch_core::judge::path::SignatureCache;
     let root_pin = Cert::from_der(ROOT).unwrap().spki_pin;
     let e = engine(list(1_000, Some(("bench.example", root_pin))));
     let chain = [LEAF_P256, INTER, ROOT];
@@ -233,7 +236,7 @@ fn bench_path(c: &mut Criterion) {
             "mail.bench.example",
             &chain,
             &[],
-            pinwatch_core::path::Given::Served,
+            pinwatch_core::judge::path::Given::Served,
             cache,
             NOW,
         )

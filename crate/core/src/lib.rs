@@ -3,47 +3,36 @@
 //!
 //! No I/O and no clock: bytes and time come in as arguments, so the same code runs natively
 //! (CLI, tests, benches) and as WebAssembly in the extension.
+//!
+//! The folders are the layers, each using only those before it:
+//! - [`crypto`]: signature arithmetic and the list signers' keys;
+//! - [`x509`]: the DER walk, certificate facts, pins, SCTs;
+//! - [`list`]: the pin list format, its signed envelope, acceptance, rotation, sources;
+//! - [`judge`]: the engine that gives a verdict, path search, local roots, the decision, and the
+//!   sans-I/O judge of one response that runs them.
+//!
+//! Beside them, shared by all: [`host`], [`time`], [`reason`] codes, and the [`vocabulary`]
+//! the extension is generated from. The types most callers need are re-exported here.
 
 #![forbid(unsafe_code)]
 
 // First: the other modules declare their enums with its `named_enum!`.
 #[macro_use]
-pub mod vocabulary;
+mod named_enum;
 
-pub mod accept;
-mod bigint;
-pub mod cert;
-#[cfg(feature = "cookie-scope")]
-pub mod cookie_scope;
-pub mod decision;
-mod der;
-pub mod digest;
-pub mod ec;
-pub mod ed25519;
-pub mod engine;
-pub mod envelope;
+pub mod crypto;
 pub mod host;
-pub mod json;
 pub mod judge;
-pub mod key;
 pub mod list;
-pub mod local_root;
-pub mod path;
-pub mod pin;
-pub mod proof;
-pub mod pubkey;
 pub mod reason;
-pub mod rotation;
-pub mod rsassa;
-pub mod sct;
-pub mod sources;
 pub mod time;
-pub mod verdict;
+pub mod vocabulary;
+pub mod x509;
 
-pub use cert::{parse_chain, spki_pin, Cert, CertError, CertFacts};
-pub use engine::{Engine, Settings, Source};
 pub use host::{normalize as normalize_host, Host, HostError};
+pub use judge::engine::{Engine, Settings, Source};
+pub use judge::verdict::{Status, Verdict};
+pub use list::sources::{SourceInput, SourceKind, SourceProblem};
 pub use list::{ListError, Mode, Payload, PinList};
-pub use pin::{Pin, PinError};
-pub use sources::{SourceInput, SourceKind, SourceProblem};
-pub use verdict::{Status, Verdict};
+pub use x509::cert::{parse_chain, spki_pin, Cert, CertError, CertFacts};
+pub use x509::pin::{Pin, PinError};

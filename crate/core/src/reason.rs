@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// Every reason a verdict can give.
     pub enum ReasonCode {
         HostUnreadable = "host-unreadable",

@@ -5,66 +5,6 @@
 
 use serde::Serialize;
 
-/// An enum whose variants each have one fixed name: `ALL` and `NAMES` list every variant by
-/// construction, and serde reads and writes the names, so no list is kept by hand.
-macro_rules! named_enum {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
-        }
-
-        impl $name {
-            /// Every variant, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            /// Every variant's name, in declaration order.
-            pub const NAMES: &'static [&'static str] = &[$($text),+];
-
-            /// The name this variant has in JSON, the CLI and the extension.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-
-            pub fn from_name(text: &str) -> Option<$name> {
-                match text {
-                    $($text => Some($name::$variant),)+
-                    _ => None,
-                }
-            }
-        }
-
-        impl core::fmt::Display for $name {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
-                let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-                $name::from_name(&text)
-                    .ok_or_else(|| serde::de::Error::unknown_variant(&text, $name::NAMES))
-            }
-        }
-    };
-}
-
-pub(crate) use named_enum;
-
 /// Every word list the extension needs, as its generated module exports them.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -98,18 +38,18 @@ pub struct Vocabulary {
 
 pub fn vocabulary() -> Vocabulary {
     Vocabulary {
-        statuses: crate::verdict::Status::NAMES,
+        statuses: crate::judge::verdict::Status::NAMES,
         modes: crate::list::Mode::NAMES,
-        match_kinds: crate::verdict::MatchKind::NAMES,
-        source_kinds: crate::sources::SourceKind::NAMES,
-        rejection_codes: crate::accept::RejectionCode::NAMES,
-        acts: crate::decision::Act::NAMES,
-        stop_reasons: crate::decision::StopReason::NAMES,
-        failures: crate::decision::Failure::NAMES,
-        cert_origins: crate::path::CertOrigin::NAMES,
-        anchor_kinds: crate::path::AnchorKind::NAMES,
-        givens: crate::path::Given::NAMES,
-        local_root_modes: crate::local_root::LocalRootMode::NAMES,
+        match_kinds: crate::judge::verdict::MatchKind::NAMES,
+        source_kinds: crate::list::source_kind::SourceKind::NAMES,
+        rejection_codes: crate::list::accept::RejectionCode::NAMES,
+        acts: crate::judge::decision::Act::NAMES,
+        stop_reasons: crate::judge::decision::StopReason::NAMES,
+        failures: crate::judge::decision::Failure::NAMES,
+        cert_origins: crate::judge::path::CertOrigin::NAMES,
+        anchor_kinds: crate::judge::path::AnchorKind::NAMES,
+        givens: crate::judge::path::Given::NAMES,
+        local_root_modes: crate::judge::local_root::LocalRootMode::NAMES,
         request_kinds: crate::judge::RequestKind::NAMES,
         tiers: crate::judge::Tier::NAMES,
         companion_scopes: crate::judge::CompanionScope::NAMES,
@@ -127,8 +67,8 @@ pub fn vocabulary() -> Vocabulary {
 
 #[cfg(test)]
 mod tests {
+    use crate::judge::verdict::Status;
     use crate::list::Mode;
-    use crate::verdict::Status;
 
     #[test]
     fn names_round_trip_through_serde_and_unknown_names_are_refused() {

@@ -3,12 +3,12 @@
 
 mod signer;
 
-use pinwatch_core::accept::{
+use pinwatch_core::crypto::key::{KeyError, SignerSet};
+use pinwatch_core::list::accept::{
     accept, Rejection, TrustSpec, TrustState, CLOCK_SKEW_SECS, MAX_SEQUENCE,
 };
-use pinwatch_core::envelope::{Envelope, PAYLOAD_TYPE};
-use pinwatch_core::json::JsonError;
-use pinwatch_core::key::{KeyError, SignerSet};
+use pinwatch_core::list::envelope::{Envelope, PAYLOAD_TYPE};
+use pinwatch_core::list::json::JsonError;
 use pinwatch_core::list::ListError;
 use pinwatch_core::time::parse_rfc3339;
 use signer::{sign_envelope, Signer};
@@ -333,7 +333,7 @@ fn deep_nesting_is_refused_in_the_envelope_and_in_a_signed_payload() {
     );
     assert!(matches!(
         rejection(deep.as_bytes(), &trust(&[&a], 1, 0), now()),
-        Rejection::Envelope(pinwatch_core::envelope::EnvelopeError::Json(
+        Rejection::Envelope(pinwatch_core::list::envelope::EnvelopeError::Json(
             JsonError::TooDeep
         ))
     ));
@@ -357,7 +357,7 @@ fn invalid_utf8_is_refused() {
     envelope.insert(1, 0xff);
     assert!(matches!(
         rejection(&envelope, &trust(&[&a], 1, 0), now()),
-        Rejection::Envelope(pinwatch_core::envelope::EnvelopeError::Json(
+        Rejection::Envelope(pinwatch_core::list::envelope::EnvelopeError::Json(
             JsonError::InvalidUtf8(_)
         ))
     ));
@@ -387,7 +387,7 @@ fn duplicate_keys_are_refused_in_the_envelope_and_in_a_signed_payload() {
     assert!(
         matches!(
             r,
-            Rejection::Envelope(pinwatch_core::envelope::EnvelopeError::Json(
+            Rejection::Envelope(pinwatch_core::list::envelope::EnvelopeError::Json(
                 JsonError::DuplicateKey(_)
             ))
         ),
@@ -433,7 +433,7 @@ fn trust_state_round_trips_through_its_json_form() {
     let (a, b) = (key(1), key(2));
     let state = trust(&[&a, &b], 2, 7);
     let json = serde_json::to_string(&state.to_spec()).unwrap();
-    let spec: TrustSpec = pinwatch_core::json::parse(json.as_bytes()).unwrap();
+    let spec: TrustSpec = pinwatch_core::list::json::parse(json.as_bytes()).unwrap();
     assert_eq!(TrustState::from_spec(&spec).unwrap(), state);
     let zero = TrustSpec {
         keys: vec![a.public().to_text()],

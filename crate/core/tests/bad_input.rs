@@ -4,10 +4,10 @@
 mod common;
 
 use common::*;
-use pinwatch_core::cert::{parse_chain, parse_der_list, CertError, MAX_CERT_BYTES};
-use pinwatch_core::engine::Settings;
-use pinwatch_core::json::JsonError;
-use pinwatch_core::verdict::Status;
+use pinwatch_core::judge::engine::Settings;
+use pinwatch_core::judge::verdict::Status;
+use pinwatch_core::list::json::JsonError;
+use pinwatch_core::x509::cert::{parse_chain, parse_der_list, CertError, MAX_CERT_BYTES};
 use pinwatch_core::{normalize_host, Cert, HostError, ListError, PinList};
 use wasm_bindgen_test::wasm_bindgen_test;
 

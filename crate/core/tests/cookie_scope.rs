@@ -2,7 +2,7 @@
 //! `cookie_scope` field that says the rest was considered. The rule needs the `cookie-scope`
 //! feature (the Public Suffix List); the field is read by every build, WASM included.
 
-use pinwatch_core::json;
+use pinwatch_core::list::json;
 use pinwatch_core::list::{CookieScope, Payload};
 use pinwatch_core::{ListError, PinList};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -54,7 +54,7 @@ fn an_unknown_cookie_scope_word_is_refused() {
 #[cfg(feature = "cookie-scope")]
 mod rule {
     use super::payload;
-    use pinwatch_core::cookie_scope::{gaps, registrable_domain, Gap};
+    use pinwatch_core::list::cookie_scope::{gaps, registrable_domain, Gap};
 
     #[test]
     fn a_list_pinning_only_a_mail_host_leaves_its_domain_open() {

@@ -8,8 +8,8 @@ mod mint;
 
 use common::*;
 use mint::{intermediate, leaf, root, Ca};
-use pinwatch_core::cert::MAX_CHAIN_LEN;
-use pinwatch_core::engine::{CertDigests, DigestsError, Settings};
+use pinwatch_core::judge::engine::{CertDigests, DigestsError, Settings};
+use pinwatch_core::x509::cert::MAX_CHAIN_LEN;
 use pinwatch_core::{Cert, Engine, Verdict};
 use wasm_bindgen_test::wasm_bindgen_test;
 

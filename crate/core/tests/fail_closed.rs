@@ -5,11 +5,11 @@
 mod common;
 
 use common::*;
-use pinwatch_core::cert::{Cert, MAX_NAME_BYTES, MAX_SAN_NAMES};
-use pinwatch_core::decision::{decide, Act, Situation, StopReason};
-use pinwatch_core::engine::Settings;
-use pinwatch_core::sources::{SourceInput, SourceKind};
-use pinwatch_core::verdict::Status;
+use pinwatch_core::judge::decision::{decide, Act, Situation, StopReason};
+use pinwatch_core::judge::engine::Settings;
+use pinwatch_core::judge::verdict::Status;
+use pinwatch_core::list::sources::{SourceInput, SourceKind};
+use pinwatch_core::x509::cert::{Cert, MAX_NAME_BYTES, MAX_SAN_NAMES};
 use pinwatch_core::{Engine, Mode};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -310,7 +310,7 @@ fn extra_entries_are_checked_one_by_one_and_each_refusal_is_named() {
         raw(serde_json::json!({"host": "bad host\u{0}", "pins": good})),
         raw(serde_json::json!("a string")),
     ];
-    let (entries, errors) = pinwatch_core::sources::check_extra_entries(&values);
+    let (entries, errors) = pinwatch_core::list::sources::check_extra_entries(&values);
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].host, "intranet.corp.test");
     assert_eq!(errors.len(), 5, "{errors:?}");

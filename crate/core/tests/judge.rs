@@ -7,14 +7,14 @@ mod mint;
 
 use common::*;
 use mint::{intermediate, leaf, Ca};
-use pinwatch_core::decision::{Act, StopReason};
-use pinwatch_core::engine::{Engine, Settings};
+use pinwatch_core::judge::decision::{Act, StopReason};
+use pinwatch_core::judge::engine::{Engine, Settings};
 use pinwatch_core::judge::failure::{self, FailureSource, Meaning};
 use pinwatch_core::judge::memory::Memory;
+use pinwatch_core::judge::verdict::Status;
 use pinwatch_core::judge::{
     Capture, CompanionAnswer, CompanionScope, Judge, JudgedFrom, NeedKind, Outcome, Start, Step,
 };
-use pinwatch_core::verdict::Status;
 use pinwatch_core::Cert;
 use wasm_bindgen_test::wasm_bindgen_test;
 

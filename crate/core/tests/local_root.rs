@@ -7,9 +7,9 @@ mod mint;
 
 use common::*;
 use mint::{intermediate, leaf, root, Ca};
-use pinwatch_core::engine::{CertDigests, Settings};
-use pinwatch_core::local_root::{LocalRootMode, LocalRootSettings};
-use pinwatch_core::verdict::MatchKind;
+use pinwatch_core::judge::engine::{CertDigests, Settings};
+use pinwatch_core::judge::local_root::{LocalRootMode, LocalRootSettings};
+use pinwatch_core::judge::verdict::MatchKind;
 use pinwatch_core::{Cert, Mode, Pin, Status};
 use wasm_bindgen_test::wasm_bindgen_test;
 

@@ -9,12 +9,12 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use common::*;
 use mint::{intermediate, leaf, root, Ca};
-use pinwatch_core::decision::{decide, Act, Situation};
-use pinwatch_core::engine::Settings;
-use pinwatch_core::path::{
+use pinwatch_core::judge::decision::{decide, Act, Situation};
+use pinwatch_core::judge::engine::Settings;
+use pinwatch_core::judge::path::{
     AnchorKind, CertOrigin, Given, PathLimit, SignatureCache, MAX_SIGNATURE_CHECKS,
 };
-use pinwatch_core::verdict::{MatchKind, Status};
+use pinwatch_core::judge::verdict::{MatchKind, Status};
 use pinwatch_core::{Engine, Verdict};
 use wasm_bindgen_test::wasm_bindgen_test;
 

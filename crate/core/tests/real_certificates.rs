@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use pinwatch_core::engine::Settings;
-use pinwatch_core::verdict::Status;
+use pinwatch_core::judge::engine::Settings;
+use pinwatch_core::judge::verdict::Status;
 use pinwatch_core::{parse_chain, Cert};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -147,8 +147,14 @@ fn issuer_key_proof_on_chains_made_now() {
         Status::Mismatch
     );
     let pss = Cert::from_der(&f.rsa_pss_leaf).unwrap();
-    assert!(pinwatch_core::proof::signed_by(&pss, &f.legit_root_spki));
-    assert!(!pinwatch_core::proof::signed_by(&pss, &f.legit_issuer_spki));
+    assert!(pinwatch_core::judge::proof::signed_by(
+        &pss,
+        &f.legit_root_spki
+    ));
+    assert!(!pinwatch_core::judge::proof::signed_by(
+        &pss,
+        &f.legit_issuer_spki
+    ));
     std::fs::remove_dir_all(&out).ok();
 }
 

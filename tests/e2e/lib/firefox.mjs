@@ -121,7 +121,7 @@ export async function openExtensionPage(ff, path, { timeout = 10_000 } = {}) {
  */
 export class Inspector extends ExtensionInspector {
   static async open(ff) {
-    return new Inspector(await openExtensionPage(ff, 'popup.html?tab=-1'));
+    return new Inspector(await openExtensionPage(ff, 'pages/popup.html?tab=-1'));
   }
 
   notifications() {

@@ -194,7 +194,7 @@ export function fakeBrowser({ base, manifest }) {
       return Promise.all(hitsOf(api.webRequest.onBeforeRequest, url, type).map(({ fn }) => fn(details)));
     },
     /** A message from one of the extension's pages (or from `senderUrl`). */
-    message(msg, { tabId, senderUrl = new URL('warning.html', base).href } = {}) {
+    message(msg, { tabId, senderUrl = new URL('pages/warning.html', base).href } = {}) {
       return new Promise((resolve) => {
         const sender = { id: api.runtime.id, url: senderUrl, tab: tabId === undefined ? undefined : { id: tabId } };
         let answered = false;

@@ -7,7 +7,7 @@ use super::roots::LocalRoots;
 use crate::certs::{Connect, FetchError, Served, Tls, MAX_SERVER_BYTES};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use pinwatch_core::cert::{MAX_CERT_BYTES, MAX_CHAIN_LEN};
+use pinwatch_core::x509::cert::{MAX_CERT_BYTES, MAX_CHAIN_LEN};
 use rustls::pki_types::ServerName;
 use serde_json::{json, Value};
 use std::io::{Read, Write};

@@ -95,7 +95,7 @@ impl Shared {
                 "maxQueued": MAX_QUEUED,
                 "maxRunningPerHost": MAX_RUNNING_PER_HOST,
                 "maxQueuedPerHost": MAX_QUEUED_PER_HOST,
-                "maxChain": pinwatch_core::cert::MAX_CHAIN_LEN,
+                "maxChain": pinwatch_core::x509::cert::MAX_CHAIN_LEN,
                 "maxRequestBytes": MAX_REQUEST_BYTES,
                 "maxReplyBytes": MAX_REPLY_BYTES,
             },

@@ -8,8 +8,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use pinwatch_core::SourceKind;
-use pinwatch_core::engine::CertDigests;
-use pinwatch_core::path::{CertOrigin, Given, SignatureCache, MAX_SIGNATURE_CHECKS};
+use pinwatch_core::judge::engine::CertDigests;
+use pinwatch_core::judge::path::{CertOrigin, Given, SignatureCache, MAX_SIGNATURE_CHECKS};
 use pinwatch_core::{parse_chain, Cert, Engine, Pin, PinList, Settings, Source};
 use std::sync::OnceLock;
 

@@ -1,4 +1,4 @@
-//! Differential: `pinwatch_core::ec::verify` against RustCrypto's p256 / p384 ECDSA
+//! Differential: `pinwatch_core::crypto::ec::verify` against RustCrypto's p256 / p384 ECDSA
 //! (`VerifyingKey::from_sec1_bytes`, `Signature::from_der`, `verify_prehash`), fed the same
 //! SEC 1 point, DER signature and SHA-256/384/512 digest bytes. Keys come from input-derived
 //! scalars (and the special scalars 1, 2, n-1, n-2), signatures from RustCrypto's signer, then
@@ -11,7 +11,7 @@
 
 use libfuzzer_sys::arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
-use pinwatch_core::ec::{self, NamedCurve};
+use pinwatch_core::crypto::ec::{self, NamedCurve};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 #[path = "support.rs"]

@@ -1,4 +1,4 @@
-//! Differential: `pinwatch_core::ed25519::verify` against ed25519-dalek's `verify_strict`
+//! Differential: `pinwatch_core::crypto::ed25519::verify` against ed25519-dalek's `verify_strict`
 //! (`VerifyingKey::from_bytes` then `verify_strict`), on signatures made from the input and then
 //! changed: bit flips in R, S, the key or the message; S + k·L; small-order and mixed-order keys
 //! and R (the eight-torsion table, and every non-canonical encoding y + p); signatures made by
@@ -198,7 +198,7 @@ fuzz_target!(|data: &[u8]| {
         _ => {}
     }
 
-    let ours = pinwatch_core::ed25519::verify(&key, &msg, &sig);
+    let ours = pinwatch_core::crypto::ed25519::verify(&key, &msg, &sig);
     let dalek = theirs(&key, &msg, &sig);
     if ours != dalek || (must_verify && !ours) {
         let decodes = CompressedEdwardsY(key).decompress().is_some();

@@ -1,4 +1,4 @@
-//! Differential: `pinwatch_core::rsassa::RsaPublicKey` (PKCS#1 v1.5 and PSS over SHA-256/384/512)
+//! Differential: `pinwatch_core::crypto::rsassa::RsaPublicKey` (PKCS#1 v1.5 and PSS over SHA-256/384/512)
 //! against the `rsa` crate's verifying keys (`pkcs1v15::VerifyingKey`, `pss::VerifyingKey`,
 //! `verify_prehash`; the public key checked by `RsaPublicKey::new_with_max_size`), on signatures
 //! made from the input with a few keys generated once from a fixed seed (1024 and 2048 bits with
@@ -12,7 +12,7 @@
 
 use libfuzzer_sys::arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
-use pinwatch_core::digest::Hash;
+use pinwatch_core::crypto::digest::Hash;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use rsa::signature::hazmat::PrehashVerifier;
@@ -216,7 +216,7 @@ struct Case {
 
 impl Case {
     fn ours(&self) -> bool {
-        pinwatch_core::rsassa::RsaPublicKey::new(&self.n, &self.e).is_some_and(|key| {
+        pinwatch_core::crypto::rsassa::RsaPublicKey::new(&self.n, &self.e).is_some_and(|key| {
             match self.pss {
                 None => key.verify_pkcs1(self.hash, &self.digest, &self.sig),
                 Some(salt) => key.verify_pss(self.hash, salt, &self.digest, &self.sig),
@@ -454,7 +454,7 @@ fuzz_target!(|data: &[u8]| {
         11 => {
             // Salt lengths no modulus can hold: refused, and no arithmetic overflow.
             let huge = usize::MAX - (arg as usize % 256);
-            let key = pinwatch_core::rsassa::RsaPublicKey::new(&case.n, &case.e).unwrap();
+            let key = pinwatch_core::crypto::rsassa::RsaPublicKey::new(&case.n, &case.e).unwrap();
             assert!(!key.verify_pss(hash, huge, &case.digest, &case.sig));
             return;
         }

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pinwatch_core::sct::{read_extension, read_list, SctFacts, MAX_SCTS, MAX_SCTS_LISTED};
+use pinwatch_core::x509::sct::{read_extension, read_list, SctFacts, MAX_SCTS, MAX_SCTS_LISTED};
 
 fuzz_target!(|data: &[u8]| {
     let facts = SctFacts::of_extension(data);

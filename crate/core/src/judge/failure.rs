@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// Who reported a failure to the judge.
     pub enum FailureSource {
         /// The browser's description of the connection (Firefox `getSecurityInfo`, Chromium's
@@ -25,7 +25,7 @@ crate::vocabulary::named_enum! {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// Why the browser's capture gave no chain.
     pub enum CaptureFailure {
         /// The connection carried TLS but the browser's answer held no certificate.
@@ -42,7 +42,7 @@ crate::vocabulary::named_enum! {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// Why the companion gave no chain: its own error codes (the `error.code` of a reply; the
     /// CLI's `companion::protocol::Code` names every one of them) and what the extension saw
     /// on the way to it.
@@ -95,7 +95,7 @@ crate::vocabulary::named_enum! {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// Why an AIA fetch gave no certificate.
     pub enum IssuerFailure {
         /// The request failed (network, TLS, DNS).
@@ -114,7 +114,7 @@ crate::vocabulary::named_enum! {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// Why the "proceed anyway" record could not be read.
     pub enum OverrideFailure {
         /// Storage failed.
@@ -124,7 +124,7 @@ crate::vocabulary::named_enum! {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// What a failure means for the response.
     pub enum Meaning {
         /// The network or the server can cause it: an enforced host stops ("could not be

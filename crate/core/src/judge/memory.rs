@@ -3,9 +3,9 @@
 //! interceptor chooses how many distinct chains, hosts and URLs it shows) and keyed by time
 //! the caller gives (`now`, milliseconds): the core reads no clock.
 
-use crate::path::SignatureCache;
-use crate::pin::Pin;
-use crate::verdict::Verdict;
+use crate::judge::path::SignatureCache;
+use crate::judge::verdict::Verdict;
+use crate::x509::pin::Pin;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;

@@ -12,16 +12,22 @@
 //! What the judge keeps between responses (verdicts by chain, CA certificates for completion,
 //! AIA URLs fetched) is its [`Memory`], with the rule for each written next to it.
 
+pub mod decision;
+pub mod engine;
 pub mod failure;
+pub mod local_root;
 pub mod memory;
+pub mod path;
+pub mod proof;
+pub mod verdict;
 
-use crate::cert::{parse_chain, MAX_CHAIN_LEN};
-use crate::decision::{decide, Act, Decision, Failure, Situation};
-use crate::engine::{CertDigests, Engine};
+use crate::judge::decision::{decide, Act, Decision, Failure, Situation};
+use crate::judge::engine::{CertDigests, Engine};
+use crate::judge::path::{CertOrigin, Given};
+use crate::judge::verdict::{Status, Verdict};
 use crate::list::Mode;
-use crate::path::{CertOrigin, Given};
-use crate::pin::Pin;
-use crate::verdict::{Status, Verdict};
+use crate::x509::cert::{parse_chain, MAX_CHAIN_LEN};
+use crate::x509::pin::Pin;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use failure::{FailureSource, Meaning};
@@ -50,7 +56,7 @@ pub const MAX_FETCHES: usize = 4;
 /// The largest CA certificate body read from an AIA URL.
 pub const MAX_ISSUER_BYTES: usize = 1024 * 1024;
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// What a response is to the page, as far as the rules care.
     pub enum RequestKind {
         /// The tab's page (`main_frame`).
@@ -73,7 +79,7 @@ impl RequestKind {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// The capture tier that answered (docs/design.md#capture-tiers).
     pub enum Tier {
         /// Firefox: the chain it built and verified, from `getSecurityInfo`.
@@ -94,7 +100,7 @@ impl Tier {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// Which responses the companion looks at (setting `companionScope`).
     pub enum CompanionScope {
         /// No companion in this browser.
@@ -106,7 +112,7 @@ crate::vocabulary::named_enum! {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// What the judge asks for next.
     pub enum NeedKind {
         /// The chain as the browser describes it (`der`: with the certificates' bytes).
@@ -120,7 +126,7 @@ crate::vocabulary::named_enum! {
     }
 }
 
-crate::vocabulary::named_enum! {
+crate::named_enum::named_enum! {
     /// How a verdict was reached.
     pub enum JudgedFrom {
         /// A verdict kept for the same chain.
@@ -226,7 +232,7 @@ pub struct CompanionView {
     pub verified: Option<Verified>,
     /// The companion's leaf is not the browser's (the companion's is then shown beside it).
     pub leaf_differs: bool,
-    pub companion_leaf: Option<crate::cert::CertFacts>,
+    pub companion_leaf: Option<crate::x509::cert::CertFacts>,
 }
 
 /// A failure that shaped the outcome, for the record.
@@ -569,7 +575,7 @@ impl Judge {
             }
             Some(leaf) => {
                 view.leaf_differs = true;
-                view.companion_leaf = crate::cert::Cert::from_der(&theirs[0])
+                view.companion_leaf = crate::x509::cert::Cert::from_der(&theirs[0])
                     .ok()
                     .map(|c| c.facts);
                 self.chain = vec![leaf];
@@ -894,7 +900,7 @@ impl Judge {
             // Found again by its subject key id, or by the URL it came from when it has none.
             let key_id = facts.subject_key_id.clone().unwrap_or_default();
             for (url, der) in &self.fetched_now {
-                if crate::pin::hex(&Sha256::digest(der)) == facts.sha256 {
+                if crate::x509::pin::hex(&Sha256::digest(der)) == facts.sha256 {
                     linked.push(KeptCa {
                         key_id: key_id.clone(),
                         url: url.clone(),

@@ -4,7 +4,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use pinwatch_core::engine::{Engine, Settings, Source};
+use pinwatch_core::judge::engine::{Engine, Settings, Source};
 use pinwatch_core::SourceKind;
 use pinwatch_core::{parse_chain, PinList};
 

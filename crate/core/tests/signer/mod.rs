@@ -2,8 +2,8 @@
 //! are signed here with the RustCrypto implementation (an independent one).
 
 use ed25519_dalek::Signer as _;
-use pinwatch_core::envelope::Envelope;
-use pinwatch_core::key::PublicKey;
+use pinwatch_core::crypto::key::PublicKey;
+use pinwatch_core::list::envelope::Envelope;
 
 pub struct Signer {
     key: ed25519_dalek::SigningKey,

@@ -1,0 +1,148 @@
+//! Every input the engine is built from (the bundled list, update channels, the user's and
+//! policy's extra entries) and the one constructor that turns them into an engine plus the
+//! problems found. The WASM layer and the CLI both build engines here.
+
+use crate::host;
+use crate::judge::engine::{Engine, ExtraBad, Settings, Source};
+pub use crate::list::source_kind::{SourceKind, SourceProblem};
+use crate::list::{ExtraEntry, Mode, PinList};
+use crate::x509::pin::Pin;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// One source as a caller hands it over: a payload (JSON text), an already accepted list, or
+/// extra entries (each kept as its JSON text and checked here on its own; raw text rather than
+/// `serde_json::Value`, whose machinery cost ~8 KB gzip of WASM).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SourceInput {
+    pub origin: String,
+    #[serde(default)]
+    pub kind: SourceKind,
+    pub payload: Option<String>,
+    pub extra_entries: Option<Vec<Box<RawValue>>>,
+    /// When set, only entries for these hosts or their subdomains are used.
+    pub scope: Option<Vec<String>>,
+    /// A list the caller has already accepted (the CLI's `check`); not part of the JSON form.
+    #[serde(skip)]
+    pub list: Option<PinList>,
+}
+
+/// Extra entries as the user or policy wrote them, checked one by one: the well-formed ones
+/// (host normalised, pins in canonical base64) and why each other one was refused.
+pub fn check_extra_entries(values: &[Box<RawValue>]) -> (Vec<ExtraEntry>, Vec<String>) {
+    let mut entries: Vec<ExtraEntry> = Vec::new();
+    let mut errors = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        let mut entry: ExtraEntry = match serde_json::from_str(value.get()) {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(format!("entry {}: {e}", i + 1));
+                continue;
+            }
+        };
+        let shown: String = entry.host.chars().take(100).collect();
+        let at = format!("entry {} ({shown})", i + 1);
+        match host::normalize(entry.host.trim()) {
+            Ok(h) => entry.host = h.as_str().to_string(),
+            Err(e) => {
+                errors.push(format!("{at}: the host {e}"));
+                continue;
+            }
+        }
+        let mut refused = false;
+        for list in [&mut entry.pins, &mut entry.bad_pins] {
+            for text in list.iter_mut() {
+                match Pin::from_base64_or_hex(text.trim()) {
+                    Ok(pin) => *text = pin.to_base64(),
+                    Err(e) => {
+                        let shown: String = text.chars().take(80).collect();
+                        errors.push(format!("{at}: {shown:?} is not a SHA-256 pin ({e})"));
+                        refused = true;
+                    }
+                }
+            }
+        }
+        for text in &entry.issuer_keys {
+            if crate::list::issuer_key(text).is_none() {
+                let shown: String = text.chars().take(80).collect();
+                errors.push(format!(
+                    "{at}: {shown:?} is not an issuer key (base64 DER SubjectPublicKeyInfo of a supported RSA or ECDSA key)"
+                ));
+                refused = true;
+            }
+        }
+        if refused {
+            continue;
+        }
+        if entry.pins.is_empty() && entry.bad_pins.is_empty() {
+            errors.push(format!("{at}: at least one pin or bad pin is needed"));
+            continue;
+        }
+        if entries.iter().any(|e| e.host == entry.host) {
+            errors.push(format!("{at}: a second entry for the same host"));
+            continue;
+        }
+        entries.push(entry);
+    }
+    (entries, errors)
+}
+
+impl Engine {
+    /// The engine from every source, lowest precedence first (bundled, channels, the user's
+    /// entries, policy's), and the problems found. A source that cannot be read is left out;
+    /// an entry that a source may not set (see [`SourceKind::may_replace`]) is left out; both
+    /// are named in the problems, so the options page can say why.
+    pub fn from_inputs(
+        inputs: Vec<SourceInput>,
+        settings: &Settings,
+    ) -> (Engine, Vec<SourceProblem>) {
+        let mut problems = Vec::new();
+        let mut sources = Vec::new();
+        let mut extra_bad = Vec::new();
+        for input in inputs {
+            let problem = |error: String| SourceProblem {
+                origin: input.origin.clone(),
+                error,
+            };
+            let list = match (input.list.clone(), &input.payload, &input.extra_entries) {
+                (Some(list), _, _) => Ok(list),
+                (None, Some(text), _) => PinList::from_json(text.as_bytes()),
+                (None, None, Some(values)) => {
+                    let (entries, errors) = check_extra_entries(values);
+                    problems.extend(errors.into_iter().map(problem));
+                    extra_bad.extend(
+                        entries
+                            .iter()
+                            .filter(|e| !e.bad_pins.is_empty())
+                            .map(|e| ExtraBad::new(&input.origin, e)),
+                    );
+                    PinList::from_extra_entries(&input.origin, &entries)
+                }
+                (None, None, None) => continue,
+            };
+            match list {
+                Ok(list) => sources.push(Source {
+                    origin: input.origin,
+                    kind: input.kind,
+                    list,
+                    scope: input.scope,
+                }),
+                Err(e) => problems.push(problem(e.to_string())),
+            }
+        }
+        let (mut engine, refused) = Engine::new(sources, settings);
+        engine.extra_bad = extra_bad;
+        problems.extend(refused);
+        (engine, problems)
+    }
+}
+
+/// Modes the user may choose under `policy_mode`: never weaker than policy's.
+pub fn allowed_user_modes(policy_mode: Option<Mode>) -> Vec<Mode> {
+    Mode::ALL
+        .iter()
+        .copied()
+        .filter(|m| !policy_mode.is_some_and(|p| *m < p))
+        .collect()
+}

@@ -1,0 +1,97 @@
+// Carries out the core's decision on a response: the stop or the pass, then the record, the badge,
+// the notice and the report, after the response is released.
+
+import { api, features } from '../shared/compat.js';
+import * as actions from '../shared/actions.js';
+import * as verdicts from '../shared/verdicts.js';
+import * as watch from '../shared/watch.js';
+import { ACT } from '../shared/vocabulary.js';
+import * as reports from './reports.js';
+
+/** How long a quiet pass's record waits, so that storing it does not compete with the page load. */
+const QUIET_RECORD_DELAY_MS = 400;
+
+/**
+ * Carries out a decision. A stop acts first (the response cancelled, the tab sent to the
+ * warning page) and only then are details stored: storage that is slow, full or failing can
+ * delay what the warning page shows, never the stop itself.
+ */
+export function apply(details, record, decision, ctx, chain, seen) {
+  record.decision = decision;
+  // The error badge first, straight from the record: storage may be what failed.
+  if (decision.errorBadge && details.tabId >= 0) actions.showBadge(details.tabId, record).catch(() => {});
+  let answer = {};
+  if (decision.act === ACT.stop) {
+    record.outcome = 'stopped';
+    const nonce = verdicts.newNonce();
+    // A sub-resource or frame that reached the page before its verdict (Chromium, not held): the
+    // page it belongs to may be the interceptor's now, so the tab goes to the warning page too.
+    const tabStop = details.type !== 'main_frame' && details.tabId >= 0 && !(features.blockingWebRequest || details.held);
+    // Asked before the tab is navigated, so that the browser answers with the page's address.
+    const pageUrl = tabStop ? pageUrlOf(details) : null;
+    answer = details.type === 'main_frame' || tabStop
+      ? showWarningPage(details, actions.warningUrl(nonce, decision.stopReason))
+      : { cancel: true };
+    seen.decided = answer;
+    if (details.type === 'main_frame') {
+      verdicts.putWarning(details.tabId, nonce, record, decision)
+        .catch((e) => console.warn('Pinwatch: the warning details could not be stored', e));
+    } else if (tabStop) {
+      // "Try again" reloads the page, not the resource.
+      pageUrl
+        .then((url) => verdicts.putWarning(details.tabId, nonce, { ...record, url, resourceUrl: record.url }, decision))
+        .catch((e) => console.warn('Pinwatch: the warning details could not be stored', e));
+    }
+  } else {
+    record.outcome = decision.act === ACT.warn ? 'notified' : record.overridden ? 'proceeded' : 'none';
+    seen.decided = answer;
+  }
+  // Everything else happens after the response is decided. A quiet pass's record waits a
+  // moment more: written while the page still loads, it would compete with it for the machine;
+  // so does a notice (a report-level act whose one notification a day can wait 400 ms).
+  const urgent = decision.act === ACT.stop || decision.act === ACT.warn || decision.errorBadge;
+  if (urgent) queueMicrotask(() => after(details, record, decision));
+  else setTimeout(() => after(details, record, decision), QUIET_RECORD_DELAY_MS);
+  if (decision.report && ctx) reportLater(record, details, chain, ctx.policy, urgent ? 0 : QUIET_RECORD_DELAY_MS);
+  return answer;
+}
+
+/** The address of the page a sub-resource belongs to (its tab's, else the resource's). */
+async function pageUrlOf(details) {
+  const tab = await api.tabs.get(details.tabId).catch(() => null);
+  return typeof tab?.url === 'string' && /^https?:/.test(tab.url) ? tab.url : details.url;
+}
+
+async function after(details, record, decision) {
+  // A watched host: when it was last seen under its CA, or the change of CA (watch.js).
+  watch.noteVerdict(record).catch((e) => console.warn('Pinwatch: could not note a watched site', e));
+  try {
+    const stored = await verdicts.recordVerdict(details.tabId, record);
+    if (decision.notify) await actions.notify(record, details.tabId);
+    // Refreshed here as well as when a navigation commits (tabs.onUpdated): where the verdict
+    // comes after the fact (Chromium) it can be stored after the tab already completed, and a
+    // sub-resource changes no navigation at all.
+    if (stored) await actions.refreshBadge(details.tabId);
+  } catch (e) {
+    console.warn('Pinwatch: could not record or show a verdict', e);
+  }
+}
+
+/** A violation report to policy's endpoint, after the response is released (reports.js). */
+function reportLater(record, details, chain, policy, delayMs) {
+  setTimeout(() => reports.onVerdict(record, details, chain, policy)
+    .catch((e) => console.warn('Pinwatch: could not report a verdict', e)), delayMs);
+}
+
+/**
+ * Stops a main-frame response and puts the warning page in its tab. The warning page is not
+ * web-accessible, so a redirect to it is refused (NS_ERROR_DOM_BAD_URI): the response is
+ * cancelled (its body never reaches the page) and the tab is navigated to the warning page.
+ * Where webRequest cannot block, the page may have started; the tab is navigated all the same.
+ */
+function showWarningPage(details, url) {
+  if (details.tabId >= 0) {
+    api.tabs.update(details.tabId, { url }).catch((e) => console.error('Pinwatch: could not show the warning page', e));
+  }
+  return { cancel: true };
+}

@@ -1,0 +1,83 @@
+// The WASM engine: instantiated once per wake, built from the state in storage (settings.js),
+// rebuilt when that state changes. Nothing here outlives an unload. Loading the module and the
+// core's free functions live in wasm-core.js; they are re-exported here for the background.
+
+import { Engine } from '../wasm/pinwatch.js';
+import { api } from '../shared/compat.js';
+import { engineInputs } from './settings.js';
+import { loadWasm, timings } from './wasm-core.js';
+
+/** Where the CA certificates the judge keeps for completion are stored between wakes. */
+export const KEPT_CAS_KEY = 'caCertificates';
+
+export { checkExtraEntries, loadWasm, sameSigners, timings, WASM_PATH } from './wasm-core.js';
+
+let current = null;
+/** The engine `current` resolved to, while it is current: for decisions that must not wait. */
+let built = null;
+
+/**
+ * The engine and what callers need beside it: `{engine, policy, user, problems,
+ * pinnedHosts, hasBlockList, localRootMode}`. `problems` (`[{origin, error}]`) is every source problem in one
+ * place: the bundled list that could not be read (settings.js), then all the core refused
+ * (`engine.problems()`). Concurrent callers share one build.
+ */
+export function getEngine() {
+  if (!current) {
+    const pending = build().then((ctx) => {
+      if (current === pending) built = ctx;
+      return ctx;
+    }, (e) => {
+      current = null; // a failed build is retried on the next request
+      throw e;
+    });
+    current = pending;
+  }
+  return current;
+}
+
+/** The current engine if it is built, else null: never waits, never builds. */
+export function builtEngine() {
+  return built;
+}
+
+/**
+ * Drops the engine; the next `getEngine()` builds a new one from storage. The old one is not
+ * freed here: a check in flight may still hold it (wasm-bindgen's finaliser frees it later).
+ */
+export function invalidate() {
+  current = null;
+  built = null;
+}
+
+async function build() {
+  await loadWasm();
+  const [inputs, kept] = await Promise.all([engineInputs(), storedKept()]);
+  const t0 = performance.now();
+  const engine = new Engine(inputs.sources, inputs.engineSettings, kept);
+  timings.buildMs = performance.now() - t0;
+  return {
+    engine,
+    policy: inputs.policy,
+    user: inputs.user,
+    problems: [...inputs.problems, ...engine.problems()],
+    pinnedHosts: engine.pinnedHosts(),
+    hasBlockList: engine.hasBlockList(),
+    localRootMode: engine.localRootMode(),
+  };
+}
+
+/** The kept CA certificates as last stored (the judge's memory starts with them). */
+async function storedKept() {
+  try {
+    const kept = (await api.storage.local.get(KEPT_CAS_KEY))[KEPT_CAS_KEY];
+    return Array.isArray(kept) ? kept : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Seconds since the epoch, as the engine takes them. */
+export function nowSecs() {
+  return Math.floor(Date.now() / 1000);
+}

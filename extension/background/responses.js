@@ -1,0 +1,234 @@
+// The path of one response: from a listener's details, through the judge (judge-loop.js), to the
+// decision applied (apply.js); and a check that failed or ran out of time.
+
+import { api, blockingGranted, features } from '../shared/compat.js';
+import * as actions from '../shared/actions.js';
+import { hostOf, upgradedUrl } from '../shared/url.js';
+import * as verdicts from '../shared/verdicts.js';
+import { ACT, COMPANION_FAILURE, COMPANION_SCOPE, FAILURE, FAILURE_SOURCE, MODE, STATUS } from '../shared/vocabulary.js';
+import { apply } from './apply.js';
+import * as capture from './capture.js';
+import * as companion from './companion.js';
+import * as engine from './engine.js';
+import { KEPT_CAS_KEY } from './engine.js';
+import { judgeResponse } from './judge-loop.js';
+import { heldListenerRegistered, pinnedFilterCovers } from './listeners.js';
+import { companionScope } from './settings.js';
+import { unpinnedPagesMatter, unpinnedRootsMatter } from './unpinned.js';
+import { decide } from './wasm-core.js';
+
+/** A response is never held longer than this because of us: past it the page goes through. */
+const HANDLER_LIMIT_MS = 5000;
+
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * A plain http:// or ws:// request to a host of the pinned filter, before it is sent: upgraded to
+ * https:// or wss:// when the engine enforces the host (as HSTS would), so that the connection
+ * has a chain to check; warn- and report-mode hosts are left as they are (their entries ask for
+ * no interference). If the engine cannot be asked in time, the request goes as it was: our own
+ * failure (docs/design.md#fail-open-for-our-own-errors); nothing the network sends is involved
+ * before the request leaves.
+ */
+export async function onPlainRequest(details) {
+  let timer;
+  const limit = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(null), HANDLER_LIMIT_MS);
+  });
+  try {
+    const ctx = await Promise.race([engine.getEngine(), limit]);
+    if (!ctx || ctx.engine.modeFor(hostOf(details.url)) !== MODE.enforce) return {};
+    const redirectUrl = upgradedUrl(details.url);
+    return redirectUrl ? { redirectUrl } : {};
+  } catch (e) {
+    console.error('Pinwatch: could not decide whether to upgrade', details.url, e);
+    return {};
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Every https main frame. Where nothing could stop the page (an unpinned host, no block list),
+ * the response is not held at all: it is released at once, synchronously, and the verdict is
+ * recorded after, for the popup. Everything else is held until judged (`onHeaders`).
+ */
+export function onMainFrame(details) {
+  const ctx = engine.builtEngine();
+  if (ctx && !unpinnedPagesMatter(ctx) && !ctx.engine.isPinned(hostOf(details.url))) {
+    // Asked now, while the browser still holds the response (it answers only then), and
+    // awaited after the response is released: the page does not wait for the answer.
+    const reading = unpinnedRootsMatter(ctx) ? capture.readChain(details, { der: false }) : null;
+    queueMicrotask(() => noteUnheld(details, ctx, reading).catch((e) => console.warn('Pinwatch: could not note an unpinned page', e)));
+    return {};
+  }
+  return onHeaders(details);
+}
+
+/**
+ * A page the main-frame listener does not hold. A pinned host's page is the pinned listener's;
+ * one of a host pinned since that filter was made (it is refreshed after every build) is judged
+ * here, after the fact, rather than not at all.
+ */
+export function onUnheldPage(details) {
+  const host = hostOf(details.url);
+  engine.getEngine().then(async (ctx) => {
+    // Nothing could come of this page's chain: it is not even read (reading it costs the page
+    // load time in the browser); the record says only that the host is not pinned.
+    if (!ctx.engine.isPinned(host)) return noteUnheld(details, ctx, null);
+    if (!pinnedFilterCovers(host)) return onHeaders(details);
+    return undefined;
+  }).catch((e) => console.warn('Pinwatch: could not note a page', e));
+}
+
+/**
+ * A page that was not held (nothing could stop it), recorded for the popup: `reading` is the
+ * chain's digests being read (a root added to this computer is noticed), or null when nothing
+ * could come of the chain at all and it is not even read.
+ */
+async function noteUnheld(details, ctx, reading) {
+  const { outcome, cap } = await judgeResponse(ctx.engine, details, { held: false, read: reading !== null }, { firstCapture: reading });
+  const record = recordOf(outcome, details, cap, null);
+  record.held = false;
+  apply(details, record, outcome.decision, ctx, [], { decided: null });
+}
+
+/**
+ * A response to judge. Its time limit runs from here: the engine must be ready within it (else
+ * the core decides a time-out), and the judge's own deadlines count from the same moment.
+ */
+export async function onHeaders(details) {
+  const seen = { record: null, ctx: null, decided: null, startedAt: Date.now() };
+  let timer;
+  const limit = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), HANDLER_LIMIT_MS);
+  });
+  try {
+    const ready = await Promise.race([engine.getEngine(), limit]);
+    clearTimeout(timer);
+    if (ready === TIMED_OUT) return failed(details, FAILURE.timedOut, seen, null);
+    seen.ctx = ready;
+    return await handle(details, seen);
+  } catch (e) {
+    return seen.decided ?? failed(details, FAILURE.ownError, seen, e);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Whether a response reached by a listener that cannot hold it is the blocking listener's
+ * (Chromium installed by policy, a host of the pinned filter): judged there, not twice.
+ */
+async function heldElsewhere(details, host, ctx) {
+  return details.held === undefined && heldListenerRegistered() && pinnedFilterCovers(host)
+    && ctx.engine.isPinned(host) && blockingGranted();
+}
+
+async function handle(details, seen) {
+  const { ctx } = seen;
+  const host = hostOf(details.url);
+  if (await heldElsewhere(details, host, ctx)) return {};
+  // The held listener takes pinned hosts only (its filter may cover every host).
+  if (details.held && !ctx.engine.isPinned(host)) return {};
+  const start = { held: features.blockingWebRequest || details.held === true, companion: companionHere(ctx), now: seen.startedAt };
+  const { outcome, cap, companionNote, ms } = await judgeResponse(ctx.engine, details, start);
+  if (outcome.keptChanged) keepCas(ctx);
+  if (!outcome.record) {
+    seen.decided = {};
+    return seen.decided;
+  }
+  const record = recordOf(outcome, details, cap, companionNote);
+  // Chromium installed by policy holds pinned hosts' responses: this one was not let through.
+  if (details.held) record.afterTheFact = false;
+  record.ms = ms;
+  seen.record = record;
+  return apply(details, record, outcome.decision, ctx, cap?.chain ?? [], seen);
+}
+
+/** Which responses the companion may be asked about here (`COMPANION_SCOPE`). */
+function companionHere(ctx) {
+  return companion.supported() ? companionScope(ctx.policy, ctx.user) : COMPANION_SCOPE.off;
+}
+
+/** The CA certificates the judge keeps for completion, stored for the next wake. */
+function keepCas(ctx) {
+  const kept = ctx.engine.takeKept();
+  if (kept) api.storage.local.set({ [KEPT_CAS_KEY]: kept }).catch((e) => console.warn('Pinwatch: could not keep CA certificates', e));
+}
+
+/**
+ * The record of a judged response: the verdict with what the browser and the companion said
+ * beside it. Without a verdict (the time limit ran out first), what the decision was made on.
+ */
+function recordOf(outcome, details, cap, note) {
+  const failure = (source) => outcome.failures.find((f) => f.source === source);
+  const companionFailure = failure(FAILURE_SOURCE.companion);
+  const seenCap = {
+    ...(cap ?? {}),
+    tier: outcome.companion ? `${cap?.tier && cap.tier !== 'none' ? `${cap.tier}+` : ''}companion` : outcome.tier ?? cap?.tier,
+    builtInRoot: outcome.builtInRoot ?? undefined,
+    cannotVerify: outcome.cannotVerify,
+    error: cap?.error,
+    companion: outcome.companion ? { ...outcome.companion, proxy: note?.proxy ?? null, proxyNote: note?.proxyNote ?? null } : null,
+    companionError: companionFailure ? note?.error ?? companionFailure.code : null,
+    companionMissing: companionFailure?.code === COMPANION_FAILURE.missing,
+  };
+  let record;
+  if (outcome.verdict) {
+    record = verdicts.makeRecord(outcome.verdict, details, seenCap);
+  } else {
+    record = verdicts.errorRecord(details, `no verdict within ${HANDLER_LIMIT_MS} ms`);
+    if (outcome.decision.act === ACT.stop) {
+      record.status = STATUS.unverifiable;
+      record.reason = `Pinwatch could not check this connection within ${HANDLER_LIMIT_MS / 1000} s. On a pinned host in enforce mode that is treated as a possible interception.`;
+    }
+  }
+  if (outcome.decision.errorBadge && outcome.decision.act !== ACT.stop) record.status = verdicts.ERROR_STATUS;
+  record.judgedFrom = outcome.judgedFrom;
+  record.overridden = outcome.overridden;
+  // For pages, the browser's own digests of the chain (tests compare them with the core's).
+  if (details.type === 'main_frame' && cap?.digests) record.browserDigests = cap.digests;
+  return record;
+}
+
+/**
+ * A check that failed or never ended. The core decides (decision::decide): Pinwatch's own
+ * failure passes with the error badge; running out of time stops an enforced pinned host,
+ * because an interceptor can always make a check slow; a stop already reached stands.
+ */
+function failed(details, failure, seen, error) {
+  if (error) console.error('Pinwatch: internal error while checking', details.url, error);
+  const host = hostOf(details.url);
+  const record = seen.record ?? verdicts.errorRecord(details, error ?? `no verdict within ${HANDLER_LIMIT_MS} ms`);
+  let decision;
+  try {
+    decision = decide({
+      status: seen.record?.status,
+      mode: seen.record?.mode ?? seen.ctx?.engine.modeFor(host) ?? undefined,
+      failure,
+      chainOffered: false,
+      unreadable: seen.record?.unreadable === true,
+      allowOverride: seen.ctx?.policy.allowUserOverride !== false,
+    });
+  } catch (e) {
+    // The core itself cannot be asked (no WebAssembly): our own failure, which passes.
+    console.error('Pinwatch: no decision could be made', e);
+    decision = { act: ACT.pass, errorBadge: true, report: false };
+  }
+  if (decision.errorBadge && details.tabId >= 0) {
+    const errorRecord = verdicts.errorRecord(details, error ?? failure);
+    // The badge first: storage may be what failed.
+    actions.showBadge(details.tabId, errorRecord).catch(() => {});
+    verdicts.recordVerdict(details.tabId, errorRecord).catch(() => {});
+    return {};
+  }
+  if (!seen.record) {
+    // Stopped without a verdict: nothing was judged, so nothing is claimed but that.
+    record.status = STATUS.unverifiable;
+    record.reason = failure === FAILURE.timedOut
+      ? `Pinwatch could not check this connection within ${HANDLER_LIMIT_MS / 1000} s. On a pinned host in enforce mode that is treated as a possible interception.`
+      : record.reason;
+  }
+  return apply(details, record, decision, seen.ctx, [], seen);
+}
