@@ -37,7 +37,7 @@ export function render(tables) {
   lines.push(...table(['source', 'code', 'meaning'], tables.failures.map((r) => [r.source, `\`${r.code}\``, r.meaning])));
   lines.push('', '**Limits and what the judge keeps** (`judge/mod.rs`, `judge/memory.rs`).', '');
   lines.push(...table(['name', 'value', 'rule'], tables.limits.map((l) => [`\`${l.name}\``, String(l.value), l.rule])));
-  lines.push('', '**What a verdict does** (`decision.rs`; a chain was handed over, no failure, no override).', '');
+  lines.push('', '**What a verdict does** (`judge/decision.rs`; a chain was handed over, no failure, no override).', '');
   const modes = ['enforce', 'warn', 'report', null];
   const statuses = [...new Set(tables.decisions.map((d) => d.status))];
   lines.push(...table(['status', ...modes.map((m) => m ?? 'no entry')], statuses.map((s) => [s,

@@ -323,7 +323,9 @@ describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t ver
     it('c3. debugger on: the impostor intermediate with the pinned name is a "mismatch"; the renewed leaf is "pinned" by its intermediate', async () => {
       const forged = await visitServer(env, servers.forged, 'warning');
       assert.equal(forged.outcome, 'warning', `expected the warning page, got ${forged.outcome} at ${forged.href}`);
-      const rf = await env.insp.record(forged.tabId);
+      // What the warning page shows: the page's own response, or its image on the same chain
+      // (seen by the debugger before the page is loaded again), which sends the tab there too.
+      const rf = (await env.insp.session(`warning:${forged.tabId}`))?.record;
       assert.equal(rf.status, 'mismatch');
       assert.equal(rf.tier, 'debugger');
       assert.equal(rf.chain[1].spkiSha256, sc.extra.impostorInter.spkiPin);
