@@ -152,7 +152,7 @@ async function check(ch, stored, state) {
   const trust = stored?.trust ?? { keys: ch.keys, threshold: ch.threshold, sequence: 0 };
   let verdict;
   try {
-    verdict = wasm.acceptList(bytes, trust, nowSecs());
+    verdict = wasm.acceptList(bytes, trust, { name: ch.binding ?? ch.url, allowUnbound: ch.allowUnboundLists === true }, nowSecs());
   } catch (e) {
     // Only malformed arguments throw: a configured key or threshold that is not valid.
     return { result: { ok: false, code: 'bad-configuration', reason: `the channel's signer set is not valid (${e?.message ?? e})`, at } };

@@ -95,7 +95,20 @@ export function cleanChannel(value, n = 1) {
     }
   }
   const name = typeof value.name === 'string' && value.name.trim() ? value.name.trim() : null;
-  return { channel: { url, keys, threshold, scope, name } };
+  // The name the channel's lists are signed for (docs/pinlist-format.md "Channel binding"):
+  // its URL unless the configuration names another (one name for several mirrors).
+  let binding = url;
+  if (value.binding !== undefined && value.binding !== null) {
+    // eslint-disable-next-line no-control-regex
+    if (typeof value.binding !== 'string' || !value.binding || value.binding.length > 2048 || /[\u0000-\u001f\u007f-\u009f]/.test(value.binding)) {
+      return { error: `${url}: binding must be the channel name its lists are signed for (text, at most 2048 characters)` };
+    }
+    binding = value.binding;
+  }
+  if (value.allowUnboundLists !== undefined && typeof value.allowUnboundLists !== 'boolean') {
+    return { error: `${url}: allowUnboundLists must be true or false` };
+  }
+  return { channel: { url, keys, threshold, scope, name, binding, allowUnboundLists: value.allowUnboundLists === true } };
 }
 
 /**

@@ -5,16 +5,14 @@ import { api, blockingGranted, features } from '../shared/compat.js';
 import * as actions from '../shared/actions.js';
 import { hostOf, upgradedUrl } from '../shared/url.js';
 import * as verdicts from '../shared/verdicts.js';
-import { ACT, COMPANION_FAILURE, COMPANION_SCOPE, FAILURE, FAILURE_SOURCE, MODE, STATUS } from '../shared/vocabulary.js';
+import { ACT, COMPANION_FAILURE, FAILURE, FAILURE_SOURCE, MODE, PAGE_PLAN, REASON_CODE, STATUS } from '../shared/vocabulary.js';
 import { apply } from './apply.js';
 import * as capture from './capture.js';
-import * as companion from './companion.js';
 import * as engine from './engine.js';
 import { KEPT_CAS_KEY } from './engine.js';
 import { judgeResponse } from './judge-loop.js';
 import { heldListenerRegistered, pinnedFilterCovers } from './listeners.js';
-import { companionScope } from './settings.js';
-import { unpinnedPagesMatter, unpinnedRootsMatter } from './unpinned.js';
+import { companionHere, pagePlan } from './page-plan.js';
 import { decide } from './wasm-core.js';
 
 /** A response is never held longer than this because of us: past it the page goes through. */
@@ -42,6 +40,7 @@ export async function onPlainRequest(details) {
     return redirectUrl ? { redirectUrl } : {};
   } catch (e) {
     console.error('Pinwatch: could not decide whether to upgrade', details.url, e);
+    engine.renewIfTrap(e);
     return {};
   } finally {
     clearTimeout(timer);
@@ -55,11 +54,15 @@ export async function onPlainRequest(details) {
  */
 export function onMainFrame(details) {
   const ctx = engine.builtEngine();
-  if (ctx && !unpinnedPagesMatter(ctx) && !ctx.engine.isPinned(hostOf(details.url))) {
+  const plan = ctx ? pagePlan(ctx, hostOf(details.url)) : PAGE_PLAN.hold;
+  if (plan !== PAGE_PLAN.hold) {
     // Asked now, while the browser still holds the response (it answers only then), and
     // awaited after the response is released: the page does not wait for the answer.
-    const reading = unpinnedRootsMatter(ctx) ? capture.readChain(details, { der: false }) : null;
-    queueMicrotask(() => noteUnheld(details, ctx, reading).catch((e) => console.warn('Pinwatch: could not note an unpinned page', e)));
+    const reading = plan === PAGE_PLAN.releaseRead ? capture.readChain(details, { der: false }) : null;
+    queueMicrotask(() => noteUnheld(details, ctx, reading).catch((e) => {
+      console.warn('Pinwatch: could not note an unpinned page', e);
+      engine.renewIfTrap(e);
+    }));
     return {};
   }
   return onHeaders(details);
@@ -78,7 +81,10 @@ export function onUnheldPage(details) {
     if (!ctx.engine.isPinned(host)) return noteUnheld(details, ctx, null);
     if (!pinnedFilterCovers(host)) return onHeaders(details);
     return undefined;
-  }).catch((e) => console.warn('Pinwatch: could not note a page', e));
+  }).catch((e) => {
+    console.warn('Pinwatch: could not note a page', e);
+    engine.renewIfTrap(e);
+  });
 }
 
 /**
@@ -110,24 +116,38 @@ export async function onHeaders(details) {
     seen.ctx = ready;
     return await handle(details, seen);
   } catch (e) {
-    return seen.decided ?? failed(details, FAILURE.ownError, seen, e);
+    if (seen.decided) return seen.decided;
+    return engine.isTrap(e) ? afterTrap(details, seen, e) : failed(details, FAILURE.ownError, seen, e);
   } finally {
     clearTimeout(timer);
   }
 }
 
 /**
- * Whether a response reached by a listener that cannot hold it is the blocking listener's
- * (Chromium installed by policy, a host of the pinned filter): judged there, not twice.
+ * The core trapped while judging this response: the broken instance is replaced first, then the
+ * fresh core decides (`trapped`: a stop on an enforced host, the error badge elsewhere). Should
+ * no fresh instance come, the decision falls to `failed`'s own-failure answer.
  */
-async function heldElsewhere(details, host) {
-  return details.held === undefined && heldListenerRegistered() && pinnedFilterCovers(host) && blockingGranted();
+async function afterTrap(details, seen, error) {
+  try {
+    seen.ctx = await engine.renewAfterTrap();
+  } catch (e) {
+    console.error('Pinwatch: the core could not be renewed after a trap', e);
+  }
+  return failed(details, FAILURE.trapped, seen, error);
 }
 
 async function handle(details, seen) {
   const { ctx } = seen;
-  if (await heldElsewhere(details, hostOf(details.url))) return {};
-  const start = { held: features.blockingWebRequest || details.held === true, companion: companionHere(ctx), now: seen.startedAt };
+  const host = hostOf(details.url);
+  // The held listener takes pinned hosts only (its filter may cover every host).
+  if (details.held && !ctx.engine.isPinned(host)) return {};
+  const held = features.blockingWebRequest || details.held === true;
+  // Whether the blocking listener (Chromium installed by policy) receives this response too;
+  // the judge decides what that means.
+  const heldElsewhere = !held && heldListenerRegistered() && pinnedFilterCovers(host) && ctx.engine.isPinned(host)
+    && await blockingGranted();
+  const start = { held, heldElsewhere, companion: companionHere(ctx), now: seen.startedAt };
   const { outcome, cap, companionNote, ms } = await judgeResponse(ctx.engine, details, start);
   if (outcome.keptChanged) keepCas(ctx);
   if (!outcome.record) {
@@ -140,11 +160,6 @@ async function handle(details, seen) {
   record.ms = ms;
   seen.record = record;
   return apply(details, record, outcome.decision, ctx, cap?.chain ?? [], seen);
-}
-
-/** Which responses the companion may be asked about here (`COMPANION_SCOPE`). */
-function companionHere(ctx) {
-  return companion.supported() ? companionScope(ctx.policy, ctx.user) : COMPANION_SCOPE.off;
 }
 
 /** The CA certificates the judge keeps for completion, stored for the next wake. */
@@ -177,7 +192,7 @@ function recordOf(outcome, details, cap, note) {
     record = verdicts.errorRecord(details, `no verdict within ${HANDLER_LIMIT_MS} ms`);
     if (outcome.decision.act === ACT.stop) {
       record.status = STATUS.unverifiable;
-      record.reason = `Pinwatch could not check this connection within ${HANDLER_LIMIT_MS / 1000} s. On a pinned host in enforce mode that is treated as a possible interception.`;
+      verdicts.withReason(record, REASON_CODE.notCheckedInTime, { seconds: String(HANDLER_LIMIT_MS / 1000) });
     }
   }
   if (outcome.decision.errorBadge && outcome.decision.act !== ACT.stop) record.status = verdicts.ERROR_STATUS;
@@ -222,9 +237,8 @@ function failed(details, failure, seen, error) {
   if (!seen.record) {
     // Stopped without a verdict: nothing was judged, so nothing is claimed but that.
     record.status = STATUS.unverifiable;
-    record.reason = failure === FAILURE.timedOut
-      ? `Pinwatch could not check this connection within ${HANDLER_LIMIT_MS / 1000} s. On a pinned host in enforce mode that is treated as a possible interception.`
-      : record.reason;
+    if (failure === FAILURE.timedOut) verdicts.withReason(record, REASON_CODE.notCheckedInTime, { seconds: String(HANDLER_LIMIT_MS / 1000) });
+    if (failure === FAILURE.trapped) verdicts.withReason(record, REASON_CODE.coreTrapped, {});
   }
   return apply(details, record, decision, seen.ctx, [], seen);
 }

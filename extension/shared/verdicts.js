@@ -9,7 +9,7 @@
 import { api, features, ownOrigin } from './compat.js';
 import { serialQueue } from './serial.js';
 import { hostOf } from './url.js';
-import { STATUS } from './vocabulary.js';
+import { REASON_CODE, REASON_ENGLISH, STATUS } from './vocabulary.js';
 
 const session = () => api.storage.session;
 
@@ -79,20 +79,30 @@ export function makeRecord(verdict, details, capture) {
   };
 }
 
+/**
+ * Gives a record made without a verdict its reason as the core's code (`REASON_CODE`), with the
+ * core's English beside it as a verdict's record has it; the pages render the code.
+ */
+export function withReason(record, code, params) {
+  record.reasonCode = code;
+  record.reasonParams = params;
+  record.reason = REASON_ENGLISH[code].replace(/\{(\w+)\}/g, (_, name) => params[name] ?? '');
+  return record;
+}
+
 /** A record for an internal error: the page was let through. */
 export function errorRecord(details, error) {
   // As the engine writes a verdict's host, so that the tab's view finds this record too.
   const host = hostOf(details.url) ?? '';
-  return {
+  return withReason({
     status: ERROR_STATUS,
-    reason: `Pinwatch could not check this connection because of an internal error (${String(error?.message ?? error).slice(0, 300)}). The page was not stopped.`,
     host,
     url: details.url,
     type: details.type,
     action: null, entry: null, pinset: null, matched: null, chain: [], leafOnly: false, list: null,
     tier: null, captureError: null,
     time: Date.now(),
-  };
+  }, REASON_CODE.ownError, { error: String(error?.message ?? error).slice(0, 300) });
 }
 
 // What an interceptor can send is bounded on the way into storage: certificate facts are capped
@@ -285,13 +295,16 @@ export function newNonce() {
   return nonce();
 }
 
-/** Stores what the warning page under `nonce` shows: written after the stop, never before. */
-export async function putWarning(tabId, nonce, record, decision) {
+/**
+ * Stores what the warning page under `nonce` shows: written after the stop, never before.
+ * `returnUrl`: the page "proceed anyway" goes back to, when the stopped response was a part of it.
+ */
+export async function putWarning(tabId, nonce, record, decision, returnUrl = null) {
   let shown = record;
   while (size(shown) > MAX_WARNING_BYTES && shown.chain?.length > 1) {
     shown = { ...shown, chain: shown.chain.slice(0, Math.ceil(shown.chain.length / 2)), detailsDropped: true };
   }
-  await session().set({ [`warning:${tabId}`]: { nonce, record: shown, decision } });
+  await session().set({ [`warning:${tabId}`]: { nonce, record: shown, decision, returnUrl } });
 }
 
 /** The warning for `tabId`, only when `givenNonce` is the one Pinwatch issued for it. */
@@ -319,6 +332,9 @@ export function addOverride(tabId, host, chainKey) {
   });
 }
 
+/** Hosts per tab whose warn-mode notification is remembered (`notified:<id>`). */
+export const MAX_NOTIFIED = 100;
+
 /** Whether a warn-mode notification for this tab and host was already shown; marks it shown. */
 export function firstNotice(tabId, host) {
   return serial(async () => {
@@ -326,7 +342,9 @@ export function firstNotice(tabId, host) {
     const hosts = (await get(key)) ?? [];
     if (hosts.includes(host)) return false;
     hosts.push(host);
-    await session().set({ [key]: hosts });
+    // Capped, oldest out: an interceptor that makes one tab meet many hosts cannot grow it
+    // without bound (a host pushed out may be noticed once more, nothing worse).
+    await session().set({ [key]: hosts.slice(-MAX_NOTIFIED) });
     return true;
   });
 }

@@ -63,8 +63,10 @@ export const REJECTION_CODE = Object.freeze({
   expired: 'expired',
   badNextSigners: 'bad-next-signers',
   rotationNotSigned: 'rotation-not-signed',
+  wrongChannel: 'wrong-channel',
+  unboundList: 'unbound-list',
 });
-export const REJECTION_CODES = Object.freeze(['not-an-envelope', 'wrong-payload-type', 'no-signatures', 'bad-signature', 'untrusted-signers', 'threshold-not-met', 'invalid-list', 'rollback', 'sequence-too-large', 'not-yet-valid', 'expired', 'bad-next-signers', 'rotation-not-signed']);
+export const REJECTION_CODES = Object.freeze(['not-an-envelope', 'wrong-payload-type', 'no-signatures', 'bad-signature', 'untrusted-signers', 'threshold-not-met', 'invalid-list', 'rollback', 'sequence-too-large', 'not-yet-valid', 'expired', 'bad-next-signers', 'rotation-not-signed', 'wrong-channel', 'unbound-list']);
 
 /** What the extension does with a response (pinwatch_core::decision::Act). */
 export const ACT = Object.freeze({
@@ -89,8 +91,9 @@ export const STOP_REASONS = Object.freeze(['mismatch', 'blocked', 'not-checked-i
 export const FAILURE = Object.freeze({
   timedOut: 'timed-out',
   ownError: 'own-error',
+  trapped: 'trapped',
 });
-export const FAILURES = Object.freeze(['timed-out', 'own-error']);
+export const FAILURES = Object.freeze(['timed-out', 'own-error', 'trapped']);
 
 /** Where a certificate of a path came from (pinwatch_core::path::CertOrigin). */
 export const CERT_ORIGIN = Object.freeze({
@@ -147,6 +150,14 @@ export const COMPANION_SCOPE = Object.freeze({
   all: 'all',
 });
 export const COMPANION_SCOPES = Object.freeze(['off', 'pinned', 'all']);
+
+/** What a listener does with a page before anything is read (pinwatch_core::judge::plan::PagePlan). */
+export const PAGE_PLAN = Object.freeze({
+  hold: 'hold',
+  releaseRead: 'release-read',
+  releaseUnread: 'release-unread',
+});
+export const PAGE_PLANS = Object.freeze(['hold', 'release-read', 'release-unread']);
 
 /** What the judge asks for next (pinwatch_core::judge::NeedKind). */
 export const NEED = Object.freeze({
@@ -258,6 +269,8 @@ export const REASON_CODE = Object.freeze({
   leafOnlyNoIssuerKeys: 'leaf-only-no-issuer-keys',
   leafSignatureMissing: 'leaf-signature-missing',
   leafNotSignedByIssuerKey: 'leaf-not-signed-by-issuer-key',
+  leafNamesDoNotCoverHost: 'leaf-names-do-not-cover-host',
+  browserDidNotVerify: 'browser-did-not-verify',
   pathTooManyCandidates: 'path-too-many-candidates',
   pathTooLong: 'path-too-long',
   pathTooManyChecks: 'path-too-many-checks',
@@ -271,6 +284,8 @@ export const REASON_CODE = Object.freeze({
   declaredProxy: 'declared-proxy',
   knownRoot: 'known-root',
   localRoot: 'local-root',
+  notCheckedInTime: 'not-checked-in-time',
+  ownError: 'own-error',
 });
 
 /** The parameters of each reason code, in order (pinwatch_core::reason::ReasonCode). */
@@ -291,6 +306,8 @@ export const REASON = Object.freeze({
   'leaf-only-no-issuer-keys': Object.freeze([]),
   'leaf-signature-missing': Object.freeze([]),
   'leaf-not-signed-by-issuer-key': Object.freeze([]),
+  'leaf-names-do-not-cover-host': Object.freeze(['host']),
+  'browser-did-not-verify': Object.freeze([]),
   'path-too-many-candidates': Object.freeze(['count']),
   'path-too-long': Object.freeze(['count']),
   'path-too-many-checks': Object.freeze(['count']),
@@ -304,6 +321,8 @@ export const REASON = Object.freeze({
   'declared-proxy': Object.freeze([]),
   'known-root': Object.freeze([]),
   'local-root': Object.freeze([]),
+  'not-checked-in-time': Object.freeze(['seconds']),
+  'own-error': Object.freeze(['error']),
 });
 
 /** The English of each reason code, as the CLI prints it (pinwatch_core::reason::ReasonCode). */
@@ -324,6 +343,8 @@ export const REASON_ENGLISH = Object.freeze({
   'leaf-only-no-issuer-keys': 'Only the leaf certificate was available and the pin set has no issuer keys to check it with.',
   'leaf-signature-missing': 'The leaf\'s signature was not at hand to check against the issuer keys.',
   'leaf-not-signed-by-issuer-key': 'The leaf certificate was not signed by any pinned issuer key.',
+  'leaf-names-do-not-cover-host': 'The leaf certificate links to a pinned key, but it was not issued for {host}.',
+  'browser-did-not-verify': 'The browser handed over no chain it had verified itself (a single certificate, an untrusted chain, or a certificate error someone accepted), so the pins could not be checked.',
   'path-too-many-candidates': 'No pinned key is linked to the leaf by verified signatures: more than {count} certificates were offered; the rest were not considered.',
   'path-too-long': 'No pinned key is linked to the leaf by verified signatures: no path of at most {count} links was found.',
   'path-too-many-checks': 'No pinned key is linked to the leaf by verified signatures: the search stopped after {count} signature checks.',
@@ -337,6 +358,8 @@ export const REASON_ENGLISH = Object.freeze({
   'declared-proxy': 'The connection is inspected by a proxy your organisation declared.',
   'known-root': 'The connection is decrypted by software whose root you marked as known.',
   'local-root': 'This connection is decrypted by software on this computer or network: the chain ends in a root that is not built into the browser and that no one declared.',
+  'not-checked-in-time': 'Pinwatch could not check this connection within {seconds} s. On a pinned host in enforce mode that is treated as a possible interception.',
+  'own-error': 'Pinwatch could not check this connection because of an internal error ({error}). The page was not stopped.',
 });
 
 /** Every problem code (pinwatch_core::problem::ProblemCode). */

@@ -36,6 +36,7 @@ export const LISTS = {
   requestKinds: { object: 'REQUEST_KIND', array: 'REQUEST_KINDS', doc: 'What a response is to the page (pinwatch_core::judge::RequestKind).' },
   tiers: { object: 'TIER', array: 'TIERS', doc: 'The capture tier that answered (pinwatch_core::judge::Tier).' },
   companionScopes: { object: 'COMPANION_SCOPE', array: 'COMPANION_SCOPES', doc: 'Which responses the companion looks at (pinwatch_core::judge::CompanionScope).' },
+  pagePlans: { object: 'PAGE_PLAN', array: 'PAGE_PLANS', doc: 'What a listener does with a page before anything is read (pinwatch_core::judge::plan::PagePlan).' },
   needs: { object: 'NEED', array: 'NEEDS', doc: 'What the judge asks for next (pinwatch_core::judge::NeedKind).' },
   judgedFrom: { object: 'JUDGED_FROM', array: 'JUDGED_FROMS', doc: 'How a verdict was reached (pinwatch_core::judge::JudgedFrom).' },
   failureSources: { object: 'FAILURE_SOURCE', array: 'FAILURE_SOURCES', doc: 'Who reported a failure to the judge (pinwatch_core::judge::failure::FailureSource).' },

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { assemble } from '../../extension/tools/assemble.mjs';
 import { makePki, makeTestList } from '../e2e/lib/pki.mjs';
 import { fakeBrowser, fileFetch, matches } from './lib/fake-browser.mjs';
-import { MODE, MODES, SOURCE_KIND, STATUS } from '../../extension/shared/vocabulary.js';
+import { MODE, MODES, REASON_CODE, REASON_ENGLISH, SOURCE_KIND, STATUS } from '../../extension/shared/vocabulary.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const haveWasm = existsSync(join(ROOT, 'target', 'pkg-web', 'pinwatch_bg.wasm'));
@@ -62,12 +62,14 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
   const blocked = () => chainOf(pki.leaves.blocked, pki.legitInter, pki.legitRoot);
 
   const PINNED = ['hostile.example.test', 'mail.example.test', 'warn.example.test'];
+  // Each host's patterns, in both spellings of its name (the fully qualified one ends in a dot).
+  const spelled = (scheme) => PINNED.flatMap((h) => [`${scheme}://${h}./*`, `${scheme}://${h}/*`]);
 
   it('listens to main frames everywhere and to every other type (WebSockets too) only on pinned hosts', () => {
     const [main, pinned] = fake.api.webRequest.onHeadersReceived.listeners;
     assert.deepEqual(main.args[0], { urls: ['https://*/*'], types: ['main_frame'] });
     assert.deepEqual(main.args[1], ['blocking']);
-    assert.deepEqual([...pinned.args[0].urls].sort(), [...PINNED.map((h) => `https://${h}/*`), ...PINNED.map((h) => `wss://${h}/*`)]);
+    assert.deepEqual([...pinned.args[0].urls].sort(), [...spelled('https'), ...spelled('wss')]);
     assert.ok(!pinned.args[0].types.includes('main_frame'));
     assert.ok(pinned.args[0].types.includes('image') && pinned.args[0].types.includes('sub_frame'));
     assert.ok(pinned.args[0].types.includes('websocket'));
@@ -78,7 +80,7 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
   it('plain http:// and ws:// requests are looked at only for pinned hosts, blocking, registered at wake', () => {
     const [upgrade, ...more] = fake.api.webRequest.onBeforeRequest.listeners;
     assert.equal(more.length, 0, 'one listener');
-    assert.deepEqual([...upgrade.args[0].urls].sort(), [...PINNED.map((h) => `http://${h}/*`), ...PINNED.map((h) => `ws://${h}/*`)]);
+    assert.deepEqual([...upgrade.args[0].urls].sort(), [...spelled('http'), ...spelled('ws')]);
     assert.equal(upgrade.args[0].types, undefined, 'every type: main frames, sub-resources and WebSockets');
     assert.deepEqual(upgrade.args[1], ['blocking']);
   });
@@ -245,6 +247,24 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
     await until(() => fake.badges.get(tabId)?.text === 'ERR');
     assert.equal(fake.badges.get(tabId).text, 'ERR');
     assert.equal(fake.updates.some((u) => u.id === tabId), false);
+  });
+
+  it('a record made without a verdict carries the core\'s reason code, its English from the core\'s table', async () => {
+    const render = (code, params) => REASON_ENGLISH[code]?.replace(/\{(\w+)\}/g, (_, name) => params?.[name] ?? '');
+    const stopped = nextTab();
+    await fake.request({ url: 'https://mail.example.test/', tabId: stopped, chain: 'hang' });
+    const late = await until(() => session()[`tab:${stopped}`]?.page);
+    assert.equal(late.reasonCode, 'not-checked-in-time', 'a stop at the time limit says so as a code');
+    assert.equal(REASON_CODE.notCheckedInTime, late.reasonCode, 'one of the core\'s codes');
+    assert.deepEqual(late.reasonParams, { seconds: '5' });
+    assert.equal(late.reason, render(late.reasonCode, late.reasonParams));
+    const passed = nextTab();
+    await fake.request({ url: 'https://warn.example.test/', tabId: passed, chain: 'hang' });
+    const own = await until(() => session()[`tab:${passed}`]?.page);
+    assert.equal(own.reasonCode, 'own-error', 'our own failure says so as a code');
+    assert.equal(REASON_CODE.ownError, own.reasonCode, 'one of the core\'s codes');
+    assert.equal(typeof own.reasonParams?.error, 'string');
+    assert.equal(own.reason, render(own.reasonCode, own.reasonParams));
   });
 
   it('"proceed anyway" needs the nonce of the tab\'s own warning, then lets that host through in that tab only', async () => {

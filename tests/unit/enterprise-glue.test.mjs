@@ -176,7 +176,8 @@ test('policy: valid keys are taken and locked, wrong ones dropped and named', ()
   assert.equal(p.mode, 'enforce');
   assert.equal(p.allowUserOverride, false);
   assert.equal(p.reportEndpoint, 'https://reports.corp.example/pins');
-  assert.deepEqual(p.channels, [{ url: 'https://u.example/list.json', keys: ['pinwatch-ed25519:k1', 'pinwatch-ed25519:k2'], threshold: 2, scope: ['corp.example'], name: null }]);
+  assert.deepEqual(p.channels, [{ url: 'https://u.example/list.json', keys: ['pinwatch-ed25519:k1', 'pinwatch-ed25519:k2'], threshold: 2, scope: ['corp.example'], name: null,
+    binding: 'https://u.example/list.json', allowUnboundLists: false }]);
   // Extra entries pass as written: each one is the core's to check (next test).
   assert.deepEqual(p.extraEntries, [{ host: 'Intranet.Corp.Example', pins: [PIN] }, { host: '', pins: [] }]);
   assert.equal(p.debuggerCapture, null);

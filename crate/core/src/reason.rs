@@ -1,7 +1,7 @@
 //! Why a verdict is what it is, as a code with parameters: the extension renders the code in
 //! the reader's language, the CLI in English. The English of each code is written once, here
 //! ([`ReasonCode::english`]); the extension gets the same table through [`crate::vocabulary`]
-//! (generated into `extension/vocabulary.js`), and a test checks that its English messages say
+//! (generated into `extension/shared/vocabulary.js`), and a test checks that its English messages say
 //! the same, so the two cannot drift.
 //!
 //! A template names its parameters in braces (`{host}`); a value is plain text (a host, a date,
@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 crate::named_enum::named_enum! {
-    /// Every reason a verdict can give.
+    /// Every reason a verdict can give, and the two of a record made without one.
     pub enum ReasonCode {
         HostUnreadable = "host-unreadable",
         NoChain = "no-chain",
@@ -28,6 +28,8 @@ crate::named_enum::named_enum! {
         LeafOnlyNoIssuerKeys = "leaf-only-no-issuer-keys",
         LeafSignatureMissing = "leaf-signature-missing",
         LeafNotSignedByIssuerKey = "leaf-not-signed-by-issuer-key",
+        LeafNamesDoNotCoverHost = "leaf-names-do-not-cover-host",
+        BrowserDidNotVerify = "browser-did-not-verify",
         PathTooManyCandidates = "path-too-many-candidates",
         PathTooLong = "path-too-long",
         PathTooManyChecks = "path-too-many-checks",
@@ -41,6 +43,10 @@ crate::named_enum::named_enum! {
         DeclaredProxy = "declared-proxy",
         KnownRoot = "known-root",
         LocalRoot = "local-root",
+        // Records made without a verdict (the extension's own, beside the core's decision).
+        NotCheckedInTime = "not-checked-in-time",
+        CoreTrapped = "core-trapped",
+        OwnError = "own-error",
     }
 }
 
@@ -65,6 +71,8 @@ impl ReasonCode {
             LeafOnlyNoIssuerKeys => "Only the leaf certificate was available and the pin set has no issuer keys to check it with.",
             LeafSignatureMissing => "The leaf's signature was not at hand to check against the issuer keys.",
             LeafNotSignedByIssuerKey => "The leaf certificate was not signed by any pinned issuer key.",
+            LeafNamesDoNotCoverHost => "The leaf certificate links to a pinned key, but it was not issued for {host}.",
+            BrowserDidNotVerify => "The browser handed over no chain it had verified itself (a single certificate, an untrusted chain, or a certificate error someone accepted), so the pins could not be checked.",
             PathTooManyCandidates => "No pinned key is linked to the leaf by verified signatures: more than {count} certificates were offered; the rest were not considered.",
             PathTooLong => "No pinned key is linked to the leaf by verified signatures: no path of at most {count} links was found.",
             PathTooManyChecks => "No pinned key is linked to the leaf by verified signatures: the search stopped after {count} signature checks.",
@@ -78,6 +86,9 @@ impl ReasonCode {
             DeclaredProxy => "The connection is inspected by a proxy your organisation declared.",
             KnownRoot => "The connection is decrypted by software whose root you marked as known.",
             LocalRoot => "This connection is decrypted by software on this computer or network: the chain ends in a root that is not built into the browser and that no one declared.",
+            NotCheckedInTime => "Pinwatch could not check this connection within {seconds} s. On a pinned host in enforce mode that is treated as a possible interception.",
+            CoreTrapped => "Pinwatch's core failed while checking this connection. On a pinned host in enforce mode that is treated as a possible interception.",
+            OwnError => "Pinwatch could not check this connection because of an internal error ({error}). The page was not stopped.",
         }
     }
 

@@ -1,6 +1,6 @@
 //! The words that cross into the extension: statuses, modes, match kinds, source kinds,
 //! list-acceptance codes and verdict reason codes (with their English, `reason.rs`). Each is written once, in its enum's `named_enum!` declaration; the
-//! extension gets them as one generated ES module (`extension/vocabulary.js`, written by
+//! extension gets them as one generated ES module (`extension/shared/vocabulary.js`, written by
 //! `extension/tools/vocabulary.mjs` from [`vocabulary`]), and a test fails when the two differ.
 
 use serde::Serialize;
@@ -24,6 +24,7 @@ pub struct Vocabulary {
     pub request_kinds: &'static [&'static str],
     pub tiers: &'static [&'static str],
     pub companion_scopes: &'static [&'static str],
+    pub page_plans: &'static [&'static str],
     pub needs: &'static [&'static str],
     pub judged_from: &'static [&'static str],
     pub failure_sources: &'static [&'static str],
@@ -55,6 +56,7 @@ pub fn vocabulary() -> Vocabulary {
         request_kinds: crate::judge::RequestKind::NAMES,
         tiers: crate::judge::Tier::NAMES,
         companion_scopes: crate::judge::CompanionScope::NAMES,
+        page_plans: crate::judge::plan::PagePlan::NAMES,
         needs: crate::judge::NeedKind::NAMES,
         judged_from: crate::judge::JudgedFrom::NAMES,
         failure_sources: crate::judge::failure::FailureSource::NAMES,

@@ -392,3 +392,35 @@ fn a_user_may_add_bad_pins_anywhere_and_they_only_make_verdicts_stricter() {
         Some(Mode::Enforce)
     );
 }
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_trap_while_judging_stops_an_enforced_host_and_is_our_own_error_elsewhere() {
+    use pinwatch_core::judge::decision::Failure;
+    let trapped = |mode| {
+        decide(&Situation {
+            mode,
+            failure: Some(Failure::Trapped),
+            chain_offered: true,
+            allow_override: true,
+            ..Situation::default()
+        })
+    };
+    let d = trapped(Some(Mode::Enforce));
+    assert_eq!(
+        (d.act, d.stop_reason),
+        (Act::Stop, Some(StopReason::CouldNotBeChecked))
+    );
+    assert!(d.offer_retry && !d.offer_proceed);
+    for mode in [Some(Mode::Warn), Some(Mode::Report), None] {
+        let d = trapped(mode);
+        assert_eq!((d.act, d.error_badge), (Act::Pass, true), "{mode:?}");
+    }
+    // A stop reached before the trap stands.
+    let d = decide(&Situation {
+        status: Some(Status::Mismatch),
+        mode: Some(Mode::Enforce),
+        failure: Some(Failure::Trapped),
+        ..Situation::default()
+    });
+    assert_eq!(d.stop_reason, Some(StopReason::Mismatch));
+}

@@ -12,13 +12,17 @@
 //! What the judge keeps between responses (verdicts by chain, CA certificates for completion,
 //! AIA URLs fetched) is its [`Memory`], with the rule for each written next to it.
 
+mod aia_url;
+mod connection;
 pub mod decision;
 pub mod engine;
 pub mod failure;
 pub mod local_root;
 pub mod memory;
 pub mod path;
+pub mod plan;
 pub mod proof;
+pub mod unverified;
 pub mod verdict;
 
 use crate::judge::decision::{decide, Act, Decision, Failure, Situation};
@@ -37,6 +41,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::rc::Rc;
 
+pub use aia_url::{aia_host, aia_url_allowed};
 pub use memory::Counts;
 
 /// A response is never held longer than this because of the judge: past it the caller feeds a
@@ -44,6 +49,11 @@ pub use memory::Counts;
 pub const LIMIT_MS: i64 = 5000;
 /// The companion's look may take this long (its own connection has 10 s; the page must not).
 pub const COMPANION_MS: i64 = 3500;
+/// The companion looks at an enforced host's sub-resources (XHR, `fetch`, WebSocket, …) at most
+/// once in this long per host: a browser that hands over no chain lets an interceptor that forces
+/// a reconnect after the page loaded carry the rest of the session, so its new connections are
+/// sampled, at a rate that keeps the companion's second connections few.
+pub const SUBRESOURCE_LOOK_MS: i64 = 2000;
 /// AIA fetches for one response, in all.
 pub const FETCH_BUDGET_MS: i64 = 4000;
 /// AIA fetches for one response.
@@ -147,6 +157,10 @@ pub struct Start {
     /// The browser holds the response until the judge is done (Firefox; Chromium by policy).
     #[serde(default)]
     pub held: bool,
+    /// A listener that holds responses until they are judged receives this one too (Chromium
+    /// installed by policy, a host of the pinned filter).
+    #[serde(default)]
+    pub held_elsewhere: bool,
     /// Which responses the companion may be asked about in this browser.
     #[serde(default = "companion_off")]
     pub companion: CompanionScope,
@@ -183,6 +197,15 @@ pub struct Capture {
     pub built_in_root: Option<bool>,
     /// A `CaptureFailure` code, when the tier gave nothing.
     pub failure: Option<String>,
+    /// The response's own leaf (base64 DER), where the browser hands it over beside a chain read
+    /// per origin (Chromium's debugger tier with the leaf tier on): see [`connection`].
+    pub own_leaf: Option<String>,
+    /// Firefox: the browser marks the chain untrusted (`isUntrusted`).
+    #[serde(default)]
+    pub untrusted: bool,
+    /// Firefox: the certificate error overridden for this connection
+    /// (`overridableErrorCategory`), when there was one.
+    pub overridden_error: Option<String>,
 }
 
 /// The companion's answer (to [`NeedKind::Companion`]): its reply, or a failure code.
@@ -355,12 +378,17 @@ pub struct Judge {
     tier: Option<Tier>,
     tier_name: Option<String>,
     built_in_root: Option<bool>,
+    /// The browser said it did not verify this connection's chain (`unverified.rs`).
+    unverified: bool,
     chain_offered: bool,
     cannot_verify: bool,
     digests: Vec<CertDigests>,
     chain: Vec<Vec<u8>>,
     extra: Vec<(Vec<u8>, CertOrigin)>,
     from_server: bool,
+    /// The debugger's chain was another connection's: the response's own leaf is judged, and
+    /// an open path stops as for a server's chain.
+    other_connection: bool,
     used_kept: HashSet<String>,
     tried: HashSet<String>,
     fetched_now: Vec<(String, Vec<u8>)>,
@@ -403,12 +431,14 @@ impl Judge {
             tier: None,
             tier_name: None,
             built_in_root: None,
+            unverified: false,
             chain_offered: false,
             cannot_verify: false,
             digests: Vec::new(),
             chain: Vec::new(),
             extra: Vec::new(),
             from_server: false,
+            other_connection: false,
             used_kept: HashSet::new(),
             tried: HashSet::new(),
             fetched_now: Vec::new(),
@@ -422,6 +452,11 @@ impl Judge {
             overridden: false,
             step: Step::need(NeedKind::Chain, start.now + LIMIT_MS),
         };
+        if start.held_elsewhere && !start.held {
+            // Judged where it is held, before the page gets it, and recorded there: not twice.
+            judge.done(Decision::pass(), false);
+            return judge;
+        }
         if kind != RequestKind::Document && !pinned {
             // Only pinned hosts' sub-resources are judged; a block list is for pages.
             judge.done(Decision::pass(), false);
@@ -466,14 +501,36 @@ impl Judge {
         der: Vec<Vec<u8>>,
     ) -> Result<&Step, JudgeError> {
         self.expect(NeedKind::Chain, "the chain")?;
-        let tier = capture
+        let mut tier = capture
             .tier
             .as_deref()
             .and_then(Tier::from_name)
             .unwrap_or(Tier::None);
+        let mut tier_name = capture.tier.clone();
+        let mut der = der;
+        if tier == Tier::Debugger {
+            match connection::own_connection(der, capture.own_leaf.as_deref()) {
+                connection::Connection::Same(chain) => der = chain,
+                connection::Connection::Other { leaf, others } => {
+                    der = vec![leaf];
+                    self.extra = others
+                        .into_iter()
+                        .map(|d| (d, CertOrigin::Fetched))
+                        .collect();
+                    self.other_connection = true;
+                    tier = Tier::Leaf;
+                    tier_name = Some(Tier::Leaf.as_str().to_string());
+                }
+            }
+        }
         self.tier = Some(tier);
-        self.tier_name = capture.tier.clone();
+        self.tier_name = tier_name;
         self.built_in_root = capture.built_in_root;
+        self.unverified = capture.untrusted
+            || capture
+                .overridden_error
+                .as_deref()
+                .is_some_and(|e| !e.is_empty());
         let digests = match capture.digests.as_deref().map(CertDigests::parse_words) {
             Some(Ok(d)) => d,
             // Digests that cannot be read are no digests: the DER decides.
@@ -500,11 +557,16 @@ impl Judge {
                 return Ok(self.timed_out(engine));
             }
         }
-        if self.wants_companion() {
+        if self.wants_companion(memory) {
+            if self.kind == RequestKind::Subresource {
+                memory.note_look(&self.host, self.now);
+                memory.counts.subresource_looks += 1;
+            }
             let mut step = Step::need(NeedKind::Companion, self.deadline(COMPANION_MS));
             // A page of an enforced host is looked at afresh: a reply kept from an earlier
-            // look does not vouch for this connection.
-            step.fresh = Some(self.mode == Some(Mode::Enforce) || self.kind == RequestKind::Frame);
+            // look does not vouch for this connection (nor for a sub-resource's).
+            step.fresh =
+                Some(self.mode == Some(Mode::Enforce) || self.kind != RequestKind::Document);
             self.step = step;
             return Ok(&self.step);
         }
@@ -698,15 +760,20 @@ impl Judge {
     }
 
     /// The companion looks where the browser gave no chain it built: pinned hosts' pages and
-    /// frames, and with scope `all` every other page.
-    fn wants_companion(&self) -> bool {
+    /// frames, with scope `all` every other page, and an enforced host's sub-resources at most
+    /// once per [`SUBRESOURCE_LOOK_MS`].
+    fn wants_companion(&self, memory: &Memory) -> bool {
         if self.companion == CompanionScope::Off || self.tier.is_some_and(Tier::browser_built) {
             return false;
         }
         match self.kind {
             RequestKind::Document => self.pinned || self.companion == CompanionScope::All,
             RequestKind::Frame => self.pinned,
-            RequestKind::Subresource => false,
+            RequestKind::Subresource => {
+                self.pinned
+                    && self.mode == Some(Mode::Enforce)
+                    && memory.look_due(&self.host, self.now, SUBRESOURCE_LOOK_MS)
+            }
         }
     }
 
@@ -714,7 +781,7 @@ impl Judge {
     fn judge_chain(&mut self, engine: &Engine, memory: &mut Memory) {
         let now = now_secs(self.now);
         let built = self.tier.is_some_and(Tier::browser_built) && !self.from_server;
-        if built && !self.digests.is_empty() {
+        if built && !self.digests.is_empty() && !self.unverified {
             let hashes: Vec<Pin> = self.digests.iter().map(|d| d.cert_sha256).collect();
             if let Some(key) = Memory::chain_key(&self.host, &hashes) {
                 let facts = self.wants_facts || !self.chain.is_empty();
@@ -737,6 +804,7 @@ impl Judge {
             if self.der_asked || !self.rereads {
                 // DER was asked for and not given: the digests decide what they can.
                 if let Some(v) = engine.check_digests(&self.host, &self.digests, now) {
+                    let v = unverified::judged(v, self.browser_facts());
                     self.verdict = Some(engine.with_root(v, self.built_in_root));
                     self.judged_from = JudgedFrom::Digests;
                     memory.counts.digests += 1;
@@ -745,6 +813,7 @@ impl Judge {
             } else {
                 let quiet = engine
                     .check_digests(&self.host, &self.digests, now)
+                    .map(|v| unverified::judged(v, self.browser_facts()))
                     .map(|v| engine.with_root(v, self.built_in_root))
                     .filter(|v| {
                         matches!(v.status, Status::Pinned | Status::Unpinned) && !(self.wants_facts)
@@ -768,18 +837,30 @@ impl Judge {
         self.judged_from = JudgedFrom::Der;
         if built || self.chain.is_empty() {
             memory.counts.der += 1;
-            let v = engine.check(&self.host, &self.chain, now);
+            let v = unverified::judged(
+                engine.check(&self.host, &self.chain, now),
+                self.browser_facts(),
+            );
             self.verdict = Some(engine.with_root(v, self.built_in_root));
             return self.after_verdict(engine, memory);
         }
         self.complete(engine, memory)
     }
 
+    /// What the browser said of its own verification of the chain at hand.
+    fn browser_facts(&self) -> unverified::BrowserFacts {
+        unverified::BrowserFacts {
+            built: self.tier.is_some_and(Tier::browser_built) && !self.from_server,
+            len: self.digests.len().max(self.chain.len()),
+            unverified: self.unverified,
+        }
+    }
+
     /// A chain no browser built: linked by signatures, completed from kept CA certificates and
     /// AIA fetches as far as the bounds allow.
     fn complete(&mut self, engine: &Engine, memory: &mut Memory) {
         let now = now_secs(self.now);
-        let given = if self.from_server {
+        let given = if self.from_server || self.other_connection {
             Given::Served
         } else if self.can_fetch {
             Given::LeafCompleted
@@ -1015,13 +1096,6 @@ fn certificate_bytes(body: &[u8]) -> Option<Vec<u8>> {
         .map(|c| c.der().to_vec())
 }
 
-/// Whether an AIA URL may be fetched: `http` or `https` only (a certificate's maker chooses
-/// the URL; fetched certificates count only once their signature links them).
-pub fn aia_url_allowed(url: &str) -> bool {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
-}
-
 /// One bound or time the judge keeps to, with its rule, for the docs.
 #[cfg(feature = "docs")]
 #[derive(Debug, Clone, Serialize)]
@@ -1058,6 +1132,7 @@ pub fn tables() -> Tables {
     let limits = vec![
         Limit { name: "LIMIT_MS", value: LIMIT_MS, rule: "a response is held at most this long; then `timed-out` is fed and the table decides" },
         Limit { name: "COMPANION_MS", value: COMPANION_MS, rule: "the companion's look; past it, `timed-out` (attacker-inducible)" },
+        Limit { name: "SUBRESOURCE_LOOK_MS", value: SUBRESOURCE_LOOK_MS, rule: "an enforced host's sub-resources are looked at by the companion at most once in this long per host (afresh); a rogue chain seen for one stops the tab" },
         Limit { name: "FETCH_BUDGET_MS", value: FETCH_BUDGET_MS, rule: "all AIA fetches of one response; past it, the path stays open" },
         Limit { name: "MAX_FETCHES", value: MAX_FETCHES as i64, rule: "AIA fetches of one response" },
         Limit { name: "MAX_ISSUER_BYTES", value: MAX_ISSUER_BYTES as i64, rule: "the largest AIA body read" },
