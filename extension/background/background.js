@@ -21,7 +21,8 @@ takeResponses({ onHeaders, onMainFrame, onPlainRequest, onUnheldPage });
 watchMainFrames();
 // The companion needs the address each response came from, which Chromium names only here.
 if (companion.supported()) {
-  api.webRequest.onResponseStarted.addListener(companion.noteAddress, { urls: ['https://*/*', 'wss://*/*'], types: ['main_frame', 'sub_frame'] });
+  // Every type: the core samples enforced hosts' sub-resources too (judge SUBRESOURCE_LOOK_MS).
+  api.webRequest.onResponseStarted.addListener(companion.noteAddress, { urls: ['https://*/*', 'wss://*/*'] });
   browserProxy.watch();
 }
 api.runtime.onMessage.addListener(onMessage);

@@ -10,6 +10,7 @@ import * as engine from './engine.js';
 import { hostPatterns, unionPatterns, withScheme } from './host-patterns.js';
 import { pagePlan } from './page-plan.js';
 import { oncePerRequest, setKey, WAKE_SETS_KEY, wakeSets } from './wake-filters.js';
+import { hostOf } from '../shared/url.js';
 
 /** The response path's entry points (responses.js), handed over by the wiring before any listener. */
 const handlers = {};
@@ -64,6 +65,15 @@ export function watchMainFrames() {
 //     registered for it.
 // Both filters are derived from the same https patterns (cached as such), at the same moment.
 const PATTERNS_KEY = 'pinnedPatterns';
+// A service worker (Chromium) has no synchronous store, so at a wake it knows no host of policy,
+// channels, the user or watched sites before its first await; and a request is dispatched only to
+// the listeners that existed when it started. There the pinned listeners watch every https host
+// from the first line of a wake, and a response of a host no source enforces is let go at once
+// once the engine is built (`notPinnedNow`): every enforced host is judged from the first request.
+// Not in Firefox: its event page has `localStorage`, and there every pinned response is held,
+// so a filter of every host would hold every page's responses.
+const EVERY_HOST = ['https://*/*'];
+const watchEveryHost = !syncCache && !features.blockingWebRequest;
 /** The pattern sets registered now: setKey → {urls, pinned, held, upgrade} (the listeners). */
 const registeredSets = new Map();
 // Overlapping sets (at a start) fire for the same request: it is judged once.
@@ -76,7 +86,7 @@ function listenFor(set) {
   const patterns = set.urls;
   if (!patterns.length) return null;
   const handles = { urls: patterns, pinned: null, held: null, upgrade: null };
-  const listener = (details) => judgeOnce(details);
+  const listener = (details) => notPinnedNow(details) ?? judgeOnce(details);
   const filter = { urls: [...patterns, ...withScheme(patterns, 'wss')] };
   // Pinned hosts' pages too, when the main-frame listener does not hold every page.
   const types = set.hold ? capturedSubTypes() : undefined;
@@ -97,7 +107,7 @@ function listenFor(set) {
   if (features.blockingIfGranted) {
     const held = (details) => {
       noteGranted();
-      return heldOnce(details);
+      return notPinnedNow(details) ?? heldOnce(details);
     };
     try {
       capture.addHeadersListener(held, { urls: filter.urls }, { blocking: true });
@@ -135,6 +145,23 @@ function watchPatterns(patterns) {
   }
 }
 
+/**
+ * `{}` for a response of a host that is not pinned, answered synchronously where the filter
+ * covers every host and the engine is built (the common case of such a filter: nothing waits);
+ * undefined when the response is to be judged.
+ */
+function notPinnedNow(details) {
+  if (!watchEveryHost) return undefined;
+  const ctx = engine.builtEngine();
+  if (!ctx) return undefined;
+  return ctx.engine.isPinned(hostOf(details.url)) ? undefined : {};
+}
+
+/** The patterns the pinned listeners watch for these hosts' patterns. */
+function watchedPatterns(patterns) {
+  return watchEveryHost ? EVERY_HOST : unionPatterns(BUNDLED_HOST_PATTERNS, patterns);
+}
+
 function cachedPatterns() {
   const cached = syncCache?.get(PATTERNS_KEY);
   return Array.isArray(cached) && cached.every((p) => typeof p === 'string') ? cached : [];
@@ -153,16 +180,16 @@ function watchPinnedHosts(ctx) {
     holdAllPages = hold;
     syncCache?.set(HOLD_KEY, hold);
     if (hold) watchMainFrames();
-    watchPatterns(unionPatterns(BUNDLED_HOST_PATTERNS, patterns));
+    watchPatterns(watchedPatterns(patterns));
     if (!hold) watchMainFrames();
     return;
   }
-  watchPatterns(unionPatterns(BUNDLED_HOST_PATTERNS, patterns));
+  watchPatterns(watchedPatterns(patterns));
 }
 
 /** At start, at once: the sets the queued requests wait for, and the last build's (wake-filters.js). */
 export function watchCachedPatterns() {
-  const sets = wakeSets(syncCache?.get(WAKE_SETS_KEY), { urls: unionPatterns(BUNDLED_HOST_PATTERNS, cachedPatterns()), hold: holdAllPages });
+  const sets = wakeSets(syncCache?.get(WAKE_SETS_KEY), { urls: watchedPatterns(cachedPatterns()), hold: holdAllPages });
   syncCache?.set(WAKE_SETS_KEY, sets);
   for (const set of sets) {
     try {
@@ -195,6 +222,7 @@ export function pinnedFilterCovers(host) {
   const patterns = [...registeredSets.values()].flatMap((h) => h?.urls ?? []);
   return patterns.some((p) => {
     const h = p.slice('https://'.length, -'/*'.length).replace(/^\[|\]$/g, '');
+    if (h === '*') return true;
     return h.startsWith('*.') ? host.endsWith(h.slice(1)) : host === h;
   });
 }

@@ -147,10 +147,14 @@ async function afterTrap(details, seen, error) {
 
 async function handle(details, seen) {
   const { ctx } = seen;
+  const host = hostOf(details.url);
+  // The held listener takes pinned hosts only (its filter may cover every host).
+  if (details.held && !ctx.engine.isPinned(host)) return {};
   const held = features.blockingWebRequest || details.held === true;
   // Whether the blocking listener (Chromium installed by policy) receives this response too;
   // the judge decides what that means.
-  const heldElsewhere = !held && heldListenerRegistered() && pinnedFilterCovers(hostOf(details.url)) && await blockingGranted();
+  const heldElsewhere = !held && heldListenerRegistered() && pinnedFilterCovers(host) && ctx.engine.isPinned(host)
+    && await blockingGranted();
   const start = { held, heldElsewhere, companion: companionHere(ctx), now: seen.startedAt };
   const { outcome, cap, companionNote, ms } = await judgeResponse(ctx.engine, details, start);
   if (outcome.keptChanged) keepCas(ctx);

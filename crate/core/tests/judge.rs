@@ -487,3 +487,84 @@ fn a_page_already_let_through_is_judged_from_its_one_description() {
     assert_eq!(done.verdict.as_ref().unwrap().status, Status::LocalRoot);
     assert_eq!(done.judged_from, JudgedFrom::Digests);
 }
+
+/// A sub-resource of a pinned host in the companion tier (no chain from the browser): its first
+/// step after the capture, at `now` ms.
+fn subresource_step(e: &Engine, m: &mut Memory, host: &str, now: i64) -> (Judge, Step) {
+    let start = Start {
+        now,
+        held: false,
+        ..leaf_tier_start(host, "xmlhttprequest", CompanionScope::Pinned)
+    };
+    let mut judge = Judge::new(e, m, start);
+    let capture = Capture {
+        failure: Some("not-delivered".into()),
+        ..leaf_tier()
+    };
+    let step = judge.feed_chain(e, m, capture, Vec::new()).unwrap().clone();
+    (judge, step)
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn an_enforced_hosts_sub_resources_are_looked_at_afresh_at_a_bounded_rate() {
+    use pinwatch_core::judge::SUBRESOURCE_LOOK_MS;
+    let (f, e) = pinning_legit("enforce");
+    let mut m = Memory::default();
+    let host = "mail.example.test";
+    let (mut first, step) = subresource_step(&e, &mut m, host, NOW_MS);
+    assert_eq!(
+        need(&step),
+        NeedKind::Companion,
+        "the first sub-resource is looked at"
+    );
+    assert_eq!(step.fresh, Some(true), "never vouched for by a kept look");
+    // The rest of the page's sub-resources within the interval are not: one connection each
+    // would be the companion's flood.
+    let (_, soon) = subresource_step(&e, &mut m, host, NOW_MS + SUBRESOURCE_LOOK_MS - 1);
+    assert!(
+        soon.need.is_none(),
+        "not looked at again within the interval"
+    );
+    assert_eq!(outcome(&soon).decision.act, Act::Pass);
+    // The look of the first shows the reconnect to a rogue chain: the response is stopped.
+    let rogue = CompanionAnswer {
+        chain: f.rogue_chain.iter().map(|d| b64(d)).collect(),
+        ..CompanionAnswer::default()
+    };
+    let mut step = first.feed_companion(&e, &mut m, rogue).unwrap().clone();
+    while let Some(n) = step.need {
+        step = match n {
+            NeedKind::Issuer => first.feed_issuer(&e, &mut m, None, Some("network")),
+            NeedKind::Override => first.feed_override(&e, &mut m, false, None),
+            other => panic!("unexpected {other:?}"),
+        }
+        .unwrap()
+        .clone();
+    }
+    assert_eq!(outcome(&step).decision.act, Act::Stop);
+    // After the interval, the next one is looked at again; another host has its own interval.
+    let (_, later) = subresource_step(&e, &mut m, host, NOW_MS + SUBRESOURCE_LOOK_MS);
+    assert_eq!(need(&later), NeedKind::Companion);
+    // A failed look stops it too (anything but a readable chain, on an enforced host).
+    let (mut failing, _) = subresource_step(&e, &mut m, host, NOW_MS + 3 * SUBRESOURCE_LOOK_MS);
+    let busy = CompanionAnswer {
+        failure: Some("busy".into()),
+        ..CompanionAnswer::default()
+    };
+    let done = failing.feed_companion(&e, &mut m, busy).unwrap().clone();
+    assert_eq!(
+        outcome(&done).decision.stop_reason,
+        Some(StopReason::CouldNotBeChecked)
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn warn_mode_hosts_sub_resources_are_not_looked_at() {
+    let (_, e) = pinning_legit("warn");
+    let mut m = Memory::default();
+    let (_, step) = subresource_step(&e, &mut m, "mail.example.test", NOW_MS);
+    assert!(
+        step.need.is_none(),
+        "only an enforced host's sub-resources cost a look"
+    );
+}

@@ -11,6 +11,7 @@ mod detect;
 mod hello;
 mod install;
 mod protocol;
+mod queue;
 mod roots;
 mod serve;
 
@@ -31,7 +32,9 @@ const ABOUT: &str = "pinwatch companion: the native-messaging host the Pinwatch 
   pinwatch companion --help      every subcommand";
 
 /// Seconds one check may take for connect, `CONNECT` and handshake, unless `--timeout` says.
-pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
+/// Below the extension's wait (3 s): an interceptor that holds the companion's connection open
+/// costs a thread no longer than the answer is of use.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 2;
 
 #[derive(clap::Args)]
 pub struct CompanionArgs {

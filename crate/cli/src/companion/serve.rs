@@ -1,7 +1,8 @@
 //! The host loop: frames from standard input, replies on standard output through one writer.
 //! `hello` and malformed requests are answered at once; checks run on a pool of
-//! [`MAX_IN_FLIGHT`] threads, [`MAX_QUEUED`] more wait, and beyond that a check is answered
-//! `busy`. When standard input closes, the checks already accepted finish (unless standard
+//! [`MAX_IN_FLIGHT`] threads, [`MAX_QUEUED`] more wait, fair between hosts (`queue.rs`: one host
+//! cannot take every thread or place), and beyond that a check is answered `busy`; so is one
+//! that waited longer than the extension waits for it ([`STALE_MS`]). When standard input closes, the checks already accepted finish (unless standard
 //! output is gone) and the host exits.
 
 use super::check;
@@ -9,6 +10,7 @@ use super::protocol::{
     error_reply, frame, parse, read_frame, skip, Check, Code, Failed, Frame, Request,
     MAX_REPLY_BYTES, MAX_REQUEST_BYTES,
 };
+use super::queue::{FairQueue, Refused, MAX_QUEUED_PER_HOST, MAX_RUNNING_PER_HOST};
 use super::roots::LocalRoots;
 use crate::certs::Tls;
 use crate::command::{note, Failure};
@@ -17,14 +19,16 @@ use serde_json::{json, Value};
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, TrySendError};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Checks that run at once.
 pub const MAX_IN_FLIGHT: usize = 8;
 /// Checks that wait for a free thread.
 pub const MAX_QUEUED: usize = 64;
+/// A check that waited this long is answered `busy` instead of run: the extension stopped
+/// waiting for it (3 s) and its look would only hold a thread.
+pub const STALE_MS: u64 = 3000;
 
 pub struct Options {
     /// For connect and handshake (and `CONNECT`) of one check.
@@ -92,6 +96,8 @@ impl Shared {
                 "timeoutMs": self.options.timeout.as_millis() as u64,
                 "maxInFlight": MAX_IN_FLIGHT,
                 "maxQueued": MAX_QUEUED,
+                "maxRunningPerHost": MAX_RUNNING_PER_HOST,
+                "maxQueuedPerHost": MAX_QUEUED_PER_HOST,
                 "maxChain": pinwatch_core::x509::cert::MAX_CHAIN_LEN,
                 "maxRequestBytes": MAX_REQUEST_BYTES,
                 "maxReplyBytes": MAX_REPLY_BYTES,
@@ -114,19 +120,26 @@ impl Shared {
 struct Job {
     id: Value,
     check: Check,
+    queued_at: Instant,
 }
 
-fn worker(shared: Arc<Shared>, jobs: Arc<Mutex<Receiver<Job>>>) {
-    loop {
-        let job = match jobs.lock() {
-            Ok(rx) => rx.recv(),
-            Err(_) => return,
-        };
-        let Ok(job) = job else { return };
-        if shared.broken.load(Ordering::SeqCst) {
-            continue; // nobody to answer: drain the queue quickly
+fn worker(shared: Arc<Shared>, jobs: Arc<FairQueue<Job>>) {
+    while let Some((host, job)) = jobs.take() {
+        // Nobody to answer: drain the queue quickly.
+        if !shared.broken.load(Ordering::SeqCst) {
+            if job.queued_at.elapsed() > Duration::from_millis(STALE_MS) {
+                shared.send_error(
+                    Some(&job.id),
+                    &Failed::new(
+                        Code::Busy,
+                        format!("the check waited more than {STALE_MS} ms for a free thread"),
+                    ),
+                );
+            } else {
+                shared.check(job.id, &job.check);
+            }
         }
-        shared.check(job.id, &job.check);
+        jobs.done(&host);
     }
 }
 
@@ -150,11 +163,10 @@ pub fn serve(options: Options) -> Result<ExitCode, Failure> {
             })
             .map_err(|e| Failure::Io("thread".into(), e))?;
     }
-    let (tx, rx) = mpsc::sync_channel::<Job>(MAX_QUEUED);
-    let rx = Arc::new(Mutex::new(rx));
+    let jobs = Arc::new(FairQueue::<Job>::new(MAX_QUEUED));
     let mut workers = Vec::new();
     for n in 0..MAX_IN_FLIGHT {
-        let (shared, rx) = (shared.clone(), rx.clone());
+        let (shared, rx) = (shared.clone(), jobs.clone());
         workers.push(
             std::thread::Builder::new()
                 .name(format!("check-{n}"))
@@ -197,21 +209,35 @@ pub fn serve(options: Options) -> Result<ExitCode, Failure> {
             Frame::Message(bytes) => match parse(&bytes) {
                 Err((id, failed)) => shared.send_error(id.as_ref(), &failed),
                 Ok((id, Request::Hello)) => shared.hello(id),
-                Ok((id, Request::Check(check))) => match tx.try_send(Job { id, check }) {
-                    Ok(()) => {}
-                    Err(TrySendError::Full(job)) => shared.send_error(
-                        Some(&job.id),
-                        &Failed::new(
-                            Code::Busy,
-                            format!("{MAX_IN_FLIGHT} checks are running and {MAX_QUEUED} wait; ask again later"),
+                Ok((id, Request::Check(check))) => {
+                    let host = check.host.to_ascii_lowercase();
+                    let job = Job {
+                        id,
+                        check,
+                        queued_at: Instant::now(),
+                    };
+                    match jobs.push(&host, job) {
+                        Ok(()) => {}
+                        Err((Refused::Full, job)) => shared.send_error(
+                            Some(&job.id),
+                            &Failed::new(
+                                Code::Busy,
+                                format!("{MAX_IN_FLIGHT} checks are running and {MAX_QUEUED} wait; ask again later"),
+                            ),
                         ),
-                    ),
-                    Err(TrySendError::Disconnected(_)) => break,
-                },
+                        Err((Refused::HostFull, job)) => shared.send_error(
+                            Some(&job.id),
+                            &Failed::new(
+                                Code::Busy,
+                                format!("{MAX_QUEUED_PER_HOST} checks of this host wait; ask again later"),
+                            ),
+                        ),
+                    }
+                }
             },
         }
     }
-    drop(tx);
+    jobs.close();
     for worker in workers {
         let _ = worker.join();
     }

@@ -93,6 +93,8 @@ pub struct Memory {
     kept_changed: bool,
     /// AIA URLs fetched, when, and the DER they gave (None: nothing usable).
     fetched: Bounded<(i64, Option<Rc<Vec<u8>>>)>,
+    /// When the companion last looked at a sub-resource of each host.
+    looks: Bounded<i64>,
     pub(crate) signatures: SignatureCache,
     /// How this engine's verdicts were reached (the options page and tests read them).
     pub counts: Counts,
@@ -109,6 +111,8 @@ pub struct Counts {
     pub der_reads: u32,
     /// AIA fetches asked for.
     pub fetches: u32,
+    /// Sub-resources the companion was asked to look at (`SUBRESOURCE_LOOK_MS`).
+    pub subresource_looks: u32,
 }
 
 impl Default for Memory {
@@ -129,6 +133,7 @@ impl Memory {
             kept,
             kept_changed: false,
             fetched: Bounded::new(MAX_FETCHED_URLS),
+            looks: Bounded::new(MAX_VERDICTS),
             signatures: SignatureCache::new(),
             counts: Counts::default(),
         }
@@ -220,6 +225,18 @@ impl Memory {
 
     pub(crate) fn note_fetch(&mut self, url: &str, der: Option<Vec<u8>>, now: i64) {
         self.fetched.put(url.to_string(), (now, der.map(Rc::new)));
+    }
+
+    /// Whether a sub-resource look at `host` is due: none in the last `every` ms. Sampled, not
+    /// each one: a look is a second TLS connection to the server.
+    pub(crate) fn look_due(&self, host: &str, now: i64, every: i64) -> bool {
+        self.looks
+            .get(host)
+            .map_or(true, |&at| now - at >= every || now < at)
+    }
+
+    pub(crate) fn note_look(&mut self, host: &str, now: i64) {
+        self.looks.put(host.to_string(), now);
     }
 
     /// Forgets every verdict (an engine with other rules starts afresh).

@@ -49,6 +49,11 @@ pub use memory::Counts;
 pub const LIMIT_MS: i64 = 5000;
 /// The companion's look may take this long (its own connection has 10 s; the page must not).
 pub const COMPANION_MS: i64 = 3500;
+/// The companion looks at an enforced host's sub-resources (XHR, `fetch`, WebSocket, …) at most
+/// once in this long per host: a browser that hands over no chain lets an interceptor that forces
+/// a reconnect after the page loaded carry the rest of the session, so its new connections are
+/// sampled, at a rate that keeps the companion's second connections few.
+pub const SUBRESOURCE_LOOK_MS: i64 = 2000;
 /// AIA fetches for one response, in all.
 pub const FETCH_BUDGET_MS: i64 = 4000;
 /// AIA fetches for one response.
@@ -552,11 +557,16 @@ impl Judge {
                 return Ok(self.timed_out(engine));
             }
         }
-        if self.wants_companion() {
+        if self.wants_companion(memory) {
+            if self.kind == RequestKind::Subresource {
+                memory.note_look(&self.host, self.now);
+                memory.counts.subresource_looks += 1;
+            }
             let mut step = Step::need(NeedKind::Companion, self.deadline(COMPANION_MS));
             // A page of an enforced host is looked at afresh: a reply kept from an earlier
-            // look does not vouch for this connection.
-            step.fresh = Some(self.mode == Some(Mode::Enforce) || self.kind == RequestKind::Frame);
+            // look does not vouch for this connection (nor for a sub-resource's).
+            step.fresh =
+                Some(self.mode == Some(Mode::Enforce) || self.kind != RequestKind::Document);
             self.step = step;
             return Ok(&self.step);
         }
@@ -750,15 +760,20 @@ impl Judge {
     }
 
     /// The companion looks where the browser gave no chain it built: pinned hosts' pages and
-    /// frames, and with scope `all` every other page.
-    fn wants_companion(&self) -> bool {
+    /// frames, with scope `all` every other page, and an enforced host's sub-resources at most
+    /// once per [`SUBRESOURCE_LOOK_MS`].
+    fn wants_companion(&self, memory: &Memory) -> bool {
         if self.companion == CompanionScope::Off || self.tier.is_some_and(Tier::browser_built) {
             return false;
         }
         match self.kind {
             RequestKind::Document => self.pinned || self.companion == CompanionScope::All,
             RequestKind::Frame => self.pinned,
-            RequestKind::Subresource => false,
+            RequestKind::Subresource => {
+                self.pinned
+                    && self.mode == Some(Mode::Enforce)
+                    && memory.look_due(&self.host, self.now, SUBRESOURCE_LOOK_MS)
+            }
         }
     }
 
@@ -1117,6 +1132,7 @@ pub fn tables() -> Tables {
     let limits = vec![
         Limit { name: "LIMIT_MS", value: LIMIT_MS, rule: "a response is held at most this long; then `timed-out` is fed and the table decides" },
         Limit { name: "COMPANION_MS", value: COMPANION_MS, rule: "the companion's look; past it, `timed-out` (attacker-inducible)" },
+        Limit { name: "SUBRESOURCE_LOOK_MS", value: SUBRESOURCE_LOOK_MS, rule: "an enforced host's sub-resources are looked at by the companion at most once in this long per host (afresh); a rogue chain seen for one stops the tab" },
         Limit { name: "FETCH_BUDGET_MS", value: FETCH_BUDGET_MS, rule: "all AIA fetches of one response; past it, the path stays open" },
         Limit { name: "MAX_FETCHES", value: MAX_FETCHES as i64, rule: "AIA fetches of one response" },
         Limit { name: "MAX_ISSUER_BYTES", value: MAX_ISSUER_BYTES as i64, rule: "the largest AIA body read" },
