@@ -67,9 +67,12 @@ ensure_tools() {
 # test that runs docs/publishing.md's CI workflow as written.
 SYSTEM_PACKAGES=(firefox-esr chromium chromium-driver chromium-l10n firefox-esr-l10n-de firefox-esr-l10n-ar
   libnss3-tools ca-certificates openssl unzip rpm git jq)
+# What every build needs: the `boring` crate builds BoringSSL (the companion's look,
+# docs/companion.md) with cmake and a C++ compiler, and binds it with bindgen (libclang).
+BUILD_PACKAGES=(cmake g++ libclang-dev)
 ensure_system_packages() {
   local missing=() p
-  for p in "${SYSTEM_PACKAGES[@]}"; do
+  for p in "${@:-${SYSTEM_PACKAGES[@]}}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -119,6 +122,7 @@ assemble_dist() {
 }
 
 build_all() {
+  ensure_system_packages "${BUILD_PACKAGES[@]}"
   ensure_tools
   build_wasm web
   build_wasm nodejs
@@ -191,6 +195,9 @@ test_rust() {
 test_fuzz() {
   local fuzz=crate/core/fuzz
   [ -d "$fuzz" ] || return 0
+  # The same inputs through the WebAssembly build, where a panic is a trap (at most 60 s).
+  say "fuzz inputs through the WebAssembly module for ${WASM_FUZZ_SECONDS:-30}s"
+  node tests/wasm/fuzz-wasm.mjs "$ROOT/target/pkg-nodejs" "${WASM_FUZZ_SECONDS:-30}"
   # libFuzzer instrumentation needs nightly; only this step uses it.
   rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
   if ! have_version cargo-fuzz "$CARGO_FUZZ_VERSION"; then

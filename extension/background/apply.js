@@ -6,6 +6,7 @@ import * as actions from '../shared/actions.js';
 import * as verdicts from '../shared/verdicts.js';
 import * as watch from '../shared/watch.js';
 import { ACT } from '../shared/vocabulary.js';
+import * as afterTheFact from './after-the-fact.js';
 import * as reports from './reports.js';
 
 /** How long a quiet pass's record waits, so that storing it does not compete with the page load. */
@@ -24,11 +25,14 @@ export function apply(details, record, decision, ctx, chain, seen) {
   if (decision.act === ACT.stop) {
     record.outcome = 'stopped';
     const nonce = verdicts.newNonce();
-    answer = details.type === 'main_frame'
+    // Already at the page (Chromium): the tab leaves it, whichever response was stopped.
+    const late = record.afterTheFact === true;
+    answer = details.type === 'main_frame' && !late
       ? showWarningPage(details, actions.warningUrl(nonce, decision.stopReason))
       : { cancel: true };
     seen.decided = answer;
-    if (details.type === 'main_frame') {
+    if (late) afterTheFact.stopTab(details, actions.warningUrl(nonce, decision.stopReason), nonce, record, decision);
+    else if (details.type === 'main_frame') {
       verdicts.putWarning(details.tabId, nonce, record, decision)
         .catch((e) => console.warn('Pinwatch: the warning details could not be stored', e));
     }

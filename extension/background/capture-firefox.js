@@ -33,6 +33,11 @@ export const getSecurityInfoTier = {
     const subjects = certs.map((c) => (typeof c.subject === 'string' ? c.subject : ''));
     // Firefox's Certificate Transparency rating of the connection ("policy_compliant", …).
     const ctStatus = typeof info?.certificateTransparencyStatus === 'string' ? info.certificateTransparencyStatus.slice(0, 64) : undefined;
-    return { chain, digests, tier: this.name, state: info?.state, builtInRoot, ctStatus, browserBuilt: true, subjects };
+    // Whether Firefox verified the chain itself: after "Accept the Risk and Continue" it names
+    // the error it let pass and marks the chain untrusted (and may hand over no certificate).
+    // Facts for the core, which decides what they mean (judge/unverified.rs).
+    const untrusted = info?.isUntrusted === true;
+    const overriddenError = typeof info?.overridableErrorCategory === 'string' ? info.overridableErrorCategory.slice(0, 40) : undefined;
+    return { chain, digests, tier: this.name, state: info?.state, builtInRoot, ctStatus, browserBuilt: true, subjects, untrusted, overriddenError };
   },
 };

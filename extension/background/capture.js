@@ -31,6 +31,8 @@ import { CAPTURE_FAILURE } from '../shared/vocabulary.js';
  * @property {boolean} [browserBuilt] the browser built and verified this chain itself (full-chain
  *                                  tiers); false for what Pinwatch must link by signatures itself
  * @property {string} [failure]    why no tier gave a chain, as the judge's capture failure code
+ * @property {boolean} [untrusted]  Firefox marks the chain untrusted
+ * @property {string} [overriddenError] Firefox: the certificate error overridden for this connection
  */
 
 export { digestWords, leafSeenAt };
@@ -76,19 +78,32 @@ export function removeHeadersListener(listener) {
  * With no chain, `cannotVerify` says the browser itself offers no way to read one (as opposed
  * to a tier that failed): the popup then says how to enable one.
  */
+/**
+ * The leaf certificate this very response came with, where the leaf tier hands it over: the
+ * debugger tier reads its chain per origin, and the core compares the two (judge/connection.rs).
+ */
+async function ownLeaf(details) {
+  if (!leafTier.available()) return null;
+  const got = await leafTier.read(details).catch(() => null);
+  return got?.chain?.[0] ?? null;
+}
+
 export async function readChain(details, { der = true } = {}) {
   const errors = [];
   let limited = true;
   let threw = false;
   let state;
+  let doubts = {};
   let tried = 0;
   for (const tier of TIERS) {
     if (!tier.available()) continue;
     tried += 1;
     try {
       const got = await tier.read(details, { der });
+      if (got.chain.length && tier === debuggerTier) return { ...got, ownLeaf: await ownLeaf(details), offered: true };
       if (got.chain.length || (!der && got.digests)) return { ...got, offered: true };
       state ??= got.browserLimit ? undefined : got.state;
+      if (got.untrusted || got.overriddenError) doubts = { untrusted: got.untrusted, overriddenError: got.overriddenError };
       if (!got.browserLimit && !got.quiet) limited = false;
       if (!got.quiet) errors.push(`${tier.name}: ${got.error ?? 'no certificates'}${got.state ? ` (state ${got.state})` : ''}`);
     } catch (e) {
@@ -107,6 +122,7 @@ export async function readChain(details, { der = true } = {}) {
     chain: [],
     tier: 'none',
     state,
+    ...doubts,
     failure,
     error: errors.join('; ') || 'this browser offers no way to read certificates',
     cannotVerify: limited,

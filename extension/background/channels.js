@@ -38,6 +38,8 @@ import { cleanChannel, DEFAULT_UPDATE_HOURS } from './policy.js';
 import { HOUR, MINUTE, nextCheckDelay } from './schedule.js';
 import { serialQueue } from '../shared/serial.js';
 import { readBody } from './bounded-body.js';
+import { problem } from '../shared/problem.js';
+import { PROBLEM_CODE } from '../shared/vocabulary.js';
 // A namespace import: the bindings for signed lists are looked up when used, so a WASM build
 // without them fails a channel check, never the background's start.
 import * as wasm from '../wasm/pinwatch.js';
@@ -150,7 +152,7 @@ async function check(ch, stored, state) {
   const trust = stored?.trust ?? { keys: ch.keys, threshold: ch.threshold, sequence: 0 };
   let verdict;
   try {
-    verdict = wasm.acceptList(bytes, trust, nowSecs());
+    verdict = wasm.acceptList(bytes, trust, { name: ch.binding ?? ch.url, allowUnbound: ch.allowUnboundLists === true }, nowSecs());
   } catch (e) {
     // Only malformed arguments throw: a configured key or threshold that is not valid.
     return { result: { ok: false, code: 'bad-configuration', reason: `the channel's signer set is not valid (${e?.message ?? e})`, at } };
@@ -319,27 +321,27 @@ export async function statusView(policy, user, now = Date.now()) {
 
 /**
  * What is wrong with channels as the user typed them (raw values): URL, threshold, and every
- * key checked by the WASM core. An empty list when they are fine.
+ * key checked by the WASM core, as problems (`shared/problem.js`). An empty list when they are fine.
  */
 export async function configurationProblems(raw) {
   if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) return ['channels must be a list'];
+  if (!Array.isArray(raw)) return [problem(PROBLEM_CODE.policyNotList, { key: 'channels' })];
   const problems = [];
   const seen = new Set();
   await loadWasm();
   raw.forEach((value, i) => {
-    const { channel, error } = cleanChannel(value);
+    const { channel, error } = cleanChannel(value, i + 1);
     if (error) {
-      problems.push(`channel ${i + 1}: ${error}`);
+      problems.push(error);
       return;
     }
-    if (seen.has(channel.url)) problems.push(`channel ${i + 1}: ${channel.url} is listed twice`);
+    if (seen.has(channel.url)) problems.push(problem(PROBLEM_CODE.channelTwice, { channel: i + 1, url: channel.url }));
     seen.add(channel.url);
     for (const key of channel.keys) {
       try {
         wasm.parsePublicKey(key);
       } catch (e) {
-        problems.push(`channel ${i + 1} (${channel.url}): "${key.slice(0, 80)}" is not a public key (${e?.message ?? e})`);
+        problems.push(problem(PROBLEM_CODE.channelBadKey, { channel: i + 1, key: JSON.stringify(key.slice(0, 80)), error: e?.message ?? e }));
       }
     }
   });

@@ -21,7 +21,7 @@ const RETRY_MS = 30_000;
 
 
 /** What is known of the companion in this wake, for the popup and the options page. */
-export const state = { status: 'unknown', version: null, error: null, checkedAt: null };
+export const state = { status: 'unknown', version: null, error: null, checkedAt: null, clientHello: false };
 
 let port = null;
 let hello = null;
@@ -96,6 +96,12 @@ function ask(message, ms) {
   });
 }
 
+/** This browser's major version from its user agent (`Chrome/156.…`), or null. */
+export function chromiumMajor(userAgent = globalThis.navigator?.userAgent ?? '') {
+  const m = /\bChrom(?:e|ium)\/(\d{1,3})\./.exec(userAgent);
+  return m ? Number(m[1]) : null;
+}
+
 /** Starts the companion (once per process) and says whether it answers. */
 export async function ready() {
   if (!supported()) return false;
@@ -103,6 +109,9 @@ export async function ready() {
     if (!reply?.ok) throw new Error(reply?.error?.message ?? 'the companion refused hello');
     state.status = 'ready';
     state.version = reply.version ?? null;
+    // A companion that speaks with a Chromium hello is told this browser's version (older ones
+    // refuse an unknown field).
+    state.clientHello = Boolean(reply.clientHello);
     state.error = null;
     return true;
   });
@@ -197,7 +206,8 @@ export async function look(details, { fresh = true } = {}) {
   // Equal looks in flight share one connection: a page's frames of one host ask once.
   let asking = inFlight.get(key);
   if (!asking) {
-    asking = ask({ type: 'check', ...where }, REQUEST_MS).finally(() => inFlight.delete(key));
+    const chromium = state.clientHello ? chromiumMajor() : null;
+    asking = ask({ type: 'check', ...where, ...(chromium ? { chromium } : {}) }, REQUEST_MS).finally(() => inFlight.delete(key));
     inFlight.set(key, asking);
   }
   let reply;

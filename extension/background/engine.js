@@ -2,15 +2,14 @@
 // rebuilt when that state changes. Nothing here outlives an unload. Loading the module and the
 // core's free functions live in wasm-core.js; they are re-exported here for the background.
 
-import { Engine } from '../wasm/pinwatch.js';
 import { api } from '../shared/compat.js';
 import { engineInputs } from './settings.js';
-import { loadWasm, timings } from './wasm-core.js';
+import { core, isTrap, loadWasm, renewInstance, timings } from './wasm-core.js';
 
 /** Where the CA certificates the judge keeps for completion are stored between wakes. */
 export const KEPT_CAS_KEY = 'caCertificates';
 
-export { checkExtraEntries, loadWasm, sameSigners, timings, WASM_PATH } from './wasm-core.js';
+export { checkExtraEntries, isTrap, loadWasm, sameSigners, timings, WASM_PATH } from './wasm-core.js';
 
 let current = null;
 /** The engine `current` resolved to, while it is current: for decisions that must not wait. */
@@ -42,6 +41,29 @@ export function builtEngine() {
 }
 
 /**
+ * Engines of instances that trapped, kept from the garbage collector: its finaliser would free
+ * them into the broken instance. One per trap; traps are bugs, so this stays small.
+ */
+const broken = [];
+
+/**
+ * After a trap inside the core: a fresh instance (wasm-core.js), and the engine built again on
+ * it, before anything else is judged. Resolves to the new engine's context.
+ */
+export async function renewAfterTrap() {
+  if (built?.engine && broken.length < 16) broken.push(built.engine);
+  invalidate();
+  await renewInstance();
+  invalidate();
+  return getEngine();
+}
+
+/** Any trap seen outside a judged response: the instance is renewed all the same. */
+export function renewIfTrap(e) {
+  if (isTrap(e)) renewAfterTrap().catch((err) => console.error('Pinwatch: the core could not be renewed', err));
+}
+
+/**
  * Drops the engine; the next `getEngine()` builds a new one from storage. The old one is not
  * freed here: a check in flight may still hold it (wasm-bindgen's finaliser frees it later).
  */
@@ -54,7 +76,7 @@ async function build() {
   await loadWasm();
   const [inputs, kept] = await Promise.all([engineInputs(), storedKept()]);
   const t0 = performance.now();
-  const engine = new Engine(inputs.sources, inputs.engineSettings, kept);
+  const engine = new (core().Engine)(inputs.sources, inputs.engineSettings, kept);
   timings.buildMs = performance.now() - t0;
   return {
     engine,

@@ -11,8 +11,12 @@ export function hostPatterns(pairs) {
   for (const [host, sub] of pairs) {
     if (typeof host !== 'string' || !host) continue;
     const h = host.includes(':') ? `[${host}]` : host;
-    patterns.add(`https://${h}/*`);
-    if (sub) patterns.add(`https://*.${h}/*`);
+    // A name's fully qualified spelling (`mail.example.test.`) reaches the same server and
+    // session, and match patterns take it as another host: both are watched.
+    for (const spelling of host.includes(':') ? [h] : [h, `${h}.`]) {
+      patterns.add(`https://${spelling}/*`);
+      if (sub) patterns.add(`https://*.${spelling}/*`);
+    }
   }
   return [...patterns].sort();
 }

@@ -31,7 +31,16 @@ function forJudge(cap) {
     digests: cap.digests ? capture.digestWords(cap.digests) : undefined,
     builtInRoot: cap.builtInRoot,
     failure: cap.failure,
+    ownLeaf: cap.ownLeaf ? base64(cap.ownLeaf) : undefined,
+    untrusted: cap.untrusted === true,
+    overriddenError: cap.overriddenError,
   };
+}
+
+function base64(bytes) {
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin);
 }
 
 /**

@@ -9,6 +9,7 @@ import * as capture from './capture.js';
 import * as engine from './engine.js';
 import { hostPatterns, unionPatterns, withScheme } from './host-patterns.js';
 import { pagePlan } from './page-plan.js';
+import { oncePerRequest, setKey, WAKE_SETS_KEY, wakeSets } from './wake-filters.js';
 
 /** The response path's entry points (responses.js), handed over by the wiring before any listener. */
 const handlers = {};
@@ -44,10 +45,13 @@ export function watchMainFrames() {
 
 // Every other request type, only for the hosts the active list pins. The browser wakes the event
 // page only for listeners registered before the first await of a start, but the engine's hosts
-// are known only after one. So the filter registered here, at once, is the bundled list's hosts
+// are known only after one. So the filters registered here, at once, are the bundled list's hosts
 // (written by the assembly tool) and those of the last build (kept in the synchronous cache: user,
-// policy and channel hosts); a build that finds other hosts registers them too, for this start,
-// and caches them for the next.
+// policy and channel hosts); a build that finds other hosts registers them, for this start,
+// and caches them for the next. Firefox keeps only the filters a start registered and hands what
+// it queued while the page slept only to the same filters: each start also registers again those
+// of the last start that are still needed (wake-filters.js), so that every wake judges what it
+// queued, also after the pinned hosts changed.
 //
 // The other doors to a pinned host (docs/design.md#other-doors-websockets-and-plain-http):
 //   - WebSocket handshakes are reported under their own scheme (wss://), so the sub-resource
@@ -60,26 +64,22 @@ export function watchMainFrames() {
 //     registered for it.
 // Both filters are derived from the same https patterns (cached as such), at the same moment.
 const PATTERNS_KEY = 'pinnedPatterns';
-let pinnedListener = null;
-let heldListener = null;
-let upgradeListener = null;
-let pinnedPatterns = '';
+/** The pattern sets registered now: setKey → {urls, pinned, held, upgrade} (the listeners). */
+const registeredSets = new Map();
+// Overlapping sets (at a start) fire for the same request: it is judged once.
+const judgeOnce = oncePerRequest((details) => handlers.onHeaders(details));
+const heldOnce = oncePerRequest((details) => handlers.onHeaders({ ...details, held: true }));
+const upgradeOnce = oncePerRequest((details) => handlers.onPlainRequest(details));
 
-function watchPatterns(patterns) {
-  const key = `${holdAllPages} ${patterns.join(' ')}`;
-  if (key === pinnedPatterns) return;
-  if (pinnedListener) capture.removeHeadersListener(pinnedListener);
-  if (heldListener) capture.removeHeadersListener(heldListener);
-  if (upgradeListener) api.webRequest.onBeforeRequest.removeListener(upgradeListener);
-  pinnedListener = null;
-  heldListener = null;
-  upgradeListener = null;
-  pinnedPatterns = key;
-  if (!patterns.length) return;
-  const listener = (details) => handlers.onHeaders(details);
+/** Registers the listeners of one pattern set; returns them, or null for no patterns. */
+function listenFor(set) {
+  const patterns = set.urls;
+  if (!patterns.length) return null;
+  const handles = { urls: patterns, pinned: null, held: null, upgrade: null };
+  const listener = (details) => judgeOnce(details);
   const filter = { urls: [...patterns, ...withScheme(patterns, 'wss')] };
   // Pinned hosts' pages too, when the main-frame listener does not hold every page.
-  const types = holdAllPages ? capturedSubTypes() : undefined;
+  const types = set.hold ? capturedSubTypes() : undefined;
   if (types) filter.types = types;
   try {
     capture.addHeadersListener(listener, filter);
@@ -89,7 +89,7 @@ function watchPatterns(patterns) {
     capture.removeHeadersListener(listener);
     capture.addHeadersListener(listener, { ...filter, urls: patterns });
   }
-  pinnedListener = listener;
+  handles.pinned = listener;
   // Chromium, installed by policy: the same hosts' responses, every type, held until judged (the
   // warning page instead of the page, as in Firefox). Registered in every Chromium build; it
   // fires only where the browser grants blocking, and then the judge leaves those responses to
@@ -97,20 +97,41 @@ function watchPatterns(patterns) {
   if (features.blockingIfGranted) {
     const held = (details) => {
       noteGranted();
-      return handlers.onHeaders({ ...details, held: true });
+      return heldOnce(details);
     };
     try {
       capture.addHeadersListener(held, { urls: filter.urls }, { blocking: true });
-      heldListener = held;
+      handles.held = held;
     } catch (e) {
       console.warn('Pinwatch: the blocking listener was refused; pinned pages are checked after the fact', e);
     }
   }
   if (features.blockingWebRequest && api.webRequest?.onBeforeRequest) {
-    const upgrade = (details) => handlers.onPlainRequest(details);
+    const upgrade = (details) => upgradeOnce(details);
     api.webRequest.onBeforeRequest.addListener(upgrade,
       { urls: [...withScheme(patterns, 'http'), ...withScheme(patterns, 'ws')] }, ['blocking']);
-    upgradeListener = upgrade;
+    handles.upgrade = upgrade;
+  }
+  return handles;
+}
+
+function unlisten(handles) {
+  if (!handles) return;
+  if (handles.pinned) capture.removeHeadersListener(handles.pinned);
+  if (handles.held) capture.removeHeadersListener(handles.held);
+  if (handles.upgrade) api.webRequest.onBeforeRequest.removeListener(handles.upgrade);
+}
+
+/** After a build: the one set of `patterns` (registered before the others are let go). */
+function watchPatterns(patterns) {
+  const set = { urls: patterns, hold: holdAllPages };
+  const key = setKey(set);
+  if (registeredSets.size === 1 && registeredSets.has(key)) return;
+  if (!registeredSets.has(key)) registeredSets.set(key, listenFor(set));
+  for (const [k, handles] of registeredSets) {
+    if (k === key) continue;
+    unlisten(handles);
+    registeredSets.delete(k);
   }
 }
 
@@ -119,7 +140,7 @@ function cachedPatterns() {
   return Array.isArray(cached) && cached.every((p) => typeof p === 'string') ? cached : [];
 }
 
-/** After a build: the hosts it pins, for the next start; and for this one if they are new. */
+/** After a build: the hosts it pins, for the next start; and for this one if they changed. */
 function watchPinnedHosts(ctx) {
   const patterns = hostPatterns(ctx.pinnedHosts);
   syncCache?.set(PATTERNS_KEY, patterns);
@@ -136,19 +157,21 @@ function watchPinnedHosts(ctx) {
     if (!hold) watchMainFrames();
     return;
   }
-  const registered = new Set(pinnedPatterns.split(' ').slice(1));
-  if (!patterns.every((p) => registered.has(p))) watchPatterns(unionPatterns(BUNDLED_HOST_PATTERNS, patterns));
+  watchPatterns(unionPatterns(BUNDLED_HOST_PATTERNS, patterns));
 }
 
-/** At start: the bundled list's hosts and those the last build cached. */
+/** At start, at once: the sets the queued requests wait for, and the last build's (wake-filters.js). */
 export function watchCachedPatterns() {
-  try {
-    watchPatterns(unionPatterns(BUNDLED_HOST_PATTERNS, cachedPatterns()));
-  } catch (e) {
-    console.warn('Pinwatch: the cached host filter was refused', e);
-    pinnedPatterns = '';
-    watchPatterns(BUNDLED_HOST_PATTERNS);
+  const sets = wakeSets(syncCache?.get(WAKE_SETS_KEY), { urls: unionPatterns(BUNDLED_HOST_PATTERNS, cachedPatterns()), hold: holdAllPages });
+  syncCache?.set(WAKE_SETS_KEY, sets);
+  for (const set of sets) {
+    try {
+      registeredSets.set(setKey(set), listenFor(set));
+    } catch (e) {
+      console.warn('Pinwatch: a cached host filter was refused', e);
+    }
   }
+  if (![...registeredSets.values()].some(Boolean)) watchPatterns(BUNDLED_HOST_PATTERNS);
 }
 
 function capturedSubTypes() {
@@ -167,9 +190,9 @@ export async function warm() {
   }
 }
 
-/** Whether the pinned listener's filter holds pages of `host` (patterns as host-patterns.js makes them). */
+/** Whether a pinned listener's filter holds pages of `host` (patterns as host-patterns.js makes them). */
 export function pinnedFilterCovers(host) {
-  const patterns = pinnedPatterns.split(' ').slice(1);
+  const patterns = [...registeredSets.values()].flatMap((h) => h?.urls ?? []);
   return patterns.some((p) => {
     const h = p.slice('https://'.length, -'/*'.length).replace(/^\[|\]$/g, '');
     return h.startsWith('*.') ? host.endsWith(h.slice(1)) : host === h;
@@ -178,5 +201,5 @@ export function pinnedFilterCovers(host) {
 
 /** Whether the blocking listener (Chromium installed by policy) is registered. */
 export function heldListenerRegistered() {
-  return heldListener !== null;
+  return [...registeredSets.values()].some((h) => h?.held);
 }

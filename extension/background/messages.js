@@ -4,6 +4,7 @@
 import { api, ownOrigin } from '../shared/compat.js';
 import * as verdicts from '../shared/verdicts.js';
 import * as watch from '../shared/watch.js';
+import { assertSeen } from '../shared/seen.js';
 import { MATCH_KIND } from '../shared/vocabulary.js';
 import * as channels from './channels.js';
 import * as companion from './companion.js';
@@ -26,7 +27,8 @@ export function onMessage(message, sender, sendResponse) {
   if (!fromOwnPage(sender) || !message || typeof message.type !== 'string') return false;
   answer(message, sender).then(
     (value) => sendResponse({ ok: true, value }),
-    (e) => sendResponse({ ok: false, error: String(e?.message ?? e) }),
+    // A refusal the core's problem table names carries its code, for the page's language.
+    (e) => sendResponse({ ok: false, error: String(e?.message ?? e), problem: e?.problem }),
   );
   return true;
 }
@@ -38,10 +40,10 @@ async function answer(message, sender) {
     case 'save-user': return saveUserSettings(message.user);
     case 'update-now': return updateNow();
     case 'root-state': return rootState(message.tabId);
-    case 'know-root': return knowRoot(message.tabId, message.name);
+    case 'know-root': return knowRoot(message.tabId, message.name, message.seen);
     case 'forget-root': return forgetRoot(String(message.pin ?? ''));
     case 'watch-state': return watchState(message.tabId);
-    case 'watch': return watchSite(message.tabId, message.mode);
+    case 'watch': return watchSite(message.tabId, message.mode, message.seen);
     case 'unwatch': return watch.remove(String(message.host ?? ''));
     case 'watched': return watchedView();
     default: throw new Error(`unknown message ${message.type}`);
@@ -56,7 +58,8 @@ async function proceed(tabId, nonce) {
   if (!warning.decision?.offerProceed) throw new Error('proceeding is not allowed here');
   // Bound to the chain the person was shown: another chain on this host warns afresh.
   await verdicts.addOverride(tabId, warning.record.host, warning.record.chainKey);
-  await api.tabs.update(tabId, { url: warning.record.url });
+  // A stopped frame or sub-resource returns to the page it was part of.
+  await api.tabs.update(tabId, { url: warning.returnUrl ?? warning.record.url });
   return true;
 }
 
@@ -119,15 +122,17 @@ async function watchState(tabId) {
 
 /**
  * Starts watching the host of a tab's page, from what Pinwatch itself recorded for it (never
- * from what the page asking sends): the same checks as `watchState`.
+ * from what the page asking sends): the same checks as `watchState`, and only while that record
+ * is what the popup showed (`seen`).
  */
-async function watchSite(tabId, mode) {
+async function watchSite(tabId, mode, seen) {
   const ctx = await engine.getEngine();
   const tab = await api.tabs.get(Number(tabId));
   const record = (await verdicts.tabViewFor(tab)).main;
   const host = record?.host;
   const checked = watch.watchability(record, { policy: ctx.policy, pinned: Boolean(host) && ctx.engine.isPinned(host), watched: await watch.readWatched() });
   if (!checked.ok) throw new Error(watch.NOT_WATCHABLE[checked.why] ?? checked.why);
+  assertSeen(record, seen);
   const added = await watch.add(host, checked.keys, mode ?? undefined);
   engine.invalidate();
   const rebuilt = await warm();
@@ -148,10 +153,14 @@ async function watchedView() {
 
 // ---- Roots added to this computer that the user knows (local_root.rs) ------------------------
 
-/** The added root a tab's page was judged on, from Pinwatch's own record; null when none. */
-async function recordedRoot(tabId) {
+/**
+ * The added root a tab's page was judged on, from Pinwatch's own record; null when none. With
+ * `seen`, only while that record is what the popup showed.
+ */
+async function recordedRoot(tabId, seen) {
   const tab = await api.tabs.get(Number(tabId));
   const record = (await verdicts.tabViewFor(tab)).main;
+  if (seen !== undefined) assertSeen(record, seen);
   const m = record?.matched;
   if (!m || (m.kind !== MATCH_KIND.localRoot && m.kind !== MATCH_KIND.knownRoot)) return null;
   return { pin: m.pin, subject: record.chain?.[m.certIndex]?.subject ?? record.subjects?.[record.matched?.certIndex] ?? '', host: record.host };
@@ -172,10 +181,10 @@ async function rootState(tabId) {
  * Marks the added root of a tab's page as known ("my antivirus"): the root comes from Pinwatch's
  * own record of that page, never from the message. Pinned hosts are unaffected (the core).
  */
-async function knowRoot(tabId, name) {
+async function knowRoot(tabId, name, seen) {
   const ctx = await engine.getEngine();
   if (ctx.policy.allowUserKnownRoots === false) throw new Error('your organisation does not allow marking roots as known');
-  const root = await recordedRoot(tabId);
+  const root = await recordedRoot(tabId, seen ?? null);
   if (!root) throw new Error('this page was not judged on a root added to this computer');
   const user = cleanUser(ctx.user);
   if (!user.knownRoots.some((r) => r.pin === root.pin)) {

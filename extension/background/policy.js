@@ -12,7 +12,8 @@
 //     through `storage.onChanged` (area `managed`), which background.js listens to.
 
 import { api } from '../shared/compat.js';
-import { LOCAL_ROOT_MODES, MODES } from '../shared/vocabulary.js';
+import { LOCAL_ROOT_MODES, MODES, PROBLEM_CODE } from '../shared/vocabulary.js';
+import { problem } from '../shared/problem.js';
 
 /** Hours between two regular checks of a channel, when policy does not say. */
 export const DEFAULT_UPDATE_HOURS = 6;
@@ -68,116 +69,130 @@ function scopeHost(text) {
 
 /**
  * One channel as policy or the user writes it: `{url, keys, threshold?, scope?, name?}`.
- * Returns `{channel}` or `{error}`. Keys are checked for their text form only; the WASM core
+ * Returns `{channel}` or `{error}` (a problem, `shared/problem.js`; `n` numbers the channel in it). Keys are checked for their text form only; the WASM core
  * refuses a key that is not a valid Ed25519 point when the channel is used.
  */
-export function cleanChannel(value) {
-  if (!isObject(value)) return { error: 'a channel must be an object {url, keys, threshold}' };
+export function cleanChannel(value, n = 1) {
+  const bad = (code, params = {}) => ({ error: problem(code, { channel: n, ...params }) });
+  if (!isObject(value)) return bad(PROBLEM_CODE.channelNotObject);
   const url = httpsUrl(value.url);
-  if (!url) return { error: `the channel url ${JSON.stringify(value.url)} is not an https URL` };
-  if (!isStringArray(value.keys) || !value.keys.length) return { error: `${url}: keys must be a non-empty list of public keys` };
+  if (!url) return bad(PROBLEM_CODE.channelBadUrl, { url: JSON.stringify(value.url) });
+  if (!isStringArray(value.keys) || !value.keys.length) return bad(PROBLEM_CODE.channelNoKeys);
   const keys = [...new Set(value.keys.map((k) => k.trim()).filter(Boolean))];
-  if (!keys.length || keys.length > 16) return { error: `${url}: between 1 and 16 keys are needed` };
+  if (!keys.length || keys.length > 16) return bad(PROBLEM_CODE.channelKeyCount);
   const threshold = value.threshold ?? 1;
   if (!Number.isInteger(threshold) || threshold < 1 || threshold > keys.length) {
-    return { error: `${url}: threshold must be a whole number from 1 to the number of keys (${keys.length})` };
+    return bad(PROBLEM_CODE.channelBadThreshold, { count: keys.length });
   }
   let scope = null;
   if (value.scope !== undefined && value.scope !== null) {
-    if (!isStringArray(value.scope)) return { error: `${url}: scope must be a list of host names` };
+    if (!isStringArray(value.scope)) return bad(PROBLEM_CODE.channelBadScope);
     scope = [];
     for (const s of value.scope) {
       const h = scopeHost(s);
-      if (!h) return { error: `${url}: scope entry ${JSON.stringify(s)} is not a host name` };
+      if (!h) return bad(PROBLEM_CODE.channelBadScopeHost, { host: JSON.stringify(s) });
       scope.push(h);
     }
   }
   const name = typeof value.name === 'string' && value.name.trim() ? value.name.trim() : null;
-  return { channel: { url, keys, threshold, scope, name } };
+  // The name the channel's lists are signed for (docs/pinlist-format.md "Channel binding"):
+  // its URL unless the configuration names another (one name for several mirrors).
+  let binding = url;
+  if (value.binding !== undefined && value.binding !== null) {
+    // eslint-disable-next-line no-control-regex
+    if (typeof value.binding !== 'string' || !value.binding || value.binding.length > 2048 || /[\u0000-\u001f\u007f-\u009f]/.test(value.binding)) {
+      return { error: `${url}: binding must be the channel name its lists are signed for (text, at most 2048 characters)` };
+    }
+    binding = value.binding;
+  }
+  if (value.allowUnboundLists !== undefined && typeof value.allowUnboundLists !== 'boolean') {
+    return { error: `${url}: allowUnboundLists must be true or false` };
+  }
+  return { channel: { url, keys, threshold, scope, name, binding, allowUnboundLists: value.allowUnboundLists === true } };
 }
 
 /**
  * The policy from raw managed values. Pure: no browser API, so it is unit-tested as is.
  * Returns DEFAULT_POLICY's shape with `managed` (keys policy set and that were valid) and
- * `problems` (`[{key, error}]`, for the options page).
+ * `problems` (`[{key, code, params, error}]`, for the options page).
  */
 export function cleanPolicy(raw) {
   const policy = { ...DEFAULT_POLICY, managed: [], problems: [] };
   if (!isObject(raw)) return policy;
-  const problem = (key, error) => policy.problems.push({ key, error });
+  const refuse = (key, code, params = {}) => policy.problems.push({ key, ...problem(code, { key, ...params }) });
   const set = (key, value) => {
     policy[key] = value;
     policy.managed.push(key);
   };
   for (const key of Object.keys(raw)) {
-    if (!POLICY_KEYS.includes(key)) problem(key, 'unknown policy key, ignored');
+    if (!POLICY_KEYS.includes(key)) refuse(key, PROBLEM_CODE.policyUnknownKey);
   }
   const has = (k) => Object.hasOwn(raw, k) && raw[k] !== undefined && raw[k] !== null;
 
   if (has('mode')) {
     if (MODES.includes(raw.mode)) set('mode', raw.mode);
-    else problem('mode', `must be one of ${MODES.join(', ')}`);
+    else refuse('mode', PROBLEM_CODE.policyNotOneOf, { values: MODES.join(', ') });
   }
   if (has('allowUserOverride')) {
     if (typeof raw.allowUserOverride === 'boolean') set('allowUserOverride', raw.allowUserOverride);
-    else problem('allowUserOverride', 'must be true or false');
+    else refuse('allowUserOverride', PROBLEM_CODE.policyNotBoolean);
   }
   if (has('allowWatch')) {
     if (typeof raw.allowWatch === 'boolean') set('allowWatch', raw.allowWatch);
-    else problem('allowWatch', 'must be true or false');
+    else refuse('allowWatch', PROBLEM_CODE.policyNotBoolean);
   }
   if (has('localRootMode')) {
     if (LOCAL_ROOT_MODES.includes(raw.localRootMode)) set('localRootMode', raw.localRootMode);
-    else problem('localRootMode', `must be one of ${LOCAL_ROOT_MODES.join(', ')}`);
+    else refuse('localRootMode', PROBLEM_CODE.policyNotOneOf, { values: LOCAL_ROOT_MODES.join(', ') });
   }
   if (has('allowUserKnownRoots')) {
     if (typeof raw.allowUserKnownRoots === 'boolean') set('allowUserKnownRoots', raw.allowUserKnownRoots);
-    else problem('allowUserKnownRoots', 'must be true or false');
+    else refuse('allowUserKnownRoots', PROBLEM_CODE.policyNotBoolean);
   }
   if (has('companionScope')) {
     if (raw.companionScope === 'pinned' || raw.companionScope === 'all') set('companionScope', raw.companionScope);
-    else problem('companionScope', 'must be "pinned" or "all"');
+    else refuse('companionScope', PROBLEM_CODE.policyNotOneOf, { values: 'pinned, all' });
   }
   if (has('debuggerCapture')) {
     if (typeof raw.debuggerCapture === 'boolean') set('debuggerCapture', raw.debuggerCapture);
-    else problem('debuggerCapture', 'must be true or false');
+    else refuse('debuggerCapture', PROBLEM_CODE.policyNotBoolean);
   }
   if (has('allowedInterceptionSpkis')) {
     if (isStringArray(raw.allowedInterceptionSpkis)) set('allowedInterceptionSpkis', raw.allowedInterceptionSpkis.map((s) => s.trim()));
-    else problem('allowedInterceptionSpkis', 'must be a list of SPKI pins (base64 SHA-256)');
+    else refuse('allowedInterceptionSpkis', PROBLEM_CODE.policyNotPins);
   }
   if (has('allowedInterceptionRoots')) {
     // Read by the core (the engine names a certificate it cannot read among its problems).
     if (isStringArray(raw.allowedInterceptionRoots)) set('allowedInterceptionRoots', raw.allowedInterceptionRoots);
-    else problem('allowedInterceptionRoots', 'must be a list of PEM certificates');
+    else refuse('allowedInterceptionRoots', PROBLEM_CODE.policyNotCertificates);
   }
   if (has('reportEndpoint')) {
     const url = httpsUrl(raw.reportEndpoint);
     if (url) set('reportEndpoint', url);
-    else problem('reportEndpoint', 'must be an https URL');
+    else refuse('reportEndpoint', PROBLEM_CODE.policyNotHttps);
   }
   if (has('updateIntervalHours')) {
     const h = raw.updateIntervalHours;
     if (Number.isInteger(h) && h >= 1 && h <= 168) set('updateIntervalHours', h);
-    else problem('updateIntervalHours', 'must be a whole number of hours from 1 to 168');
+    else refuse('updateIntervalHours', PROBLEM_CODE.policyNotHours);
   }
   if (has('extraEntries')) {
     // Only the shape is policy's to check: the core checks each entry when the engine is built
     // and names a refused one in the engine's problems (origin "policy").
     if (Array.isArray(raw.extraEntries)) set('extraEntries', raw.extraEntries);
-    else problem('extraEntries', 'must be a list of entries');
+    else refuse('extraEntries', PROBLEM_CODE.policyNotList);
   }
   if (has('channels')) {
     if (!Array.isArray(raw.channels)) {
-      problem('channels', 'must be a list of channels');
+      refuse('channels', PROBLEM_CODE.policyNotList);
     } else {
       const channels = [];
-      for (const c of raw.channels) {
-        const { channel, error } = cleanChannel(c);
-        if (error) problem('channels', error);
-        else if (channels.some((x) => x.url === channel.url)) problem('channels', `${channel.url} is listed twice; the first one is used`);
+      raw.channels.forEach((c, i) => {
+        const { channel, error } = cleanChannel(c, i + 1);
+        if (error) policy.problems.push({ key: 'channels', ...error });
+        else if (channels.some((x) => x.url === channel.url)) refuse('channels', PROBLEM_CODE.channelTwice, { channel: i + 1, url: channel.url });
         else channels.push(channel);
-      }
+      });
       set('channels', channels);
     }
   }

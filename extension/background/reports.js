@@ -2,7 +2,8 @@
 // verdict (report-format.js), POSTed as JSON without cookies or credentials. Deduplicated as
 // Chromium does for HPKP (50 reports, 60 minutes), kept in a queue in storage and retried with
 // back-off, so an unloaded background or a collector that is down loses nothing. Never sent to
-// the pinned host itself.
+// the pinned host itself. A full queue (MAX_QUEUE) drops repeats and the least important first,
+// never the first report of a host or root while another can go (report-queue.js).
 //
 // storage.local:
 //   reportDedupe  [{key, at, suppressed}]                   the dedupe window
@@ -14,6 +15,7 @@ import { buildReport, dedupe, dedupeKey, endpointAllowed, LOCAL_ROOT_WINDOW_MS }
 import { STATUS } from '../shared/vocabulary.js';
 import { backoffMs, jittered, MINUTE, HOUR } from './schedule.js';
 import { serialQueue } from '../shared/serial.js';
+import { trimQueue } from './report-queue.js';
 
 export const ALARM = 'pinwatch-reports';
 const DEDUPE_KEY = 'reportDedupe';
@@ -71,7 +73,7 @@ export async function onVerdict(record, details, ders, policy) {
   await serial(async () => {
     const items = await get(QUEUE_KEY, []);
     items.push({ id: id(), endpoint, report, attempts: 0, nextAt: Date.now() });
-    await api.storage.local.set({ [QUEUE_KEY]: items.slice(-MAX_QUEUE) });
+    await api.storage.local.set({ [QUEUE_KEY]: trimQueue(items, MAX_QUEUE) });
   });
   await flush();
 }

@@ -40,6 +40,7 @@ export async function onPlainRequest(details) {
     return redirectUrl ? { redirectUrl } : {};
   } catch (e) {
     console.error('Pinwatch: could not decide whether to upgrade', details.url, e);
+    engine.renewIfTrap(e);
     return {};
   } finally {
     clearTimeout(timer);
@@ -58,7 +59,10 @@ export function onMainFrame(details) {
     // Asked now, while the browser still holds the response (it answers only then), and
     // awaited after the response is released: the page does not wait for the answer.
     const reading = plan === PAGE_PLAN.releaseRead ? capture.readChain(details, { der: false }) : null;
-    queueMicrotask(() => noteUnheld(details, ctx, reading).catch((e) => console.warn('Pinwatch: could not note an unpinned page', e)));
+    queueMicrotask(() => noteUnheld(details, ctx, reading).catch((e) => {
+      console.warn('Pinwatch: could not note an unpinned page', e);
+      engine.renewIfTrap(e);
+    }));
     return {};
   }
   return onHeaders(details);
@@ -77,7 +81,10 @@ export function onUnheldPage(details) {
     if (!ctx.engine.isPinned(host)) return noteUnheld(details, ctx, null);
     if (!pinnedFilterCovers(host)) return onHeaders(details);
     return undefined;
-  }).catch((e) => console.warn('Pinwatch: could not note a page', e));
+  }).catch((e) => {
+    console.warn('Pinwatch: could not note a page', e);
+    engine.renewIfTrap(e);
+  });
 }
 
 /**
@@ -109,10 +116,25 @@ export async function onHeaders(details) {
     seen.ctx = ready;
     return await handle(details, seen);
   } catch (e) {
-    return seen.decided ?? failed(details, FAILURE.ownError, seen, e);
+    if (seen.decided) return seen.decided;
+    return engine.isTrap(e) ? afterTrap(details, seen, e) : failed(details, FAILURE.ownError, seen, e);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The core trapped while judging this response: the broken instance is replaced first, then the
+ * fresh core decides (`trapped`: a stop on an enforced host, the error badge elsewhere). Should
+ * no fresh instance come, the decision falls to `failed`'s own-failure answer.
+ */
+async function afterTrap(details, seen, error) {
+  try {
+    seen.ctx = await engine.renewAfterTrap();
+  } catch (e) {
+    console.error('Pinwatch: the core could not be renewed after a trap', e);
+  }
+  return failed(details, FAILURE.trapped, seen, error);
 }
 
 async function handle(details, seen) {
@@ -212,6 +234,7 @@ function failed(details, failure, seen, error) {
     // Stopped without a verdict: nothing was judged, so nothing is claimed but that.
     record.status = STATUS.unverifiable;
     if (failure === FAILURE.timedOut) verdicts.withReason(record, REASON_CODE.notCheckedInTime, { seconds: String(HANDLER_LIMIT_MS / 1000) });
+    if (failure === FAILURE.trapped) verdicts.withReason(record, REASON_CODE.coreTrapped, {});
   }
   return apply(details, record, decision, seen.ctx, [], seen);
 }

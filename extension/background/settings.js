@@ -5,7 +5,8 @@
 
 import { api } from '../shared/compat.js';
 import { cleanChannel, loadPolicy } from './policy.js';
-import { LOCAL_ROOT_MODES, MODES, SOURCE_KIND } from '../shared/vocabulary.js';
+import { LOCAL_ROOT_MODES, MODES, PROBLEM_CODE, SOURCE_KIND } from '../shared/vocabulary.js';
+import { problem } from '../shared/problem.js';
 import { sameSigners } from './wasm-core.js';
 import { readWatched, watchSource, WATCHED_KEY } from '../shared/watch.js';
 
@@ -142,7 +143,7 @@ export async function engineInputs() {
   try {
     sources.push({ origin: SOURCE_KIND.bundled, kind: SOURCE_KIND.bundled, payload: await loadBundledPayload() });
   } catch (e) {
-    problems.push({ origin: SOURCE_KIND.bundled, error: `the bundled list could not be read (${e.message})` });
+    problems.push({ origin: SOURCE_KIND.bundled, ...problem(PROBLEM_CODE.bundledUnreadable, { error: e.message }) });
   }
   sources.push(...(await channelSources(policy, user)));
   // Watched sites ("Watch this site", watch.js): the user's kind, before the user's own entries

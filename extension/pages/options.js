@@ -4,7 +4,7 @@
 
 import { api } from '../shared/compat.js';
 import { formatDateText, formatNumber, formatTime, localize, t } from '../shared/i18n.js';
-import { el, fill, LOCAL_ROOT_MODE_WORDS, MODE_WORDS, reasonText } from './ui.js';
+import { el, fill, LOCAL_ROOT_MODE_WORDS, MODE_WORDS, problemText, reasonText } from './ui.js';
 import { LOCAL_ROOT_MODES, MODE, MODES } from '../shared/vocabulary.js';
 import { privateWindowsNote } from './install-hints.js';
 
@@ -195,7 +195,7 @@ function showStatus(s) {
   const managed = new Set(s.policy.managed ?? []);
   document.getElementById('policy-section').hidden = !managed.size && !s.policy.problems?.length;
   fill('managed-keys', [...managed].map((k) => el('li', {}, policyLabel(k), ' (', el('code', {}, k), ')')));
-  fill('policy-problems', (s.policy.problems ?? []).map((p) => el('li', {}, `${p.key}: ${p.error}`)));
+  fill('policy-problems', (s.policy.problems ?? []).map((p) => el('li', {}, problemText(p))));
   showLocalRoots(s, managed);
   const body = document.querySelector('#extras tbody');
   body.replaceChildren(...s.user.extraEntries.map((e) => extraRow(e)));
@@ -221,7 +221,7 @@ function showStatus(s) {
     el('td', {}, formatDateText(src.list.expiresAt)),
     el('td', {}, formatNumber(src.list.entries), src.outOfScope ? ` ${t('options_out_of_scope', formatNumber(src.outOfScope))}` : ''),
     el('td', {}, t(src.stale ? 'options_source_stale' : 'options_source_current')))));
-  fill('problems', s.problems.map((p) => el('li', {}, `${p.origin}: ${p.error}`)));
+  fill('problems', s.problems.map((p) => el('li', {}, `${p.origin}: ${problemText(p)}`)));
   const wake = s.timings.wasmMs === null ? '' : ` ${t('options_wasm_time', formatNumber(s.timings.wasmMs, 1))}`;
   fill('engine-facts', t(s.hasBlockList ? 'options_engine_facts_blocklist' : 'options_engine_facts', formatNumber(s.pinnedHosts)), wake);
 }
@@ -263,7 +263,7 @@ async function save() {
   fill('errors');
   const result = await ask({ type: 'save-user', user: readForm() });
   if (!result.saved) {
-    fill('errors', result.errors.map((e) => el('li', {}, e)));
+    fill('errors', result.errors.map((e) => el('li', {}, problemText(e))));
     return;
   }
   fill('saved', t('options_saved'));

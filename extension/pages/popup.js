@@ -6,10 +6,11 @@ import * as verdicts from '../shared/verdicts.js';
 import { CANNOT_VERIFY_WORDS } from '../shared/actions.js';
 import { enableSteps } from './capture-help.js';
 import { formatNumber, localize, t } from '../shared/i18n.js';
-import { chainMarks, chainTable, el, entryView, fill, listView, reasonText, statusBadge, statusWords, watchChangeText, when } from './ui.js';
+import { chainMarks, chainTable, el, entryView, fill, listView, problemText, reasonText, statusBadge, statusWords, watchChangeText, when } from './ui.js';
 import { MATCH_KIND, STATUS } from '../shared/vocabulary.js';
 import { readWatched, WATCH_ORIGIN } from '../shared/watch.js';
 import { companionHint, privateWindowsNote } from './install-hints.js';
+import { SEEN_CHANGED, seenOf } from '../shared/seen.js';
 
 async function targetTab() {
   const id = Number(new URLSearchParams(location.search).get('tab'));
@@ -152,17 +153,25 @@ async function showWatch(tab, r) {
   button.addEventListener('click', async () => {
     button.disabled = true;
     const mode = document.getElementById('watch-mode').value;
-    const done = await api.runtime.sendMessage({ type: 'watch', tabId: tab.id, mode });
+    const done = await api.runtime.sendMessage({ type: 'watch', tabId: tab.id, mode, seen: seenOf(r) });
     note.hidden = false;
     if (done?.ok) {
       const w = done.value.watched;
       fill(note, t('popup_watching', done.value.host, w.mode, when(w.since), w.issuer || t('common_no_name'), w.root || t('common_no_name')));
       note.dataset.watching = 'true';
+    } else if (done?.error === SEEN_CHANGED) {
+      refused(note);
     } else {
       button.disabled = false;
-      fill(note, t('popup_watch_failed', done?.error ?? t('common_no_answer')));
+      fill(note, t('popup_watch_failed', done?.problem ? problemText(done.problem) : (done?.error ?? t('common_no_answer'))));
     }
   });
+}
+
+/** The tab moved on since the popup rendered: nothing was done, and the button stays off. */
+function refused(note) {
+  fill(note, t('popup_action_stale'));
+  note.dataset.refused = SEEN_CHANGED;
 }
 
 /** Firefox's Certificate Transparency ratings of a connection (SecurityInfo.certificateTransparencyStatus). */
@@ -216,11 +225,13 @@ async function showLocalRoot(tab, r) {
   const button = document.getElementById('know-root');
   button.addEventListener('click', async () => {
     button.disabled = true;
-    const done = await api.runtime.sendMessage({ type: 'know-root', tabId: tab.id, name: document.getElementById('root-name').value });
+    const done = await api.runtime.sendMessage({ type: 'know-root', tabId: tab.id, name: document.getElementById('root-name').value, seen: seenOf(r) });
     note.hidden = false;
     if (done?.ok && done.value.known) {
       fill(note, t('popup_root_marked'));
       note.dataset.known = 'true';
+    } else if (done?.error === SEEN_CHANGED) {
+      refused(note);
     } else {
       button.disabled = false;
       fill(note, t('popup_root_mark_failed', done?.error ?? t('popup_root_list_full')));

@@ -4,7 +4,7 @@
 import { BADGES } from '../shared/actions.js';
 import { formatDateText, formatNumber, formatTime, t } from '../shared/i18n.js';
 import { ERROR_STATUS } from '../shared/verdicts.js';
-import { LOCAL_ROOT_MODE, MATCH_KIND, MODE, REASON } from '../shared/vocabulary.js';
+import { LOCAL_ROOT_MODE, MATCH_KIND, MODE, PROBLEM, REASON } from '../shared/vocabulary.js';
 import { caKeysOf } from '../shared/watch.js';
 
 /**
@@ -64,6 +64,21 @@ export function reasonText(record) {
   if (!params) return record?.reason ?? '';
   const values = params.map((name) => record.reasonParams?.[name] ?? '');
   return t(reasonKey(record.reasonCode), ...values);
+}
+
+/**
+ * A problem with a source or setting (`{code, params, error}`, shared/problem.js or the core's
+ * SourceProblem) in the reader's language; the English when the code is not one of the table's.
+ */
+export function problemText(p) {
+  const params = PROBLEM[p?.code];
+  if (!params) return p?.error ?? String(p ?? '');
+  return t(problemKey(p.code), ...params.map((name) => p.params?.[name] ?? ''));
+}
+
+/** The message key of a problem code: `entry-no-pins` → `problem_entry_no_pins`. */
+export function problemKey(code) {
+  return `problem_${code.replaceAll('-', '_')}`;
 }
 
 /** The message key of a reason code: `no-chain` → `reason_no_chain`. */

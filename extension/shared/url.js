@@ -35,3 +35,19 @@ export function upgradedUrl(url) {
   u.protocol = scheme;
   return u.href;
 }
+
+const TLS_ORIGIN = { 'wss:': 'https:', 'ws:': 'http:' };
+
+/**
+ * The web origin whose storage holds what `url`'s response could leave behind (a WebSocket's is
+ * its https or http origin); null for other schemes and for what is not a URL.
+ */
+export function storageOrigin(url) {
+  try {
+    const u = new URL(url);
+    if (TLS_ORIGIN[u.protocol]) u.protocol = TLS_ORIGIN[u.protocol];
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.origin : null;
+  } catch {
+    return null;
+  }
+}

@@ -295,13 +295,16 @@ export function newNonce() {
   return nonce();
 }
 
-/** Stores what the warning page under `nonce` shows: written after the stop, never before. */
-export async function putWarning(tabId, nonce, record, decision) {
+/**
+ * Stores what the warning page under `nonce` shows: written after the stop, never before.
+ * `returnUrl`: the page "proceed anyway" goes back to, when the stopped response was a part of it.
+ */
+export async function putWarning(tabId, nonce, record, decision, returnUrl = null) {
   let shown = record;
   while (size(shown) > MAX_WARNING_BYTES && shown.chain?.length > 1) {
     shown = { ...shown, chain: shown.chain.slice(0, Math.ceil(shown.chain.length / 2)), detailsDropped: true };
   }
-  await session().set({ [`warning:${tabId}`]: { nonce, record: shown, decision } });
+  await session().set({ [`warning:${tabId}`]: { nonce, record: shown, decision, returnUrl } });
 }
 
 /** The warning for `tabId`, only when `givenNonce` is the one Pinwatch issued for it. */
@@ -329,6 +332,9 @@ export function addOverride(tabId, host, chainKey) {
   });
 }
 
+/** Hosts per tab whose warn-mode notification is remembered (`notified:<id>`). */
+export const MAX_NOTIFIED = 100;
+
 /** Whether a warn-mode notification for this tab and host was already shown; marks it shown. */
 export function firstNotice(tabId, host) {
   return serial(async () => {
@@ -336,7 +342,9 @@ export function firstNotice(tabId, host) {
     const hosts = (await get(key)) ?? [];
     if (hosts.includes(host)) return false;
     hosts.push(host);
-    await session().set({ [key]: hosts });
+    // Capped, oldest out: an interceptor that makes one tab meet many hosts cannot grow it
+    // without bound (a host pushed out may be noticed once more, nothing worse).
+    await session().set({ [key]: hosts.slice(-MAX_NOTIFIED) });
     return true;
   });
 }

@@ -63,8 +63,10 @@ export const REJECTION_CODE = Object.freeze({
   expired: 'expired',
   badNextSigners: 'bad-next-signers',
   rotationNotSigned: 'rotation-not-signed',
+  wrongChannel: 'wrong-channel',
+  unboundList: 'unbound-list',
 });
-export const REJECTION_CODES = Object.freeze(['not-an-envelope', 'wrong-payload-type', 'no-signatures', 'bad-signature', 'untrusted-signers', 'threshold-not-met', 'invalid-list', 'rollback', 'sequence-too-large', 'not-yet-valid', 'expired', 'bad-next-signers', 'rotation-not-signed']);
+export const REJECTION_CODES = Object.freeze(['not-an-envelope', 'wrong-payload-type', 'no-signatures', 'bad-signature', 'untrusted-signers', 'threshold-not-met', 'invalid-list', 'rollback', 'sequence-too-large', 'not-yet-valid', 'expired', 'bad-next-signers', 'rotation-not-signed', 'wrong-channel', 'unbound-list']);
 
 /** What the extension does with a response (pinwatch_core::decision::Act). */
 export const ACT = Object.freeze({
@@ -89,8 +91,9 @@ export const STOP_REASONS = Object.freeze(['mismatch', 'blocked', 'not-checked-i
 export const FAILURE = Object.freeze({
   timedOut: 'timed-out',
   ownError: 'own-error',
+  trapped: 'trapped',
 });
-export const FAILURES = Object.freeze(['timed-out', 'own-error']);
+export const FAILURES = Object.freeze(['timed-out', 'own-error', 'trapped']);
 
 /** Where a certificate of a path came from (pinwatch_core::path::CertOrigin). */
 export const CERT_ORIGIN = Object.freeze({
@@ -248,7 +251,7 @@ export const MEANING = Object.freeze({
 });
 export const MEANINGS = Object.freeze(['attacker-inducible', 'browser-limit', 'own-fault', 'not-granted', 'path-open']);
 
-/** Every reason code of a verdict (pinwatch_core::reason::ReasonCode). */
+/** Every reason code (pinwatch_core::reason::ReasonCode). */
 export const REASON_CODE = Object.freeze({
   hostUnreadable: 'host-unreadable',
   noChain: 'no-chain',
@@ -266,6 +269,8 @@ export const REASON_CODE = Object.freeze({
   leafOnlyNoIssuerKeys: 'leaf-only-no-issuer-keys',
   leafSignatureMissing: 'leaf-signature-missing',
   leafNotSignedByIssuerKey: 'leaf-not-signed-by-issuer-key',
+  leafNamesDoNotCoverHost: 'leaf-names-do-not-cover-host',
+  browserDidNotVerify: 'browser-did-not-verify',
   pathTooManyCandidates: 'path-too-many-candidates',
   pathTooLong: 'path-too-long',
   pathTooManyChecks: 'path-too-many-checks',
@@ -301,6 +306,8 @@ export const REASON = Object.freeze({
   'leaf-only-no-issuer-keys': Object.freeze([]),
   'leaf-signature-missing': Object.freeze([]),
   'leaf-not-signed-by-issuer-key': Object.freeze([]),
+  'leaf-names-do-not-cover-host': Object.freeze(['host']),
+  'browser-did-not-verify': Object.freeze([]),
   'path-too-many-candidates': Object.freeze(['count']),
   'path-too-long': Object.freeze(['count']),
   'path-too-many-checks': Object.freeze(['count']),
@@ -318,7 +325,7 @@ export const REASON = Object.freeze({
   'own-error': Object.freeze(['error']),
 });
 
-/** The English of each reason code, as the CLI prints it (pinwatch_core::reason). */
+/** The English of each reason code, as the CLI prints it (pinwatch_core::reason::ReasonCode). */
 export const REASON_ENGLISH = Object.freeze({
   'host-unreadable': 'The host name could not be read: {error}.',
   'no-chain': 'No certificate chain was available for this connection.',
@@ -336,6 +343,8 @@ export const REASON_ENGLISH = Object.freeze({
   'leaf-only-no-issuer-keys': 'Only the leaf certificate was available and the pin set has no issuer keys to check it with.',
   'leaf-signature-missing': 'The leaf\'s signature was not at hand to check against the issuer keys.',
   'leaf-not-signed-by-issuer-key': 'The leaf certificate was not signed by any pinned issuer key.',
+  'leaf-names-do-not-cover-host': 'The leaf certificate links to a pinned key, but it was not issued for {host}.',
+  'browser-did-not-verify': 'The browser handed over no chain it had verified itself (a single certificate, an untrusted chain, or a certificate error someone accepted), so the pins could not be checked.',
   'path-too-many-candidates': 'No pinned key is linked to the leaf by verified signatures: more than {count} certificates were offered; the rest were not considered.',
   'path-too-long': 'No pinned key is linked to the leaf by verified signatures: no path of at most {count} links was found.',
   'path-too-many-checks': 'No pinned key is linked to the leaf by verified signatures: the search stopped after {count} signature checks.',
@@ -351,4 +360,106 @@ export const REASON_ENGLISH = Object.freeze({
   'local-root': 'This connection is decrypted by software on this computer or network: the chain ends in a root that is not built into the browser and that no one declared.',
   'not-checked-in-time': 'Pinwatch could not check this connection within {seconds} s. On a pinned host in enforce mode that is treated as a possible interception.',
   'own-error': 'Pinwatch could not check this connection because of an internal error ({error}). The page was not stopped.',
+});
+
+/** Every problem code (pinwatch_core::problem::ProblemCode). */
+export const PROBLEM_CODE = Object.freeze({
+  listUnreadable: 'list-unreadable',
+  bundledUnreadable: 'bundled-unreadable',
+  entryUnreadable: 'entry-unreadable',
+  entryBadHost: 'entry-bad-host',
+  entryBadPin: 'entry-bad-pin',
+  entryBadIssuerKey: 'entry-bad-issuer-key',
+  entryNoPins: 'entry-no-pins',
+  entryDuplicate: 'entry-duplicate',
+  entryNotUsed: 'entry-not-used',
+  spkiUnreadable: 'spki-unreadable',
+  rootUnreadable: 'root-unreadable',
+  policyUnknownKey: 'policy-unknown-key',
+  policyNotBoolean: 'policy-not-boolean',
+  policyNotOneOf: 'policy-not-one-of',
+  policyNotPins: 'policy-not-pins',
+  policyNotCertificates: 'policy-not-certificates',
+  policyNotHttps: 'policy-not-https',
+  policyNotHours: 'policy-not-hours',
+  policyNotList: 'policy-not-list',
+  channelNotObject: 'channel-not-object',
+  channelBadUrl: 'channel-bad-url',
+  channelNoKeys: 'channel-no-keys',
+  channelKeyCount: 'channel-key-count',
+  channelBadThreshold: 'channel-bad-threshold',
+  channelBadScope: 'channel-bad-scope',
+  channelBadScopeHost: 'channel-bad-scope-host',
+  channelTwice: 'channel-twice',
+  channelBadKey: 'channel-bad-key',
+  watchBadMode: 'watch-bad-mode',
+  watchFull: 'watch-full',
+});
+
+/** The parameters of each problem code, in order (pinwatch_core::problem::ProblemCode). */
+export const PROBLEM = Object.freeze({
+  'list-unreadable': Object.freeze(['error']),
+  'bundled-unreadable': Object.freeze(['error']),
+  'entry-unreadable': Object.freeze(['entry', 'error']),
+  'entry-bad-host': Object.freeze(['entry', 'host', 'error']),
+  'entry-bad-pin': Object.freeze(['entry', 'host', 'pin', 'error']),
+  'entry-bad-issuer-key': Object.freeze(['entry', 'host', 'key']),
+  'entry-no-pins': Object.freeze(['entry', 'host']),
+  'entry-duplicate': Object.freeze(['entry', 'host']),
+  'entry-not-used': Object.freeze(['host', 'governing']),
+  'spki-unreadable': Object.freeze(['value']),
+  'root-unreadable': Object.freeze(['index', 'error']),
+  'policy-unknown-key': Object.freeze(['key']),
+  'policy-not-boolean': Object.freeze(['key']),
+  'policy-not-one-of': Object.freeze(['key', 'values']),
+  'policy-not-pins': Object.freeze(['key']),
+  'policy-not-certificates': Object.freeze(['key']),
+  'policy-not-https': Object.freeze(['key']),
+  'policy-not-hours': Object.freeze(['key']),
+  'policy-not-list': Object.freeze(['key']),
+  'channel-not-object': Object.freeze(['channel']),
+  'channel-bad-url': Object.freeze(['channel', 'url']),
+  'channel-no-keys': Object.freeze(['channel']),
+  'channel-key-count': Object.freeze(['channel']),
+  'channel-bad-threshold': Object.freeze(['channel', 'count']),
+  'channel-bad-scope': Object.freeze(['channel']),
+  'channel-bad-scope-host': Object.freeze(['channel', 'host']),
+  'channel-twice': Object.freeze(['channel', 'url']),
+  'channel-bad-key': Object.freeze(['channel', 'key', 'error']),
+  'watch-bad-mode': Object.freeze(['values']),
+  'watch-full': Object.freeze(['count']),
+});
+
+/** The English of each problem code, as the CLI prints it (pinwatch_core::problem::ProblemCode). */
+export const PROBLEM_ENGLISH = Object.freeze({
+  'list-unreadable': 'The list could not be read: {error}.',
+  'bundled-unreadable': 'The bundled list could not be read: {error}.',
+  'entry-unreadable': 'Entry {entry} could not be read: {error}.',
+  'entry-bad-host': 'Entry {entry} ({host}): the host name is not valid: {error}.',
+  'entry-bad-pin': 'Entry {entry} ({host}): {pin} is not a SHA-256 pin ({error}).',
+  'entry-bad-issuer-key': 'Entry {entry} ({host}): {key} is not an issuer key (base64 DER SubjectPublicKeyInfo of a supported RSA or ECDSA key).',
+  'entry-no-pins': 'Entry {entry} ({host}): at least one pin or bad pin is needed.',
+  'entry-duplicate': 'Entry {entry} ({host}): a second entry for the same host.',
+  'entry-not-used': 'The entry for {host} is not used: {governing} governs that host, and an entry of yours may add hosts but never replace or weaken a list\'s (its bad pins, if any, still count).',
+  'spki-unreadable': '{value} is not a SHA-256 pin.',
+  'root-unreadable': 'Certificate {index} could not be read: {error}.',
+  'policy-unknown-key': '{key} is not a setting Pinwatch knows; it is ignored.',
+  'policy-not-boolean': '{key} must be true or false.',
+  'policy-not-one-of': '{key} must be one of: {values}.',
+  'policy-not-pins': '{key} must be a list of SPKI pins (base64 SHA-256).',
+  'policy-not-certificates': '{key} must be a list of PEM certificates.',
+  'policy-not-https': '{key} must be an https URL.',
+  'policy-not-hours': '{key} must be a whole number of hours from 1 to 168.',
+  'policy-not-list': '{key} must be a list.',
+  'channel-not-object': 'Channel {channel}: a channel must be an object with url, keys and threshold.',
+  'channel-bad-url': 'Channel {channel}: {url} is not an https URL.',
+  'channel-no-keys': 'Channel {channel}: keys must be a non-empty list of public keys.',
+  'channel-key-count': 'Channel {channel}: between 1 and 16 keys are needed.',
+  'channel-bad-threshold': 'Channel {channel}: the threshold must be a whole number from 1 to the number of keys ({count}).',
+  'channel-bad-scope': 'Channel {channel}: the scope must be a list of host names.',
+  'channel-bad-scope-host': 'Channel {channel}: the scope entry {host} is not a host name.',
+  'channel-twice': 'Channel {channel}: {url} is listed twice; the first one is used.',
+  'channel-bad-key': 'Channel {channel}: {key} is not a public key ({error}).',
+  'watch-bad-mode': 'The mode must be one of: {values}.',
+  'watch-full': 'At most {count} sites can be watched; remove one first.',
 });

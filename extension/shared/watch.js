@@ -13,7 +13,8 @@
 
 import { api } from './compat.js';
 import { serialQueue } from './serial.js';
-import { MATCH_KIND, MODE, MODES, SOURCE_KIND, STATUS } from './vocabulary.js';
+import { MATCH_KIND, MODE, MODES, PROBLEM_CODE, SOURCE_KIND, STATUS } from './vocabulary.js';
+import { problem } from './problem.js';
 
 export const WATCHED_KEY = 'watched';
 /** The engine source's origin: what a verdict's `entry.source` says for a watched host. */
@@ -164,13 +165,19 @@ function rootDeclared(record, rootPin, policy) {
     && record.matched.pin === rootPin;
 }
 
+/** An error whose message is the English and whose `problem` the popup renders in its language. */
+function refusal(code, params) {
+  const p = problem(code, params);
+  return Object.assign(new Error(p.error), { problem: p });
+}
+
 /** Starts watching `host` with the CA keys `keys` (from `watchability`). */
 export async function add(host, keys, mode = MODE.warn, now = Date.now()) {
-  if (!MODES.includes(mode)) throw new Error(`mode must be one of ${MODES.join(', ')}`);
+  if (!MODES.includes(mode)) throw refusal(PROBLEM_CODE.watchBadMode, { values: MODES.join(', ') });
   return serial(async () => {
     const watched = await readWatched();
     if (!Object.hasOwn(watched, host) && Object.keys(watched).length >= MAX_WATCHED) {
-      throw new Error(`at most ${MAX_WATCHED} sites can be watched; remove one first`);
+      throw refusal(PROBLEM_CODE.watchFull, { count: MAX_WATCHED });
     }
     watched[host] = {
       since: now, lastSeen: now, mode, pins: [...keys.pins], issuer: subjectText(keys.issuer), root: subjectText(keys.root), changes: [],

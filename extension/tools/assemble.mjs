@@ -49,6 +49,10 @@ export const PATCHES = {
     // (browser-proxy.js). Chromium's warning for it, "read and change all your data on all
     // websites", is the one https://*/* already gives.
     if (!m.permissions.includes('proxy')) m.permissions.push('proxy');
+    // A page stopped after the fact may have left a service worker and cached answers in its
+    // origin (after-the-fact.js); removing them takes `browsingData`, which Chromium installs
+    // without a warning. Firefox stops before the page starts and does not ask for it.
+    if (!m.permissions.includes('browsingData')) m.permissions.push('browsingData');
     return m;
   },
   // Full-chain capture (capture-debugger.js) needs `debugger`, and Chromium refuses it in

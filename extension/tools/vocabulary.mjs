@@ -54,6 +54,12 @@ export const LISTS = {
  */
 export const REASONS_KEY = 'reasons';
 
+/**
+ * The problems table (`vocabulary().problems`, pinwatch_core::problem): what is wrong with a
+ * source or setting, in the same form as the reasons (`problem_<code>` messages).
+ */
+export const PROBLEMS_KEY = 'problems';
+
 /** The message key of a reason code: `no-chain` → `reason_no_chain`. */
 export function reasonMessageKey(code) {
   return `reason_${code.replaceAll('-', '_')}`;
@@ -64,15 +70,15 @@ export function englishAsMessage(english) {
   return english.replace(/\{([a-z_]+)\}/g, (_, name) => `$${name.toUpperCase()}$`);
 }
 
-function checkReasons(reasons) {
-  if (!Array.isArray(reasons) || !reasons.length) throw new Error('vocabulary.reasons is not a non-empty list');
+function checkCodes(key, table) {
+  if (!Array.isArray(table) || !table.length) throw new Error(`vocabulary.${key} is not a non-empty list`);
   const seen = new Set();
-  for (const r of reasons) {
-    if (typeof r?.code !== 'string' || !/^[a-z0-9-]+$/.test(r.code) || seen.has(r.code)) throw new Error(`vocabulary.reasons: bad or repeated code ${r?.code}`);
+  for (const r of table) {
+    if (typeof r?.code !== 'string' || !/^[a-z0-9-]+$/.test(r.code) || seen.has(r.code)) throw new Error(`vocabulary.${key}: bad or repeated code ${r?.code}`);
     seen.add(r.code);
-    if (typeof r.english !== 'string' || !r.english || !Array.isArray(r.params)) throw new Error(`vocabulary.reasons: ${r.code} lacks its English or parameters`);
+    if (typeof r.english !== 'string' || !r.english || !Array.isArray(r.params)) throw new Error(`vocabulary.${key}: ${r.code} lacks its English or parameters`);
     const named = [...r.english.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1]);
-    if (named.join() !== r.params.join()) throw new Error(`vocabulary.reasons: ${r.code} names ${named} but lists ${r.params}`);
+    if (named.join() !== r.params.join()) throw new Error(`vocabulary.${key}: ${r.code} names ${named} but lists ${r.params}`);
   }
 }
 
@@ -104,9 +110,10 @@ function checkList(key, words) {
 
 /** The text of extension/shared/vocabulary.js for `vocab` (what `vocabulary()` returns). */
 export function render(vocab) {
-  const unknown = Object.keys(vocab).filter((k) => !LISTS[k] && k !== REASONS_KEY);
+  const CODED = [REASONS_KEY, PROBLEMS_KEY];
+  const unknown = Object.keys(vocab).filter((k) => !LISTS[k] && !CODED.includes(k));
   if (unknown.length) throw new Error(`vocabulary() returns ${unknown.join(', ')}, which ${relative(process.cwd(), fileURLToPath(import.meta.url))} does not name (LISTS)`);
-  const missing = [...Object.keys(LISTS), REASONS_KEY].filter((k) => !(k in vocab));
+  const missing = [...Object.keys(LISTS), ...CODED].filter((k) => !(k in vocab));
   if (missing.length) throw new Error(`vocabulary() does not return ${missing.join(', ')}`);
   const q = (s) => `'${s}'`;
   const parts = [
@@ -127,26 +134,29 @@ export function render(vocab) {
       `export const ${spec.array} = Object.freeze([${words.map(q).join(', ')}]);`,
     );
   }
-  const reasons = vocab[REASONS_KEY];
-  checkReasons(reasons);
   const text = (s) => JSON.stringify(s).replaceAll("'", "\\'").replace(/^"|"$/g, "'").replaceAll('\\"', '"');
-  parts.push(
-    '',
-    '/** Every reason code of a verdict (pinwatch_core::reason::ReasonCode). */',
-    'export const REASON_CODE = Object.freeze({',
-    ...reasons.map((r) => `  ${camelName(r.code)}: ${q(r.code)},`),
-    '});',
-    '',
-    '/** The parameters of each reason code, in order (pinwatch_core::reason::ReasonCode). */',
-    'export const REASON = Object.freeze({',
-    ...reasons.map((r) => `  ${q(r.code)}: Object.freeze([${r.params.map(q).join(', ')}]),`),
-    '});',
-    '',
-    '/** The English of each reason code, as the CLI prints it (pinwatch_core::reason). */',
-    'export const REASON_ENGLISH = Object.freeze({',
-    ...reasons.map((r) => `  ${q(r.code)}: ${text(r.english)},`),
-    '});',
-  );
+  const coded = (table, name, what, source) => {
+    checkCodes(name.toLowerCase(), table);
+    parts.push(
+      '',
+      `/** Every ${what} code (${source}). */`,
+      `export const ${name}_CODE = Object.freeze({`,
+      ...table.map((r) => `  ${camelName(r.code)}: ${q(r.code)},`),
+      '});',
+      '',
+      `/** The parameters of each ${what} code, in order (${source}). */`,
+      `export const ${name} = Object.freeze({`,
+      ...table.map((r) => `  ${q(r.code)}: Object.freeze([${r.params.map(q).join(', ')}]),`),
+      '});',
+      '',
+      `/** The English of each ${what} code, as the CLI prints it (${source}). */`,
+      `export const ${name}_ENGLISH = Object.freeze({`,
+      ...table.map((r) => `  ${q(r.code)}: ${text(r.english)},`),
+      '});',
+    );
+  };
+  coded(vocab[REASONS_KEY], 'REASON', 'reason', 'pinwatch_core::reason::ReasonCode');
+  coded(vocab[PROBLEMS_KEY], 'PROBLEM', 'problem', 'pinwatch_core::problem::ProblemCode');
   return `${parts.join('\n')}\n`;
 }
 

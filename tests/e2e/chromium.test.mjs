@@ -323,8 +323,11 @@ describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t ver
     it('c3. debugger on: the impostor intermediate with the pinned name is a "mismatch"; the renewed leaf is "pinned" by its intermediate', async () => {
       const forged = await visitServer(env, servers.forged, 'warning');
       assert.equal(forged.outcome, 'warning', `expected the warning page, got ${forged.outcome} at ${forged.href}`);
-      const rf = await env.insp.record(forged.tabId);
-      assert.equal(rf.status, 'mismatch');
+      // What the warning page shows: the page's own response, or one of its sub-resources that
+      // the attached debugger read first (a stop of either sends the tab there).
+      const rf = (await env.insp.session(`warning:${forged.tabId}`))?.record;
+      assert.equal(rf?.status, 'mismatch');
+      assert.equal(rf.host, 'mail.example.test');
       assert.equal(rf.tier, 'debugger');
       assert.equal(rf.chain[1].spkiSha256, sc.extra.impostorInter.spkiPin);
       await forged.page.close();

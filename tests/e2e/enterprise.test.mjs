@@ -55,7 +55,9 @@ async function fixture(browser) {
   const successor = keygen(join(dir, 'keys'), 'successor');
   const legit = [s.pki.legitInter.spkiPin, s.pki.legitRoot.spkiPin];
   const other = [s.pki.rogueRoot.spkiPin, x.proxyRoot.spkiPin];
-  const plainLegit = (sequence, extra = {}) => channelPayload({ sequence, pinsets: { legit }, entries: [{ host: 'plain.example.test', pinset: 'legit' }], ...extra });
+  // Every list is signed for this channel (docs/pinlist-format.md "Channel binding").
+  const channel = updates.url;
+  const plainLegit = (sequence, extra = {}) => channelPayload({ sequence, pinsets: { legit }, entries: [{ host: 'plain.example.test', pinset: 'legit' }], channel, ...extra });
   const lists = {
     v1: signList(dir, 'v1', plainLegit(1), [signer]),
     v2: signList(dir, 'v2', channelPayload({
@@ -63,6 +65,7 @@ async function fixture(browser) {
       pinsets: { other },
       entries: [{ host: 'plain.example.test', pinset: 'other' }, { host: 'mail.example.test', pinset: 'other' }],
       blocklist: { certificates: [x.revoked.certHash] },
+      channel,
     }), [signer]),
     tampered: tamper(signList(dir, 'v3', plainLegit(3), [signer]), (p) => { p.publisher = 'Someone else'; }),
     rolledBack: signList(dir, 'v1-again', plainLegit(1, { publisher: 'Pinwatch e2e channel (old list)' }), [signer]),
@@ -70,7 +73,7 @@ async function fixture(browser) {
     wrongSigner: signList(dir, 'v3-stranger', plainLegit(3), [stranger]),
   };
   // Key rotation (TUF-style): list 3 hands signing over to `successor`, signed by both keys.
-  const plainOther = (sequence, extra = {}) => channelPayload({ sequence, pinsets: { other }, entries: [{ host: 'plain.example.test', pinset: 'other' }], ...extra });
+  const plainOther = (sequence, extra = {}) => channelPayload({ sequence, pinsets: { other }, entries: [{ host: 'plain.example.test', pinset: 'other' }], channel, ...extra });
   lists.rotation = signList(dir, 'v3-rotation', { ...plainOther(3), next_signers: { keys: [successor.text], threshold: 1 } }, [signer, successor]);
   lists.oldKeyAfterRotation = signList(dir, 'v4-old-key', plainOther(4), [signer]);
   lists.newKeyAfterRotation = signList(dir, 'v4-new-key', plainOther(4), [successor]);

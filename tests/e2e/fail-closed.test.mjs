@@ -40,7 +40,7 @@ const EVIL_SUB = 'static.mail.example.test';
 const GOOD_SUB = 'cdn.mail.example.test';
 
 /** The core's words when a user's entry would replace a list's (crate/core/src/judge/engine.rs). */
-const NEVER_REPLACE = /the entry for mail\.example\.test is not used: .+ governs that host, and an entry of yours may add hosts but never replace or weaken a list's/;
+const NEVER_REPLACE = /the entry for mail\.example\.test is not used: .+ governs that host, and an entry of yours may add hosts but never replace or weaken a list's/i;
 
 // ---- servers with their own pages (HTTP/2 where asked), logging every request -------------------
 

@@ -19,6 +19,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
+import { join } from 'node:path';
+import { readMessages } from '../unit/lib/i18n.mjs';
 import { spkiDer } from './lib/pki.mjs';
 import { prepare, HOSTS } from './lib/scenario.mjs';
 import * as firefox from './lib/firefox.mjs';
@@ -54,6 +56,8 @@ function pageLanguage(page) {
 }
 
 /** The settings a person would have saved: an internal host, a channel, a watched site. */
+const LOCALES = join(import.meta.dirname, '..', '..', 'extension', '_locales');
+
 function userSettings(pki) {
   const key = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }).subarray(12).toString('base64');
   return {
@@ -180,6 +184,29 @@ function suite(name, b, { localRoot }) {
             assert.ok((await axeViolations(page)).some((v) => v.startsWith('color-contrast')), 'axe reports a contrast violation');
           }
           await page.close();
+        });
+
+        it('a refused entry is named on the options page in the reader\'s language (the core\'s problem code)', async () => {
+          let page = await env.open('pages/options.html');
+          const settings = userSettings(s.pki);
+          const refused = { host: 'mail.example.test', includeSubdomains: false, pins: [s.pki.rogueRoot.spkiPin], badPins: [], mode: 'report' };
+          const user = { ...settings.user, extraEntries: [...settings.user.extraEntries, refused] };
+          const saved = await page.evaluate((u) => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: 'save-user', user: u }), user);
+          assert.ok(saved?.ok && saved.value.saved, `saved; the engine refuses it when built: ${JSON.stringify(saved)}`);
+          await page.close();
+          page = await env.open('pages/options.html');
+          try {
+            const problem = await firefox.waitFor(() => page.evaluate(() => [...document.querySelectorAll('#problems li')]
+              .map((li) => li.textContent).find((text) => text.includes('mail.example.test'))), { timeout: 15_000 });
+            // The words of this language's own message, its placeholders filled: not the English.
+            const words = readMessages(LOCALES, code).problem_entry_not_used.message.split(/\$[A-Z_]+\$/)
+              .map((part) => part.trim()).sort((x, y) => y.length - x.length)[0];
+            assert.ok(words.length > 3 && problem.includes(words), `"${problem}" says "${words}"`);
+            if (code !== 'en') assert.ok(!problem.includes('is not used'), 'not the English');
+          } finally {
+            await page.evaluate((u) => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: 'save-user', user: u }), settings.user);
+            await page.close();
+          }
         });
 
         if (code !== 'de') {

@@ -54,7 +54,7 @@ describe('Firefox ESR: a fresh install follows three key rotations from its poli
     k = Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [n, keygen(keys, n)]));
     const legit = [s.pki.legitInter.spkiPin, s.pki.legitRoot.spkiPin];
     const plain = (sequence, next) => ({
-      ...channelPayload({ sequence, pinsets: { legit }, entries: [{ host: 'plain.example.test', pinset: 'legit' }] }),
+      ...channelPayload({ sequence, pinsets: { legit }, entries: [{ host: 'plain.example.test', pinset: 'legit' }], channel: updates.url }),
       ...(next ? { next_signers: { keys: next.map((key) => key.text), threshold: 2 } } : {}),
     });
     // {a, b} → {b, c} → {c, d} → {d, e}: one holder changes per rotation.

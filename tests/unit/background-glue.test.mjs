@@ -62,12 +62,14 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
   const blocked = () => chainOf(pki.leaves.blocked, pki.legitInter, pki.legitRoot);
 
   const PINNED = ['hostile.example.test', 'mail.example.test', 'warn.example.test'];
+  // Each host's patterns, in both spellings of its name (the fully qualified one ends in a dot).
+  const spelled = (scheme) => PINNED.flatMap((h) => [`${scheme}://${h}./*`, `${scheme}://${h}/*`]);
 
   it('listens to main frames everywhere and to every other type (WebSockets too) only on pinned hosts', () => {
     const [main, pinned] = fake.api.webRequest.onHeadersReceived.listeners;
     assert.deepEqual(main.args[0], { urls: ['https://*/*'], types: ['main_frame'] });
     assert.deepEqual(main.args[1], ['blocking']);
-    assert.deepEqual([...pinned.args[0].urls].sort(), [...PINNED.map((h) => `https://${h}/*`), ...PINNED.map((h) => `wss://${h}/*`)]);
+    assert.deepEqual([...pinned.args[0].urls].sort(), [...spelled('https'), ...spelled('wss')]);
     assert.ok(!pinned.args[0].types.includes('main_frame'));
     assert.ok(pinned.args[0].types.includes('image') && pinned.args[0].types.includes('sub_frame'));
     assert.ok(pinned.args[0].types.includes('websocket'));
@@ -78,7 +80,7 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
   it('plain http:// and ws:// requests are looked at only for pinned hosts, blocking, registered at wake', () => {
     const [upgrade, ...more] = fake.api.webRequest.onBeforeRequest.listeners;
     assert.equal(more.length, 0, 'one listener');
-    assert.deepEqual([...upgrade.args[0].urls].sort(), [...PINNED.map((h) => `http://${h}/*`), ...PINNED.map((h) => `ws://${h}/*`)]);
+    assert.deepEqual([...upgrade.args[0].urls].sort(), [...spelled('http'), ...spelled('ws')]);
     assert.equal(upgrade.args[0].types, undefined, 'every type: main frames, sub-resources and WebSockets');
     assert.deepEqual(upgrade.args[1], ['blocking']);
   });
@@ -331,7 +333,9 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
     const pin = pki.rogueRoot.spkiPin;
     const result = await saveUser({ extraEntries: [{ host: 'a.example.test', pins: [pin] }, { host: 'A.example.test', pins: [pin] }] });
     assert.equal(result.saved, false);
-    assert.match(result.errors.join('\n'), /entry 2 \(A\.example\.test\): a second entry for the same host/);
+    assert.deepEqual(result.errors.map((e) => e.code), ['entry-duplicate']);
+    assert.deepEqual(result.errors[0].params, { entry: '2', host: 'A.example.test' });
+    assert.match(result.errors[0].error, /Entry 2 \(A\.example\.test\): a second entry for the same host/);
   });
 
   it('a user\'s entry adds hosts, never replaces one of the bundled list: saved, but the engine refuses it and says why', async () => {
@@ -410,7 +414,7 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
         const v = await ask({ type: 'status' });
         return v.policy.problems.length && v;
       });
-      assert.deepEqual(broken.policy.problems, [{ key: 'extraEntries', error: 'must be a list of entries' }]);
+      assert.deepEqual(broken.policy.problems, [{ key: 'extraEntries', code: 'policy-not-list', params: { key: 'extraEntries' }, error: 'extraEntries must be a list.' }]);
       assert.ok(!broken.policy.managed.includes('extraEntries'));
     } finally {
       fake.setManaged(null);

@@ -31,7 +31,7 @@ const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const pin = (n) => Buffer.alloc(32, n).toString('base64');
 
 /** A list payload; `expiresIn` ms from now (negative: expired). */
-function payload({ sequence, host, expiresIn = 30 * DAY_MS, issuedAgo = DAY_MS }) {
+function payload({ sequence, host, channel, expiresIn = 30 * DAY_MS, issuedAgo = DAY_MS }) {
   const now = Date.now();
   return {
     version: 1,
@@ -42,6 +42,8 @@ function payload({ sequence, host, expiresIn = 30 * DAY_MS, issuedAgo = DAY_MS }
     pinsets: { p: { good: [pin(1), pin(2)] } },
     entries: [{ host, include_subdomains: false, pinset: 'p', mode: 'enforce' }],
     blocklist: { spki: [], certificates: [] },
+    // The channel it is signed for (docs/pinlist-format.md "Channel binding").
+    ...(channel ? { channel } : {}),
   };
 }
 
@@ -116,7 +118,7 @@ describe('channel freshness: a 304 refreshes the check time, never the accepted 
   let acceptedBody;
 
   it('an accepted list sets acceptedAt, and the last check is the same moment', async () => {
-    acceptedBody = envelope(payload({ sequence: 1, host: 'a.example.test' }), key);
+    acceptedBody = envelope(payload({ sequence: 1, host: 'a.example.test', channel: URL_A }), key);
     serve.set(URL_A, { status: 200, body: acceptedBody, etag: '"a1"' });
     assert.deepEqual(await ask({ type: 'save-user', user: { channels: [{ url: URL_A, keys: [key.text], threshold: 1 }] } }), { saved: true, errors: [] });
     const results = await ask({ type: 'update-now' });
@@ -203,7 +205,7 @@ describe('channel freshness: a 304 refreshes the check time, never the accepted 
     assert.equal(ch.lastOkCheckAt, null, 'not even a proper answer');
 
     // A list that expires within two seconds, accepted, then kept alive by 304s.
-    const short = envelope(payload({ sequence: 1, host: 'b.example.test', expiresIn: 2000 }), key);
+    const short = envelope(payload({ sequence: 1, host: 'b.example.test', channel: URL_B, expiresIn: 2000 }), key);
     serve.set(URL_B, { status: 200, body: short, etag: '"b1"' });
     results = await ask({ type: 'update-now' });
     assert.equal(results.find((r) => r.url === URL_B).result.code, 'accepted');

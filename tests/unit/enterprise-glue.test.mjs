@@ -176,7 +176,8 @@ test('policy: valid keys are taken and locked, wrong ones dropped and named', ()
   assert.equal(p.mode, 'enforce');
   assert.equal(p.allowUserOverride, false);
   assert.equal(p.reportEndpoint, 'https://reports.corp.example/pins');
-  assert.deepEqual(p.channels, [{ url: 'https://u.example/list.json', keys: ['pinwatch-ed25519:k1', 'pinwatch-ed25519:k2'], threshold: 2, scope: ['corp.example'], name: null }]);
+  assert.deepEqual(p.channels, [{ url: 'https://u.example/list.json', keys: ['pinwatch-ed25519:k1', 'pinwatch-ed25519:k2'], threshold: 2, scope: ['corp.example'], name: null,
+    binding: 'https://u.example/list.json', allowUnboundLists: false }]);
   // Extra entries pass as written: each one is the core's to check (next test).
   assert.deepEqual(p.extraEntries, [{ host: 'Intranet.Corp.Example', pins: [PIN] }, { host: '', pins: [] }]);
   assert.equal(p.debuggerCapture, null);
@@ -193,11 +194,12 @@ test('policy extra entries: the core takes the good ones, normalised, and names 
   const checked = core.checkExtraEntries(p.extraEntries);
   assert.deepEqual(checked.entries, [{ host: 'intranet.corp.example', includeSubdomains: false, pins: [PIN], mode: MODE.warn }]);
   assert.equal(checked.errors.length, 1);
-  assert.match(checked.errors[0], /^entry 2 \(\): /);
+  assert.equal(checked.errors[0].code, 'entry-bad-host');
+  assert.match(checked.errors[0].error, /^Entry 2 \(\): /);
   // What the extension hands the engine: the same refusal, under the policy source, and the good entry in force.
   const engine = new core.Engine([{ origin: SOURCE_KIND.policy, kind: SOURCE_KIND.policy, extraEntries: p.extraEntries }], { policyMode: p.mode });
   try {
-    assert.deepEqual(engine.problems().map((x) => [x.origin, x.error]), [[SOURCE_KIND.policy, checked.errors[0]]]);
+    assert.deepEqual(engine.problems().map((x) => [x.origin, x.code, x.error]), [[SOURCE_KIND.policy, checked.errors[0].code, checked.errors[0].error]]);
     assert.equal(engine.isPinned('intranet.corp.example'), true);
   } finally {
     engine.free();
@@ -212,9 +214,10 @@ test('policy extra entries: the core takes the good ones, normalised, and names 
     { host: 'F.example', pins: [PIN] },
   ]);
   assert.deepEqual(bad.entries.map((e) => e.host), ['f.example']);
-  assert.deepEqual(bad.errors.map((e) => e.match(/^entry (\d+)/)[1]), ['1', '2', '3', '4', '5', '7']);
-  assert.match(bad.errors[0], /at least one pin/);
-  assert.match(bad.errors[2], /unknown variant `block`/);
+  assert.deepEqual(bad.errors.map((e) => e.params.entry), ['1', '2', '3', '4', '5', '7']);
+  assert.deepEqual(bad.errors.map((e) => e.code), ['entry-no-pins', 'entry-bad-pin', 'entry-unreadable', 'entry-unreadable', 'entry-unreadable', 'entry-duplicate']);
+  assert.match(bad.errors[0].error, /at least one pin/);
+  assert.match(bad.errors[2].error, /unknown variant `block`/);
 });
 
 test('the user\'s mode: never weaker than policy\'s; the engine says which modes remain', needsCore, () => {
@@ -255,14 +258,15 @@ test('policy: nothing managed is the default, and a wrong type never becomes a v
   assert.equal(p.reportEndpoint, null);
   assert.deepEqual(p.extraEntries, []);
   assert.equal(p.problems.length, 5);
-  assert.deepEqual(p.problems.find((x) => x.key === 'extraEntries'), { key: 'extraEntries', error: 'must be a list of entries' });
-  assert.match(p.problems.find((x) => x.key === 'mode').error, new RegExp(`must be one of ${MODES.join(', ')}`));
+  assert.deepEqual(p.problems.find((x) => x.key === 'extraEntries'), { key: 'extraEntries', code: 'policy-not-list', params: { key: 'extraEntries' }, error: 'extraEntries must be a list.' });
+  assert.match(p.problems.find((x) => x.key === 'mode').error, new RegExp(`mode must be one of: ${MODES.join(', ')}`));
 });
 
 test('channel and URL checks', () => {
   assert.equal(httpsUrl('https://user:pw@x.example/'), null);
   assert.equal(httpsUrl('https://x.example/a'), 'https://x.example/a');
-  assert.match(cleanChannel({ url: 'https://x.example/', keys: [] }).error, /keys/);
-  assert.match(cleanChannel({ url: 'https://x.example/', keys: ['a'], scope: ['*.x.example'] }).error, /scope/);
+  assert.equal(cleanChannel({ url: 'https://x.example/', keys: [] }).error.code, 'channel-no-keys');
+  assert.equal(cleanChannel({ url: 'https://x.example/', keys: ['a'], scope: ['*.x.example'] }, 3).error.code, 'channel-bad-scope-host');
+  assert.match(cleanChannel({ url: 'https://x.example/', keys: ['a'], scope: ['*.x.example'] }, 3).error.error, /^Channel 3: the scope entry "\*\.x\.example" is not a host name\.$/);
   assert.equal(cleanChannel({ url: 'https://x.example/', keys: ['a', 'a'] }).channel.keys.length, 1);
 });

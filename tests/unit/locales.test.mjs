@@ -68,6 +68,20 @@ for (const code of locales) {
   });
 }
 
+test('every problem code of the core has a message whose English is the core\'s, parameters in its order', () => {
+  assert.ok(Object.keys(vocab.PROBLEM).length >= 20, 'the generated table lists the core\'s problems');
+  for (const [code, params] of Object.entries(vocab.PROBLEM)) {
+    const key = ui.problemKey(code);
+    assert.ok(en[key], `${key} for the core's "${code}"`);
+    const english = vocab.PROBLEM_ENGLISH[code].replace(/\{([a-z_]+)\}/g, (_, n) => `$${n.toUpperCase()}$`);
+    assert.equal(en[key].message, english, `${key} says what the CLI says`);
+    assert.deepEqual(Object.keys(en[key].placeholders ?? {}), [...params], `${key}: placeholders in the core's order`);
+  }
+  const p = { code: 'channel-twice', params: { channel: '2', url: 'https://l.example/' } };
+  assert.equal(ui.problemText(p), 'Channel 2: https://l.example/ is listed twice; the first one is used.');
+  assert.equal(ui.problemText({ error: 'not coded' }), 'not coded', 'text without a code is shown as it came');
+});
+
 test('every reason code of the core has a message whose English is the core\'s, parameters in its order', () => {
   assert.ok(Object.keys(vocab.REASON).length >= 20, 'the generated table lists the core\'s reasons');
   for (const [code, params] of Object.entries(vocab.REASON)) {

@@ -76,7 +76,7 @@ test('the schema: Chromium rules, and exactly the keys policy.js reads', () => {
   for (const required of ['mode', 'channels', 'allowedInterceptionSpkis', 'reportEndpoint', 'allowUserOverride', 'extraEntries', 'debuggerCapture']) {
     assert.ok(schema.properties[required], required);
   }
-  assert.deepEqual(Object.keys(schema.properties.channels.items.properties).sort(), ['keys', 'name', 'scope', 'threshold', 'url']);
+  assert.deepEqual(Object.keys(schema.properties.channels.items.properties).sort(), ['allowUnboundLists', 'binding', 'keys', 'name', 'scope', 'threshold', 'url']);
 });
 
 test('Chromium on Linux: force-install and settings for the id the manifest key gives', (t) => {

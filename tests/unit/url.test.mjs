@@ -4,7 +4,7 @@
 // a report endpoint "pinned.example." counted as another host than the pinned one).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hostOf, upgradedUrl } from '../../extension/shared/url.js';
+import { hostOf, storageOrigin, upgradedUrl } from '../../extension/shared/url.js';
 import { hostPatterns, withScheme } from '../../extension/background/host-patterns.js';
 import { endpointAllowed } from '../../extension/background/report-format.js';
 
@@ -55,7 +55,8 @@ test('upgradedUrl: null for what is already TLS or not http/ws at all', () => {
 
 test('withScheme: the same hosts\' patterns for WebSocket and plain schemes', () => {
   const https = hostPatterns([['mail.example.test', false], ['example.org', true], ['::1', false]]);
-  assert.deepEqual(withScheme(https, 'wss'), ['wss://*.example.org/*', 'wss://[::1]/*', 'wss://example.org/*', 'wss://mail.example.test/*']);
+  assert.deepEqual(withScheme(https, 'wss'), ['wss://*.example.org./*', 'wss://*.example.org/*', 'wss://[::1]/*',
+    'wss://example.org./*', 'wss://example.org/*', 'wss://mail.example.test./*', 'wss://mail.example.test/*']);
   assert.deepEqual(withScheme(['https://a.test/*', 'wss://b.test/*'], 'http'), ['http://a.test/*'], 'only https patterns are converted');
 });
 
@@ -69,4 +70,13 @@ test('endpointAllowed: the pinned host is recognised however its URL writes it',
   assert.equal(endpointAllowed('https://a.example.test./r', report('x.example.test', 'example.test', true)), false, 'covered subdomain with a trailing dot');
   assert.equal(endpointAllowed('https://[::1]:8443/r', report('::1', '::1', false)), false, 'IPv6 literal');
   assert.equal(endpointAllowed('https://[::2]/r', report('::1', '::1', false)), true);
+});
+
+test('storageOrigin: the origin whose service workers and caches a stopped response could have filled', () => {
+  assert.equal(storageOrigin('https://Mail.Example.Test.:8443/inbox?x=1'), 'https://mail.example.test.:8443');
+  assert.equal(storageOrigin('wss://mail.example.test/socket'), 'https://mail.example.test');
+  assert.equal(storageOrigin('ws://mail.example.test:81/'), 'http://mail.example.test:81');
+  for (const url of ['data:text/plain,x', 'chrome-extension://abc/warning.html', 'not a url', undefined]) {
+    assert.equal(storageOrigin(url), null, String(url));
+  }
 });

@@ -32,7 +32,7 @@ test('extension/shared/vocabulary.js is exactly what the tool renders from the c
 
 test('the generated module exports every list of the core, in its order, frozen', needsCore, () => {
   const words = tool.readVocabulary(ROOT);
-  const lists = Object.keys(words).filter((k) => k !== tool.REASONS_KEY);
+  const lists = Object.keys(words).filter((k) => k !== tool.REASONS_KEY && k !== tool.PROBLEMS_KEY);
   assert.deepEqual(sorted(lists), sorted(Object.keys(tool.LISTS)), 'every list the core returns has names in the tool');
   for (const [key, { object, array }] of Object.entries(tool.LISTS)) {
     assert.deepEqual(vocab[array], words[key], `${array} = vocabulary().${key}`);
@@ -47,6 +47,7 @@ test('the generated module exports every list of the core, in its order, frozen'
 test('render refuses a list it has no names for, and a word that gives no name', () => {
   const words = Object.fromEntries(Object.keys(tool.LISTS).map((k) => [k, ['a-b']]));
   words.reasons = [{ code: 'a-b', english: 'A {host}.', params: ['host'] }];
+  words.problems = [{ code: 'c-d', english: 'C {key}.', params: ['key'] }];
   assert.match(tool.render(words), /export const STATUS = Object\.freeze\(\{\n {2}aB: 'a-b',\n\}\);/);
   assert.throws(() => tool.render({ ...words, colours: ['red'] }), /colours/);
   assert.throws(() => tool.render({ ...words, modes: ["it's"] }), /no usable name/);

@@ -311,7 +311,7 @@ pub(crate) struct Bounded {
 }
 
 /// The error of a [`Bounded`] socket with `MAX_SERVER_BYTES` read.
-fn too_much() -> std::io::Error {
+pub(crate) fn too_much() -> std::io::Error {
     std::io::Error::other(format!(
         "the server sent more than {MAX_SERVER_BYTES} bytes"
     ))
@@ -392,33 +392,32 @@ impl Tls {
     /// Connects, completes the handshake and returns the chain the server sent, whether or
     /// not it verifies (`Served::verify_error` says). Nothing is sent after the handshake.
     pub fn fetch(&self, to: &Connect<'_>) -> Result<Served, FetchError> {
-        ServerName::try_from(to.server_name.to_string())
-            .map_err(|_| FetchError::Name(to.server_name.to_string()))?;
         let until = Instant::now() + to.timeout;
-        let place = place(to);
-        let io = |e| FetchError::Io(place.clone(), e);
-        let addrs = resolve(to.host, to.port, to.timeout).map_err(io)?;
-        let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no address");
-        let mut sock = None;
-        for addr in addrs {
-            let left = until.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                last = timed_out("connect", to.timeout);
-                break;
-            }
-            match TcpStream::connect_timeout(&addr, left) {
-                Ok(s) => {
-                    sock = Some(s);
-                    break;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                    last = timed_out("connect", to.timeout)
-                }
-                Err(e) => last = e,
-            }
-        }
-        let sock = sock.ok_or_else(|| io(last))?;
+        let sock = connect(to, until)?;
         self.fetch_on(sock, to, until)
+    }
+
+    /// Why `certs` (leaf first) do not verify against these roots for `server_name`, or
+    /// `None` when they do; for chains read by another TLS client (the companion's).
+    pub fn verify(&self, certs: &[Vec<u8>], server_name: &str) -> Option<String> {
+        let Ok(name) = ServerName::try_from(server_name.to_string()) else {
+            return Some(format!("{server_name:?} is not a valid TLS server name"));
+        };
+        let Some((leaf, rest)) = certs.split_first() else {
+            return Some("the server sent no certificate".into());
+        };
+        let rest: Vec<CertificateDer<'_>> =
+            rest.iter().map(|c| CertificateDer::from(&c[..])).collect();
+        self.roots
+            .verify_server_cert(
+                &CertificateDer::from(&leaf[..]),
+                &rest,
+                &name,
+                &[],
+                UnixTime::now(),
+            )
+            .err()
+            .map(|e| e.to_string())
     }
 
     /// As `fetch`, over a connection the caller opened (a tunnel through a proxy, for the
@@ -491,8 +490,37 @@ impl Tls {
     }
 }
 
+/// Looks `to.host` up and connects to the first address that answers, before `until`.
+pub(crate) fn connect(to: &Connect<'_>, until: Instant) -> Result<TcpStream, FetchError> {
+    ServerName::try_from(to.server_name.to_string())
+        .map_err(|_| FetchError::Name(to.server_name.to_string()))?;
+    let place = place(to);
+    let io = |e| FetchError::Io(place.clone(), e);
+    let addrs = resolve(to.host, to.port, to.timeout).map_err(io)?;
+    let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no address");
+    let mut sock = None;
+    for addr in addrs {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            last = timed_out("connect", to.timeout);
+            break;
+        }
+        match TcpStream::connect_timeout(&addr, left) {
+            Ok(s) => {
+                sock = Some(s);
+                break;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                last = timed_out("connect", to.timeout)
+            }
+            Err(e) => last = e,
+        }
+    }
+    sock.ok_or_else(|| io(last))
+}
+
 /// `host:port` (`[v6]:port`) for error messages.
-fn place(to: &Connect<'_>) -> String {
+pub(crate) fn place(to: &Connect<'_>) -> String {
     if to.host.contains(':') {
         format!("[{}]:{}", to.host, to.port)
     } else {

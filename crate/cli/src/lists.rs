@@ -148,6 +148,10 @@ pub struct SignArgs {
     /// release after the first (with a payload, not when adding signatures to an envelope)
     #[arg(long, value_name = "PUBLISHED.json")]
     chain: Option<PathBuf>,
+    /// The channel the list is published on (its URL, or the name its configuration binds
+    /// to): written into the payload, and so signed; browsers refuse it on any other channel
+    #[arg(long, value_name = "URL")]
+    channel: Option<String>,
     /// Sign even when the payload breaks publisher rules
     #[arg(long)]
     allow_lint_errors: bool,
@@ -240,6 +244,10 @@ pub fn sign(args: &SignArgs) -> Result<ExitCode, Failure> {
     check_key_args(&args.keys)?;
     let bytes = read_document(&args.input)?;
     let (payload, existing) = payload_of(&args.input, &bytes)?;
+    let payload = match &args.channel {
+        Some(channel) => crate::binding::bind(&args.input, payload, existing.is_some(), channel)?,
+        None => payload,
+    };
     if let Some(envelope) = &existing {
         if envelope.payload_type != PAYLOAD_TYPE {
             return Err(Failure::invalid(
@@ -400,6 +408,10 @@ pub struct VerifyArgs {
     list: PathBuf,
     #[command(flatten)]
     trust: TrustArgs,
+    /// The channel the list was fetched from (its URL, or the name its configuration binds
+    /// to): a list signed for another channel, or naming none, is refused
+    #[arg(long, value_name = "URL")]
+    channel: Option<String>,
     /// On acceptance, write the new trust state (sequence, rotated keys) back to --state
     #[arg(long, requires = "state")]
     update_state: bool,
@@ -460,6 +472,9 @@ fn summary(a: &Accepted) -> String {
         info.pinsets,
         ids.join(", ")
     );
+    if let Some(channel) = &info.channel {
+        s.push_str(&format!("channel: {}\n", clean(channel)));
+    }
     if a.rotations_followed > 0 {
         s.push_str(&format!(
             "followed {} rotation step(s) from the trusted keys to the list's signers\n",
@@ -509,7 +524,8 @@ fn refused(bytes: &[u8], rejection: &Rejection, json: bool) -> Result<ExitCode, 
 pub fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     let trust = args.trust.load()?;
     let bytes = read_document(&args.list)?;
-    let accepted = match accept(&bytes, &trust, now_or(args.trust.now)) {
+    let channel = crate::binding::binding(args.channel.as_deref())?;
+    let accepted = match accept(&bytes, &trust, channel.as_ref(), now_or(args.trust.now)) {
         Ok(a) => a,
         Err(rejection) => return refused(&bytes, &rejection, args.json),
     };
@@ -631,7 +647,7 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
     let trust = args.trust.load()?;
     let bytes = read_document(list_path)?;
     let now = now_or(args.trust.now);
-    let accepted = match accept(&bytes, &trust, now) {
+    let accepted = match accept(&bytes, &trust, None, now) {
         Ok(a) => a,
         Err(rejection) => return refused(&bytes, &rejection, args.json),
     };

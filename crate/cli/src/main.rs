@@ -6,6 +6,7 @@
 //! standard input closes. Every failure is a value on the way to `main`, never a panic.
 
 mod aia;
+mod binding;
 mod certs;
 mod chain;
 mod command;

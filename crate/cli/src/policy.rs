@@ -219,7 +219,7 @@ fn semantics(map: &Map<String, Value>, path: &str, found: &mut Findings) {
             .collect();
         let (_, errors) = check_extra_entries(&raw);
         for e in errors {
-            found.error(&format!("{path}.extraEntries"), e);
+            found.error(&format!("{path}.extraEntries"), e.english());
         }
         for (i, entry) in entries.iter().enumerate() {
             if entry["pins"].as_array().is_some_and(|p| p.len() == 1) {

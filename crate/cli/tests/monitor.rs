@@ -760,7 +760,7 @@ fn make_root_only(dir: &Dir, prefix: &str, aia: Option<&str>) -> RootOnly {
         &p("leaf"),
         "/CN=mail.example.test",
         Some(&p("int")),
-        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:mail.example.test\n",
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:mail.example.test,DNS:mx.example.test\n",
         3650,
     );
     RootOnly {

@@ -94,6 +94,7 @@ fn list(n: usize, pinned: Option<(&str, Pin)>) -> PinList {
             certificates: vec![fake_pin(1 << 41)],
         },
         next_signers: None,
+        channel: None,
     };
     PinList::compile(&payload).expect("bench list compiles")
 }

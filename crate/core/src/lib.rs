@@ -24,6 +24,7 @@ pub mod crypto;
 pub mod host;
 pub mod judge;
 pub mod list;
+pub mod problem;
 pub mod reason;
 pub mod time;
 pub mod vocabulary;

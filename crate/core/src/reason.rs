@@ -28,6 +28,8 @@ crate::named_enum::named_enum! {
         LeafOnlyNoIssuerKeys = "leaf-only-no-issuer-keys",
         LeafSignatureMissing = "leaf-signature-missing",
         LeafNotSignedByIssuerKey = "leaf-not-signed-by-issuer-key",
+        LeafNamesDoNotCoverHost = "leaf-names-do-not-cover-host",
+        BrowserDidNotVerify = "browser-did-not-verify",
         PathTooManyCandidates = "path-too-many-candidates",
         PathTooLong = "path-too-long",
         PathTooManyChecks = "path-too-many-checks",
@@ -43,6 +45,7 @@ crate::named_enum::named_enum! {
         LocalRoot = "local-root",
         // Records made without a verdict (the extension's own, beside the core's decision).
         NotCheckedInTime = "not-checked-in-time",
+        CoreTrapped = "core-trapped",
         OwnError = "own-error",
     }
 }
@@ -68,6 +71,8 @@ impl ReasonCode {
             LeafOnlyNoIssuerKeys => "Only the leaf certificate was available and the pin set has no issuer keys to check it with.",
             LeafSignatureMissing => "The leaf's signature was not at hand to check against the issuer keys.",
             LeafNotSignedByIssuerKey => "The leaf certificate was not signed by any pinned issuer key.",
+            LeafNamesDoNotCoverHost => "The leaf certificate links to a pinned key, but it was not issued for {host}.",
+            BrowserDidNotVerify => "The browser handed over no chain it had verified itself (a single certificate, an untrusted chain, or a certificate error someone accepted), so the pins could not be checked.",
             PathTooManyCandidates => "No pinned key is linked to the leaf by verified signatures: more than {count} certificates were offered; the rest were not considered.",
             PathTooLong => "No pinned key is linked to the leaf by verified signatures: no path of at most {count} links was found.",
             PathTooManyChecks => "No pinned key is linked to the leaf by verified signatures: the search stopped after {count} signature checks.",
@@ -82,24 +87,42 @@ impl ReasonCode {
             KnownRoot => "The connection is decrypted by software whose root you marked as known.",
             LocalRoot => "This connection is decrypted by software on this computer or network: the chain ends in a root that is not built into the browser and that no one declared.",
             NotCheckedInTime => "Pinwatch could not check this connection within {seconds} s. On a pinned host in enforce mode that is treated as a possible interception.",
+            CoreTrapped => "Pinwatch's core failed while checking this connection. On a pinned host in enforce mode that is treated as a possible interception.",
             OwnError => "Pinwatch could not check this connection because of an internal error ({error}). The page was not stopped.",
         }
     }
 
     /// The parameters the English names, in the order they appear.
     pub fn params(self) -> Vec<&'static str> {
-        let text = self.english();
-        let mut out = Vec::new();
-        let mut rest = text;
-        while let Some(open) = rest.find('{') {
-            let Some(len) = rest[open..].find('}') else {
-                break;
-            };
-            out.push(&rest[open + 1..open + len]);
-            rest = &rest[open + len + 1..];
-        }
-        out
+        template_params(self.english())
     }
+}
+
+/// The `{name}`s of an English template, in the order they appear.
+pub(crate) fn template_params(text: &'static str) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let Some(len) = rest[open..].find('}') else {
+            break;
+        };
+        out.push(&rest[open + 1..open + len]);
+        rest = &rest[open + len + 1..];
+    }
+    out
+}
+
+/// A template with its parameters filled in (a missing one reads as empty).
+pub(crate) fn fill_template(
+    template: &'static str,
+    params: &BTreeMap<&'static str, String>,
+) -> String {
+    let mut text = template.to_string();
+    for name in template_params(template) {
+        let value = params.get(name).map_or("", String::as_str);
+        text = text.replacen(&format!("{{{name}}}"), value, 1);
+    }
+    text
 }
 
 /// A reason code with its parameters' values.
@@ -130,16 +153,11 @@ impl Reason {
 
     /// The English sentence, parameters filled in (a missing one reads as empty).
     pub fn english(&self) -> String {
-        let mut text = self.code.english().to_string();
-        for name in self.code.params() {
-            let value = self.params.get(name).map_or("", String::as_str);
-            text = text.replacen(&format!("{{{name}}}"), value, 1);
-        }
-        text
+        fill_template(self.code.english(), &self.params)
     }
 }
 
-/// One code as the extension's generated vocabulary carries it.
+/// One code as the extension's generated vocabulary carries it (reasons and problems alike).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ReasonEntry {
     pub code: &'static str,

@@ -35,6 +35,8 @@ pub struct Vocabulary {
     pub meanings: &'static [&'static str],
     /// Every reason code of a verdict with its English and parameters (reason.rs).
     pub reasons: Vec<crate::reason::ReasonEntry>,
+    /// Every problem a source or setting can have, with its English and parameters (problem.rs).
+    pub problems: Vec<crate::reason::ReasonEntry>,
 }
 
 pub fn vocabulary() -> Vocabulary {
@@ -64,6 +66,7 @@ pub fn vocabulary() -> Vocabulary {
         override_failures: crate::judge::failure::OverrideFailure::NAMES,
         meanings: crate::judge::failure::Meaning::NAMES,
         reasons: crate::reason::table(),
+        problems: crate::problem::table(),
     }
 }
 

@@ -70,7 +70,7 @@ fn trust(keys: &[&Signer], threshold: u32, sequence: u64) -> TrustState {
 }
 
 fn rejection(envelope: &[u8], trust: &TrustState, now: i64) -> Rejection {
-    match accept(envelope, trust, now) {
+    match accept(envelope, trust, None, now) {
         Ok(a) => panic!(
             "accepted sequence {} but should not have",
             a.list.info.sequence
@@ -92,6 +92,7 @@ fn a_list_signed_by_a_threshold_of_trusted_keys_is_accepted() {
     let accepted = accept(
         &sign(&payload(7), &[&a, &b]),
         &trust(&[&a, &b], 2, 6),
+        None,
         now(),
     )
     .unwrap();
@@ -221,7 +222,7 @@ fn a_rollback_to_an_older_or_equal_sequence_is_refused() {
             last: 8
         }
     );
-    assert!(accept(&envelope, &trust(&[&a], 1, 6), now()).is_ok());
+    assert!(accept(&envelope, &trust(&[&a], 1, 6), None, now()).is_ok());
 }
 
 #[wasm_bindgen_test(unsupported = test)]
@@ -229,7 +230,7 @@ fn a_replayed_expired_list_is_refused() {
     let a = key(1);
     let envelope = sign(&payload(7), &[&a]);
     assert!(
-        accept(&envelope, &trust(&[&a], 1, 0), t(EXPIRES)).is_ok(),
+        accept(&envelope, &trust(&[&a], 1, 0), None, t(EXPIRES)).is_ok(),
         "valid up to and including expires_at"
     );
     let r = rejection(&envelope, &trust(&[&a], 1, 0), t(EXPIRES) + 1);
@@ -245,7 +246,13 @@ fn a_replayed_expired_list_is_refused() {
 fn a_list_issued_in_the_future_is_refused_beyond_five_minutes() {
     let a = key(1);
     let envelope = sign(&payload(7), &[&a]);
-    assert!(accept(&envelope, &trust(&[&a], 1, 0), t(ISSUED) - CLOCK_SKEW_SECS).is_ok());
+    assert!(accept(
+        &envelope,
+        &trust(&[&a], 1, 0),
+        None,
+        t(ISSUED) - CLOCK_SKEW_SECS
+    )
+    .is_ok());
     let r = rejection(
         &envelope,
         &trust(&[&a], 1, 0),
@@ -288,6 +295,7 @@ fn a_rotation_signed_by_old_and_new_keys_hands_over_trust() {
     let accepted = accept(
         &sign(&rotation, &[&old1, &old2, &new1, &new2]),
         &trust(&[&old1, &old2], 2, 7),
+        None,
         now(),
     )
     .unwrap();
@@ -296,7 +304,13 @@ fn a_rotation_signed_by_old_and_new_keys_hands_over_trust() {
     // From now on the old keys alone are strangers, and the new ones suffice.
     let r = rejection(&sign(&payload(9), &[&old1, &old2]), &accepted.trust, now());
     assert!(matches!(r, Rejection::UntrustedSigners(_)), "{r:?}");
-    assert!(accept(&sign(&payload(9), &[&new1, &new2]), &accepted.trust, now()).is_ok());
+    assert!(accept(
+        &sign(&payload(9), &[&new1, &new2]),
+        &accepted.trust,
+        None,
+        now()
+    )
+    .is_ok());
 }
 
 #[wasm_bindgen_test(unsupported = test)]

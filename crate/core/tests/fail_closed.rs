@@ -314,9 +314,24 @@ fn extra_entries_are_checked_one_by_one_and_each_refusal_is_named() {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].host, "intranet.corp.test");
     assert_eq!(errors.len(), 5, "{errors:?}");
-    assert!(errors[0].starts_with("entry 2 (a.test)"), "{errors:?}");
-    assert!(errors[1].contains("not a SHA-256 pin"));
-    assert!(errors[2].contains("unknown variant `block`"));
+    use pinwatch_core::problem::ProblemCode;
+    let codes: Vec<_> = errors.iter().map(|e| e.code).collect();
+    assert_eq!(
+        codes,
+        [
+            ProblemCode::EntryNoPins,
+            ProblemCode::EntryBadPin,
+            ProblemCode::EntryUnreadable,
+            ProblemCode::EntryBadHost,
+            ProblemCode::EntryUnreadable
+        ]
+    );
+    assert!(
+        errors[0].english().starts_with("Entry 2 (a.test)"),
+        "{errors:?}"
+    );
+    assert!(errors[1].english().contains("not a SHA-256 pin"));
+    assert!(errors[2].english().contains("unknown variant `block`"));
 }
 
 #[wasm_bindgen_test(unsupported = test)]
@@ -376,4 +391,36 @@ fn a_user_may_add_bad_pins_anywhere_and_they_only_make_verdicts_stricter() {
         e.check("mail.example.test", &f.legit_chain, NOW).mode,
         Some(Mode::Enforce)
     );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_trap_while_judging_stops_an_enforced_host_and_is_our_own_error_elsewhere() {
+    use pinwatch_core::judge::decision::Failure;
+    let trapped = |mode| {
+        decide(&Situation {
+            mode,
+            failure: Some(Failure::Trapped),
+            chain_offered: true,
+            allow_override: true,
+            ..Situation::default()
+        })
+    };
+    let d = trapped(Some(Mode::Enforce));
+    assert_eq!(
+        (d.act, d.stop_reason),
+        (Act::Stop, Some(StopReason::CouldNotBeChecked))
+    );
+    assert!(d.offer_retry && !d.offer_proceed);
+    for mode in [Some(Mode::Warn), Some(Mode::Report), None] {
+        let d = trapped(mode);
+        assert_eq!((d.act, d.error_badge), (Act::Pass, true), "{mode:?}");
+    }
+    // A stop reached before the trap stands.
+    let d = decide(&Situation {
+        status: Some(Status::Mismatch),
+        mode: Some(Mode::Enforce),
+        failure: Some(Failure::Trapped),
+        ..Situation::default()
+    });
+    assert_eq!(d.stop_reason, Some(StopReason::Mismatch));
 }

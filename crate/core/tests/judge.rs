@@ -48,7 +48,7 @@ fn firefox(chain: &[Vec<u8>]) -> Capture {
         state: Some("secure".into()),
         digests: Some(words.join(" ")),
         built_in_root: Some(true),
-        failure: None,
+        ..Capture::default()
     }
 }
 

@@ -88,11 +88,11 @@ fn served(sequence: u64, by: &[&Signer], rotations: Vec<Envelope>) -> Vec<u8> {
 }
 
 fn accepted(envelope: &[u8], trust: &TrustState) -> Accepted {
-    accept(envelope, trust, now()).unwrap_or_else(|r| panic!("refused: {r}"))
+    accept(envelope, trust, None, now()).unwrap_or_else(|r| panic!("refused: {r}"))
 }
 
 fn refused(envelope: &[u8], trust: &TrustState) -> Rejection {
-    match accept(envelope, trust, now()) {
+    match accept(envelope, trust, None, now()) {
         Ok(a) => panic!("accepted sequence {}", a.list.info.sequence),
         Err(r) => r,
     }

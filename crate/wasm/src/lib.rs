@@ -10,7 +10,7 @@ use pinwatch_core::judge::path::{CertOrigin, Given, SignatureCache};
 use pinwatch_core::judge::{self, memory::KeptCa, memory::Memory};
 use pinwatch_core::list::accept::{self, TrustSpec, TrustState};
 use pinwatch_core::list::sources::{self, SourceInput};
-use pinwatch_core::list::{ListInfo, Mode, PinList};
+use pinwatch_core::list::{channel_name_ok, ListInfo, Mode, PinList};
 use pinwatch_core::{vocabulary, x509::cert};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -383,7 +383,7 @@ pub fn vocabulary() -> Result<JsValue, JsError> {
 #[derive(Serialize)]
 struct CheckedEntries {
     entries: Vec<pinwatch_core::list::ExtraEntry>,
-    errors: Vec<String>,
+    errors: Vec<pinwatch_core::problem::Problem>,
 }
 
 /// Extra entries checked one by one: `{entries, errors}` (see `sources::check_extra_entries`).
@@ -449,19 +449,44 @@ struct RejectedJs {
     reason: String,
 }
 
-/// Decides whether to accept a signed list (envelope bytes) under `trust` =
-/// `{keys: string[], threshold: number, sequence: number}` at `nowSecs`. Returns
-/// `{accepted: true, payload, trust, info, signedBy, rotated}`, where `trust` is the state to
-/// store for the next update, or `{accepted: false, code, reason}`. Throws only for malformed
-/// arguments (a bad key, a threshold of 0, a time that is not a number).
+/// The channel a list is fetched for, as the extension hands it over.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ChannelJs {
+    name: String,
+    #[serde(default)]
+    allow_unbound: bool,
+}
+
+/// Decides whether to accept a signed list (envelope bytes) fetched for `channel` =
+/// `{name, allowUnbound}` under `trust` = `{keys: string[], threshold: number, sequence: number}`
+/// at `nowSecs`. Returns `{accepted: true, payload, trust, info, signedBy, rotated}`, where
+/// `trust` is the state to store for the next update, or `{accepted: false, code, reason}`.
+/// Throws only for malformed arguments (a bad key, a threshold of 0, a channel without a
+/// name, a time that is not a number).
 #[wasm_bindgen(js_name = acceptList)]
-pub fn accept_list(envelope: &[u8], trust: JsValue, now_secs: f64) -> Result<JsValue, JsError> {
+pub fn accept_list(
+    envelope: &[u8],
+    trust: JsValue,
+    channel: JsValue,
+    now_secs: f64,
+) -> Result<JsValue, JsError> {
     let spec: TrustSpec = from_js(trust)?;
     let state = TrustState::from_spec(&spec).map_err(|e| JsError::new(&format!("trust: {e}")))?;
+    let channel: ChannelJs = from_js(channel)?;
+    if !channel_name_ok(&channel.name) {
+        return Err(JsError::new(
+            "channel: the name is not a channel's URL or name",
+        ));
+    }
+    let binding = accept::ChannelBinding {
+        name: channel.name,
+        allow_unbound: channel.allow_unbound,
+    };
     if !now_secs.is_finite() {
         return Err(JsError::new("nowSecs must be a finite number of seconds"));
     }
-    match accept::accept(envelope, &state, now_secs as i64) {
+    match accept::accept(envelope, &state, Some(&binding), now_secs as i64) {
         Ok(a) => {
             // Already checked to be UTF-8 by the JSON guard; moved, not copied.
             let payload = String::from_utf8(a.payload)

@@ -85,12 +85,15 @@ export function keygen(dir, name) {
   return { key: `${prefix}.key`, pub: `${prefix}.pub`, text: readFileSync(`${prefix}.pub`, 'utf8').trim() };
 }
 
-/** `pinwatch sign` of `payload` (an object) by `keys` (keygen results): the envelope's bytes. */
-export function signList(dir, name, payload, keys) {
+/**
+ * `pinwatch sign` of `payload` (an object) by `keys` (keygen results): the envelope's bytes.
+ * `channel`: signed for that channel (`--channel`; the payload may also name it itself).
+ */
+export function signList(dir, name, payload, keys, { channel } = {}) {
   const payloadPath = join(dir, `${name}.payload.json`);
   const out = join(dir, `${name}.signed.json`);
   writeFileSync(payloadPath, `${JSON.stringify(payload, null, 2)}\n`);
-  run(CLI, ['sign', payloadPath, ...keys.flatMap((k) => ['--key', k.key]), '--out', out]);
+  run(CLI, ['sign', payloadPath, ...keys.flatMap((k) => ['--key', k.key]), '--out', out, ...(channel ? ['--channel', channel] : [])]);
   return readFileSync(out);
 }
 
@@ -109,9 +112,9 @@ const iso = (secs) => new Date(secs * 1000).toISOString().replace(/\.\d{3}Z$/, '
 /**
  * A channel payload: `entries` = [{host, pinset, include_subdomains?, mode?}] over the named
  * pin sets `pinsets` = {name: [pin, pin]}, with an optional `blocklist` ({spki?, certificates?}).
- * `expired` makes one whose expiry has passed.
+ * `expired` makes one whose expiry has passed; `channel` names the channel it is signed for.
  */
-export function channelPayload({ sequence, pinsets, entries, blocklist, expired = false, publisher = 'Pinwatch e2e channel' }) {
+export function channelPayload({ sequence, pinsets, entries, blocklist, expired = false, publisher = 'Pinwatch e2e channel', channel }) {
   const now = Math.floor(Date.now() / 1000);
   return {
     version: 1,
@@ -122,6 +125,7 @@ export function channelPayload({ sequence, pinsets, entries, blocklist, expired 
     pinsets: Object.fromEntries(Object.entries(pinsets).map(([n, good]) => [n, { good }])),
     entries: entries.map((e) => ({ include_subdomains: false, mode: 'enforce', ...e })),
     ...(blocklist ? { blocklist: { spki: [], certificates: [], ...blocklist } } : {}),
+    ...(channel ? { channel } : {}),
   };
 }
 

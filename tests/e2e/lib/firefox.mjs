@@ -4,7 +4,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
@@ -16,24 +16,34 @@ export const FIREFOX = process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr';
 export const GECKO_ID = JSON.parse(readFileSync(new URL('../../../manifest.json', import.meta.url), 'utf8'))
   .browser_specific_settings.gecko.id;
 
-/** A profile folder whose NSS store trusts `roots` (results of pki.makePki) for TLS servers. */
-export function makeProfile(roots) {
+/**
+ * A profile folder whose NSS store trusts `roots` (results of pki.makePki) for TLS servers, and
+ * whose certificate override store holds `overrides` (`[{host, port, sha256}]`, the certificate's
+ * SHA-256 as Firefox writes it, `AB:CD:…`): what "Accept the Risk and Continue" leaves behind.
+ */
+export function makeProfile(roots, overrides = []) {
   const dir = mkdtempSync(join(tmpdir(), 'pinwatch-ff-'));
   execFileSync('certutil', ['-N', '-d', `sql:${dir}`, '--empty-password']);
   for (const root of roots) {
     execFileSync('certutil', ['-A', '-d', `sql:${dir}`, '-n', root.name, '-t', 'C,,', '-i', root.pem]);
   }
+  if (overrides.length) {
+    const lines = ['# PSM Certificate Override Settings file', '# This is a generated file!  Do not edit.',
+      ...overrides.map((o) => `${o.host}:${o.port}:\tOID.2.16.840.1.101.3.4.2.1\t${o.sha256}\t`)];
+    writeFileSync(join(dir, 'cert_override.txt'), `${lines.join('\n')}\n`);
+  }
   return dir;
 }
 
 /**
- * Launches Firefox. `hosts` resolve to 127.0.0.1; `idleTimeoutMs` shortens the event page's
+ * Launches Firefox. `hosts` resolve to 127.0.0.1; `overrides`: certificate errors overridden in
+ * the profile (makeProfile); `idleTimeoutMs` shortens the event page's
  * idle timeout (Firefox unloads the background page after it); `executablePath` another
  * Firefox (e.g. a copy with its own distribution/policies.json).
  * Returns {browser, uuid, base, profile, close()}.
  */
-export async function launchFirefox({ roots = [], hosts = [], idleTimeoutMs, headless = true, prefs = {}, executablePath = FIREFOX } = {}) {
-  const profile = makeProfile(roots);
+export async function launchFirefox({ roots = [], hosts = [], overrides = [], idleTimeoutMs, headless = true, prefs = {}, executablePath = FIREFOX } = {}) {
+  const profile = makeProfile(roots, overrides);
   const uuid = randomUUID();
   const extraPrefsFirefox = {
     'network.dns.localDomains': hosts.join(','),

@@ -44,16 +44,23 @@ export function spkiDer(cert) {
 
 let serial = 0x1000;
 
+/** A certificate's subject key identifier, as hex with colons (`AB:CD:…`), or null. */
+export function subjectKeyId(cert) {
+  const text = execFileSync('openssl', ['x509', '-in', cert.pem, '-noout', '-ext', 'subjectKeyIdentifier'], { encoding: 'utf8' });
+  return text.match(/([0-9A-F]{2}(?::[0-9A-F]{2})+)/)?.[1] ?? null;
+}
+
 /**
  * Makes a key and a certificate in `dir/<name>.{key,pem}`.
- * `issuer` is another result of `issue` (or undefined for a self-signed root).
+ * `issuer` is another result of `issue` (or undefined for a self-signed root); `ski` a subject
+ * key identifier to write instead of the key's own hash (an impostor copying another CA's).
  */
-export function issue(dir, name, { subj, issuer, ca, hosts = [], days = 30, aia }) {
+export function issue(dir, name, { subj, issuer, ca, hosts = [], days = 30, aia, ski }) {
   const key = join(dir, `${name}.key`);
   const pem = join(dir, `${name}.pem`);
   openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], dir);
   const ext = join(dir, `${name}.ext`);
-  const lines = ['[v3]', 'subjectKeyIdentifier = hash'];
+  const lines = ['[v3]', `subjectKeyIdentifier = ${ski ?? 'hash'}`];
   if (ca) {
     lines.push('basicConstraints = critical, CA:TRUE', 'keyUsage = critical, keyCertSign, cRLSign');
   } else {

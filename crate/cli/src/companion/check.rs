@@ -1,7 +1,9 @@
 //! One `check`: a TLS connection of the companion's own to the address the browser used
 //! (directly, or through the browser's HTTP proxy with `CONNECT`), with the browser's server
-//! name; the chain as the server sent it, and which roots, if any, verify it.
+//! name and the browser's ClientHello (hello.rs); the chain as the server sent it, and which
+//! roots, if any, verify it.
 
+use super::hello;
 use super::protocol::{Check, Code, Failed, MAX_REPLY_BYTES};
 use super::roots::LocalRoots;
 use crate::certs::{Connect, FetchError, Served, Tls, MAX_SERVER_BYTES};
@@ -28,8 +30,9 @@ pub fn run<'r>(
 ) -> Result<Value, Failed> {
     let start = Instant::now();
     let until = start + timeout;
+    let profile = hello::Profile::for_chromium(check.chromium);
     let ip_text;
-    let served = match &check.proxy {
+    let mut served = match &check.proxy {
         None => {
             // Asked to look the name up (`resolve`): the system's resolver, every address it
             // gives tried in turn, as for any name; the reply's `tls.peer` says which answered.
@@ -38,29 +41,28 @@ pub fn run<'r>(
                 None if check.resolve => check.host.clone(),
                 None => return Err(Failed::new(Code::BadIp, "no address to connect to")),
             };
-            tls.fetch(&Connect {
+            let to = Connect {
                 host: &ip_text,
                 port: check.port,
                 server_name: &check.host,
                 timeout,
-            })
-            .map_err(|e| fetch_failed(e, timeout))?
+            };
+            crate::certs::connect(&to, until)
+                .and_then(|sock| hello::look(sock, &to, until, profile))
+                .map_err(|e| fetch_failed(e, timeout))?
         }
         Some(proxy) => {
             let sock = tunnel(check, until, timeout)?;
-            tls.fetch_on(
-                sock,
-                &Connect {
-                    host: &proxy.host,
-                    port: proxy.port,
-                    server_name: &check.host,
-                    timeout,
-                },
-                until,
-            )
-            .map_err(|e| fetch_failed(e, timeout))?
+            let to = Connect {
+                host: &proxy.host,
+                port: proxy.port,
+                server_name: &check.host,
+                timeout,
+            };
+            hello::look(sock, &to, until, profile).map_err(|e| fetch_failed(e, timeout))?
         }
     };
+    served.verify_error = tls.verify(&served.certs, &check.host);
     let ms = start.elapsed().as_secs_f64() * 1000.0;
     reply(check, served, ms, roots)
 }
@@ -153,7 +155,10 @@ fn fetch_failed(e: FetchError, timeout: Duration) -> Failed {
         },
         FetchError::Tls(place, e) => {
             let text = e.to_string();
-            if text.contains("HandshakePayloadTooLarge") || text.contains("MessageTooLarge") {
+            if text.contains("HandshakePayloadTooLarge")
+                || text.contains("MessageTooLarge")
+                || text.contains("EXCESSIVE_MESSAGE_SIZE")
+            {
                 Failed::new(
                     Code::TooLarge,
                     format!("{place}: a handshake message is larger than 64 KiB ({text})"),

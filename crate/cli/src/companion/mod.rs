@@ -5,8 +5,10 @@
 //! sent and which roots verify it. It judges nothing: the pins are the extension's business.
 //! Protocol, limits and installation: docs/companion.md.
 
+mod added;
 mod check;
 mod detect;
+mod hello;
 mod install;
 mod protocol;
 mod roots;

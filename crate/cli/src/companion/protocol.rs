@@ -181,6 +181,9 @@ pub struct Check {
     /// it only once the response goes on); a missing `ip` is an error otherwise.
     pub resolve: bool,
     pub proxy: Option<Proxy>,
+    /// The major version of the Chromium-family browser asking, when the extension names it:
+    /// the look's ClientHello is that version's (companion/hello.rs).
+    pub chromium: Option<u32>,
 }
 
 /// An HTTP proxy the browser used: the check opens a `CONNECT host:port` tunnel through it.
@@ -228,6 +231,8 @@ struct CheckWire {
     resolve: bool,
     #[serde(default)]
     proxy: Option<ProxyWire>,
+    #[serde(default)]
+    chromium: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -359,12 +364,27 @@ fn validate(wire: CheckWire) -> Result<Check, Failed> {
             "missing field `ip`: the companion connects to the address the browser used, and looks a name up only when asked (`resolve`)",
         ));
     }
+    let chromium = match &wire.chromium {
+        None => None,
+        Some(v) => Some(
+            v.as_u64()
+                .filter(|m| (1..=999).contains(m))
+                .map(|m| m as u32)
+                .ok_or_else(|| {
+                    Failed::new(
+                        Code::BadRequest,
+                        "chromium must be the browser's major version, a whole number from 1 to 999",
+                    )
+                })?,
+        ),
+    };
     Ok(Check {
         host,
         port,
         ip,
         resolve: wire.resolve,
         proxy,
+        chromium,
     })
 }
 
@@ -503,6 +523,27 @@ mod tests {
                 })
             ))
         ));
+        assert!(matches!(
+            parse(
+                br#"{"id":3,"type":"check","host":"a.b","port":443,"resolve":true,"chromium":120}"#
+            ),
+            Ok((
+                _,
+                Request::Check(Check {
+                    chromium: Some(120),
+                    ..
+                })
+            ))
+        ));
+        for bad in [r#""0""#, "0", "1000", "1.5", "-3"] {
+            assert_eq!(
+                check(&format!(
+                    r#""host":"a.b","port":443,"resolve":true,"chromium":{bad}"#
+                )),
+                Code::BadRequest,
+                "{bad}"
+            );
+        }
         assert_eq!(
             check(r#""host":"a.b","port":443,"proxy":{"scheme":"socks5","host":"p","port":1}"#),
             Code::UnsupportedProxy

@@ -58,6 +58,9 @@ pub struct Store {
     pub certs: usize,
     pub error: Option<String>,
     verifier: Option<Arc<WebPkiServerVerifier>>,
+    /// The NSS store's certificates (DER), for naming them (added.rs); empty for a bundle,
+    /// whose roots are the distribution's, not this user's additions.
+    pub added: Vec<Vec<u8>>,
 }
 
 /// Every local store, in the order they are tried.
@@ -132,6 +135,11 @@ fn store(
     provider: &Arc<CryptoProvider>,
 ) -> Store {
     let mut roots = RootCertStore::empty();
+    let kept = if kind == "nss" {
+        ders.clone()
+    } else {
+        Vec::new()
+    };
     let (added, _ignored) =
         roots.add_parsable_certificates(ders.into_iter().map(CertificateDer::from));
     let verifier = (added > 0)
@@ -148,6 +156,7 @@ fn store(
         certs: added,
         error,
         verifier,
+        added: kept,
     }
 }
 

@@ -84,7 +84,10 @@ impl Shared {
                 "webPki": webpki_roots::TLS_SERVER_ROOTS.len(),
                 "local": roots.summary(),
             },
+            "localRoots": super::added::named(roots),
             "proxies": ["http"],
+            // The look speaks with a Chromium hello; a check may name the browser's version.
+            "clientHello": {"chromium": super::hello::CURRENT_CHROMIUM},
             "limits": {
                 "timeoutMs": self.options.timeout.as_millis() as u64,
                 "maxInFlight": MAX_IN_FLIGHT,

@@ -18,6 +18,10 @@ crate::named_enum::named_enum! {
         /// Pinwatch itself failed where nothing the connection sent could be the cause (the
         /// engine could not be built, WebAssembly is disabled).
         OwnError = "own-error",
+        /// The core trapped (a panic aborts WebAssembly) while judging: the certificate and
+        /// list bytes it was judging are the attacker's to choose, so this is no own error on
+        /// an enforced host. The instance is replaced before anything else is judged.
+        Trapped = "trapped",
     }
 }
 
@@ -144,6 +148,10 @@ pub fn decide(s: &Situation) -> Decision {
             Failure::TimedOut if enforced => Decision {
                 offer_retry: true,
                 ..Decision::stop(StopReason::NotCheckedInTime)
+            },
+            Failure::Trapped if enforced => Decision {
+                offer_retry: true,
+                ..Decision::stop(StopReason::CouldNotBeChecked)
             },
             _ => Decision {
                 error_badge: true,

@@ -13,6 +13,7 @@ use crate::judge::proof;
 use crate::judge::verdict::{EntryView, MatchKind, Matched, PinSetView, Status, Verdict};
 use crate::list::source_kind::{SourceKind, SourceProblem};
 use crate::list::{Entry, ListInfo, Mode, PinList, PinSet};
+use crate::problem::{Problem, ProblemCode};
 use crate::reason::{Reason, ReasonCode};
 use crate::x509::cert::{check_chain_len, read_chain, Cert, CertError, CertFacts};
 use crate::x509::pin::Pin;
@@ -178,13 +179,12 @@ impl Engine {
                 }
                 if let Some(governing) = governing_source(&index, &sources, entry) {
                     if !source.kind.may_replace(sources[governing].kind) {
-                        problems.push(SourceProblem {
-                            origin: source.origin.clone(),
-                            error: format!(
-                                "the entry for {} is not used: {} governs that host, and an entry of yours may add hosts but never replace or weaken a list's (its bad pins, if any, still count)",
-                                entry.host, sources[governing].origin
-                            ),
-                        });
+                        problems.push(SourceProblem::new(
+                            &source.origin,
+                            Problem::new(ProblemCode::EntryNotUsed)
+                                .with("host", &entry.host)
+                                .with("governing", &sources[governing].origin),
+                        ));
                         continue;
                     }
                 }
@@ -199,10 +199,10 @@ impl Engine {
                 Ok(pin) => {
                     allowed_roots.insert(pin);
                 }
-                Err(_) => problems.push(SourceProblem {
-                    origin: "allowedInterceptionSpkis".into(),
-                    error: format!("not a SHA-256 pin: {text:?}"),
-                }),
+                Err(_) => problems.push(SourceProblem::new(
+                    "allowedInterceptionSpkis",
+                    Problem::new(ProblemCode::SpkiUnreadable).with("value", format!("{text:?}")),
+                )),
             }
         }
         let mut declared_proxies = Vec::new();
@@ -214,10 +214,12 @@ impl Engine {
                         declared_proxies.push((cert.spki_pin, cert.spki_der().to_vec()));
                     }
                 }
-                Err(e) => problems.push(SourceProblem {
-                    origin: "allowedInterceptionRoots".into(),
-                    error: format!("certificate {} could not be read: {e}", i + 1),
-                }),
+                Err(e) => problems.push(SourceProblem::new(
+                    "allowedInterceptionRoots",
+                    Problem::new(ProblemCode::RootUnreadable)
+                        .with("index", i + 1)
+                        .with("error", e),
+                )),
             }
         }
         let engine = Engine {
@@ -558,7 +560,12 @@ impl Engine {
                     return blocked(v, kind, pin, i);
                 }
                 v.leaf_only = found.certs.len() == 1;
-                linked = Some(found.outcome);
+                let mut outcome = found.outcome;
+                outcome.leaf_covers = found
+                    .certs
+                    .first()
+                    .is_some_and(|leaf| proof::names_cover(leaf, &v.host));
+                linked = Some(outcome);
                 found.certs
             }
         };
@@ -640,8 +647,8 @@ impl Engine {
         let mode = self.mode_override.unwrap_or(entry.mode);
         let stale = now > source.list.info.expires_at_unix;
         let outcome = match linked {
-            None => judge(set, keys, leaf),
-            Some(linked) => judge_linked(set, keys, linked),
+            None => judge(set, keys, leaf, &v.host),
+            Some(linked) => judge_linked(set, keys, linked, &v.host),
         };
         if stale {
             let would_mismatch = match &outcome {
@@ -774,6 +781,8 @@ impl Engine {
             wanted: open.iter().any(|&c| !all[c].ca_issuers.is_empty()),
             served_chain: request.given == Given::Served,
             can_complete: request.given != Given::Leaf,
+            // Set once the linked leaf is known (`check_with`).
+            leaf_covers: false,
         };
         let view = PathView {
             origins: found.linked().map(|c| origins[c]).collect(),
@@ -823,6 +832,8 @@ struct LinkOutcome {
     /// The chain is as a server sent it, not a leaf-only browser's leaf.
     served_chain: bool,
     can_complete: bool,
+    /// The leaf's names cover the host: no browser checked that for a linked chain.
+    leaf_covers: bool,
 }
 
 enum Judgement {
@@ -850,8 +861,8 @@ impl From<ReasonCode> for Reason {
     }
 }
 
-/// `leaf`: the certificate of a one-certificate chain, for the issuer-key proof.
-fn judge(set: &PinSet, keys: &[Keys], leaf: Option<&Cert>) -> Judgement {
+/// `leaf`: the certificate of a one-certificate chain, for the issuer-key proof (on `host`).
+fn judge(set: &PinSet, keys: &[Keys], leaf: Option<&Cert>, host: &str) -> Judgement {
     for (i, k) in keys.iter().enumerate() {
         if set.bad.contains(&k.spki) {
             return Judgement::Bad(i, k.spki);
@@ -874,14 +885,26 @@ fn judge(set: &PinSet, keys: &[Keys], leaf: Option<&Cert>) -> Judgement {
     };
     for (pin, key) in &set.issuer_keys {
         if proof::signed_by(leaf, key) {
+            if !proof::names_cover(leaf, host) {
+                return not_for_host(host);
+            }
             return Judgement::Good(MatchKind::IssuerKey, None, *pin);
         }
     }
     miss(true, false, ReasonCode::LeafNotSignedByIssuerKey)
 }
 
+/// The pinned CA's leaf for another name: what it proves is not this host.
+fn not_for_host(host: &str) -> Judgement {
+    miss(
+        true,
+        false,
+        Reason::new(ReasonCode::LeafNamesDoNotCoverHost).with("host", host),
+    )
+}
+
 /// `judge` for a chain no browser built: `keys` are the linked certificates' only.
-fn judge_linked(set: &PinSet, keys: &[Keys], linked: &LinkOutcome) -> Judgement {
+fn judge_linked(set: &PinSet, keys: &[Keys], linked: &LinkOutcome, host: &str) -> Judgement {
     for (i, k) in keys.iter().enumerate() {
         if set.bad.contains(&k.spki) {
             return Judgement::Bad(i, k.spki);
@@ -889,11 +912,20 @@ fn judge_linked(set: &PinSet, keys: &[Keys], linked: &LinkOutcome) -> Judgement 
     }
     let pinned =
         |pin: &Pin| set.good.contains(pin) || set.issuer_keys.iter().any(|(p, _)| p == pin);
-    if let Some(i) = keys.iter().position(|k| pinned(&k.spki)) {
-        return Judgement::Good(MatchKind::ChainPin, Some(i), keys[i].spki);
-    }
-    if let Some(pin) = linked.issuer_key {
-        return Judgement::Good(MatchKind::IssuerKey, None, pin);
+    let found = keys
+        .iter()
+        .position(|k| pinned(&k.spki))
+        .map(|i| (MatchKind::ChainPin, Some(i), keys[i].spki))
+        .or_else(|| {
+            linked
+                .issuer_key
+                .map(|pin| (MatchKind::IssuerKey, None, pin))
+        });
+    if let Some((kind, i, pin)) = found {
+        if !linked.leaf_covers {
+            return not_for_host(host);
+        }
+        return Judgement::Good(kind, i, pin);
     }
     if let Some(limit) = linked.limit {
         let (code, count) = match limit {

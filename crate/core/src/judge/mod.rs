@@ -12,6 +12,8 @@
 //! What the judge keeps between responses (verdicts by chain, CA certificates for completion,
 //! AIA URLs fetched) is its [`Memory`], with the rule for each written next to it.
 
+mod aia_url;
+mod connection;
 pub mod decision;
 pub mod engine;
 pub mod failure;
@@ -20,6 +22,7 @@ pub mod memory;
 pub mod path;
 pub mod plan;
 pub mod proof;
+pub mod unverified;
 pub mod verdict;
 
 use crate::judge::decision::{decide, Act, Decision, Failure, Situation};
@@ -38,6 +41,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::rc::Rc;
 
+pub use aia_url::{aia_host, aia_url_allowed};
 pub use memory::Counts;
 
 /// A response is never held longer than this because of the judge: past it the caller feeds a
@@ -188,6 +192,15 @@ pub struct Capture {
     pub built_in_root: Option<bool>,
     /// A `CaptureFailure` code, when the tier gave nothing.
     pub failure: Option<String>,
+    /// The response's own leaf (base64 DER), where the browser hands it over beside a chain read
+    /// per origin (Chromium's debugger tier with the leaf tier on): see [`connection`].
+    pub own_leaf: Option<String>,
+    /// Firefox: the browser marks the chain untrusted (`isUntrusted`).
+    #[serde(default)]
+    pub untrusted: bool,
+    /// Firefox: the certificate error overridden for this connection
+    /// (`overridableErrorCategory`), when there was one.
+    pub overridden_error: Option<String>,
 }
 
 /// The companion's answer (to [`NeedKind::Companion`]): its reply, or a failure code.
@@ -360,12 +373,17 @@ pub struct Judge {
     tier: Option<Tier>,
     tier_name: Option<String>,
     built_in_root: Option<bool>,
+    /// The browser said it did not verify this connection's chain (`unverified.rs`).
+    unverified: bool,
     chain_offered: bool,
     cannot_verify: bool,
     digests: Vec<CertDigests>,
     chain: Vec<Vec<u8>>,
     extra: Vec<(Vec<u8>, CertOrigin)>,
     from_server: bool,
+    /// The debugger's chain was another connection's: the response's own leaf is judged, and
+    /// an open path stops as for a server's chain.
+    other_connection: bool,
     used_kept: HashSet<String>,
     tried: HashSet<String>,
     fetched_now: Vec<(String, Vec<u8>)>,
@@ -408,12 +426,14 @@ impl Judge {
             tier: None,
             tier_name: None,
             built_in_root: None,
+            unverified: false,
             chain_offered: false,
             cannot_verify: false,
             digests: Vec::new(),
             chain: Vec::new(),
             extra: Vec::new(),
             from_server: false,
+            other_connection: false,
             used_kept: HashSet::new(),
             tried: HashSet::new(),
             fetched_now: Vec::new(),
@@ -476,14 +496,36 @@ impl Judge {
         der: Vec<Vec<u8>>,
     ) -> Result<&Step, JudgeError> {
         self.expect(NeedKind::Chain, "the chain")?;
-        let tier = capture
+        let mut tier = capture
             .tier
             .as_deref()
             .and_then(Tier::from_name)
             .unwrap_or(Tier::None);
+        let mut tier_name = capture.tier.clone();
+        let mut der = der;
+        if tier == Tier::Debugger {
+            match connection::own_connection(der, capture.own_leaf.as_deref()) {
+                connection::Connection::Same(chain) => der = chain,
+                connection::Connection::Other { leaf, others } => {
+                    der = vec![leaf];
+                    self.extra = others
+                        .into_iter()
+                        .map(|d| (d, CertOrigin::Fetched))
+                        .collect();
+                    self.other_connection = true;
+                    tier = Tier::Leaf;
+                    tier_name = Some(Tier::Leaf.as_str().to_string());
+                }
+            }
+        }
         self.tier = Some(tier);
-        self.tier_name = capture.tier.clone();
+        self.tier_name = tier_name;
         self.built_in_root = capture.built_in_root;
+        self.unverified = capture.untrusted
+            || capture
+                .overridden_error
+                .as_deref()
+                .is_some_and(|e| !e.is_empty());
         let digests = match capture.digests.as_deref().map(CertDigests::parse_words) {
             Some(Ok(d)) => d,
             // Digests that cannot be read are no digests: the DER decides.
@@ -724,7 +766,7 @@ impl Judge {
     fn judge_chain(&mut self, engine: &Engine, memory: &mut Memory) {
         let now = now_secs(self.now);
         let built = self.tier.is_some_and(Tier::browser_built) && !self.from_server;
-        if built && !self.digests.is_empty() {
+        if built && !self.digests.is_empty() && !self.unverified {
             let hashes: Vec<Pin> = self.digests.iter().map(|d| d.cert_sha256).collect();
             if let Some(key) = Memory::chain_key(&self.host, &hashes) {
                 let facts = self.wants_facts || !self.chain.is_empty();
@@ -747,6 +789,7 @@ impl Judge {
             if self.der_asked || !self.rereads {
                 // DER was asked for and not given: the digests decide what they can.
                 if let Some(v) = engine.check_digests(&self.host, &self.digests, now) {
+                    let v = unverified::judged(v, self.browser_facts());
                     self.verdict = Some(engine.with_root(v, self.built_in_root));
                     self.judged_from = JudgedFrom::Digests;
                     memory.counts.digests += 1;
@@ -755,6 +798,7 @@ impl Judge {
             } else {
                 let quiet = engine
                     .check_digests(&self.host, &self.digests, now)
+                    .map(|v| unverified::judged(v, self.browser_facts()))
                     .map(|v| engine.with_root(v, self.built_in_root))
                     .filter(|v| {
                         matches!(v.status, Status::Pinned | Status::Unpinned) && !(self.wants_facts)
@@ -778,18 +822,30 @@ impl Judge {
         self.judged_from = JudgedFrom::Der;
         if built || self.chain.is_empty() {
             memory.counts.der += 1;
-            let v = engine.check(&self.host, &self.chain, now);
+            let v = unverified::judged(
+                engine.check(&self.host, &self.chain, now),
+                self.browser_facts(),
+            );
             self.verdict = Some(engine.with_root(v, self.built_in_root));
             return self.after_verdict(engine, memory);
         }
         self.complete(engine, memory)
     }
 
+    /// What the browser said of its own verification of the chain at hand.
+    fn browser_facts(&self) -> unverified::BrowserFacts {
+        unverified::BrowserFacts {
+            built: self.tier.is_some_and(Tier::browser_built) && !self.from_server,
+            len: self.digests.len().max(self.chain.len()),
+            unverified: self.unverified,
+        }
+    }
+
     /// A chain no browser built: linked by signatures, completed from kept CA certificates and
     /// AIA fetches as far as the bounds allow.
     fn complete(&mut self, engine: &Engine, memory: &mut Memory) {
         let now = now_secs(self.now);
-        let given = if self.from_server {
+        let given = if self.from_server || self.other_connection {
             Given::Served
         } else if self.can_fetch {
             Given::LeafCompleted
@@ -1023,13 +1079,6 @@ fn certificate_bytes(body: &[u8]) -> Option<Vec<u8>> {
         .ok()
         .and_then(|certs| certs.into_iter().next())
         .map(|c| c.der().to_vec())
-}
-
-/// Whether an AIA URL may be fetched: `http` or `https` only (a certificate's maker chooses
-/// the URL; fetched certificates count only once their signature links them).
-pub fn aia_url_allowed(url: &str) -> bool {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 /// One bound or time the judge keeps to, with its rule, for the docs.

@@ -68,21 +68,6 @@ crate::named_enum::named_enum! {
     }
 }
 
-impl PathLimit {
-    /// One sentence for people.
-    pub fn describe(self) -> String {
-        match self {
-            PathLimit::TooManyCandidates => {
-                format!("more than {MAX_CANDIDATES} certificates were offered; the rest were not considered")
-            }
-            PathLimit::TooLong => format!("no path of at most {MAX_LINKS} links was found"),
-            PathLimit::TooManyChecks => {
-                format!("the search stopped after {MAX_SIGNATURE_CHECKS} signature checks")
-            }
-        }
-    }
-}
-
 /// A key that may sign a certificate without a certificate of its own at hand.
 pub struct Anchor<'a> {
     pub kind: AnchorKind,

@@ -1,6 +1,8 @@
 //! Issuer-key proof: for browsers that hand over only the leaf, check that the leaf's
 //! signature verifies under a pinned issuing CA's public key. A forged leaf cannot pass
-//! without that CA's private key.
+//! without that CA's private key. A signature proves who issued the leaf, not for what: the
+//! pinned CA's leaf for an interceptor's own name (served after someone accepted a name
+//! mismatch) vouches only where its names cover the host ([`names_cover`]).
 
 pub use crate::crypto::digest::Hash;
 use crate::crypto::ec;
@@ -143,4 +145,29 @@ fn small_integer(content: &[u8], tag: u8) -> Option<usize> {
 pub fn signed_by(leaf: &Cert, issuer_spki_der: &[u8]) -> bool {
     Scheme::from_algorithm_der(leaf.signature_algorithm_der())
         .is_some_and(|scheme| scheme.verify(issuer_spki_der, leaf.tbs_der(), leaf.signature()))
+}
+
+/// Whether one of `leaf`'s SAN dNSNames covers `host` (already normalised: lower case, no
+/// trailing dot). The common name is not read, as browsers no longer read it.
+pub fn names_cover(leaf: &Cert, host: &str) -> bool {
+    leaf.dns_names().iter().any(|name| name_covers(name, host))
+}
+
+/// RFC 6125 §6.4 as browsers apply it: equal ignoring ASCII case, or a wildcard that is the
+/// whole leftmost label, stands for exactly one non-empty label, and is followed by at least
+/// two labels (`*.com` covers nothing).
+pub fn name_covers(name: &str, host: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.is_empty() || !name.is_ascii() || host.is_empty() {
+        return false;
+    }
+    if let Some(rest) = name.strip_prefix("*.") {
+        if rest.contains('*') || rest.split('.').count() < 2 || rest.split('.').any(str::is_empty) {
+            return false;
+        }
+        return host
+            .split_once('.')
+            .is_some_and(|(label, tail)| !label.is_empty() && tail.eq_ignore_ascii_case(rest));
+    }
+    !name.contains('*') && name.eq_ignore_ascii_case(host)
 }

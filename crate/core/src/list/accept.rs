@@ -181,6 +181,22 @@ pub enum Rejection {
     /// A rotation step the envelope carries was refused (its code is that of the same fault in
     /// a list: a forged step is `bad-signature` or `untrusted-signers`, a replayed one `rollback`).
     Rotation(Box<StepRejection>),
+    /// The list is signed for another channel (the `channel` it names, the one expected).
+    WrongChannel { found: String, expected: String },
+    /// The list names no channel, and this channel accepts only lists signed for it.
+    Unbound { expected: String },
+}
+
+/// The channel a list is fetched for: the name its signed `channel` must be (the channel's
+/// URL, or the name its configuration gives, e.g. for mirrors), and whether a list that names
+/// no channel (signed before lists named one) is still accepted there. Refusing those is the
+/// default: the same signers' list for another channel names none either, and could be swapped
+/// in; a channel accepts them only when its configuration says so (`allowUnboundLists`), for a
+/// publisher whose keys sign no other channel, until its lists are signed again with the name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelBinding {
+    pub name: String,
+    pub allow_unbound: bool,
 }
 
 crate::named_enum::named_enum! {
@@ -212,6 +228,10 @@ crate::named_enum::named_enum! {
         BadNextSigners = "bad-next-signers",
         /// [`Rejection::RotationNotSigned`].
         RotationNotSigned = "rotation-not-signed",
+        /// [`Rejection::WrongChannel`].
+        WrongChannel = "wrong-channel",
+        /// [`Rejection::Unbound`].
+        UnboundList = "unbound-list",
     }
 }
 
@@ -236,6 +256,8 @@ impl Rejection {
             Rejection::Expired { .. } => RejectionCode::Expired,
             Rejection::BadNextSigners(_) => RejectionCode::BadNextSigners,
             Rejection::RotationNotSigned(_) => RejectionCode::RotationNotSigned,
+            Rejection::WrongChannel { .. } => RejectionCode::WrongChannel,
+            Rejection::Unbound { .. } => RejectionCode::UnboundList,
             Rejection::Rotation(r) => match &r.error {
                 StepError::Envelope(_) | StepError::Nested | StepError::Statement(_) => {
                     RejectionCode::NotAnEnvelope
@@ -294,6 +316,14 @@ impl fmt::Display for Rejection {
                 "the list hands signing over to new keys, but too few of the new keys signed it ({t}); a rotation must be signed by both the current and the new keys"
             ),
             Rejection::Rotation(r) => write!(f, "{r}"),
+            Rejection::WrongChannel { found, expected } => {
+                let found: String = found.chars().take(200).collect();
+                write!(f, "the list is signed for the channel {found:?}, not {expected:?}: a list of the same signers for another channel is being served here")
+            }
+            Rejection::Unbound { expected } => write!(
+                f,
+                "the list names no channel, and this channel accepts only lists signed for it: the publisher signs it again with `pinwatch sign --channel {expected}` (or the channel's configuration allows unbound lists)"
+            ),
         }
     }
 }
@@ -340,8 +370,14 @@ pub fn same_signer_texts(a: (&[String], u32), b: (&[String], u32)) -> bool {
 }
 
 /// Accepts `envelope` when every rule of `docs/pinlist-format.md` "Acceptance" holds at `now`
-/// (Unix seconds), or says which one failed first.
-pub fn accept(envelope: &[u8], trust: &TrustState, now: i64) -> Result<Accepted, Rejection> {
+/// (Unix seconds), or says which one failed first. `channel` is the channel it was fetched for;
+/// none for a file checked by hand (its `channel` is then only shown).
+pub fn accept(
+    envelope: &[u8],
+    trust: &TrustState,
+    channel: Option<&ChannelBinding>,
+    now: i64,
+) -> Result<Accepted, Rejection> {
     let envelope = Opened::from_json(envelope).map_err(Rejection::Envelope)?;
     if envelope.payload_type != PAYLOAD_TYPE {
         return Err(Rejection::PayloadType(envelope.payload_type));
@@ -360,6 +396,9 @@ pub fn accept(envelope: &[u8], trust: &TrustState, now: i64) -> Result<Accepted,
         });
     }
     let list = PinList::from_json(envelope.payload()).map_err(Rejection::Payload)?;
+    if let Some(expected) = channel {
+        check_channel(list.info.channel.as_deref(), expected)?;
+    }
     let sequence = list.info.sequence;
     if sequence > MAX_SEQUENCE {
         return Err(Rejection::SequenceTooLarge(sequence));
@@ -409,4 +448,20 @@ pub fn accept(envelope: &[u8], trust: &TrustState, now: i64) -> Result<Accepted,
         rotated: rotated || followed.rotations > 0,
         rotations_followed: followed.rotations,
     })
+}
+
+/// Whether a list naming `found` may be accepted on the channel `expected` (checked before the
+/// sequence, so that another channel's list is named as such, whatever its sequence).
+fn check_channel(found: Option<&str>, expected: &ChannelBinding) -> Result<(), Rejection> {
+    match found {
+        Some(name) if name == expected.name => Ok(()),
+        Some(name) => Err(Rejection::WrongChannel {
+            found: name.to_string(),
+            expected: expected.name.clone(),
+        }),
+        None if expected.allow_unbound => Ok(()),
+        None => Err(Rejection::Unbound {
+            expected: expected.name.clone(),
+        }),
+    }
 }

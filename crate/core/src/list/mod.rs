@@ -49,6 +49,17 @@ pub enum ListError {
     DuplicateEntry(String),
     /// A pin set has no good pin and no issuer key, so nothing could ever match (JSON path).
     EmptyPinSet(String),
+    /// `channel` is empty, longer than [`MAX_CHANNEL`] or holds control characters.
+    BadChannel,
+}
+
+/// The longest `channel` a list may name (a URL of ordinary length, with room to spare).
+pub const MAX_CHANNEL: usize = 2048;
+
+/// Whether `name` may be a channel's name: what a list's `channel` and a channel's configured
+/// binding must both be.
+pub fn channel_name_ok(name: &str) -> bool {
+    !name.is_empty() && name.len() <= MAX_CHANNEL && !name.chars().any(char::is_control)
 }
 
 impl fmt::Display for ListError {
@@ -75,6 +86,10 @@ impl fmt::Display for ListError {
             ListError::EmptyPinSet(path) => {
                 write!(f, "{path}: pin set has no good pin and no issuer key")
             }
+            ListError::BadChannel => write!(
+                f,
+                "channel must be a channel's URL or name: not empty, at most {MAX_CHANNEL} bytes, no control characters"
+            ),
         }
     }
 }
@@ -117,6 +132,10 @@ pub struct Payload {
     pub blocklist: BlockListSpec,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_signers: Option<SignerSetSpec>,
+    /// The update channel this list is signed for (its URL, or the name its configuration
+    /// gives): signed, so a list of the same signers for another channel is refused there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -212,6 +231,9 @@ pub struct ListInfo {
     pub expires_at_unix: i64,
     pub entries: usize,
     pub pinsets: usize,
+    /// The channel the list is signed for; none for a list signed before lists named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 /// A validated, indexed pin list.
@@ -241,6 +263,9 @@ impl PinList {
         let expires = parse_rfc3339(&p.expires_at).map_err(|_| ListError::BadTime("expires_at"))?;
         if expires <= issued {
             return Err(ListError::ExpiresBeforeIssued);
+        }
+        if p.channel.as_deref().is_some_and(|c| !channel_name_ok(c)) {
+            return Err(ListError::BadChannel);
         }
         let mut names: HashMap<&str, usize> = HashMap::new();
         let mut pinsets = Vec::with_capacity(p.pinsets.len());
@@ -300,6 +325,7 @@ impl PinList {
                 expires_at_unix: expires,
                 entries: entries.len(),
                 pinsets: pinsets.len(),
+                channel: p.channel.clone(),
             },
             pinsets,
             entries,
@@ -399,6 +425,7 @@ impl PinList {
             entries: Vec::new(),
             blocklist: BlockListSpec::default(),
             next_signers: None,
+            channel: None,
         };
         for (i, extra) in extras.iter().enumerate() {
             let name = format!("extra-{i}");

@@ -1,7 +1,11 @@
 //! Who speaks through a source, and what was wrong with one. Apart from `sources.rs`, which
 //! builds engines, so that the engine can name them without importing its own builder.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+
+use crate::problem::{Problem, ProblemCode};
 
 crate::named_enum::named_enum! {
     /// Who speaks through a source; decides what its entries may do (see [`SourceKind::may_replace`]).
@@ -37,8 +41,23 @@ impl SourceKind {
 }
 
 /// What was wrong with one source, or with one entry or setting of it; the rest is still used.
+/// `code` and `params` are for the reader's language (the options page); `error` says the same
+/// in English (the CLI).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceProblem {
     pub origin: String,
+    pub code: ProblemCode,
+    pub params: BTreeMap<&'static str, String>,
     pub error: String,
+}
+
+impl SourceProblem {
+    pub fn new(origin: &str, problem: Problem) -> SourceProblem {
+        SourceProblem {
+            origin: origin.to_string(),
+            code: problem.code,
+            error: problem.english(),
+            params: problem.params,
+        }
+    }
 }

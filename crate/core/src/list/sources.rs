@@ -6,6 +6,7 @@ use crate::host;
 use crate::judge::engine::{Engine, ExtraBad, Settings, Source};
 pub use crate::list::source_kind::{SourceKind, SourceProblem};
 use crate::list::{ExtraEntry, Mode, PinList};
+use crate::problem::{Problem, ProblemCode};
 use crate::x509::pin::Pin;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -30,23 +31,27 @@ pub struct SourceInput {
 
 /// Extra entries as the user or policy wrote them, checked one by one: the well-formed ones
 /// (host normalised, pins in canonical base64) and why each other one was refused.
-pub fn check_extra_entries(values: &[Box<RawValue>]) -> (Vec<ExtraEntry>, Vec<String>) {
+pub fn check_extra_entries(values: &[Box<RawValue>]) -> (Vec<ExtraEntry>, Vec<Problem>) {
     let mut entries: Vec<ExtraEntry> = Vec::new();
     let mut errors = Vec::new();
     for (i, value) in values.iter().enumerate() {
         let mut entry: ExtraEntry = match serde_json::from_str(value.get()) {
             Ok(e) => e,
             Err(e) => {
-                errors.push(format!("entry {}: {e}", i + 1));
+                errors.push(
+                    Problem::new(ProblemCode::EntryUnreadable)
+                        .with("entry", i + 1)
+                        .with("error", e),
+                );
                 continue;
             }
         };
         let shown: String = entry.host.chars().take(100).collect();
-        let at = format!("entry {} ({shown})", i + 1);
+        let at = |code| Problem::new(code).with("entry", i + 1).with("host", &shown);
         match host::normalize(entry.host.trim()) {
             Ok(h) => entry.host = h.as_str().to_string(),
             Err(e) => {
-                errors.push(format!("{at}: the host {e}"));
+                errors.push(at(ProblemCode::EntryBadHost).with("error", e));
                 continue;
             }
         }
@@ -57,7 +62,11 @@ pub fn check_extra_entries(values: &[Box<RawValue>]) -> (Vec<ExtraEntry>, Vec<St
                     Ok(pin) => *text = pin.to_base64(),
                     Err(e) => {
                         let shown: String = text.chars().take(80).collect();
-                        errors.push(format!("{at}: {shown:?} is not a SHA-256 pin ({e})"));
+                        errors.push(
+                            at(ProblemCode::EntryBadPin)
+                                .with("pin", format!("{shown:?}"))
+                                .with("error", e),
+                        );
                         refused = true;
                     }
                 }
@@ -66,9 +75,7 @@ pub fn check_extra_entries(values: &[Box<RawValue>]) -> (Vec<ExtraEntry>, Vec<St
         for text in &entry.issuer_keys {
             if crate::list::issuer_key(text).is_none() {
                 let shown: String = text.chars().take(80).collect();
-                errors.push(format!(
-                    "{at}: {shown:?} is not an issuer key (base64 DER SubjectPublicKeyInfo of a supported RSA or ECDSA key)"
-                ));
+                errors.push(at(ProblemCode::EntryBadIssuerKey).with("key", format!("{shown:?}")));
                 refused = true;
             }
         }
@@ -76,11 +83,11 @@ pub fn check_extra_entries(values: &[Box<RawValue>]) -> (Vec<ExtraEntry>, Vec<St
             continue;
         }
         if entry.pins.is_empty() && entry.bad_pins.is_empty() {
-            errors.push(format!("{at}: at least one pin or bad pin is needed"));
+            errors.push(at(ProblemCode::EntryNoPins));
             continue;
         }
         if entries.iter().any(|e| e.host == entry.host) {
-            errors.push(format!("{at}: a second entry for the same host"));
+            errors.push(at(ProblemCode::EntryDuplicate));
             continue;
         }
         entries.push(entry);
@@ -101,10 +108,7 @@ impl Engine {
         let mut sources = Vec::new();
         let mut extra_bad = Vec::new();
         for input in inputs {
-            let problem = |error: String| SourceProblem {
-                origin: input.origin.clone(),
-                error,
-            };
+            let problem = |problem: Problem| SourceProblem::new(&input.origin, problem);
             let list = match (input.list.clone(), &input.payload, &input.extra_entries) {
                 (Some(list), _, _) => Ok(list),
                 (None, Some(text), _) => PinList::from_json(text.as_bytes()),
@@ -128,7 +132,9 @@ impl Engine {
                     list,
                     scope: input.scope,
                 }),
-                Err(e) => problems.push(problem(e.to_string())),
+                Err(e) => problems.push(problem(
+                    Problem::new(ProblemCode::ListUnreadable).with("error", e),
+                )),
             }
         }
         let (mut engine, refused) = Engine::new(sources, settings);

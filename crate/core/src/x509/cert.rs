@@ -327,6 +327,21 @@ impl Cert {
     pub fn der(&self) -> &[u8] {
         &self.der
     }
+
+    /// Every SAN dNSName, none capped or cut (the facts keep [`MAX_SAN_NAMES`] for people; the
+    /// issuer-key proof checks the host against all of them). Empty when the extensions cannot
+    /// be read: no name is claimed then.
+    pub fn dns_names(&self) -> Vec<String> {
+        let Ok(layout) = Layout::read(&self.der) else {
+            return Vec::new();
+        };
+        crate::x509::der::children(&self.der, layout.spki.whole.end..layout.tbs.content.end)
+            .filter_map(Result::ok)
+            .find(|t| t.tag == 0xa3)
+            .and_then(|explicit| fields::extensions(&self.der, &explicit).ok())
+            .map(|x| x.san_dns)
+            .unwrap_or_default()
+    }
     pub fn spki_der(&self) -> &[u8] {
         &self.der[self.spki.clone()]
     }

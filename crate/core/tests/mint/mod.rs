@@ -142,14 +142,29 @@ pub fn der(tag: u8, content: &[u8]) -> Vec<u8> {
     tlv(tag, content)
 }
 
-/// A leaf for `host` issued by `issuer`, with its own key from `seed`.
+/// A leaf for `host` (its common name and one SAN dNSName) issued by `issuer`, with its own
+/// key from `seed`.
 pub fn leaf(seed: u8, host: &str, issuer: &Ca, ca_issuers: Option<&str>) -> Vec<u8> {
+    leaf_named(seed, host, &[host], issuer, ca_issuers)
+}
+
+/// A leaf whose common name is `cn` and whose SAN lists `dns_names`.
+pub fn leaf_named(
+    seed: u8,
+    cn: &str,
+    dns_names: &[&str],
+    issuer: &Ca,
+    ca_issuers: Option<&str>,
+) -> Vec<u8> {
+    let names: Vec<Vec<u8>> = dns_names.iter().map(|n| tlv(0x82, n.as_bytes())).collect();
+    let san = [(&[0x55, 0x1d, 0x11][..], seq(&names))];
     cert(
-        &name(host),
+        &name(cn),
         &SigningKey::from_bytes(&[seed; 32]),
         issuer,
         Shape {
             ca_issuers,
+            extra: &san,
             ..Shape::default()
         },
     )
