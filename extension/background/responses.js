@@ -54,7 +54,12 @@ export async function onPlainRequest(details) {
  */
 export function onMainFrame(details) {
   const ctx = engine.builtEngine();
-  const plan = ctx ? pagePlan(ctx, hostOf(details.url)) : PAGE_PLAN.hold;
+  let plan = PAGE_PLAN.hold;
+  try {
+    if (ctx) plan = pagePlan(ctx, hostOf(details.url));
+  } catch {
+    // The core trapped: the page is held, and the held path renews the core and decides.
+  }
   if (plan !== PAGE_PLAN.hold) {
     // Asked now, while the browser still holds the response (it answers only then), and
     // awaited after the response is released: the page does not wait for the answer.
