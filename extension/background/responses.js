@@ -54,7 +54,15 @@ export async function onPlainRequest(details) {
  */
 export function onMainFrame(details) {
   const ctx = engine.builtEngine();
-  const plan = ctx ? pagePlan(ctx, hostOf(details.url)) : PAGE_PLAN.hold;
+  let plan = PAGE_PLAN.hold;
+  try {
+    if (ctx) plan = pagePlan(ctx, hostOf(details.url));
+  } catch (e) {
+    // The core failed before anything was read (a trap, too): the page is held and judged,
+    // where a trap is decided by a fresh instance. An exception out of this listener would
+    // let the response through unjudged.
+    console.warn('Pinwatch: no plan for a page; it is held and judged', e);
+  }
   if (plan !== PAGE_PLAN.hold) {
     // Asked now, while the browser still holds the response (it answers only then), and
     // awaited after the response is released: the page does not wait for the answer.

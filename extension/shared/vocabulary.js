@@ -285,6 +285,7 @@ export const REASON_CODE = Object.freeze({
   knownRoot: 'known-root',
   localRoot: 'local-root',
   notCheckedInTime: 'not-checked-in-time',
+  coreTrapped: 'core-trapped',
   ownError: 'own-error',
 });
 
@@ -322,6 +323,7 @@ export const REASON = Object.freeze({
   'known-root': Object.freeze([]),
   'local-root': Object.freeze([]),
   'not-checked-in-time': Object.freeze(['seconds']),
+  'core-trapped': Object.freeze([]),
   'own-error': Object.freeze(['error']),
 });
 
@@ -359,6 +361,7 @@ export const REASON_ENGLISH = Object.freeze({
   'known-root': 'The connection is decrypted by software whose root you marked as known.',
   'local-root': 'This connection is decrypted by software on this computer or network: the chain ends in a root that is not built into the browser and that no one declared.',
   'not-checked-in-time': 'Pinwatch could not check this connection within {seconds} s. On a pinned host in enforce mode that is treated as a possible interception.',
+  'core-trapped': 'Pinwatch\'s core failed while checking this connection. On a pinned host in enforce mode that is treated as a possible interception.',
   'own-error': 'Pinwatch could not check this connection because of an internal error ({error}). The page was not stopped.',
 });
 

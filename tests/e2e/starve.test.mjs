@@ -1,7 +1,8 @@
 // End-to-end: starving the companion. STOCK headless Chromium with the companion installed as
 // the docs say. An interceptor on loopback tells the browser's connections from the companion's
-// by the ClientHello (Chromium sends GREASE cipher suites, the companion does not): it passes
-// the browser's to the genuine server and holds every other connection open, saying nothing.
+// by their order (the companion's hello is the browser's own, so it cannot use the hello: the
+// companion connects to the same address and port after the browser's response): on each port it
+// passes the first connection to the genuine server and holds every later one open, saying nothing.
 // A page then opens many frames of one pinned host, each on its own port (equal checks in flight
 // are merged, so each frame is a check of its own), to fill the companion's queue with looks
 // that never end. The next check of ANOTHER pinned host must still be answered: the genuine
@@ -28,35 +29,23 @@ const OTHER = 'other.example.test';
 /** More frames than the companion once had places: 8 running and 64 queued. */
 const FRAMES = 80;
 
-/** Whether a TLS ClientHello offers a GREASE cipher suite (0x?a?a, both bytes equal). */
-function helloHasGrease(buf) {
-  if (buf.length < 44 || buf[0] !== 0x16 || buf[5] !== 0x01) return false;
-  let off = 43;
-  off += 1 + buf[off]; // session id
-  if (buf.length < off + 2) return false;
-  const len = buf.readUInt16BE(off);
-  off += 2;
-  for (let i = 0; i + 1 < len && off + i + 1 < buf.length; i += 2) {
-    const c = buf.readUInt16BE(off + i);
-    if ((c & 0x0f0f) === 0x0a0a && (c >> 8) === (c & 0xff)) return true;
-  }
-  return false;
-}
-
 /**
- * `count` loopback ports: a connection whose ClientHello is the browser's is spliced to
- * `upstreamPort`; any other is held open, unanswered, until close().
+ * `count` loopback ports: the first connection to each (the browser's) is spliced to
+ * `upstreamPort`; every later one is held open, unanswered, until close().
  */
 async function startHolder(upstreamPort, count) {
   const sockets = new Set();
   const servers = [];
   const held = { count: 0 };
   for (let n = 0; n < count; n += 1) {
+    let connections = 0;
     const server = createServer((socket) => {
       sockets.add(socket);
       socket.on('error', () => {});
+      connections += 1;
+      const first = connections === 1;
       socket.once('data', (hello) => {
-        if (!helloHasGrease(hello)) {
+        if (!first) {
           held.count += 1;
           return; // held: read, never answered
         }

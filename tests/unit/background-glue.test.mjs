@@ -400,7 +400,7 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
       assert.deepEqual(st.policy.problems, [], 'entries are the core\'s to check, not policy.js\'s');
       const fromPolicy = st.problems.filter((p) => p.origin === SOURCE_KIND.policy);
       assert.equal(fromPolicy.length, 1, JSON.stringify(st.problems));
-      assert.match(fromPolicy[0].error, /^entry 1 \(bad\.policy\.example\.test\): "nope" is not a SHA-256 pin/);
+      assert.match(fromPolicy[0].error, /^Entry 1 \(bad\.policy\.example\.test\): "nope" is not a SHA-256 pin/);
       assert.ok(st.sources.some((src) => src.origin === SOURCE_KIND.policy), 'the good policy entry is used');
 
       let { record } = await pinnedRecord('https://mail.example.test/', rogue());
