@@ -35,11 +35,6 @@ export function apply(details, record, decision, ctx, chain, seen) {
     else if (details.type === 'main_frame') {
       verdicts.putWarning(details.tabId, nonce, record, decision)
         .catch((e) => console.warn('Pinwatch: the warning details could not be stored', e));
-    } else if (tabStop) {
-      // "Try again" reloads the page, not the resource.
-      pageUrl
-        .then((url) => verdicts.putWarning(details.tabId, nonce, { ...record, url, resourceUrl: record.url }, decision))
-        .catch((e) => console.warn('Pinwatch: the warning details could not be stored', e));
     }
   } else {
     record.outcome = decision.act === ACT.warn ? 'notified' : record.overridden ? 'proceeded' : 'none';

@@ -286,7 +286,7 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
       { senderUrl: fake.api.runtime.getURL('pages/options.html') });
     assert.equal(bad.ok, true);
     assert.equal(bad.value.saved, false);
-    assert.match(bad.value.errors.join('\n'), /"nope" is not a SHA-256 pin/);
+    assert.match(bad.value.errors.map((e) => e.error).join('\n'), /"nope" is not a SHA-256 pin/);
     assert.equal(fake.api.storage.local.peek().user, undefined, 'nothing was stored');
   });
 
