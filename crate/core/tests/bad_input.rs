@@ -118,9 +118,7 @@ fn broken_chains_are_unverifiable_never_pinned() {
         "a pinned intermediate next to a broken leaf is not enough"
     );
     assert!(v.reason.contains("truncated"), "{}", v.reason);
-    let too_long: Vec<Vec<u8>> = std::iter::repeat(f.legit_chain[0].clone())
-        .take(40)
-        .collect();
+    let too_long: Vec<Vec<u8>> = std::iter::repeat_n(f.legit_chain[0].clone(), 40).collect();
     assert_eq!(
         e.check("mail.example.test", &too_long, NOW).status,
         Status::Unverifiable

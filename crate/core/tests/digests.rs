@@ -188,7 +188,7 @@ fn digests_that_cannot_decide_say_so_and_odd_input_is_handled() {
         without_facts(e.check(HOST, &empty, NOW)),
         e.check_digests(HOST, &[], NOW).unwrap()
     );
-    let long: Vec<Vec<u8>> = std::iter::repeat(m.chain[0].clone()).take(17).collect();
+    let long: Vec<Vec<u8>> = std::iter::repeat_n(m.chain[0].clone(), 17).collect();
     let der = e.check(HOST, &long, NOW);
     let digest = e.check_digests(HOST, &digests(&long), NOW).unwrap();
     assert_eq!(

@@ -232,7 +232,7 @@ impl Memory {
     pub(crate) fn look_due(&self, host: &str, now: i64, every: i64) -> bool {
         self.looks
             .get(host)
-            .map_or(true, |&at| now - at >= every || now < at)
+            .is_none_or(|&at| now - at >= every || now < at)
     }
 
     pub(crate) fn note_look(&mut self, host: &str, now: i64) {

@@ -1000,7 +1000,7 @@ impl Judge {
         let v = self.verdict.as_ref();
         // A failure only Pinwatch itself can cause shows the error badge (unless a stop stands).
         let own = self.failures.iter().any(|f| match f.meaning {
-            Meaning::OwnFault => v.map_or(true, |v| v.status == Status::Unverifiable),
+            Meaning::OwnFault => v.is_none_or(|v| v.status == Status::Unverifiable),
             Meaning::NotGranted => true,
             _ => false,
         });

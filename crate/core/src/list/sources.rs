@@ -149,6 +149,6 @@ pub fn allowed_user_modes(policy_mode: Option<Mode>) -> Vec<Mode> {
     Mode::ALL
         .iter()
         .copied()
-        .filter(|m| !policy_mode.is_some_and(|p| *m < p))
+        .filter(|m| policy_mode.is_none_or(|p| *m >= p))
         .collect()
 }

@@ -79,7 +79,7 @@ impl PublicKey {
                 if e.whole.end != seq.content.end || seq.whole.end != k.len() {
                     return None;
                 }
-                let negative = |v: &[u8]| v.first().map_or(true, |b| b & 0x80 != 0);
+                let negative = |v: &[u8]| v.first().is_none_or(|b| b & 0x80 != 0);
                 if negative(&k[n.content.clone()]) || negative(&k[e.content.clone()]) {
                     return None;
                 }
