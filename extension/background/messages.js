@@ -23,12 +23,18 @@ function fromOwnPage(sender) {
   return sender.id === api.runtime.id && typeof sender.url === 'string' && sender.url.startsWith(ownOrigin);
 }
 
+/** An error in English whose `messageKey` names the page's own message for it. */
+function refusal(english, messageKey) {
+  return Object.assign(new Error(english), { messageKey });
+}
+
 export function onMessage(message, sender, sendResponse) {
   if (!fromOwnPage(sender) || !message || typeof message.type !== 'string') return false;
   answer(message, sender).then(
     (value) => sendResponse({ ok: true, value }),
-    // A refusal the core's problem table names carries its code, for the page's language.
-    (e) => sendResponse({ ok: false, error: String(e?.message ?? e), problem: e?.problem }),
+    // A refusal carries, besides its English, what the page renders in its reader's language:
+    // the core's problem code, or the key of a message the page already has.
+    (e) => sendResponse({ ok: false, error: String(e?.message ?? e), problem: e?.problem, messageKey: e?.messageKey }),
   );
   return true;
 }
@@ -131,7 +137,7 @@ async function watchSite(tabId, mode, seen) {
   const record = (await verdicts.tabViewFor(tab)).main;
   const host = record?.host;
   const checked = watch.watchability(record, { policy: ctx.policy, pinned: Boolean(host) && ctx.engine.isPinned(host), watched: await watch.readWatched() });
-  if (!checked.ok) throw new Error(watch.NOT_WATCHABLE[checked.why] ?? checked.why);
+  if (!checked.ok) throw refusal(watch.NOT_WATCHABLE[checked.why] ?? checked.why, `not_watchable_${checked.why.replaceAll('-', '_')}`);
   assertSeen(record, seen);
   const added = await watch.add(host, checked.keys, mode ?? undefined);
   engine.invalidate();
@@ -140,7 +146,7 @@ async function watchSite(tabId, mode, seen) {
   const entry = rebuilt?.engine.isPinned(host);
   if (rebuilt && !entry) {
     await watch.remove(host);
-    throw new Error(watch.NOT_WATCHABLE.governed);
+    throw refusal(watch.NOT_WATCHABLE.governed, 'not_watchable_governed');
   }
   return { host, watched: added };
 }
@@ -183,7 +189,7 @@ async function rootState(tabId) {
  */
 async function knowRoot(tabId, name, seen) {
   const ctx = await engine.getEngine();
-  if (ctx.policy.allowUserKnownRoots === false) throw new Error('your organisation does not allow marking roots as known');
+  if (ctx.policy.allowUserKnownRoots === false) throw refusal('your organisation does not allow marking roots as known', 'popup_root_not_allowed');
   const root = await recordedRoot(tabId, seen ?? null);
   if (!root) throw new Error('this page was not judged on a root added to this computer');
   const user = cleanUser(ctx.user);

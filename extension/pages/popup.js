@@ -163,12 +163,19 @@ async function showWatch(tab, r) {
       refused(note);
     } else {
       button.disabled = false;
-      fill(note, t('popup_watch_failed', done?.problem ? problemText(done.problem) : (done?.error ?? t('common_no_answer'))));
+      fill(note, t('popup_watch_failed', refusalText(done)));
     }
   });
 }
 
 /** The tab moved on since the popup rendered: nothing was done, and the button stays off. */
+/** Why the background refused, in the reader's language where it says how; else its English. */
+function refusalText(done) {
+  if (done?.messageKey && t(done.messageKey) !== done.messageKey) return t(done.messageKey);
+  if (done?.problem) return problemText(done.problem);
+  return done?.error ?? t('common_no_answer');
+}
+
 function refused(note) {
   fill(note, t('popup_action_stale'));
   note.dataset.refused = SEEN_CHANGED;
@@ -234,7 +241,7 @@ async function showLocalRoot(tab, r) {
       refused(note);
     } else {
       button.disabled = false;
-      fill(note, t('popup_root_mark_failed', done?.error ?? t('popup_root_list_full')));
+      fill(note, t('popup_root_mark_failed', done?.error ? refusalText(done) : t('popup_root_list_full')));
     }
   });
 }

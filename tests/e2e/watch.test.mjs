@@ -177,6 +177,7 @@ describe('Firefox ESR: "Watch this site"', { skip }, () => {
     // Nor does the background accept it when asked directly.
     const answer = await popup.evaluate((id) => browser.runtime.sendMessage({ type: 'watch', tabId: id, mode: 'warn' }), tabId);
     assert.equal(answer.ok, false);
+    assert.equal(answer.messageKey, 'not_watchable_governed');
     assert.equal((await insp.local('watched'))?.['mail.example.test'], undefined);
     await popup.close();
     await v.page.close();
@@ -209,6 +210,7 @@ describe('Firefox ESR: policy allowWatch false removes "Watch this site"', { ski
     const answer = await popup.evaluate((id) => browser.runtime.sendMessage({ type: 'watch', tabId: id, mode: 'warn' }), tabId);
     assert.equal(answer.ok, false);
     assert.match(answer.error, /turned "Watch this site" off/);
+    assert.equal(answer.messageKey, 'not_watchable_turned_off', 'the page can say it in its reader\'s language');
     await popup.close();
     const options = await openExtensionPage(ff, 'pages/options.html');
     const off = await waitFor(() => options.evaluate(() => !document.getElementById('watch-off').hidden));
