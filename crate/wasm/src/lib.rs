@@ -4,15 +4,18 @@
 
 #![cfg(target_arch = "wasm32")]
 
+mod inputs;
+mod read;
+
 use pinwatch_core::crypto::key::PublicKey;
-use pinwatch_core::judge::engine::{self, Settings};
+use pinwatch_core::judge::engine;
 use pinwatch_core::judge::path::{CertOrigin, Given, SignatureCache};
-use pinwatch_core::judge::{self, memory::KeptCa, memory::Memory};
+use pinwatch_core::judge::{self, memory::Memory};
 use pinwatch_core::list::accept::{self, TrustSpec, TrustState};
-use pinwatch_core::list::sources::{self, SourceInput};
+use pinwatch_core::list::sources;
 use pinwatch_core::list::{channel_name_ok, ListInfo, Mode, PinList};
 use pinwatch_core::{vocabulary, x509::cert};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -23,18 +26,6 @@ use wasm_bindgen::prelude::*;
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     let text = serde_json::to_string(value).map_err(|e| JsError::new(&e.to_string()))?;
     js_sys::JSON::parse(&text).map_err(|_| JsError::new("result is not JSON"))
-}
-
-/// Inputs go through `JSON.stringify` and serde_json: one deserializer for lists and inputs.
-/// The inputs are plain data (strings, booleans, arrays), which JSON carries exactly.
-fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, JsError> {
-    if value.is_undefined() || value.is_null() {
-        return serde_json::from_str("{}").map_err(|e| JsError::new(&e.to_string()));
-    }
-    let text: String = js_sys::JSON::stringify(&value)
-        .map_err(|_| JsError::new("input is not plain data"))?
-        .into();
-    serde_json::from_str(&text).map_err(|e| JsError::new(&e.to_string()))
 }
 
 fn error(e: impl core::fmt::Display) -> JsError {
@@ -77,7 +68,7 @@ impl Judge {
     /// `Uint8Array[]` (empty when the DER was not read).
     #[wasm_bindgen(js_name = feedChain)]
     pub fn feed_chain(&mut self, capture: JsValue, der: js_sys::Array) -> Result<JsValue, JsError> {
-        let capture: judge::Capture = from_js(capture)?;
+        let capture = inputs::capture(capture)?;
         let der: Vec<Vec<u8>> = der.iter().map(der_of).collect();
         let mut memory = self.memory.borrow_mut();
         step_js(
@@ -89,7 +80,7 @@ impl Judge {
     /// The companion's answer: its reply (`{chain, verified, ms}`) plus `cached`, or `{failure}`.
     #[wasm_bindgen(js_name = feedCompanion)]
     pub fn feed_companion(&mut self, answer: JsValue) -> Result<JsValue, JsError> {
-        let answer: judge::CompanionAnswer = from_js(answer)?;
+        let answer = inputs::companion_answer(answer)?;
         let mut memory = self.memory.borrow_mut();
         step_js(self.judge.feed_companion(&self.engine, &mut memory, answer))
     }
@@ -147,14 +138,10 @@ impl Engine {
     /// listed by `problems()`.
     #[wasm_bindgen(constructor)]
     pub fn new(sources: JsValue, settings: JsValue, kept: JsValue) -> Result<Engine, JsError> {
-        let inputs: Vec<SourceInput> = from_js(sources)?;
-        let settings: Settings = from_js(settings)?;
+        let inputs = read::list(sources, "sources", inputs::source)?;
+        let settings = inputs::settings(settings)?;
         // Kept CA certificates as stored; ones that cannot be read are dropped, not fatal.
-        let kept: Vec<KeptCa> = if kept.is_undefined() || kept.is_null() {
-            Vec::new()
-        } else {
-            from_js(kept).unwrap_or_default()
-        };
+        let kept = read::list(kept, "kept", inputs::kept_ca).unwrap_or_default();
         let (inner, problems) = engine::Engine::from_inputs(inputs, &settings);
         Ok(Engine {
             inner: Rc::new(inner),
@@ -168,7 +155,7 @@ impl Engine {
     /// A judge for one response: `start` = `{host, type, held, companion, canFetch, read, now}`
     /// (`judge::Start`).
     pub fn judge(&self, start: JsValue) -> Result<Judge, JsError> {
-        let start: judge::Start = from_js(start)?;
+        let start = inputs::start(start)?;
         let judge = judge::Judge::new(&self.inner, &mut self.memory.borrow_mut(), start);
         Ok(Judge {
             engine: self.inner.clone(),
@@ -362,7 +349,7 @@ struct DigestVerdict<'a> {
 /// offerRetry, report, notify, errorBadge}`.
 #[wasm_bindgen]
 pub fn decide(situation: JsValue) -> Result<JsValue, JsError> {
-    let situation: pinwatch_core::judge::decision::Situation = from_js(situation)?;
+    let situation = inputs::situation(situation)?;
     to_js(&pinwatch_core::judge::decision::decide(&situation))
 }
 
@@ -389,23 +376,17 @@ struct CheckedEntries {
 /// Extra entries checked one by one: `{entries, errors}` (see `sources::check_extra_entries`).
 #[wasm_bindgen(js_name = checkExtraEntries)]
 pub fn check_extra_entries(values: JsValue) -> Result<JsValue, JsError> {
-    let values: Vec<Box<serde_json::value::RawValue>> = from_js(values)?;
+    let values = read::json_texts(&values)
+        .ok_or_else(|| JsError::new("extra entries: expected an array of plain data"))?;
     let (entries, errors) = sources::check_extra_entries(&values);
     to_js(&CheckedEntries { entries, errors })
-}
-
-/// A signer set as settings carry it; other fields of the object are ignored.
-#[derive(Deserialize)]
-struct Signers {
-    keys: Vec<String>,
-    threshold: u32,
 }
 
 /// Whether two `{keys, threshold}` objects name the same signer set (`accept::same_signer_texts`).
 #[wasm_bindgen(js_name = sameSigners)]
 pub fn same_signers(a: JsValue, b: JsValue) -> bool {
-    match (from_js::<Signers>(a), from_js::<Signers>(b)) {
-        (Ok(a), Ok(b)) => accept::same_signer_texts((&a.keys, a.threshold), (&b.keys, b.threshold)),
+    match (inputs::signers(a), inputs::signers(b)) {
+        (Ok(a), Ok(b)) => accept::same_signer_texts((&a.0, a.1), (&b.0, b.1)),
         _ => false,
     }
 }
@@ -449,15 +430,6 @@ struct RejectedJs {
     reason: String,
 }
 
-/// The channel a list is fetched for, as the extension hands it over.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ChannelJs {
-    name: String,
-    #[serde(default)]
-    allow_unbound: bool,
-}
-
 /// Decides whether to accept a signed list (envelope bytes) fetched for `channel` =
 /// `{name, allowUnbound}` under `trust` = `{keys: string[], threshold: number, sequence: number}`
 /// at `nowSecs`. Returns `{accepted: true, payload, trust, info, signedBy, rotated}`, where
@@ -471,18 +443,14 @@ pub fn accept_list(
     channel: JsValue,
     now_secs: f64,
 ) -> Result<JsValue, JsError> {
-    let spec: TrustSpec = from_js(trust)?;
+    let spec = inputs::trust_spec(trust)?;
     let state = TrustState::from_spec(&spec).map_err(|e| JsError::new(&format!("trust: {e}")))?;
-    let channel: ChannelJs = from_js(channel)?;
-    if !channel_name_ok(&channel.name) {
+    let binding = inputs::channel(channel)?;
+    if !channel_name_ok(&binding.name) {
         return Err(JsError::new(
             "channel: the name is not a channel's URL or name",
         ));
     }
-    let binding = accept::ChannelBinding {
-        name: channel.name,
-        allow_unbound: channel.allow_unbound,
-    };
     if !now_secs.is_finite() {
         return Err(JsError::new("nowSecs must be a finite number of seconds"));
     }

@@ -1,0 +1,194 @@
+//! The judge's inputs, read from the extension's objects (`read::Obj`). One line per field:
+//! a field added to a core type is added here, to its reader and, where the type refuses
+//! unknown fields, to its `KNOWN` list.
+
+use crate::read::Obj;
+use pinwatch_core::judge::decision::{Failure, Situation};
+use pinwatch_core::judge::local_root::{LocalRootMode, LocalRootSettings};
+use pinwatch_core::judge::memory::KeptCa;
+use pinwatch_core::judge::{Capture, CompanionAnswer, CompanionScope, Start, Verified};
+use pinwatch_core::list::accept::{ChannelBinding, TrustSpec};
+use pinwatch_core::{Mode, Settings, SourceInput, SourceKind, Status};
+use wasm_bindgen::{JsError, JsValue};
+
+/// `judge::Start` (refuses unknown fields).
+pub fn start(value: JsValue) -> Result<Start, JsError> {
+    const KNOWN: &[&str] = &[
+        "host",
+        "type",
+        "held",
+        "heldElsewhere",
+        "companion",
+        "canFetch",
+        "read",
+        "now",
+    ];
+    let o = Obj::new(value, "start", Some(KNOWN))?;
+    Ok(Start {
+        host: o.string("host")?,
+        request_type: o.string("type")?,
+        held: o.bool_or("held", false)?,
+        held_elsewhere: o.bool_or("heldElsewhere", false)?,
+        companion: o
+            .opt_word(
+                "companion",
+                CompanionScope::from_name,
+                CompanionScope::NAMES,
+            )?
+            .unwrap_or(CompanionScope::Off),
+        can_fetch: o.bool_or("canFetch", false)?,
+        read: o.bool_or("read", true)?,
+        now: o.int("now")?,
+    })
+}
+
+/// `judge::Capture` (refuses unknown fields).
+pub fn capture(value: JsValue) -> Result<Capture, JsError> {
+    const KNOWN: &[&str] = &[
+        "tier",
+        "state",
+        "digests",
+        "builtInRoot",
+        "failure",
+        "ownLeaf",
+        "untrusted",
+        "overriddenError",
+    ];
+    let o = Obj::new(value, "capture", Some(KNOWN))?;
+    Ok(Capture {
+        tier: o.opt_string("tier")?,
+        state: o.opt_string("state")?,
+        digests: o.opt_string("digests")?,
+        built_in_root: o.opt_bool("builtInRoot")?,
+        failure: o.opt_string("failure")?,
+        own_leaf: o.opt_string("ownLeaf")?,
+        untrusted: o.bool_or("untrusted", false)?,
+        overridden_error: o.opt_string("overriddenError")?,
+    })
+}
+
+/// `judge::CompanionAnswer`: the companion's reply as it came, so other keys are ignored.
+pub fn companion_answer(value: JsValue) -> Result<CompanionAnswer, JsError> {
+    let o = Obj::new(value, "answer", None)?;
+    Ok(CompanionAnswer {
+        failure: o.opt_string("failure")?,
+        chain: o.strings_or_empty("chain")?,
+        verified: o.opt_obj("verified", verified)?,
+        ms: o.opt_u32("ms")?,
+        cached: o.bool_or("cached", false)?,
+    })
+}
+
+/// `judge::Verified` (other keys ignored).
+fn verified(value: JsValue) -> Result<Verified, JsError> {
+    let o = Obj::new(value, "answer.verified", None)?;
+    Ok(Verified {
+        anchor: o.opt_string("anchor")?,
+        store: o.opt_string("store")?,
+        store_path: o.opt_string("storePath")?,
+        error: o.opt_string("error")?,
+    })
+}
+
+/// `decision::Situation` (every field optional; refuses unknown fields).
+pub fn situation(value: JsValue) -> Result<Situation, JsError> {
+    const KNOWN: &[&str] = &[
+        "status",
+        "mode",
+        "failure",
+        "chainOffered",
+        "unreadable",
+        "overridden",
+        "allowOverride",
+    ];
+    let o = Obj::new(value, "situation", Some(KNOWN))?;
+    Ok(Situation {
+        status: o.opt_word("status", Status::from_name, Status::NAMES)?,
+        mode: o.opt_word("mode", Mode::from_name, Mode::NAMES)?,
+        failure: o.opt_word("failure", Failure::from_name, Failure::NAMES)?,
+        chain_offered: o.bool_or("chainOffered", false)?,
+        unreadable: o.bool_or("unreadable", false)?,
+        overridden: o.bool_or("overridden", false)?,
+        allow_override: o.bool_or("allowOverride", false)?,
+    })
+}
+
+/// `engine::Settings` with its flattened `LocalRootSettings` (every field optional; other keys
+/// ignored, as policy objects carry more).
+pub fn settings(value: JsValue) -> Result<Settings, JsError> {
+    let o = Obj::new(value, "settings", None)?;
+    Ok(Settings {
+        allowed_interception_spkis: o.strings_or_empty("allowedInterceptionSpkis")?,
+        allowed_interception_roots: o.strings_or_empty("allowedInterceptionRoots")?,
+        policy_mode: o.opt_word("policyMode", Mode::from_name, Mode::NAMES)?,
+        user_mode: o.opt_word("userMode", Mode::from_name, Mode::NAMES)?,
+        allow_user_override: o.opt_bool("allowUserOverride")?,
+        local_roots: LocalRootSettings {
+            policy_local_root_mode: o.opt_word(
+                "policyLocalRootMode",
+                LocalRootMode::from_name,
+                LocalRootMode::NAMES,
+            )?,
+            user_local_root_mode: o.opt_word(
+                "userLocalRootMode",
+                LocalRootMode::from_name,
+                LocalRootMode::NAMES,
+            )?,
+            user_known_roots: o.strings_or_empty("userKnownRoots")?,
+            allow_user_known_roots: o.opt_bool("allowUserKnownRoots")?,
+        },
+    })
+}
+
+/// `SourceInput` (refuses unknown fields); extra entries stay JSON text, which the core checks
+/// one by one.
+pub fn source(value: JsValue) -> Result<SourceInput, JsError> {
+    const KNOWN: &[&str] = &["origin", "kind", "payload", "extraEntries", "scope"];
+    let o = Obj::new(value, "source", Some(KNOWN))?;
+    Ok(SourceInput {
+        origin: o.string("origin")?,
+        kind: o
+            .opt_word("kind", SourceKind::from_name, SourceKind::NAMES)?
+            .unwrap_or_default(),
+        payload: o.opt_string("payload")?,
+        extra_entries: o.opt_json_texts("extraEntries")?,
+        scope: o.opt_strings("scope")?,
+        list: None,
+    })
+}
+
+/// `memory::KeptCa` (other keys ignored).
+pub fn kept_ca(value: JsValue) -> Result<KeptCa, JsError> {
+    let o = Obj::new(value, "kept", None)?;
+    Ok(KeptCa {
+        key_id: o.string("keyId")?,
+        url: o.string("url")?,
+        der: o.string("der")?,
+        at: o.int("at")?,
+    })
+}
+
+/// `accept::TrustSpec` (refuses unknown fields).
+pub fn trust_spec(value: JsValue) -> Result<TrustSpec, JsError> {
+    let o = Obj::new(value, "trust", Some(&["keys", "threshold", "sequence"]))?;
+    Ok(TrustSpec {
+        keys: o.strings("keys")?,
+        threshold: o.u32("threshold")?,
+        sequence: o.u64_or("sequence", 0)?,
+    })
+}
+
+/// The channel a list is fetched for: `{name, allowUnbound}` (refuses unknown fields).
+pub fn channel(value: JsValue) -> Result<ChannelBinding, JsError> {
+    let o = Obj::new(value, "channel", Some(&["name", "allowUnbound"]))?;
+    Ok(ChannelBinding {
+        name: o.string("name")?,
+        allow_unbound: o.bool_or("allowUnbound", false)?,
+    })
+}
+
+/// A signer set as settings carry it, `{keys, threshold}`; other keys are ignored.
+pub fn signers(value: JsValue) -> Result<(Vec<String>, u32), JsError> {
+    let o = Obj::new(value, "signers", None)?;
+    Ok((o.strings("keys")?, o.u32("threshold")?))
+}

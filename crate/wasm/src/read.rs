@@ -1,0 +1,240 @@
+//! Inputs read from the plain JS objects themselves, field by field (`Reflect`), instead of as
+//! JSON text through serde: each serde-derived input type instantiated serde_json's parser and
+//! serde's visitors once more (see README "Where the module's bytes go"). The rules are those
+//! the JSON path had: a key the type does not know is refused where the core's type refuses it
+//! (`deny_unknown_fields`), a key whose value is `undefined` counts as absent (as
+//! `JSON.stringify` drops it), `null` is absent only for optional fields, numbers must be whole
+//! where the type is an integer, and every error names the field.
+
+use js_sys::{Array, Object, Reflect};
+use serde_json::value::RawValue;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsError, JsValue};
+
+/// One plain object being read.
+pub struct Obj {
+    value: JsValue,
+    what: &'static str,
+}
+
+/// `what.key: message`.
+fn bad(what: &str, key: &str, message: &str) -> JsError {
+    JsError::new(&format!("{what}.{key}: {message}"))
+}
+
+impl Obj {
+    /// `value` as an object whose keys are all in `known` (`None`: any other key is ignored, as
+    /// for serde types without `deny_unknown_fields`). `undefined` and `null` read as `{}`.
+    pub fn new(value: JsValue, what: &'static str, known: Option<&[&str]>) -> Result<Obj, JsError> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(Obj {
+                value: Object::new().into(),
+                what,
+            });
+        }
+        if !value.is_object() || Array::is_array(&value) {
+            return Err(JsError::new(&format!("{what}: expected an object")));
+        }
+        if let Some(known) = known {
+            for key in Object::keys(value.unchecked_ref::<Object>()).iter() {
+                let key = key.as_string().unwrap_or_default();
+                if !known.contains(&key.as_str()) && !get(&value, &key).is_undefined() {
+                    return Err(JsError::new(&format!(
+                        "{what}: unknown field `{key}`, expected one of {}",
+                        known.join(", ")
+                    )));
+                }
+            }
+        }
+        Ok(Obj { value, what })
+    }
+
+    /// The field, `None` when absent or `undefined`.
+    fn field(&self, key: &str) -> Option<JsValue> {
+        Some(get(&self.value, key)).filter(|v| !v.is_undefined())
+    }
+
+    /// An optional field: absent, `undefined` and `null` are `None`.
+    fn opt<T>(
+        &self,
+        key: &str,
+        read: impl Fn(&JsValue) -> Option<T>,
+        expected: &str,
+    ) -> Result<Option<T>, JsError> {
+        match self.field(key) {
+            None => Ok(None),
+            Some(v) if v.is_null() => Ok(None),
+            Some(v) => read(&v)
+                .map(Some)
+                .ok_or_else(|| bad(self.what, key, &format!("expected {expected}"))),
+        }
+    }
+
+    /// A field with a default: absent and `undefined` give it; `null` is an error.
+    fn or<T>(
+        &self,
+        key: &str,
+        default: T,
+        read: impl Fn(&JsValue) -> Option<T>,
+        expected: &str,
+    ) -> Result<T, JsError> {
+        match self.field(key) {
+            None => Ok(default),
+            Some(v) => read(&v).ok_or_else(|| bad(self.what, key, &format!("expected {expected}"))),
+        }
+    }
+
+    /// A field that must be there.
+    fn must<T>(
+        &self,
+        key: &str,
+        read: impl Fn(&JsValue) -> Option<T>,
+        expected: &str,
+    ) -> Result<T, JsError> {
+        match self.field(key) {
+            None => Err(bad(self.what, key, "missing field")),
+            Some(v) => read(&v).ok_or_else(|| bad(self.what, key, &format!("expected {expected}"))),
+        }
+    }
+
+    pub fn string(&self, key: &str) -> Result<String, JsError> {
+        self.must(key, JsValue::as_string, "a string")
+    }
+
+    pub fn opt_string(&self, key: &str) -> Result<Option<String>, JsError> {
+        self.opt(key, JsValue::as_string, "a string")
+    }
+
+    pub fn bool_or(&self, key: &str, default: bool) -> Result<bool, JsError> {
+        self.or(key, default, JsValue::as_bool, "a boolean")
+    }
+
+    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, JsError> {
+        self.opt(key, JsValue::as_bool, "a boolean")
+    }
+
+    pub fn int(&self, key: &str) -> Result<i64, JsError> {
+        self.must(key, whole, "a whole number")
+    }
+
+    pub fn u64_or(&self, key: &str, default: u64) -> Result<u64, JsError> {
+        self.or(
+            key,
+            default,
+            |v| whole(v).and_then(|n| u64::try_from(n).ok()),
+            "a whole number ≥ 0",
+        )
+    }
+
+    pub fn opt_u32(&self, key: &str) -> Result<Option<u32>, JsError> {
+        self.opt(
+            key,
+            |v| whole(v).and_then(|n| u32::try_from(n).ok()),
+            "a whole number ≥ 0",
+        )
+    }
+
+    pub fn u32(&self, key: &str) -> Result<u32, JsError> {
+        self.must(
+            key,
+            |v| whole(v).and_then(|n| u32::try_from(n).ok()),
+            "a whole number ≥ 0",
+        )
+    }
+
+    pub fn strings_or_empty(&self, key: &str) -> Result<Vec<String>, JsError> {
+        self.or(key, Vec::new(), strings, "an array of strings")
+    }
+
+    pub fn opt_strings(&self, key: &str) -> Result<Option<Vec<String>>, JsError> {
+        self.opt(key, strings, "an array of strings")
+    }
+
+    /// Each item of an array field as its JSON text (what the core parses itself).
+    pub fn opt_json_texts(&self, key: &str) -> Result<Option<Vec<Box<RawValue>>>, JsError> {
+        self.opt(key, json_texts, "an array of plain data")
+    }
+
+    pub fn strings(&self, key: &str) -> Result<Vec<String>, JsError> {
+        self.must(key, strings, "an array of strings")
+    }
+
+    /// One of a `named_enum!`'s names (`from_name`, `NAMES`).
+    pub fn opt_word<E>(
+        &self,
+        key: &str,
+        from_name: fn(&str) -> Option<E>,
+        names: &[&str],
+    ) -> Result<Option<E>, JsError> {
+        let expected = format!("one of {}", names.join(", "));
+        match self.opt(key, JsValue::as_string, &expected)? {
+            None => Ok(None),
+            Some(word) => from_name(&word).map(Some).ok_or_else(|| {
+                bad(
+                    self.what,
+                    key,
+                    &format!("unknown variant `{word}`, expected {expected}"),
+                )
+            }),
+        }
+    }
+
+    /// An object field, read by `read` (`null` and absent are `None`).
+    pub fn opt_obj<T>(
+        &self,
+        key: &'static str,
+        read: fn(JsValue) -> Result<T, JsError>,
+    ) -> Result<Option<T>, JsError> {
+        match self.field(key) {
+            None => Ok(None),
+            Some(v) if v.is_null() => Ok(None),
+            Some(v) => read(v).map(Some),
+        }
+    }
+}
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A number with no fraction that an `i64` holds exactly (JSON's integers, as serde_json read them).
+fn whole(v: &JsValue) -> Option<i64> {
+    let n = v.as_f64()?;
+    (n.is_finite() && n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0).then_some(n as i64)
+}
+
+fn strings(v: &JsValue) -> Option<Vec<String>> {
+    if !Array::is_array(v) {
+        return None;
+    }
+    Array::from(v).iter().map(|s| s.as_string()).collect()
+}
+
+/// Each item of an array as its JSON text; `None` when `v` is not an array of plain data.
+pub fn json_texts(v: &JsValue) -> Option<Vec<Box<RawValue>>> {
+    if !Array::is_array(v) {
+        return None;
+    }
+    Array::from(v)
+        .iter()
+        .map(|item| {
+            let text: String = js_sys::JSON::stringify(&item).ok()?.as_string()?;
+            RawValue::from_string(text).ok()
+        })
+        .collect()
+}
+
+/// An array of objects, each read by `read`; `undefined` and `null` are empty.
+pub fn list<T>(
+    value: JsValue,
+    what: &str,
+    read: impl Fn(JsValue) -> Result<T, JsError>,
+) -> Result<Vec<T>, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    if !Array::is_array(&value) {
+        return Err(JsError::new(&format!("{what}: expected an array")));
+    }
+    Array::from(&value).iter().map(read).collect()
+}
