@@ -95,7 +95,7 @@ ensure_node_modules() {
 build_wasm() {
   local target=$1 out=$ROOT/target/pkg-$1
   say "wasm-pack build --target $target"
-  # The node package also carries the judge's tables for the docs tool (feature `docs`).
+  # The node package also carries the judge's tables and the vocabulary for the generators (feature `docs`).
   local features=()
   [ "$target" = nodejs ] && features=(-- --features docs)
   wasm-pack build crate/wasm --mode no-install --release --target "$target" --out-dir "$out" --out-name pinwatch "${features[@]}" >&2

@@ -14,7 +14,7 @@ use pinwatch_core::judge::{self, memory::Memory};
 use pinwatch_core::list::accept::{self, TrustSpec, TrustState};
 use pinwatch_core::list::sources;
 use pinwatch_core::list::{channel_name_ok, ListInfo, Mode, PinList};
-use pinwatch_core::{vocabulary, x509::cert};
+use pinwatch_core::x509::cert;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -361,10 +361,13 @@ pub fn judge_tables() -> Result<JsValue, JsError> {
     to_js(&judge::tables())
 }
 
-/// Every word the extension shares with the core (statuses, modes, …): see `vocabulary.rs`.
+/// Every word the extension shares with the core (statuses, modes, …): see `vocabulary.rs`. The
+/// build writes them into extension/shared/vocabulary.js from the node package (feature `docs`),
+/// so the shipped module carries neither the tables nor their serialisation.
+#[cfg(feature = "docs")]
 #[wasm_bindgen]
 pub fn vocabulary() -> Result<JsValue, JsError> {
-    to_js(&vocabulary::vocabulary())
+    to_js(&pinwatch_core::vocabulary::vocabulary())
 }
 
 #[derive(Serialize)]
