@@ -1,6 +1,6 @@
 // Where the module's bytes go, by part of the core (its folders and files) and by dependency.
 //
-//   wasm-pack build crate/wasm --mode no-install --release --target web --out-dir target/pkg-size
+//   wasm-pack build crate/wasm --mode no-install --release --target web --out-dir "$PWD/target/pkg-size" --out-name pinwatch
 //   node tests/bench/wasm-sizes.mjs target/pkg-size/pinwatch_bg.wasm [part]
 //
 // Takes the module as wasm-pack leaves it, with its name section and before build.sh's wasm-opt

@@ -1,6 +1,7 @@
-//! The judge's inputs, read from the extension's objects (`read::Obj`). One line per field:
-//! a field added to a core type is added here, to its reader and, where the type refuses
-//! unknown fields, to its `KNOWN` list.
+//! The core's inputs, read from the extension's objects (`read::Obj`). One line per field: a
+//! field added to a core type is one line in its reader here (a new `Situation::may_warn`:
+//! `may_warn: o.bool_or("mayWarn", false)?,`). Readers ending in `o.strict(…)` refuse keys
+//! they did not read, as the core types with `deny_unknown_fields` do; the others ignore them.
 
 use crate::read::Obj;
 use pinwatch_core::judge::decision::{Failure, Situation};
@@ -13,18 +14,8 @@ use wasm_bindgen::{JsError, JsValue};
 
 /// `judge::Start` (refuses unknown fields).
 pub fn start(value: JsValue) -> Result<Start, JsError> {
-    const KNOWN: &[&str] = &[
-        "host",
-        "type",
-        "held",
-        "heldElsewhere",
-        "companion",
-        "canFetch",
-        "read",
-        "now",
-    ];
-    let o = Obj::new(value, "start", Some(KNOWN))?;
-    Ok(Start {
+    let o = Obj::new(value, "start")?;
+    o.strict(Start {
         host: o.string("host")?,
         request_type: o.string("type")?,
         held: o.bool_or("held", false)?,
@@ -44,18 +35,8 @@ pub fn start(value: JsValue) -> Result<Start, JsError> {
 
 /// `judge::Capture` (refuses unknown fields).
 pub fn capture(value: JsValue) -> Result<Capture, JsError> {
-    const KNOWN: &[&str] = &[
-        "tier",
-        "state",
-        "digests",
-        "builtInRoot",
-        "failure",
-        "ownLeaf",
-        "untrusted",
-        "overriddenError",
-    ];
-    let o = Obj::new(value, "capture", Some(KNOWN))?;
-    Ok(Capture {
+    let o = Obj::new(value, "capture")?;
+    o.strict(Capture {
         tier: o.opt_string("tier")?,
         state: o.opt_string("state")?,
         digests: o.opt_string("digests")?,
@@ -69,7 +50,7 @@ pub fn capture(value: JsValue) -> Result<Capture, JsError> {
 
 /// `judge::CompanionAnswer`: the companion's reply as it came, so other keys are ignored.
 pub fn companion_answer(value: JsValue) -> Result<CompanionAnswer, JsError> {
-    let o = Obj::new(value, "answer", None)?;
+    let o = Obj::new(value, "answer")?;
     Ok(CompanionAnswer {
         failure: o.opt_string("failure")?,
         chain: o.strings_or_empty("chain")?,
@@ -81,7 +62,7 @@ pub fn companion_answer(value: JsValue) -> Result<CompanionAnswer, JsError> {
 
 /// `judge::Verified` (other keys ignored).
 fn verified(value: JsValue) -> Result<Verified, JsError> {
-    let o = Obj::new(value, "answer.verified", None)?;
+    let o = Obj::new(value, "answer.verified")?;
     Ok(Verified {
         anchor: o.opt_string("anchor")?,
         store: o.opt_string("store")?,
@@ -92,17 +73,8 @@ fn verified(value: JsValue) -> Result<Verified, JsError> {
 
 /// `decision::Situation` (every field optional; refuses unknown fields).
 pub fn situation(value: JsValue) -> Result<Situation, JsError> {
-    const KNOWN: &[&str] = &[
-        "status",
-        "mode",
-        "failure",
-        "chainOffered",
-        "unreadable",
-        "overridden",
-        "allowOverride",
-    ];
-    let o = Obj::new(value, "situation", Some(KNOWN))?;
-    Ok(Situation {
+    let o = Obj::new(value, "situation")?;
+    o.strict(Situation {
         status: o.opt_word("status", Status::from_name, Status::NAMES)?,
         mode: o.opt_word("mode", Mode::from_name, Mode::NAMES)?,
         failure: o.opt_word("failure", Failure::from_name, Failure::NAMES)?,
@@ -116,7 +88,7 @@ pub fn situation(value: JsValue) -> Result<Situation, JsError> {
 /// `engine::Settings` with its flattened `LocalRootSettings` (every field optional; other keys
 /// ignored, as policy objects carry more).
 pub fn settings(value: JsValue) -> Result<Settings, JsError> {
-    let o = Obj::new(value, "settings", None)?;
+    let o = Obj::new(value, "settings")?;
     Ok(Settings {
         allowed_interception_spkis: o.strings_or_empty("allowedInterceptionSpkis")?,
         allowed_interception_roots: o.strings_or_empty("allowedInterceptionRoots")?,
@@ -143,9 +115,8 @@ pub fn settings(value: JsValue) -> Result<Settings, JsError> {
 /// `SourceInput` (refuses unknown fields); extra entries stay JSON text, which the core checks
 /// one by one.
 pub fn source(value: JsValue) -> Result<SourceInput, JsError> {
-    const KNOWN: &[&str] = &["origin", "kind", "payload", "extraEntries", "scope"];
-    let o = Obj::new(value, "source", Some(KNOWN))?;
-    Ok(SourceInput {
+    let o = Obj::new(value, "source")?;
+    o.strict(SourceInput {
         origin: o.string("origin")?,
         kind: o
             .opt_word("kind", SourceKind::from_name, SourceKind::NAMES)?
@@ -159,7 +130,7 @@ pub fn source(value: JsValue) -> Result<SourceInput, JsError> {
 
 /// `memory::KeptCa` (other keys ignored).
 pub fn kept_ca(value: JsValue) -> Result<KeptCa, JsError> {
-    let o = Obj::new(value, "kept", None)?;
+    let o = Obj::new(value, "kept")?;
     Ok(KeptCa {
         key_id: o.string("keyId")?,
         url: o.string("url")?,
@@ -170,8 +141,8 @@ pub fn kept_ca(value: JsValue) -> Result<KeptCa, JsError> {
 
 /// `accept::TrustSpec` (refuses unknown fields).
 pub fn trust_spec(value: JsValue) -> Result<TrustSpec, JsError> {
-    let o = Obj::new(value, "trust", Some(&["keys", "threshold", "sequence"]))?;
-    Ok(TrustSpec {
+    let o = Obj::new(value, "trust")?;
+    o.strict(TrustSpec {
         keys: o.strings("keys")?,
         threshold: o.u32("threshold")?,
         sequence: o.u64_or("sequence", 0)?,
@@ -180,8 +151,8 @@ pub fn trust_spec(value: JsValue) -> Result<TrustSpec, JsError> {
 
 /// The channel a list is fetched for: `{name, allowUnbound}` (refuses unknown fields).
 pub fn channel(value: JsValue) -> Result<ChannelBinding, JsError> {
-    let o = Obj::new(value, "channel", Some(&["name", "allowUnbound"]))?;
-    Ok(ChannelBinding {
+    let o = Obj::new(value, "channel")?;
+    o.strict(ChannelBinding {
         name: o.string("name")?,
         allow_unbound: o.bool_or("allowUnbound", false)?,
     })
@@ -189,6 +160,6 @@ pub fn channel(value: JsValue) -> Result<ChannelBinding, JsError> {
 
 /// A signer set as settings carry it, `{keys, threshold}`; other keys are ignored.
 pub fn signers(value: JsValue) -> Result<(Vec<String>, u32), JsError> {
-    let o = Obj::new(value, "signers", None)?;
+    let o = Obj::new(value, "signers")?;
     Ok((o.strings("keys")?, o.u32("threshold")?))
 }

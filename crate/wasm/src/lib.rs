@@ -1,6 +1,7 @@
 //! The WebAssembly boundary of `pinwatch-core`: conversion only, no rule lives here. Plain
-//! camelCase objects cross as JSON text (`JSON.stringify` in, `JSON.parse` out; see
-//! docs/design.md#json-text-across-the-wasm-boundary); certificates cross as `Uint8Array`.
+//! camelCase objects come in read field by field (`inputs.rs`) and leave as JSON text for
+//! `JSON.parse` (see docs/design.md#json-text-across-the-wasm-boundary); certificates cross as
+//! `Uint8Array`.
 
 #![cfg(target_arch = "wasm32")]
 

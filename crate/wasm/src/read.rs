@@ -8,13 +8,16 @@
 
 use js_sys::{Array, Object, Reflect};
 use serde_json::value::RawValue;
+use std::cell::RefCell;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::{JsError, JsValue};
 
-/// One plain object being read.
+/// One plain object being read; it notes each key read, so that a type that refuses unknown
+/// keys says so once (`deny_unknown`) and a new field is one line in its reader.
 pub struct Obj {
     value: JsValue,
     what: &'static str,
+    read: RefCell<Vec<&'static str>>,
 }
 
 /// `what.key: message`.
@@ -23,41 +26,54 @@ fn bad(what: &str, key: &str, message: &str) -> JsError {
 }
 
 impl Obj {
-    /// `value` as an object whose keys are all in `known` (`None`: any other key is ignored, as
-    /// for serde types without `deny_unknown_fields`). `undefined` and `null` read as `{}`.
-    pub fn new(value: JsValue, what: &'static str, known: Option<&[&str]>) -> Result<Obj, JsError> {
-        if value.is_undefined() || value.is_null() {
-            return Ok(Obj {
-                value: Object::new().into(),
-                what,
-            });
-        }
-        if !value.is_object() || Array::is_array(&value) {
+    /// `value` as an object; `undefined` and `null` read as `{}`.
+    pub fn new(value: JsValue, what: &'static str) -> Result<Obj, JsError> {
+        let value = if value.is_undefined() || value.is_null() {
+            Object::new().into()
+        } else if !value.is_object() || Array::is_array(&value) {
             return Err(JsError::new(&format!("{what}: expected an object")));
-        }
-        if let Some(known) = known {
-            for key in Object::keys(value.unchecked_ref::<Object>()).iter() {
-                let key = key.as_string().unwrap_or_default();
-                if !known.contains(&key.as_str()) && !get(&value, &key).is_undefined() {
-                    return Err(JsError::new(&format!(
-                        "{what}: unknown field `{key}`, expected one of {}",
-                        known.join(", ")
-                    )));
-                }
+        } else {
+            value
+        };
+        Ok(Obj {
+            value,
+            what,
+            read: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// `value`, read from this object, unless it holds a key no reader asked for.
+    pub fn strict<T>(&self, value: T) -> Result<T, JsError> {
+        self.deny_unknown().map(|()| value)
+    }
+
+    /// Refuses a key no reader asked for (serde's `deny_unknown_fields`); a key whose value is
+    /// `undefined` is absent.
+    pub fn deny_unknown(&self) -> Result<(), JsError> {
+        let read = self.read.borrow();
+        for key in Object::keys(self.value.unchecked_ref::<Object>()).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !read.contains(&key.as_str()) && !get(&self.value, &key).is_undefined() {
+                return Err(JsError::new(&format!(
+                    "{}: unknown field `{key}`, expected one of {}",
+                    self.what,
+                    read.join(", ")
+                )));
             }
         }
-        Ok(Obj { value, what })
+        Ok(())
     }
 
     /// The field, `None` when absent or `undefined`.
-    fn field(&self, key: &str) -> Option<JsValue> {
+    fn field(&self, key: &'static str) -> Option<JsValue> {
+        self.read.borrow_mut().push(key);
         Some(get(&self.value, key)).filter(|v| !v.is_undefined())
     }
 
     /// An optional field: absent, `undefined` and `null` are `None`.
     fn opt<T>(
         &self,
-        key: &str,
+        key: &'static str,
         read: impl Fn(&JsValue) -> Option<T>,
         expected: &str,
     ) -> Result<Option<T>, JsError> {
@@ -73,7 +89,7 @@ impl Obj {
     /// A field with a default: absent and `undefined` give it; `null` is an error.
     fn or<T>(
         &self,
-        key: &str,
+        key: &'static str,
         default: T,
         read: impl Fn(&JsValue) -> Option<T>,
         expected: &str,
@@ -87,7 +103,7 @@ impl Obj {
     /// A field that must be there.
     fn must<T>(
         &self,
-        key: &str,
+        key: &'static str,
         read: impl Fn(&JsValue) -> Option<T>,
         expected: &str,
     ) -> Result<T, JsError> {
@@ -97,27 +113,27 @@ impl Obj {
         }
     }
 
-    pub fn string(&self, key: &str) -> Result<String, JsError> {
+    pub fn string(&self, key: &'static str) -> Result<String, JsError> {
         self.must(key, JsValue::as_string, "a string")
     }
 
-    pub fn opt_string(&self, key: &str) -> Result<Option<String>, JsError> {
+    pub fn opt_string(&self, key: &'static str) -> Result<Option<String>, JsError> {
         self.opt(key, JsValue::as_string, "a string")
     }
 
-    pub fn bool_or(&self, key: &str, default: bool) -> Result<bool, JsError> {
+    pub fn bool_or(&self, key: &'static str, default: bool) -> Result<bool, JsError> {
         self.or(key, default, JsValue::as_bool, "a boolean")
     }
 
-    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, JsError> {
+    pub fn opt_bool(&self, key: &'static str) -> Result<Option<bool>, JsError> {
         self.opt(key, JsValue::as_bool, "a boolean")
     }
 
-    pub fn int(&self, key: &str) -> Result<i64, JsError> {
+    pub fn int(&self, key: &'static str) -> Result<i64, JsError> {
         self.must(key, whole, "a whole number")
     }
 
-    pub fn u64_or(&self, key: &str, default: u64) -> Result<u64, JsError> {
+    pub fn u64_or(&self, key: &'static str, default: u64) -> Result<u64, JsError> {
         self.or(
             key,
             default,
@@ -126,7 +142,7 @@ impl Obj {
         )
     }
 
-    pub fn opt_u32(&self, key: &str) -> Result<Option<u32>, JsError> {
+    pub fn opt_u32(&self, key: &'static str) -> Result<Option<u32>, JsError> {
         self.opt(
             key,
             |v| whole(v).and_then(|n| u32::try_from(n).ok()),
@@ -134,7 +150,7 @@ impl Obj {
         )
     }
 
-    pub fn u32(&self, key: &str) -> Result<u32, JsError> {
+    pub fn u32(&self, key: &'static str) -> Result<u32, JsError> {
         self.must(
             key,
             |v| whole(v).and_then(|n| u32::try_from(n).ok()),
@@ -142,27 +158,27 @@ impl Obj {
         )
     }
 
-    pub fn strings_or_empty(&self, key: &str) -> Result<Vec<String>, JsError> {
+    pub fn strings_or_empty(&self, key: &'static str) -> Result<Vec<String>, JsError> {
         self.or(key, Vec::new(), strings, "an array of strings")
     }
 
-    pub fn opt_strings(&self, key: &str) -> Result<Option<Vec<String>>, JsError> {
+    pub fn opt_strings(&self, key: &'static str) -> Result<Option<Vec<String>>, JsError> {
         self.opt(key, strings, "an array of strings")
     }
 
     /// Each item of an array field as its JSON text (what the core parses itself).
-    pub fn opt_json_texts(&self, key: &str) -> Result<Option<Vec<Box<RawValue>>>, JsError> {
+    pub fn opt_json_texts(&self, key: &'static str) -> Result<Option<Vec<Box<RawValue>>>, JsError> {
         self.opt(key, json_texts, "an array of plain data")
     }
 
-    pub fn strings(&self, key: &str) -> Result<Vec<String>, JsError> {
+    pub fn strings(&self, key: &'static str) -> Result<Vec<String>, JsError> {
         self.must(key, strings, "an array of strings")
     }
 
     /// One of a `named_enum!`'s names (`from_name`, `NAMES`).
     pub fn opt_word<E>(
         &self,
-        key: &str,
+        key: &'static str,
         from_name: fn(&str) -> Option<E>,
         names: &[&str],
     ) -> Result<Option<E>, JsError> {
