@@ -8,7 +8,7 @@
 
 use js_sys::{Array, Object, Reflect};
 use serde_json::value::RawValue;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::{JsError, JsValue};
 
@@ -18,6 +18,8 @@ pub struct Obj {
     value: JsValue,
     what: &'static str,
     read: RefCell<Vec<&'static str>>,
+    /// How many of the keys read held a value.
+    present: Cell<usize>,
 }
 
 /// `what.key: message`.
@@ -39,6 +41,7 @@ impl Obj {
             value,
             what,
             read: RefCell::new(Vec::new()),
+            present: Cell::new(0),
         })
     }
 
@@ -50,8 +53,14 @@ impl Obj {
     /// Refuses a key no reader asked for (serde's `deny_unknown_fields`); a key whose value is
     /// `undefined` is absent.
     pub fn deny_unknown(&self) -> Result<(), JsError> {
+        let keys = Object::keys(self.value.unchecked_ref::<Object>());
+        // Every own key was read and held a value: nothing to look at by name (one call instead
+        // of one per key; objects with `undefined` values or inherited keys take the long way).
+        if keys.length() as usize == self.present.get() {
+            return Ok(());
+        }
         let read = self.read.borrow();
-        for key in Object::keys(self.value.unchecked_ref::<Object>()).iter() {
+        for key in keys.iter() {
             let key = key.as_string().unwrap_or_default();
             if !read.contains(&key.as_str()) && !get(&self.value, &key).is_undefined() {
                 return Err(JsError::new(&format!(
@@ -67,7 +76,10 @@ impl Obj {
     /// The field, `None` when absent or `undefined`.
     fn field(&self, key: &'static str) -> Option<JsValue> {
         self.read.borrow_mut().push(key);
-        Some(get(&self.value, key)).filter(|v| !v.is_undefined())
+        let value = Some(get_static(&self.value, key)).filter(|v| !v.is_undefined());
+        self.present
+            .set(self.present.get() + usize::from(value.is_some()));
+        value
     }
 
     /// An optional field: absent, `undefined` and `null` are `None`.
@@ -207,6 +219,27 @@ impl Obj {
             Some(v) => read(v).map(Some),
         }
     }
+}
+
+thread_local! {
+    /// The JS string of each field name read so far, by the address of its text: making it
+    /// afresh (UTF-8 to UTF-16 across the boundary) was most of a field's cost.
+    static KEYS: RefCell<Vec<(usize, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn get_static(value: &JsValue, key: &'static str) -> JsValue {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        let at = key.as_ptr() as usize;
+        let i = match keys.iter().position(|(p, _)| *p == at) {
+            Some(i) => i,
+            None => {
+                keys.push((at, JsValue::from_str(key)));
+                keys.len() - 1
+            }
+        };
+        Reflect::get(value, &keys[i].1).unwrap_or(JsValue::UNDEFINED)
+    })
 }
 
 fn get(value: &JsValue, key: &str) -> JsValue {
