@@ -291,6 +291,17 @@ impl Engine {
         self.inner.mode_for(host).map(|m| m.as_str().to_string())
     }
 
+    /// What a time-out on `host` must still do: `{mode?, mayWarn}` (`judge::standing::Exposure`).
+    pub fn exposure(&self, host: &str) -> Result<JsValue, JsError> {
+        to_js(&judge::standing::exposure(&self.inner, host))
+    }
+
+    /// Every host's exposure as a table kept for the next wake: `{exact, below, elsewhere}`
+    /// (`judge::standing::Standing`).
+    pub fn standing(&self) -> Result<JsValue, JsError> {
+        to_js(&judge::standing::standing(&self.inner))
+    }
+
     #[wasm_bindgen(js_name = isPinned)]
     pub fn is_pinned(&self, host: &str) -> bool {
         self.inner.is_pinned(host)

@@ -314,6 +314,42 @@ impl Engine {
         mode.map(|m| self.mode_override.unwrap_or(m))
     }
 
+    /// The mode in force for a name under `host` that no entry nearer to it governs: the mode
+    /// `mode_for` gives any subdomain of `host` whose own labels no list names. What
+    /// `judge::standing` keeps per level, so that a host's mode is found without the engine.
+    pub fn mode_below(&self, host: &str) -> Option<Mode> {
+        let name = match host::normalize(host).ok()? {
+            Host::Ip(_) => return None,
+            Host::Name(n) => n,
+        };
+        let mut listed = None;
+        let mut rest = name.as_str();
+        loop {
+            if let Some(&(s, e)) = self.index.get(rest) {
+                let entry = &self.sources[s].list.entries[e];
+                if entry.include_subdomains {
+                    listed = Some(entry.mode);
+                    break;
+                }
+            }
+            match rest.find('.') {
+                Some(dot) => rest = &rest[dot + 1..],
+                None => break,
+            }
+        }
+        let marked = self
+            .extra_bad
+            .iter()
+            .filter(|b| b.include_subdomains && b.covers(name.as_str()))
+            .map(|b| b.mode)
+            .max();
+        let mode = match (listed, marked) {
+            (Some(l), Some(m)) => Some(l.max(m)),
+            (l, m) => l.or(m),
+        };
+        mode.map(|m| self.mode_override.unwrap_or(m))
+    }
+
     /// Whether policy lets people proceed past a stop that offers it.
     pub fn allows_user_override(&self) -> bool {
         self.allow_user_override

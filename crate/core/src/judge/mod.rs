@@ -22,6 +22,7 @@ pub mod memory;
 pub mod path;
 pub mod plan;
 pub mod proof;
+pub mod standing;
 pub mod unverified;
 pub mod verdict;
 
@@ -1012,6 +1013,7 @@ impl Judge {
             unreadable: v.is_some_and(|v| v.unreadable),
             overridden,
             allow_override: engine.allows_user_override(),
+            may_warn: standing::exposure(engine, &self.host).may_warn,
         }
     }
 
