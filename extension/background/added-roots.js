@@ -6,7 +6,6 @@
 // only keeps the core's answer for the wake and hands it to each page's judge.
 
 import * as companion from './companion.js';
-import { companionHere } from './page-plan.js';
 import { hostOf } from '../shared/url.js';
 import { COMPANION_SCOPE } from '../shared/vocabulary.js';
 
@@ -16,12 +15,12 @@ let kept = { engine: null, rows: null, roots: [] };
 
 /**
  * The roots that count for a page of `details` (`[{pin, subject, store}]`, possibly empty):
- * pages of hosts no entry pins, in a browser with the companion on. Waits for the companion's
+ * pages of hosts no entry pins, where the companion may be asked (`scope`, page-plan.js). Waits for the companion's
  * hello once per wake (bounded by its own limit), except for a page the browser holds for us:
  * that one is not delayed, and is judged on what is known. Never throws.
  */
-export async function forPage(ctx, details, { held = false } = {}) {
-  if (details.type !== 'main_frame' || companionHere(ctx) === COMPANION_SCOPE.off) return [];
+export async function forPage(ctx, details, { held = false, scope = COMPANION_SCOPE.off } = {}) {
+  if (details.type !== 'main_frame' || scope === COMPANION_SCOPE.off) return [];
   if (ctx.engine.isPinned(hostOf(details.url))) return [];
   const answered = companion.ready();
   if (held && !companion.namedRoots()) return [];

@@ -157,7 +157,7 @@ async function handle(details, seen) {
   const heldElsewhere = !held && heldListenerRegistered() && pinnedFilterCovers(host) && ctx.engine.isPinned(host)
     && await blockingGranted();
   const start = { held, heldElsewhere, companion: companionHere(ctx), now: seen.startedAt };
-  const addedRoots = await rootsForPage(ctx, details, { held });
+  const addedRoots = await rootsForPage(ctx, details, { held, scope: start.companion });
   if (addedRoots.length) start.addedRoots = addedRoots;
   const { outcome, cap, companionNote, ms } = await judgeResponse(ctx.engine, details, start);
   if (outcome.keptChanged) keepCas(ctx);
