@@ -14,6 +14,7 @@ import { exposureOf } from './known-exposure.js';
 import { judgeResponse } from './judge-loop.js';
 import { heldListenerRegistered, pinnedFilterCovers } from './listeners.js';
 import { companionHere, pagePlan } from './page-plan.js';
+import { forPage as rootsForPage } from './added-roots.js';
 import { decide } from './wasm-core.js';
 
 /** A response is never held longer than this because of us: past it the page goes through. */
@@ -164,6 +165,8 @@ async function handle(details, seen) {
   const heldElsewhere = !held && heldListenerRegistered() && pinnedFilterCovers(host) && ctx.engine.isPinned(host)
     && await blockingGranted();
   const start = { held, heldElsewhere, companion: companionHere(ctx), now: seen.startedAt };
+  const addedRoots = await rootsForPage(ctx, details, { held, scope: start.companion });
+  if (addedRoots.length) start.addedRoots = addedRoots;
   const { outcome, cap, companionNote, ms } = await judgeResponse(ctx.engine, details, start);
   if (outcome.keptChanged) keepCas(ctx);
   if (!outcome.record) {
@@ -212,6 +215,8 @@ function recordOf(outcome, details, cap, note) {
     }
   }
   if (outcome.decision.errorBadge && outcome.decision.act !== ACT.stop) record.status = verdicts.ERROR_STATUS;
+  // The companion named the root this verdict is about (its hello), whether or not the chain showed it.
+  if (outcome.addedRoot) record.addedRoot = { ...outcome.addedRoot, seenBy: 'companion-hello' };
   record.judgedFrom = outcome.judgedFrom;
   record.overridden = outcome.overridden;
   // For pages, the browser's own digests of the chain (tests compare them with the core's).

@@ -85,7 +85,8 @@ async function notifyLocalRoot(record, tabId) {
     ? await verdicts.firstNotice(tabId, record.host)
     : await verdicts.firstRootNoticeToday(record.matched?.pin);
   if (!once) return;
-  const root = record.chain?.[record.matched?.certIndex]?.subject ?? record.subjects?.[record.matched?.certIndex] ?? t('notify_root_unnamed');
+  const root = record.chain?.[record.matched?.certIndex]?.subject ?? record.subjects?.[record.matched?.certIndex]
+    ?? record.addedRoot?.subject ?? t('notify_root_unnamed');
   await api.notifications.create(`pinwatch-root-${tabId}-${record.host}`, {
     type: 'basic',
     iconUrl: api.runtime.getURL('icons/icon-96.png'),

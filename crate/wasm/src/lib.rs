@@ -279,6 +279,22 @@ impl Engine {
         to_js(&self.inner.with_root(verdict, root_built_in))
     }
 
+    /// The roots of the companion's `hello` list (`localRoots`) that count here
+    /// (`Engine::added_roots`): `{roots, declared, problems, leftOut}`; a list that cannot be
+    /// read at all throws.
+    #[wasm_bindgen(js_name = addedRoots)]
+    pub fn added_roots(&self, rows: JsValue) -> Result<JsValue, JsError> {
+        let rows: serde_json::Value = if rows.is_undefined() || rows.is_null() {
+            serde_json::Value::Array(Vec::new())
+        } else {
+            from_js(rows)?
+        };
+        match self.inner.added_roots(&rows) {
+            Ok(roots) => to_js(&roots),
+            Err(e) => Err(JsError::new(&e.to_string())),
+        }
+    }
+
     /// What a `local-root` verdict does: "notice", "warn" or "enforce" (`LocalRootMode`).
     #[wasm_bindgen(js_name = localRootMode)]
     pub fn local_root_mode(&self) -> String {

@@ -399,6 +399,11 @@ impl Engine {
         !self.blocked_spki.is_empty() || !self.blocked_certs.is_empty()
     }
 
+    /// Policy declares `pin` as an inspection proxy's root (`allowed_interception_*`).
+    pub(crate) fn declares_root(&self, pin: &Pin) -> bool {
+        self.allowed_roots.contains(pin)
+    }
+
     /// Policy declares inspection proxies (`allowed_interception_*`) whose chains are reported.
     pub fn declares_interception(&self) -> bool {
         !self.allowed_roots.is_empty()
