@@ -5,14 +5,22 @@
 // service worker (Chromium) has no synchronous store and reads it from storage at once.
 
 import { api, syncCache } from '../shared/compat.js';
+import { BUNDLED_STANDING } from './bundled-hosts.js';
 
 const KEY = 'standing';
 
+// Before any build was ever kept (a first start), the bundled list's alone, as the core made it
+// when the extension was assembled.
 let table = valid(syncCache?.get(KEY)) ? syncCache.get(KEY) : null;
+let kept = table !== null;
+table ??= valid(BUNDLED_STANDING) ? BUNDLED_STANDING : null;
 
 if (!syncCache) {
   api.storage.local.get(KEY).then((stored) => {
-    if (!table && valid(stored[KEY])) table = stored[KEY];
+    if (!kept && valid(stored[KEY])) {
+      table = stored[KEY];
+      kept = true;
+    }
   }).catch(() => {});
 }
 
@@ -25,6 +33,7 @@ function valid(t) {
 export function remember(standing) {
   if (!valid(standing)) return;
   table = standing;
+  kept = true;
   if (syncCache) syncCache.set(KEY, standing);
   else api.storage.local.set({ [KEY]: standing }).catch((e) => console.warn('Pinwatch: could not keep what this build knew', e));
 }

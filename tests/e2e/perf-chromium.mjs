@@ -1,0 +1,136 @@
+// Page-load cost of Pinwatch in Chromium on a page no list pins: what the browser pays for handing
+// every https response to the service worker (the pinned listeners watch every https host there,
+// docs/design.md#capture-tiers: a service worker knows no host of policy, channels or the user before
+// its first await), and, installed by policy, for holding each one for that round trip.
+//
+//   node tests/e2e/perf-chromium.mjs [loads=30]        (after ./build.sh; as root: the policy file)
+//
+// Three Chromium instances load the same page in turn, one load each at a time, the order rotating:
+//   - without: no extension;
+//   - stock: Pinwatch loaded as a person installs it (webRequest cannot block: every https
+//     response of every type is reported to the worker, which lets an unpinned one go at once);
+//   - policy: Pinwatch force-installed (blocking webRequest: every https response waits for the
+//     worker's answer, synchronous once the engine is built).
+// The page: a document and 30 sub-resources (10 scripts, 5 style sheets, 15 images) on one host no
+// entry covers, 20 ms of server time each; the list as the bundled one ships (no block list), so
+// nothing could stop it. Each load is a navigation of the same tab, timed by Navigation Timing;
+// figures are medians of the paired differences against "without". The last line is one JSON object.
+
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import { cpus, loadavg } from 'node:os';
+import { launchChromium, waitFor } from './lib/chromium.mjs';
+import { forceInstall, launchForced, makeExtensionKey } from './lib/force-install.mjs';
+import { issue, subject } from './lib/pki.mjs';
+import { HOSTS, prepare } from './lib/scenario.mjs';
+
+const LOADS = Number(process.argv[2] ?? 30);
+const WARMUP = 3;
+const HOST = 'www.unpinned-site.test';
+const DELAY_MS = 20;
+const VARIANTS = ['without', 'stock', 'policy'];
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const TYPES = { js: 'text/javascript', css: 'text/css', png: 'image/png' };
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const fmt = (x) => x.toFixed(1);
+const round = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
+
+function page() {
+  const styles = Array.from({ length: 5 }, (_, i) => `<link rel="stylesheet" href="/r/c${i}.css">`).join('');
+  const scripts = Array.from({ length: 10 }, (_, i) => `<script src="/r/s${i}.js"></script>`).join('');
+  const images = Array.from({ length: 15 }, (_, i) => `<img src="/r/i${i}.png" alt="" width="1" height="1">`).join('');
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>unpinned</title>${styles}${scripts}</head><body><h1>unpinned</h1>${images}</body></html>`;
+}
+
+async function startSite(leaf, inter) {
+  const server = createServer({ key: readFileSync(leaf.key), cert: leaf.pemText + inter.pemText }, (req, res) => {
+    const path = req.url.split('?')[0];
+    const ext = path.split('.').pop();
+    setTimeout(() => {
+      if (path === '/') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(page());
+      } else if (path.startsWith('/r/')) {
+        res.writeHead(200, { 'content-type': TYPES[ext] ?? 'text/plain', 'cache-control': 'no-store' });
+        res.end(ext === 'png' ? PNG : '');
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    }, DELAY_MS);
+  });
+  const port = await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+  return { url: `https://${HOST}:${port}/`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}
+
+async function loadTime(tab, url) {
+  await tab.goto(url, { waitUntil: 'load', timeout: 30_000 });
+  return waitFor(() => tab.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    return nav && nav.loadEventEnd > 0 ? nav.loadEventEnd - nav.startTime : null;
+  }), { timeout: 5000, interval: 20 });
+}
+
+const s = await prepare({
+  browser: 'chromium',
+  name: 'perf-chromium',
+  stale: false,
+  extend: (pki) => ({ site: issue(pki.dir, 'unpinned-site', { subj: subject({ CN: HOST }), issuer: pki.legitInter, hosts: [HOST] }) }),
+  editList: (list) => { list.blocklist = { spki: [], certificates: [] }; },
+});
+const site = await startSite(s.extra.site, s.pki.legitInter);
+const hosts = [...HOSTS, HOST];
+const browsers = {};
+let fi = null;
+try {
+  browsers.without = await launchChromium({ roots: s.pki.roots, hosts });
+  browsers.stock = await launchChromium({ roots: s.pki.roots, hosts });
+  await browsers.stock.install(s.dist);
+  fi = await forceInstall({ extensionDir: s.dist, keyPem: makeExtensionKey(s.dir), policyName: 'pinwatch-perf.json' });
+  browsers.policy = await launchForced({ id: fi.id, roots: s.pki.roots, hosts });
+  // Let both workers build their engines before the first load.
+  await new Promise((r) => setTimeout(r, 3000));
+  const tabs = {};
+  for (const v of VARIANTS) tabs[v] = await browsers[v].browser.newPage();
+  const loadStart = loadavg()[0];
+  const times = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+  for (let i = 0; i < LOADS + WARMUP; i++) {
+    const order = VARIANTS.map((_, k) => VARIANTS[(k + i) % VARIANTS.length]);
+    const got = {};
+    for (const v of order) got[v] = await loadTime(tabs[v], `${site.url}?perf=${v}-${i}`);
+    if (i < WARMUP) continue;
+    for (const v of VARIANTS) times[v].push(got[v]);
+  }
+  const base = median(times.without);
+  const diff = (v) => median(times[v].map((t, k) => t - times.without[k]));
+  const labels = { without: 'without an extension', stock: 'Pinwatch (stock install)', policy: 'Pinwatch (installed by policy)' };
+  console.log(`Chromium, headless; ${LOADS} rounds of paired loads after ${WARMUP} warm-up rounds`);
+  console.log(`\nunpinned page ${site.url}: 1 document + 30 sub-resources on one host no entry covers, ${DELAY_MS} ms server time each`);
+  for (const v of VARIANTS) {
+    console.log(`${labels[v].padEnd(34)} median ${fmt(median(times[v])).padStart(6)} ms   p90 ${fmt(pct(times[v], 90)).padStart(6)} ms   (n=${times[v].length})`);
+  }
+  const share = (x) => `${fmt(x)} ms (${fmt((x / base) * 100)} % of the median without)`;
+  console.log(`median of the paired differences: stock ${share(diff('stock'))}; installed by policy ${share(diff('policy'))}`);
+  const load = loadavg();
+  console.log(`\nload average: ${loadStart.toFixed(2)} at the start, ${load.map((x) => x.toFixed(2)).join(' ')} at the end, on ${cpus().length} cores`);
+  console.log(JSON.stringify({
+    loads: LOADS,
+    unpinnedBaseMs: round(base),
+    stockOverheadMs: round(diff('stock')),
+    stockOverheadPct: round((diff('stock') / base) * 100),
+    policyOverheadMs: round(diff('policy')),
+    policyOverheadPct: round((diff('policy') / base) * 100),
+    loadAverage: round(load[0]),
+  }));
+} finally {
+  for (const b of Object.values(browsers)) await b.close();
+  await fi?.close();
+  await site.close();
+  await s.cleanup();
+}
