@@ -7,6 +7,9 @@
 //
 // Three Chromium instances load the same page in turn, one load each at a time, the order rotating:
 //   - without: no extension;
+//   - floor: an extension that listens, as Pinwatch does in a stock install, to every https
+//     response (onHeadersReceived and onResponseStarted, the same filter) and does nothing: what
+//     the browser charges any extension for such a listener;
 //   - stock: Pinwatch loaded as a person installs it (webRequest cannot block: every https
 //     response of every type is reported to the worker, which lets an unpinned one go at once);
 //   - policy: Pinwatch force-installed (blocking webRequest: every https response waits for the
@@ -16,19 +19,23 @@
 // nothing could stop it. Each load is a navigation of the same tab, timed by Navigation Timing;
 // figures are medians of the paired differences against "without". The last line is one JSON object.
 
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { launchChromium, waitFor } from './lib/chromium.mjs';
 import { forceInstall, launchForced, makeExtensionKey } from './lib/force-install.mjs';
 import { issue, subject } from './lib/pki.mjs';
 import { HOSTS, prepare } from './lib/scenario.mjs';
 
 const LOADS = Number(process.argv[2] ?? 30);
+// PERF_SECURITY_INFO=1: Chromium with its WebRequestSecurityInfo feature (the leaf tier), which
+// hands each response's leaf to the listeners that ask; off by default, as Chromium ships.
+const SECURITY_INFO = process.env.PERF_SECURITY_INFO === '1';
 const WARMUP = 3;
 const HOST = 'www.unpinned-site.test';
 const DELAY_MS = 20;
-const VARIANTS = ['without', 'stock', 'policy'];
+const VARIANTS = ['without', 'floor', 'stock', 'policy'];
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 const TYPES = { js: 'text/javascript', css: 'text/css', png: 'image/png' };
 
@@ -69,6 +76,23 @@ async function startSite(leaf, inter) {
   return { url: `https://${HOST}:${port}/`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
 
+/** The floor: every https response reported to a worker that does nothing with it. */
+function floorExtension() {
+  const dir = mkdtempSync(join(tmpdir(), 'pinwatch-floor-chromium-'));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({
+    manifest_version: 3,
+    name: 'floor (listen)',
+    version: '1.0',
+    background: { service_worker: 'background.js' },
+    permissions: ['webRequest'],
+    host_permissions: ['https://*/*'],
+  }));
+  const filter = JSON.stringify({ urls: ['https://*/*', 'wss://*/*'] });
+  writeFileSync(join(dir, 'background.js'), `chrome.webRequest.onHeadersReceived.addListener(() => {}, ${filter});\n`
+    + `chrome.webRequest.onResponseStarted.addListener(() => {}, ${filter});\n`);
+  return dir;
+}
+
 async function loadTime(tab, url) {
   await tab.goto(url, { waitUntil: 'load', timeout: 30_000 });
   return waitFor(() => tab.evaluate(() => {
@@ -89,11 +113,14 @@ const hosts = [...HOSTS, HOST];
 const browsers = {};
 let fi = null;
 try {
-  browsers.without = await launchChromium({ roots: s.pki.roots, hosts });
-  browsers.stock = await launchChromium({ roots: s.pki.roots, hosts });
+  const launch = { roots: s.pki.roots, hosts, securityInfo: SECURITY_INFO };
+  browsers.without = await launchChromium(launch);
+  browsers.floor = await launchChromium(launch);
+  await browsers.floor.install(floorExtension());
+  browsers.stock = await launchChromium(launch);
   await browsers.stock.install(s.dist);
   fi = await forceInstall({ extensionDir: s.dist, keyPem: makeExtensionKey(s.dir), policyName: 'pinwatch-perf.json' });
-  browsers.policy = await launchForced({ id: fi.id, roots: s.pki.roots, hosts });
+  browsers.policy = await launchForced({ id: fi.id, ...launch });
   // Let both workers build their engines before the first load.
   await new Promise((r) => setTimeout(r, 3000));
   const tabs = {};
@@ -109,19 +136,23 @@ try {
   }
   const base = median(times.without);
   const diff = (v) => median(times[v].map((t, k) => t - times.without[k]));
-  const labels = { without: 'without an extension', stock: 'Pinwatch (stock install)', policy: 'Pinwatch (installed by policy)' };
-  console.log(`Chromium, headless; ${LOADS} rounds of paired loads after ${WARMUP} warm-up rounds`);
+  const labels = { without: 'without an extension', floor: 'floor: listen to every response', stock: 'Pinwatch (stock install)', policy: 'Pinwatch (installed by policy)' };
+  console.log(`Chromium, headless, WebRequestSecurityInfo ${SECURITY_INFO ? 'on' : 'off'}; ${LOADS} rounds of paired loads after ${WARMUP} warm-up rounds`);
   console.log(`\nunpinned page ${site.url}: 1 document + 30 sub-resources on one host no entry covers, ${DELAY_MS} ms server time each`);
   for (const v of VARIANTS) {
     console.log(`${labels[v].padEnd(34)} median ${fmt(median(times[v])).padStart(6)} ms   p90 ${fmt(pct(times[v], 90)).padStart(6)} ms   (n=${times[v].length})`);
   }
   const share = (x) => `${fmt(x)} ms (${fmt((x / base) * 100)} % of the median without)`;
-  console.log(`median of the paired differences: stock ${share(diff('stock'))}; installed by policy ${share(diff('policy'))}`);
+  console.log(`median of the paired differences: floor ${share(diff('floor'))}; stock ${share(diff('stock'))}; installed by policy ${share(diff('policy'))}`);
+  console.log(`stock Pinwatch beyond the floor: ${fmt(median(times.stock.map((t, k) => t - times.floor[k])))} ms`);
   const load = loadavg();
   console.log(`\nload average: ${loadStart.toFixed(2)} at the start, ${load.map((x) => x.toFixed(2)).join(' ')} at the end, on ${cpus().length} cores`);
   console.log(JSON.stringify({
     loads: LOADS,
+    securityInfo: SECURITY_INFO,
     unpinnedBaseMs: round(base),
+    floorOverheadMs: round(diff('floor')),
+    stockBeyondFloorMs: round(median(times.stock.map((t, k) => t - times.floor[k]))),
     stockOverheadMs: round(diff('stock')),
     stockOverheadPct: round((diff('stock') / base) * 100),
     policyOverheadMs: round(diff('policy')),
