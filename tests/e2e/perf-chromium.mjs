@@ -23,8 +23,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium, waitFor } from './lib/chromium.mjs';
+import { launchChromium } from './lib/chromium.mjs';
 import { forceInstall, launchForced, makeExtensionKey } from './lib/force-install.mjs';
+import { fmt, line, median, pairedDiff, pairedLoads, round } from './lib/paired-loads.mjs';
 import { issue, subject } from './lib/pki.mjs';
 import { HOSTS, prepare } from './lib/scenario.mjs';
 
@@ -38,15 +39,6 @@ const DELAY_MS = 20;
 const VARIANTS = ['without', 'floor', 'stock', 'policy'];
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 const TYPES = { js: 'text/javascript', css: 'text/css', png: 'image/png' };
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-const fmt = (x) => x.toFixed(1);
-const round = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
 
 function page() {
   const styles = Array.from({ length: 5 }, (_, i) => `<link rel="stylesheet" href="/r/c${i}.css">`).join('');
@@ -93,14 +85,6 @@ function floorExtension() {
   return dir;
 }
 
-async function loadTime(tab, url) {
-  await tab.goto(url, { waitUntil: 'load', timeout: 30_000 });
-  return waitFor(() => tab.evaluate(() => {
-    const nav = performance.getEntriesByType('navigation')[0];
-    return nav && nav.loadEventEnd > 0 ? nav.loadEventEnd - nav.startTime : null;
-  }), { timeout: 5000, interval: 20 });
-}
-
 const s = await prepare({
   browser: 'chromium',
   name: 'perf-chromium',
@@ -126,25 +110,17 @@ try {
   const tabs = {};
   for (const v of VARIANTS) tabs[v] = await browsers[v].browser.newPage();
   const loadStart = loadavg()[0];
-  const times = Object.fromEntries(VARIANTS.map((v) => [v, []]));
-  for (let i = 0; i < LOADS + WARMUP; i++) {
-    const order = VARIANTS.map((_, k) => VARIANTS[(k + i) % VARIANTS.length]);
-    const got = {};
-    for (const v of order) got[v] = await loadTime(tabs[v], `${site.url}?perf=${v}-${i}`);
-    if (i < WARMUP) continue;
-    for (const v of VARIANTS) times[v].push(got[v]);
-  }
+  const times = await pairedLoads(tabs, site.url, { loads: LOADS, warmup: WARMUP });
   const base = median(times.without);
-  const diff = (v) => median(times[v].map((t, k) => t - times.without[k]));
+  const diff = (v) => pairedDiff(times, v, 'without');
+  const beyondFloor = pairedDiff(times, 'stock', 'floor');
   const labels = { without: 'without an extension', floor: 'floor: listen to every response', stock: 'Pinwatch (stock install)', policy: 'Pinwatch (installed by policy)' };
   console.log(`Chromium, headless, WebRequestSecurityInfo ${SECURITY_INFO ? 'on' : 'off'}; ${LOADS} rounds of paired loads after ${WARMUP} warm-up rounds`);
   console.log(`\nunpinned page ${site.url}: 1 document + 30 sub-resources on one host no entry covers, ${DELAY_MS} ms server time each`);
-  for (const v of VARIANTS) {
-    console.log(`${labels[v].padEnd(34)} median ${fmt(median(times[v])).padStart(6)} ms   p90 ${fmt(pct(times[v], 90)).padStart(6)} ms   (n=${times[v].length})`);
-  }
+  for (const v of VARIANTS) console.log(line(labels[v], times[v]));
   const share = (x) => `${fmt(x)} ms (${fmt((x / base) * 100)} % of the median without)`;
   console.log(`median of the paired differences: floor ${share(diff('floor'))}; stock ${share(diff('stock'))}; installed by policy ${share(diff('policy'))}`);
-  console.log(`stock Pinwatch beyond the floor: ${fmt(median(times.stock.map((t, k) => t - times.floor[k])))} ms`);
+  console.log(`stock Pinwatch beyond the floor: ${fmt(beyondFloor)} ms`);
   const load = loadavg();
   console.log(`\nload average: ${loadStart.toFixed(2)} at the start, ${load.map((x) => x.toFixed(2)).join(' ')} at the end, on ${cpus().length} cores`);
   console.log(JSON.stringify({
@@ -152,7 +128,7 @@ try {
     securityInfo: SECURITY_INFO,
     unpinnedBaseMs: round(base),
     floorOverheadMs: round(diff('floor')),
-    stockBeyondFloorMs: round(median(times.stock.map((t, k) => t - times.floor[k]))),
+    stockBeyondFloorMs: round(beyondFloor),
     stockOverheadMs: round(diff('stock')),
     stockOverheadPct: round((diff('stock') / base) * 100),
     policyOverheadMs: round(diff('policy')),

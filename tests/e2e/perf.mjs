@@ -34,6 +34,7 @@ import { HOSTS, prepare } from './lib/scenario.mjs';
 import { issue, subject } from './lib/pki.mjs';
 import { Inspector, launchFirefox, sleep, waitFor } from './lib/firefox.mjs';
 import { floorExtension } from './lib/floor-extension.mjs';
+import { fmt, line, median, pairedDiff, pairedLoads, pct, round } from './lib/paired-loads.mjs';
 
 const LOADS = Number(process.argv[2] ?? 40);
 const WAKES = Number(process.argv[3] ?? 10);
@@ -49,47 +50,20 @@ if (!VARIANTS.includes('with') || VARIANTS.some((v) => !['without', 'with', 'hol
 // Finer Navigation Timing and background clocks than Firefox's default (1 ms); all instances alike.
 const PREFS = { 'privacy.reduceTimerPrecision': false };
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-const fmt = (x) => x.toFixed(1);
-const round = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
-
-/** Loads `url` in `page` and returns its Navigation Timing duration (start to loadEventEnd). */
-async function loadTime(page, url) {
-  await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
-  return waitFor(() => page.evaluate(() => {
-    const nav = performance.getEntriesByType('navigation')[0];
-    return nav && nav.loadEventEnd > 0 ? nav.loadEventEnd - nav.startTime : null;
-  }), { timeout: 5000, interval: 20 });
-}
-
-function line(label, xs) {
-  return `${label.padEnd(34)} median ${fmt(median(xs)).padStart(6)} ms   p90 ${fmt(pct(xs, 90)).padStart(6)} ms   (n=${xs.length})`;
-}
-
 /**
- * `LOADS` rounds of `url` (plus warm-up), one load per variant per round, the order rotating.
- * Returns per variant its times and the median of its paired differences against "without".
+ * `LOADS` rounds of `url` (plus warm-up) in every variant. Returns per variant its times and the
+ * median of its paired differences against "without".
  */
 async function paired(pages, url) {
-  const times = Object.fromEntries(VARIANTS.map((v) => [v, []]));
-  for (let i = 0; i < LOADS + WARMUP; i++) {
-    const order = VARIANTS.map((_, k) => VARIANTS[(k + i) % VARIANTS.length]);
-    const round = {};
-    for (const v of order) {
-      round[v] = await loadTime(pages[v], `${url}${url.includes('?') ? '&' : '?'}perf=${v}-${i}`);
-    }
-    if (i < WARMUP) continue; // the first loads open connections and warm caches
-    for (const v of VARIANTS) times[v].push(round[v]);
-  }
+  const times = await pairedLoads(pages, url, { loads: LOADS, warmup: WARMUP });
   const base = times.without ? median(times.without) : NaN;
-  const diff = (v, against = 'without') => (times[v] && times[against]
-    ? median(times[v].map((t, k) => t - times[against][k])) : NaN);
-  return { times, base, diff: diff('with'), hold: diff('hold'), read: diff('read'), beyondRead: diff('with', 'read') };
+  return {
+    times, base,
+    diff: pairedDiff(times, 'with', 'without'),
+    hold: pairedDiff(times, 'hold', 'without'),
+    read: pairedDiff(times, 'read', 'without'),
+    beyondRead: pairedDiff(times, 'with', 'read'),
+  };
 }
 
 function report(label, r) {

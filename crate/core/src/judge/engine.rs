@@ -307,6 +307,12 @@ impl Engine {
             .filter(|b| b.covers(host.as_str()))
             .map(|b| b.mode)
             .max();
+        self.merged_mode(listed, marked)
+    }
+
+    /// An entry's mode and the strongest bad-pin mark's, the stronger counting; then the
+    /// override policy or the user set.
+    fn merged_mode(&self, listed: Option<Mode>, marked: Option<Mode>) -> Option<Mode> {
         let mode = match (listed, marked) {
             (Some(l), Some(m)) => Some(l.max(m)),
             (l, m) => l.or(m),
@@ -343,11 +349,7 @@ impl Engine {
             .filter(|b| b.include_subdomains && b.covers(name.as_str()))
             .map(|b| b.mode)
             .max();
-        let mode = match (listed, marked) {
-            (Some(l), Some(m)) => Some(l.max(m)),
-            (l, m) => l.or(m),
-        };
-        mode.map(|m| self.mode_override.unwrap_or(m))
+        self.merged_mode(listed, marked)
     }
 
     /// Whether policy lets people proceed past a stop that offers it.
