@@ -3,56 +3,17 @@
 //! the connection itself may not show them (Chromium). Native and WASM.
 
 mod common;
+mod inspection;
 mod mint;
 
 use common::*;
-use mint::{intermediate, leaf, root, Ca};
+use inspection::*;
+use mint::Ca;
 use pinwatch_core::judge::engine::Settings;
 use pinwatch_core::judge::local_root::{LocalRootMode, LocalRootSettings};
 use pinwatch_core::judge::verdict::MatchKind;
 use pinwatch_core::{Mode, Pin, Status};
 use wasm_bindgen_test::wasm_bindgen_test;
-
-const UNPINNED: &str = "news.other.test";
-
-struct Added {
-    root: Ca,
-    chain: Vec<Vec<u8>>,
-}
-
-/// A chain as an inspection product on this computer would issue it for any host.
-fn added(host: &str) -> Added {
-    let root_ca = Ca::new(41, "Inspection Root");
-    let issuer = Ca::new(42, "Inspection Issuing CA");
-    let chain = vec![
-        leaf(43, host, &issuer, None),
-        intermediate(&issuer, &root_ca, None),
-        root(&root_ca),
-    ];
-    Added {
-        root: root_ca,
-        chain,
-    }
-}
-
-fn settings(local_roots: LocalRootSettings) -> Settings {
-    Settings {
-        local_roots,
-        ..Settings::default()
-    }
-}
-
-fn list() -> String {
-    let f = Fixtures::embedded();
-    payload(
-        &[pin_of_spki(&f.legit_root_spki)],
-        &[],
-        &[],
-        "enforce",
-        &[],
-        &[],
-    )
-}
 
 /// The companion's `hello` list (`localRoots`) for these roots, as serve.rs writes it.
 fn hello_rows(roots: &[(&Ca, &str)]) -> serde_json::Value {
