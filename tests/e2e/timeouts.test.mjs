@@ -100,7 +100,7 @@ describe('Firefox ESR: an interceptor cannot keep the engine being rebuilt', { s
     await s?.cleanup();
   });
 
-  it('a watched site shown a new chain on every connection: every chain is noted, the engine is not rebuilt for it, and a pinned host opened meanwhile is stopped', { timeout: 120_000 }, async () => {
+  it('a watched site shown a new chain on every connection: every chain is noted, the engine is not rebuilt for it, and a pinned host opened meanwhile is stopped', { timeout: 120_000 }, async (t) => {
     const { aRoot, aInter } = s.extra;
     const now = Date.now();
     const watched = {
@@ -124,7 +124,7 @@ describe('Firefox ESR: an interceptor cannot keep the engine being rebuilt', { s
       return (w?.[HOST]?.changes?.length ?? 0) >= 6 && w[HOST].changes;
     }, { timeout: 30_000 });
     assert.ok(noted, `the changes of CA were noted (${rotating.handshakes()} handshakes)`);
-    assert.ok(rotating.handshakes() >= 6, 'every image came over a new connection');
+    assert.ok(rotating.handshakes() >= 6, 'the images came over new connections, each with the next chain');
 
     // In the middle of it, the person opens an intercepted pinned host: stopped.
     const mail = await visit(ff, s.servers.mailRogue.url);
@@ -133,6 +133,7 @@ describe('Firefox ESR: an interceptor cannot keep the engine being rebuilt', { s
     const later = await status();
     assert.equal(later.boots.at(-1)?.at, wake0, 'one wake throughout (the counters are per wake)');
     const rebuilds = later.timings.builds - builds0;
+    t.diagnostic(`${rebuilds} engine builds for ${noted.length} changes noted over ${rotating.handshakes()} handshakes`);
     assert.ok(rebuilds <= 1, `${rebuilds} engine builds for ${noted.length} changes noted of a watched site (none feeds the engine)`);
     await page.page.close();
     await mail.page.close();
