@@ -8,6 +8,7 @@ import * as watch from '../shared/watch.js';
 import { ACT } from '../shared/vocabulary.js';
 import * as afterTheFact from './after-the-fact.js';
 import * as reports from './reports.js';
+import { loadPolicy } from './settings.js';
 
 /** How long a quiet pass's record waits, so that storing it does not compete with the page load. */
 const QUIET_RECORD_DELAY_MS = 400;
@@ -46,7 +47,7 @@ export function apply(details, record, decision, ctx, chain, seen) {
   const urgent = decision.act === ACT.stop || decision.act === ACT.warn || decision.errorBadge;
   if (urgent) queueMicrotask(() => after(details, record, decision));
   else setTimeout(() => after(details, record, decision), QUIET_RECORD_DELAY_MS);
-  if (decision.report && ctx) reportLater(record, details, chain, ctx.policy, urgent ? 0 : QUIET_RECORD_DELAY_MS);
+  if (decision.report) reportLater(record, details, chain, ctx?.policy ?? null, urgent ? 0 : QUIET_RECORD_DELAY_MS);
   return answer;
 }
 
@@ -65,10 +66,18 @@ async function after(details, record, decision) {
   }
 }
 
-/** A violation report to policy's endpoint, after the response is released (reports.js). */
+/**
+ * A violation report to policy's endpoint, after the response is released (reports.js). Without
+ * an engine (a check that ran out of time while it was being built) policy is read for it.
+ */
 function reportLater(record, details, chain, policy, delayMs) {
-  setTimeout(() => reports.onVerdict(record, details, chain, policy)
-    .catch((e) => console.warn('Pinwatch: could not report a verdict', e)), delayMs);
+  setTimeout(async () => {
+    try {
+      await reports.onVerdict(record, details, chain, policy ?? await loadPolicy());
+    } catch (e) {
+      console.warn('Pinwatch: could not report a verdict', e);
+    }
+  }, delayMs);
 }
 
 /**

@@ -13,7 +13,7 @@ import { takeResponses, warm, watchCachedPatterns, watchMainFrames } from './lis
 import { afterWake, onMessage } from './messages.js';
 import * as reports from './reports.js';
 import { onHeaders, onMainFrame, onPlainRequest, onUnheldPage } from './responses.js';
-import { USER_KEY, WATCHED_LOCAL_KEYS } from './settings.js';
+import { changesEngineInputs, USER_KEY } from './settings.js';
 
 // Main frames everywhere, the pinned hosts' other requests, plain requests to upgrade: the
 // filters are listeners.js's, the path of each response is responses.js's.
@@ -32,12 +32,11 @@ onTabStatus((tabId, status, tab) => {
   if (status === 'complete') actions.refreshBadge(tabId, tab).catch(() => {});
 });
 api.storage.onChanged.addListener((changes, area) => {
-  if (area === 'local' && WATCHED_LOCAL_KEYS.some((k) => k in changes)) {
-    engine.invalidate();
-    warm();
-  }
+  // Rebuilt at a bounded rate (engine.js): storage can change as often as the network likes.
+  if (area === 'local' && changesEngineInputs(changes)) engine.rebuildSoon(warm);
   // Chromium hands managed values over a few seconds after start (and on a policy change);
   // the user may add or remove channels: either way the channels to check change.
+  // Not network-driven, and policy's hosts must count at once: rebuilt without delay.
   if (area === 'managed') {
     engine.invalidate();
     warm();

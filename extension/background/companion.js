@@ -25,6 +25,8 @@ export const state = { status: 'unknown', version: null, error: null, checkedAt:
 
 let port = null;
 let hello = null;
+// The hello reply's `localRoots`, as the companion sent them (the core reads them: added-roots.js).
+let helloRoots = null;
 let nextId = 1;
 let failedAt = -Infinity;
 const pending = new Map(); // id → {resolve, reject, timer}
@@ -112,6 +114,7 @@ export async function ready() {
     // A companion that speaks with a Chromium hello is told this browser's version (older ones
     // refuse an unknown field).
     state.clientHello = Boolean(reply.clientHello);
+    helloRoots = Array.isArray(reply.localRoots) ? reply.localRoots : null;
     state.error = null;
     return true;
   });
@@ -122,6 +125,11 @@ export async function ready() {
     if (state.status !== 'missing' && state.status !== 'broken') fail(String(e?.message ?? e));
     return false;
   }
+}
+
+/** The roots the companion's hello named (`localRoots`), or null before a hello or without one. */
+export function namedRoots() {
+  return helloRoots;
 }
 
 // Chromium names the address a response came from in onResponseStarted (not in

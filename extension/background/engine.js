@@ -3,6 +3,7 @@
 // core's free functions live in wasm-core.js; they are re-exported here for the background.
 
 import { api } from '../shared/compat.js';
+import { remember } from './known-exposure.js';
 import { engineInputs } from './settings.js';
 import { core, isTrap, loadWasm, renewInstance, timings } from './wasm-core.js';
 
@@ -10,6 +11,15 @@ import { core, isTrap, loadWasm, renewInstance, timings } from './wasm-core.js';
 export const KEPT_CAS_KEY = 'caCertificates';
 
 export { checkExtraEntries, isTrap, loadWasm, sameSigners, timings, WASM_PATH } from './wasm-core.js';
+
+/**
+ * Rebuilds for changes in storage: at most `REBUILDS` start within `REBUILD_WINDOW_MS`; the
+ * changes beyond share one rebuild when the window allows it. Anything that can write to storage
+ * often must never keep the engine being rebuilt, with every check waiting for it; a few changes
+ * in a row (a person saving settings) still take effect at once.
+ */
+export const REBUILDS = 4;
+export const REBUILD_WINDOW_MS = 10_000;
 
 let current = null;
 /** The engine `current` resolved to, while it is current: for decisions that must not wait. */
@@ -63,6 +73,28 @@ export function renewIfTrap(e) {
   if (isTrap(e)) renewAfterTrap().catch((err) => console.error('Pinwatch: the core could not be renewed', err));
 }
 
+/** When the last `REBUILDS` builds started (ms since the epoch), oldest first. */
+const buildStarts = [];
+let rebuildTimer = null;
+
+/**
+ * What the engine is built from changed in storage: the engine is dropped and `then` (the
+ * warm-up) runs, at once while the rate allows, else once it does (one rebuild for every change
+ * in between). Deliberate changes that the next check must see (a setting saved, a site
+ * watched) call `invalidate` themselves.
+ */
+export function rebuildSoon(then) {
+  if (rebuildTimer) return;
+  const rebuild = () => {
+    rebuildTimer = null;
+    invalidate();
+    then();
+  };
+  const wait = buildStarts.length < REBUILDS ? 0 : buildStarts[0] + REBUILD_WINDOW_MS - Date.now();
+  if (wait <= 0) rebuild();
+  else rebuildTimer = setTimeout(rebuild, wait);
+}
+
 /**
  * Drops the engine; the next `getEngine()` builds a new one from storage. The old one is not
  * freed here: a check in flight may still hold it (wasm-bindgen's finaliser frees it later).
@@ -73,11 +105,19 @@ export function invalidate() {
 }
 
 async function build() {
+  buildStarts.push(Date.now());
+  if (buildStarts.length > REBUILDS) buildStarts.shift();
+  timings.builds += 1;
   await loadWasm();
   const [inputs, kept] = await Promise.all([engineInputs(), storedKept()]);
   const t0 = performance.now();
   const engine = new (core().Engine)(inputs.sources, inputs.engineSettings, kept);
   timings.buildMs = performance.now() - t0;
+  try {
+    remember(engine.standing());
+  } catch (e) {
+    console.warn('Pinwatch: could not keep what this build knew', e);
+  }
   return {
     engine,
     policy: inputs.policy,

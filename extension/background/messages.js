@@ -169,7 +169,8 @@ async function recordedRoot(tabId, seen) {
   if (seen !== undefined) assertSeen(record, seen);
   const m = record?.matched;
   if (!m || (m.kind !== MATCH_KIND.localRoot && m.kind !== MATCH_KIND.knownRoot)) return null;
-  return { pin: m.pin, subject: record.chain?.[m.certIndex]?.subject ?? record.subjects?.[record.matched?.certIndex] ?? '', host: record.host };
+  const subject = record.chain?.[m.certIndex]?.subject ?? record.subjects?.[m.certIndex] ?? record.addedRoot?.subject ?? '';
+  return { pin: m.pin, subject, host: record.host };
 }
 
 /** What the popup offers about a page's added root: marking it known, unless policy forbids. */

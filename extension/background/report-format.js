@@ -87,12 +87,17 @@ export function buildReport({ record, url, ders = [], now = Date.now(), version 
   };
 }
 
-/** The root a `local-root` or known-root verdict names: its pin and subject, else null. */
+/**
+ * The root a `local-root` or known-root verdict names: its pin and subject, else null; for a
+ * root the companion named (Chromium), also its store and how it was seen (`seenBy`).
+ */
 function rootOf(record) {
   const m = record.matched;
   if (m?.kind !== MATCH_KIND.localRoot && m?.kind !== MATCH_KIND.knownRoot) return null;
   const facts = record.chain?.[m.certIndex];
-  return { pin: m.pin, subject: facts?.subject ?? record.subjects?.[record.matched?.certIndex] ?? null };
+  const subject = facts?.subject ?? record.subjects?.[m.certIndex] ?? record.addedRoot?.subject ?? null;
+  const named = record.addedRoot?.pin === m.pin ? record.addedRoot : null;
+  return { pin: m.pin, subject, ...(named ? { store: named.store, seenBy: named.seenBy } : {}) };
 }
 
 /** One day: a root added to this computer is reported once a day, whatever the hosts. */

@@ -10,9 +10,11 @@ import { apply } from './apply.js';
 import * as capture from './capture.js';
 import * as engine from './engine.js';
 import { KEPT_CAS_KEY } from './engine.js';
+import { exposureOf } from './known-exposure.js';
 import { judgeResponse } from './judge-loop.js';
 import { heldListenerRegistered, pinnedFilterCovers } from './listeners.js';
 import { companionHere, pagePlan } from './page-plan.js';
+import { forPage as rootsForPage } from './added-roots.js';
 import { decide } from './wasm-core.js';
 
 /** A response is never held longer than this because of us: past it the page goes through. */
@@ -34,10 +36,12 @@ export async function onPlainRequest(details) {
     timer = setTimeout(() => resolve(null), HANDLER_LIMIT_MS);
   });
   try {
+    // Known from the last build without waiting for this one: a wake's first requests go
+    // upgraded however long the engine takes.
+    if (exposureOf(hostOf(details.url))?.mode === MODE.enforce) return upgraded(details);
     const ctx = await Promise.race([engine.getEngine(), limit]);
     if (!ctx || ctx.engine.modeFor(hostOf(details.url)) !== MODE.enforce) return {};
-    const redirectUrl = upgradedUrl(details.url);
-    return redirectUrl ? { redirectUrl } : {};
+    return upgraded(details);
   } catch (e) {
     console.error('Pinwatch: could not decide whether to upgrade', details.url, e);
     engine.renewIfTrap(e);
@@ -45,6 +49,11 @@ export async function onPlainRequest(details) {
   } finally {
     clearTimeout(timer);
   }
+}
+
+function upgraded(details) {
+  const redirectUrl = upgradedUrl(details.url);
+  return redirectUrl ? { redirectUrl } : {};
 }
 
 /**
@@ -156,6 +165,8 @@ async function handle(details, seen) {
   const heldElsewhere = !held && heldListenerRegistered() && pinnedFilterCovers(host) && ctx.engine.isPinned(host)
     && await blockingGranted();
   const start = { held, heldElsewhere, companion: companionHere(ctx), now: seen.startedAt };
+  const addedRoots = await rootsForPage(ctx, details, { held, scope: start.companion });
+  if (addedRoots.length) start.addedRoots = addedRoots;
   const { outcome, cap, companionNote, ms } = await judgeResponse(ctx.engine, details, start);
   if (outcome.keptChanged) keepCas(ctx);
   if (!outcome.record) {
@@ -198,12 +209,14 @@ function recordOf(outcome, details, cap, note) {
     record = verdicts.makeRecord(outcome.verdict, details, seenCap);
   } else {
     record = verdicts.errorRecord(details, `no verdict within ${HANDLER_LIMIT_MS} ms`);
-    if (outcome.decision.act === ACT.stop) {
+    if (outcome.decision.act !== ACT.pass) {
       record.status = STATUS.unverifiable;
       verdicts.withReason(record, REASON_CODE.notCheckedInTime, { seconds: String(HANDLER_LIMIT_MS / 1000) });
     }
   }
   if (outcome.decision.errorBadge && outcome.decision.act !== ACT.stop) record.status = verdicts.ERROR_STATUS;
+  // The companion named the root this verdict is about (its hello), whether or not the chain showed it.
+  if (outcome.addedRoot) record.addedRoot = { ...outcome.addedRoot, seenBy: 'companion-hello' };
   record.judgedFrom = outcome.judgedFrom;
   record.overridden = outcome.overridden;
   // For pages, the browser's own digests of the chain (tests compare them with the core's).
@@ -214,7 +227,9 @@ function recordOf(outcome, details, cap, note) {
 /**
  * A check that failed or never ended. The core decides (decision::decide): Pinwatch's own
  * failure passes with the error badge; running out of time stops an enforced pinned host,
- * because an interceptor can always make a check slow; a stop already reached stands.
+ * because an interceptor can always make a check slow, and is warned and reported where any
+ * verdict would warn or report; a stop already reached stands. Without an engine (it was still
+ * being built) the host's exposure is the last build's (known-exposure.js).
  */
 function failed(details, failure, seen, error) {
   if (error) console.error('Pinwatch: internal error while checking', details.url, error);
@@ -222,9 +237,11 @@ function failed(details, failure, seen, error) {
   const record = seen.record ?? verdicts.errorRecord(details, error ?? `no verdict within ${HANDLER_LIMIT_MS} ms`);
   let decision;
   try {
+    const exposure = exposureNow(seen.ctx, host);
     decision = decide({
       status: seen.record?.status,
-      mode: seen.record?.mode ?? seen.ctx?.engine.modeFor(host) ?? undefined,
+      mode: seen.record?.mode ?? exposure?.mode ?? undefined,
+      mayWarn: exposure?.mayWarn === true,
       failure,
       chainOffered: false,
       unreadable: seen.record?.unreadable === true,
@@ -249,4 +266,14 @@ function failed(details, failure, seen, error) {
     if (failure === FAILURE.trapped) verdicts.withReason(record, REASON_CODE.coreTrapped, {});
   }
   return apply(details, record, decision, seen.ctx, [], seen);
+}
+
+/** `{mode?, mayWarn}` of `host`: the engine's when there is one, else the last build's. */
+function exposureNow(ctx, host) {
+  try {
+    if (ctx) return ctx.engine.exposure(host);
+  } catch (e) {
+    console.warn('Pinwatch: the engine could not say what a time-out means here', e);
+  }
+  return exposureOf(host);
 }

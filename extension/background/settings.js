@@ -8,7 +8,7 @@ import { cleanChannel, loadPolicy } from './policy.js';
 import { LOCAL_ROOT_MODES, MODES, PROBLEM_CODE, SOURCE_KIND } from '../shared/vocabulary.js';
 import { problem } from '../shared/problem.js';
 import { sameSigners } from './wasm-core.js';
-import { readWatched, watchSource, WATCHED_KEY } from '../shared/watch.js';
+import { cleanWatched, readWatched, watchedEntries, watchSource, WATCHED_KEY } from '../shared/watch.js';
 
 export { DEFAULT_POLICY, loadPolicy } from './policy.js';
 
@@ -20,6 +20,20 @@ export const USER_KEY = 'user';
 /** `{[channel url]: {payload, trust, configured, info, acceptedAt, …}}`: the last good list of each channel. */
 export const CHANNEL_LISTS_KEY = 'channelLists';
 export const WATCHED_LOCAL_KEYS = [USER_KEY, CHANNEL_LISTS_KEY, WATCHED_KEY];
+
+/**
+ * Whether a storage.onChanged event of the local area changes what the engine is built from. A
+ * watched site's record changes on every pass (`lastSeen`) and every new chain (`changes`), which
+ * a network can cause as often as it likes; only its host, pins and mode feed the engine.
+ */
+export function changesEngineInputs(changes) {
+  return WATCHED_LOCAL_KEYS.some((key) => {
+    if (!(key in changes)) return false;
+    if (key !== WATCHED_KEY) return true;
+    const entries = (v) => JSON.stringify(watchedEntries(cleanWatched(v)));
+    return entries(changes[key].oldValue) !== entries(changes[key].newValue);
+  });
+}
 
 /** What the companion checks: pinned hosts' pages and frames, or also every other page (block list). */
 export const COMPANION_SCOPES = ['pinned', 'all'];

@@ -208,10 +208,15 @@ function ctWords(r) {
 async function showLocalRoot(tab, r) {
   const kind = r.matched?.kind;
   if (r.status !== STATUS.localRoot && kind !== MATCH_KIND.knownRoot) return;
-  const root = r.chain?.[r.matched.certIndex]?.subject || r.subjects?.[r.matched.certIndex] || t('common_no_name');
+  const root = r.chain?.[r.matched.certIndex]?.subject || r.subjects?.[r.matched.certIndex] || r.addedRoot?.subject || t('common_no_name');
   fill('local-root-line', r.status === STATUS.localRoot
     ? t('popup_local_root_line', root, r.matched.pin)
     : t('popup_known_root_line', root));
+  if (r.addedRoot?.seenBy === 'companion-hello') {
+    // Named from this computer's store, not (or not only) seen in this connection.
+    fill('local-root-store', t('popup_root_named_by_companion', r.addedRoot.store || '?'));
+    show('local-root-store');
+  }
   show('local-root-section');
   const answer = await api.runtime.sendMessage({ type: 'root-state', tabId: tab.id });
   const state = answer?.ok ? answer.value : null;

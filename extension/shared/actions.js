@@ -4,7 +4,7 @@
 import { action, api, features } from './compat.js';
 import { t } from './i18n.js';
 import * as verdicts from './verdicts.js';
-import { MODE, STATUS } from './vocabulary.js';
+import { MODE, REASON_CODE, STATUS } from './vocabulary.js';
 
 /**
  * Badge text, colour, label and words (message keys) per status: every status of the core and
@@ -64,11 +64,15 @@ export async function notify(record, tabId) {
   if (!features.notifications) return;
   if (record.status === STATUS.localRoot) return notifyLocalRoot(record, tabId);
   if (!(await verdicts.firstNotice(tabId, record.host))) return;
+  // A check that ran out of time claims no mismatch: it says what it could not do.
+  const late = record.reasonCode === REASON_CODE.notCheckedInTime;
   await api.notifications.create(`pinwatch-${tabId}-${record.host}`, {
     type: 'basic',
     iconUrl: api.runtime.getURL('icons/icon-96.png'),
-    title: t('notify_mismatch_title', record.host),
-    message: t('notify_mismatch_message', record.host),
+    title: t(late ? 'notify_not_checked_title' : 'notify_mismatch_title', record.host),
+    message: late
+      ? t('notify_not_checked_message', record.host, String(record.reasonParams?.seconds ?? ''))
+      : t('notify_mismatch_message', record.host),
   });
 }
 
@@ -81,7 +85,8 @@ async function notifyLocalRoot(record, tabId) {
     ? await verdicts.firstNotice(tabId, record.host)
     : await verdicts.firstRootNoticeToday(record.matched?.pin);
   if (!once) return;
-  const root = record.chain?.[record.matched?.certIndex]?.subject ?? record.subjects?.[record.matched?.certIndex] ?? t('notify_root_unnamed');
+  const root = record.chain?.[record.matched?.certIndex]?.subject ?? record.subjects?.[record.matched?.certIndex]
+    ?? record.addedRoot?.subject ?? t('notify_root_unnamed');
   await api.notifications.create(`pinwatch-root-${tabId}-${record.host}`, {
     type: 'basic',
     iconUrl: api.runtime.getURL('icons/icon-96.png'),

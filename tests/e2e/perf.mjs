@@ -29,11 +29,14 @@
 
 import { cpus, loadavg } from 'node:os';
 import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createServer } from 'node:https';
 import { HOSTS, prepare } from './lib/scenario.mjs';
 import { issue, subject } from './lib/pki.mjs';
 import { Inspector, launchFirefox, sleep, waitFor } from './lib/firefox.mjs';
 import { floorExtension } from './lib/floor-extension.mjs';
+import { fmt, line, median, pairedDiff, pairedLoads, pct, round } from './lib/paired-loads.mjs';
 
 const LOADS = Number(process.argv[2] ?? 40);
 const WAKES = Number(process.argv[3] ?? 10);
@@ -42,66 +45,46 @@ const WARMUP = 3;
 const CASES = new Set((process.env.PERF_CASES ?? 'pinned,login,site,unpinned,wake').split(','));
 // PERF_VARIANTS=with,read (for example) runs only those instances: fewer browsers, less noise
 // when only Pinwatch against a floor is wanted.
-const VARIANTS = (process.env.PERF_VARIANTS ?? 'without,with,hold,read').split(',');
-if (!VARIANTS.includes('with') || VARIANTS.some((v) => !['without', 'with', 'hold', 'read'].includes(v))) {
-  throw new Error(`PERF_VARIANTS: "with" and any of without, hold, read (got ${VARIANTS.join(',')})`);
+// PERF_OLD_ROOT=<another checkout, its target/pkg-web built> adds the variant "old": that tree's
+// extension, assembled with the same test list, loaded in turn with this one (a change's cost,
+// old tree and new in the same sitting).
+const OLD_ROOT = process.env.PERF_OLD_ROOT;
+const VARIANTS = (process.env.PERF_VARIANTS ?? `without,with,hold,read${OLD_ROOT ? ',old' : ''}`).split(',');
+if (!VARIANTS.includes('with') || VARIANTS.some((v) => !['without', 'with', 'hold', 'read', 'old'].includes(v))
+  || (VARIANTS.includes('old') && !OLD_ROOT)) {
+  throw new Error(`PERF_VARIANTS: "with" and any of without, hold, read, old (with PERF_OLD_ROOT) (got ${VARIANTS.join(',')})`);
 }
 // Finer Navigation Timing and background clocks than Firefox's default (1 ms); all instances alike.
 const PREFS = { 'privacy.reduceTimerPrecision': false };
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-const fmt = (x) => x.toFixed(1);
-const round = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
-
-/** Loads `url` in `page` and returns its Navigation Timing duration (start to loadEventEnd). */
-async function loadTime(page, url) {
-  await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
-  return waitFor(() => page.evaluate(() => {
-    const nav = performance.getEntriesByType('navigation')[0];
-    return nav && nav.loadEventEnd > 0 ? nav.loadEventEnd - nav.startTime : null;
-  }), { timeout: 5000, interval: 20 });
-}
-
-function line(label, xs) {
-  return `${label.padEnd(34)} median ${fmt(median(xs)).padStart(6)} ms   p90 ${fmt(pct(xs, 90)).padStart(6)} ms   (n=${xs.length})`;
-}
-
 /**
- * `LOADS` rounds of `url` (plus warm-up), one load per variant per round, the order rotating.
- * Returns per variant its times and the median of its paired differences against "without".
+ * `LOADS` rounds of `url` (plus warm-up) in every variant. Returns per variant its times and the
+ * median of its paired differences against "without".
  */
 async function paired(pages, url) {
-  const times = Object.fromEntries(VARIANTS.map((v) => [v, []]));
-  for (let i = 0; i < LOADS + WARMUP; i++) {
-    const order = VARIANTS.map((_, k) => VARIANTS[(k + i) % VARIANTS.length]);
-    const round = {};
-    for (const v of order) {
-      round[v] = await loadTime(pages[v], `${url}${url.includes('?') ? '&' : '?'}perf=${v}-${i}`);
-    }
-    if (i < WARMUP) continue; // the first loads open connections and warm caches
-    for (const v of VARIANTS) times[v].push(round[v]);
-  }
+  const times = await pairedLoads(pages, url, { loads: LOADS, warmup: WARMUP });
   const base = times.without ? median(times.without) : NaN;
-  const diff = (v, against = 'without') => (times[v] && times[against]
-    ? median(times[v].map((t, k) => t - times[against][k])) : NaN);
-  return { times, base, diff: diff('with'), hold: diff('hold'), read: diff('read'), beyondRead: diff('with', 'read') };
+  return {
+    times, base,
+    diff: pairedDiff(times, 'with', 'without'),
+    hold: pairedDiff(times, 'hold', 'without'),
+    read: pairedDiff(times, 'read', 'without'),
+    beyondRead: pairedDiff(times, 'with', 'read'),
+    beyondOld: pairedDiff(times, 'with', 'old'),
+  };
 }
 
 function report(label, r) {
   console.log(`\n${label}`);
-  const labels = { without: 'without an extension', with: 'with Pinwatch', hold: 'floor: hold only', read: 'floor: hold and read digests' };
+  const labels = { without: 'without an extension', with: 'with Pinwatch', hold: 'floor: hold only', read: 'floor: hold and read digests', old: 'with Pinwatch of PERF_OLD_ROOT' };
   for (const v of VARIANTS) console.log(line(labels[v], r.times[v]));
   const share = (x) => `${fmt(x)} ms (${fmt((x / r.base) * 100)} % of the median without)`;
   console.log(`median of the paired differences: Pinwatch ${share(r.diff)}`);
   console.log(`  floor, hold only ${share(r.hold)}; hold and read ${share(r.read)}; Pinwatch beyond the read floor ${fmt(r.beyondRead)} ms`);
+  if (r.times.old) console.log(`  this tree beyond PERF_OLD_ROOT's: ${fmt(r.beyondOld)} ms`);
 }
 
-const none = { times: {}, base: NaN, diff: NaN, hold: NaN, read: NaN, beyondRead: NaN };
+const none = { times: {}, base: NaN, diff: NaN, hold: NaN, read: NaN, beyondRead: NaN, beyondOld: NaN };
 
 // The Google-like site: one registrable domain pinned whole, its page drawing on several hosts.
 const SITE = 'corp-mail.test';
@@ -168,6 +151,11 @@ try {
   const since = Date.now();
   await ff.browser.installExtension(s.dist);
   for (const v of ['hold', 'read']) if (browsers[v]) await browsers[v].browser.installExtension(floors[v]);
+  if (browsers.old) {
+    const { assemble } = await import(pathToFileURL(join(OLD_ROOT, 'extension', 'tools', 'assemble.mjs')).href);
+    const oldDist = assemble({ root: OLD_ROOT, browser: 'firefox', out: join(s.dir, 'old-dist'), bundledList: JSON.stringify(s.list, null, 2) });
+    await browsers.old.browser.installExtension(oldDist);
+  }
   const insp = await Inspector.open(ff);
   await waitFor(async () => (await insp.session('boots'))?.some((b) => b.at >= since));
   const pages = {};
@@ -221,6 +209,8 @@ try {
     siteOverheadMs: round(sitePaired.diff),
     siteReadFloorMs: round(sitePaired.read),
     siteBeyondFloorMs: round(sitePaired.beyondRead),
+    loginBeyondOldMs: round(login.beyondOld),
+    siteBeyondOldMs: round(sitePaired.beyondOld),
     unpinnedOverheadMs: round(unpinned.diff),
     wakeInitMedianMs: wakes.length ? round(median(wakes.map((w) => w.wasmMs))) : null,
     wakeInitP90Ms: wakes.length ? round(pct(wakes.map((w) => w.wasmMs), 90)) : null,

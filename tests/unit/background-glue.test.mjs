@@ -31,6 +31,7 @@ async function until(fn, timeout = 5000) {
 
 describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm && 'target/pkg-web is not built' }, () => {
   let dir;
+  let dist;
   let pki;
   let fake;
   let tabs = 100;
@@ -40,7 +41,7 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pinwatch-unit-'));
     pki = makePki(join(dir, 'pki'));
-    const dist = assemble({ root: ROOT, browser: 'firefox', out: join(dir, 'ext'), bundledList: JSON.stringify(makeTestList(pki)) });
+    dist = assemble({ root: ROOT, browser: 'firefox', out: join(dir, 'ext'), bundledList: JSON.stringify(makeTestList(pki)) });
     const manifest = JSON.parse(readFileSync(join(dist, 'manifest.json'), 'utf8'));
     fake = fakeBrowser({ base: `${pathToFileURL(dist).href}/`, manifest });
     globalThis.browser = fake.api;
@@ -241,12 +242,42 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
     assert.deepEqual([record.status, record.outcome], ['unverifiable', 'stopped'], 'nothing judged, nothing claimed but the stop');
   });
 
-  it('...and lets a page through with the error badge where nothing is enforced', async () => {
+  it('...and on a warn-mode host lets the page through, warned ("could not be checked in time"), never only the error badge', async () => {
     const tabId = nextTab();
     assert.deepEqual(await fake.request({ url: 'https://warn.example.test/', tabId, chain: 'hang' }), [{}]);
-    await until(() => fake.badges.get(tabId)?.text === 'ERR');
-    assert.equal(fake.badges.get(tabId).text, 'ERR');
+    const note = await until(() => fake.notifications.find((n) => n.id.includes(`-${tabId}-`)));
+    assert.ok(note, 'a notification');
+    assert.match(note.title, /could not be checked in time/);
+    assert.match(note.message, /within 5 s/);
+    const record = await until(() => session()[`tab:${tabId}`]?.page);
+    assert.deepEqual([record.status, record.outcome, record.reasonCode], ['unverifiable', 'notified', 'not-checked-in-time']);
+    assert.equal(record.decision.report, true, 'and reported');
+    assert.notEqual(fake.badges.get(tabId)?.text, 'ERR');
     assert.equal(fake.updates.some((u) => u.id === tabId), false);
+  });
+
+  it('a check that runs out of time while the engine is being built is decided on what the last build knew', async () => {
+    const engine = await import(pathToFileURL(join(dist, 'background', 'engine.js')).href);
+    fake.faults['local.get'] = 'hang';
+    try {
+      engine.invalidate();
+      const stopped = nextTab();
+      const warned = nextTab();
+      const warnRogue = chainOf(pki.leaves.warnRogue, pki.rogueRoot);
+      const [stop, warn] = await Promise.all([
+        fake.request({ url: 'https://mail.example.test/', tabId: stopped, chain: rogue() }),
+        fake.request({ url: 'https://warn.example.test/', tabId: warned, chain: warnRogue }),
+      ]);
+      assert.deepEqual(stop, [{ cancel: true }], 'an enforced host is stopped, its mode known without the build');
+      const update = await until(() => fake.updates.find((u) => u.id === stopped));
+      assert.match(update.url, /\/warning\.html#[0-9a-f]{32}\/not-checked-in-time$/);
+      assert.deepEqual(warn, [{}], 'a warn-mode host goes on');
+      const note = await until(() => fake.notifications.find((n) => n.id.includes(`-${warned}-`)));
+      assert.match(note?.title ?? '', /could not be checked in time/, 'and is warned');
+    } finally {
+      delete fake.faults['local.get'];
+      engine.invalidate();
+    }
   });
 
   it('a record made without a verdict carries the core\'s reason code, its English from the core\'s table', async () => {
@@ -258,13 +289,11 @@ describe('background glue (fake browser APIs, real engine)', { skip: !haveWasm &
     assert.equal(REASON_CODE.notCheckedInTime, late.reasonCode, 'one of the core\'s codes');
     assert.deepEqual(late.reasonParams, { seconds: '5' });
     assert.equal(late.reason, render(late.reasonCode, late.reasonParams));
-    const passed = nextTab();
-    await fake.request({ url: 'https://warn.example.test/', tabId: passed, chain: 'hang' });
-    const own = await until(() => session()[`tab:${passed}`]?.page);
-    assert.equal(own.reasonCode, 'own-error', 'our own failure says so as a code');
-    assert.equal(REASON_CODE.ownError, own.reasonCode, 'one of the core\'s codes');
-    assert.equal(typeof own.reasonParams?.error, 'string');
-    assert.equal(own.reason, render(own.reasonCode, own.reasonParams));
+    const warned = nextTab();
+    await fake.request({ url: 'https://warn.example.test/', tabId: warned, chain: 'hang' });
+    const late2 = await until(() => session()[`tab:${warned}`]?.page);
+    assert.equal(late2.reasonCode, 'not-checked-in-time', 'a warning at the time limit says so too');
+    assert.equal(late2.reason, render(late2.reasonCode, late2.reasonParams));
   });
 
   it('"proceed anyway" needs the nonce of the tab\'s own warning, then lets that host through in that tab only', async () => {

@@ -38,6 +38,11 @@ test('start: an unknown key, a missing or mistyped field is refused, naming it',
   assert.throws(() => judge({ held: 'yes' }), /start\.held: expected a boolean/);
   assert.throws(() => judge({ held: null }), /start\.held: expected a boolean/);
   assert.throws(() => judge({ companion: 'sometimes' }), /start\.companion: unknown variant `sometimes`, expected one of off, pinned, all/);
+  const root = { pin: 'hxqRlPTu1bMS/0DITB1SSu0vd4u/8l8TjPgfaAp63Gc=', subject: 'CN=Proxy', store: 'nss' };
+  assert.equal(judge({ addedRoots: [root] }).step().need, 'chain');
+  assert.throws(() => judge({ addedRoots: [{ ...root, trusted: true }] }), /start\.addedRoots\[\]: unknown field `trusted`/);
+  assert.throws(() => judge({ addedRoots: [{ pin: root.pin }] }), /start\.addedRoots\[\]\.subject: missing field/);
+  assert.throws(() => judge({ addedRoots: root }), /start\.addedRoots: expected an array/);
   const engine = new core.Engine([], {});
   assert.throws(() => engine.judge('pinned.example'), /start: expected an object/);
   assert.throws(() => engine.judge([START]), /start: expected an object/);
@@ -69,6 +74,9 @@ test('decide: the situation is read strictly', { skip }, () => {
   assert.throws(() => core.decide({ status: 'bad' }), /situation\.status: unknown variant `bad`, expected one of /);
   assert.throws(() => core.decide({ failure: 'gone' }), /situation\.failure: unknown variant `gone`, expected one of /);
   assert.throws(() => core.decide({ chainOffered: null }), /situation\.chainOffered: expected a boolean/);
+  // mayWarn is read: a time-out where a verdict would warn is not only the error badge.
+  assert.notDeepEqual(core.decide({ failure: 'timed-out', mode: 'report', mayWarn: true }), core.decide({ failure: 'timed-out', mode: 'report' }));
+  assert.throws(() => core.decide({ mayWarn: 'yes' }), /situation\.mayWarn: expected a boolean/);
 });
 
 test('engine: sources are read strictly, settings ignore keys they do not name', { skip }, () => {

@@ -1,6 +1,6 @@
 // The fuzz targets' inputs, run through the WebAssembly build: the native fuzzing (cargo fuzz)
 // never runs the code as the extension does, where a panic aborts into a trap. This feeds the
-// seeds and the corpus of the `cert` and `payload` targets, then mutations of them
+// seeds and the corpus of the `cert`, `sct` and `payload` targets, then mutations of them
 // (bit flips, cuts, splices, repeated bytes), to the module's entry points: certificate facts,
 // a list payload, an engine's verdicts (chain, digests, path) and the judge fed the bytes as
 // the browser's chain. A thrown error is an answer; a trap (`WebAssembly.RuntimeError`) is a
@@ -82,6 +82,67 @@ function judge(chain, digests) {
   }
 }
 
+// The `sct` target's bytes are a certificate's SCT extension value: the module reads it only
+// inside a certificate, so each input is put in place of the extension of a real leaf that has
+// one (the DER around it re-encoded), and that certificate goes through the entry points.
+const SCT_LEAF = new Uint8Array(readFileSync(resolve(import.meta.dirname, '..', '..', 'crate', 'core', 'tests', 'fixtures', 'sct', 'real-leaf-three-scts.der')));
+const SCT_OID = Uint8Array.from([0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02]);
+
+/** The TLV elements in `bytes` (well-formed DER: this reads only the template). */
+function tlvs(bytes) {
+  const out = [];
+  for (let at = 0; at < bytes.length;) {
+    let len = bytes[at + 1];
+    let head = 2;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      len = 0;
+      for (let i = 0; i < n; i += 1) len = len * 256 + bytes[at + 2 + i];
+      head = 2 + n;
+    }
+    const tag = bytes[at];
+    const content = bytes.subarray(at + head, at + head + len);
+    out.push({ tag, content, children: tag & 0x20 ? tlvs(content) : null });
+    at += head + len;
+  }
+  return out;
+}
+
+function encode({ tag, content, children }) {
+  const body = children ? Buffer.concat(children.map(encode)) : Buffer.from(content);
+  const n = body.length;
+  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
+  return Buffer.concat([Buffer.from([tag, ...len]), body]);
+}
+
+const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** `SCT_LEAF` with its SCT extension's value replaced by `value`. */
+function withSct(value) {
+  const tree = tlvs(SCT_LEAF);
+  const visit = (nodes) => {
+    for (const node of nodes) {
+      if (!node.children) continue;
+      const [oid, ...rest] = node.children;
+      if (oid && sameBytes(encode(oid), SCT_OID)) {
+        rest.at(-1).content = value;
+        return true;
+      }
+      if (visit(node.children)) return true;
+    }
+    return false;
+  };
+  if (!visit(tree)) throw new Error('the SCT template has no SCT extension');
+  return new Uint8Array(encode(tree[0]));
+}
+
+// The splice must change what the module reads, or the `sct` target would test nothing.
+{
+  const seed = inputs('sct').find((b) => wasm.certFacts(withSct(b)).sct?.count === 3);
+  const cut = seed && wasm.certFacts(withSct(seed.subarray(0, seed.length - 9))).sct;
+  if (!seed || !cut?.error) throw new Error('fuzz-wasm: an SCT value put into the template leaf is not what the module reads');
+}
+
 const ENTRY_POINTS = {
   cert(bytes) {
     for (const call of [() => wasm.certFacts(bytes), () => wasm.spkiPin(bytes)]) quietly(call);
@@ -93,6 +154,11 @@ const ENTRY_POINTS = {
     quietly(() => engine.checkPath(HOST, chain.slice(0, 1), chain.slice(1).map((der) => ({ der, origin: 'fetched' })), 'leaf-completed', NOW, undefined));
     quietly(() => engine.checkPath(HOST, chain, [], 'served', NOW, undefined));
     quietly(() => judge(chain, digests));
+  },
+  sct(bytes) {
+    const cert = withSct(bytes);
+    quietly(() => wasm.certFacts(cert));
+    quietly(() => judge([cert], digestsOf([cert])));
   },
   payload(bytes) {
     const text = new TextDecoder().decode(bytes);

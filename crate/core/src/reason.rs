@@ -43,6 +43,7 @@ crate::named_enum::named_enum! {
         DeclaredProxy = "declared-proxy",
         KnownRoot = "known-root",
         LocalRoot = "local-root",
+        AddedRoot = "added-root",
         // Records made without a verdict (the extension's own, beside the core's decision).
         NotCheckedInTime = "not-checked-in-time",
         CoreTrapped = "core-trapped",
@@ -86,6 +87,7 @@ impl ReasonCode {
             DeclaredProxy => "The connection is inspected by a proxy your organisation declared.",
             KnownRoot => "The connection is decrypted by software whose root you marked as known.",
             LocalRoot => "This connection is decrypted by software on this computer or network: the chain ends in a root that is not built into the browser and that no one declared.",
+            AddedRoot => "A root that is not built into the browser and that no one declared was added to this computer: software here can decrypt this connection even where Pinwatch cannot see it.",
             NotCheckedInTime => "Pinwatch could not check this connection within {seconds} s. On a pinned host in enforce mode that is treated as a possible interception.",
             CoreTrapped => "Pinwatch's core failed while checking this connection. On a pinned host in enforce mode that is treated as a possible interception.",
             OwnError => "Pinwatch could not check this connection because of an internal error ({error}). The page was not stopped.",

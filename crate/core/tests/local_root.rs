@@ -3,56 +3,16 @@
 //! as known, and nothing changed where a pin set or a block list has spoken. Native and WASM.
 
 mod common;
+mod inspection;
 mod mint;
 
 use common::*;
-use mint::{intermediate, leaf, root, Ca};
+use inspection::*;
 use pinwatch_core::judge::engine::{CertDigests, Settings};
 use pinwatch_core::judge::local_root::{LocalRootMode, LocalRootSettings};
 use pinwatch_core::judge::verdict::MatchKind;
 use pinwatch_core::{Cert, Mode, Pin, Status};
 use wasm_bindgen_test::wasm_bindgen_test;
-
-const UNPINNED: &str = "news.other.test";
-
-struct Added {
-    root: Ca,
-    chain: Vec<Vec<u8>>,
-}
-
-/// A chain as an inspection product on this computer would issue it for any host.
-fn added(host: &str) -> Added {
-    let root_ca = Ca::new(41, "Inspection Root");
-    let issuer = Ca::new(42, "Inspection Issuing CA");
-    let chain = vec![
-        leaf(43, host, &issuer, None),
-        intermediate(&issuer, &root_ca, None),
-        root(&root_ca),
-    ];
-    Added {
-        root: root_ca,
-        chain,
-    }
-}
-
-fn settings(local_roots: LocalRootSettings) -> Settings {
-    Settings {
-        local_roots,
-        ..Settings::default()
-    }
-}
-
-fn list() -> String {
-    let f = Fixtures::embedded();
-    payload(
-        &[pin_of_spki(&f.legit_root_spki)],
-        &[],
-        &[],
-        "enforce",
-        &[],
-        &[],
-    )
-}
 
 #[test]
 #[wasm_bindgen_test]

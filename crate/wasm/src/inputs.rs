@@ -5,7 +5,7 @@
 
 use crate::read::Obj;
 use pinwatch_core::judge::decision::{Failure, Situation};
-use pinwatch_core::judge::local_root::{LocalRootMode, LocalRootSettings};
+use pinwatch_core::judge::local_root::{AddedRoot, LocalRootMode, LocalRootSettings};
 use pinwatch_core::judge::memory::KeptCa;
 use pinwatch_core::judge::{Capture, CompanionAnswer, CompanionScope, Start, Verified};
 use pinwatch_core::list::accept::{ChannelBinding, TrustSpec};
@@ -30,6 +30,17 @@ pub fn start(value: JsValue) -> Result<Start, JsError> {
         can_fetch: o.bool_or("canFetch", false)?,
         read: o.bool_or("read", true)?,
         now: o.int("now")?,
+        added_roots: o.objs_or_empty("addedRoots", added_root)?,
+    })
+}
+
+/// `local_root::AddedRoot`, as `Engine::added_roots` gave it (refuses unknown fields).
+fn added_root(value: JsValue) -> Result<AddedRoot, JsError> {
+    let o = Obj::new(value, "start.addedRoots[]")?;
+    o.strict(AddedRoot {
+        pin: o.string("pin")?,
+        subject: o.string("subject")?,
+        store: o.string("store")?,
     })
 }
 
@@ -82,6 +93,7 @@ pub fn situation(value: JsValue) -> Result<Situation, JsError> {
         unreadable: o.bool_or("unreadable", false)?,
         overridden: o.bool_or("overridden", false)?,
         allow_override: o.bool_or("allowOverride", false)?,
+        may_warn: o.bool_or("mayWarn", false)?,
     })
 }
 

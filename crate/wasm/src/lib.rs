@@ -267,6 +267,22 @@ impl Engine {
         to_js(&self.inner.with_root(verdict, root_built_in))
     }
 
+    /// The roots of the companion's `hello` list (`localRoots`) that count here
+    /// (`Engine::added_roots`): `{roots, declared, problems, leftOut}`; a list that cannot be
+    /// read at all throws.
+    #[wasm_bindgen(js_name = addedRoots)]
+    pub fn added_roots(&self, rows: JsValue) -> Result<JsValue, JsError> {
+        let rows: serde_json::Value = if rows.is_undefined() || rows.is_null() {
+            serde_json::Value::Array(Vec::new())
+        } else {
+            read::json(&rows, "rows")?
+        };
+        match self.inner.added_roots(&rows) {
+            Ok(roots) => to_js(&roots),
+            Err(e) => Err(JsError::new(&e.to_string())),
+        }
+    }
+
     /// What a `local-root` verdict does: "notice", "warn" or "enforce" (`LocalRootMode`).
     #[wasm_bindgen(js_name = localRootMode)]
     pub fn local_root_mode(&self) -> String {
@@ -277,6 +293,17 @@ impl Engine {
     #[wasm_bindgen(js_name = modeFor)]
     pub fn mode_for(&self, host: &str) -> Option<String> {
         self.inner.mode_for(host).map(|m| m.as_str().to_string())
+    }
+
+    /// What a time-out on `host` must still do: `{mode?, mayWarn}` (`judge::standing::Exposure`).
+    pub fn exposure(&self, host: &str) -> Result<JsValue, JsError> {
+        to_js(&judge::standing::exposure(&self.inner, host))
+    }
+
+    /// Every host's exposure as a table kept for the next wake: `{exact, below, elsewhere}`
+    /// (`judge::standing::Standing`).
+    pub fn standing(&self) -> Result<JsValue, JsError> {
+        to_js(&judge::standing::standing(&self.inner))
     }
 
     #[wasm_bindgen(js_name = isPinned)]

@@ -207,6 +207,19 @@ impl Obj {
         }
     }
 
+    /// An array of objects, each read by `read`; absent is empty.
+    pub fn objs_or_empty<T>(
+        &self,
+        key: &'static str,
+        read: fn(JsValue) -> Result<T, JsError>,
+    ) -> Result<Vec<T>, JsError> {
+        match self.field(key) {
+            None => Ok(Vec::new()),
+            Some(v) if Array::is_array(&v) => list(v, key, read),
+            Some(_) => Err(bad(self.what, key, "expected an array")),
+        }
+    }
+
     /// An object field, read by `read` (`null` and absent are `None`).
     pub fn opt_obj<T>(
         &self,
@@ -286,4 +299,13 @@ pub fn list<T>(
         return Err(JsError::new(&format!("{what}: expected an array")));
     }
     Array::from(&value).iter().map(read).collect()
+}
+
+/// `value` through `JSON.stringify` and serde_json, for data the core reads with its own rules.
+pub fn json<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsError> {
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| JsError::new(&format!("{what}: not plain data")))?;
+    serde_json::from_str(&text).map_err(|e| JsError::new(&format!("{what}: {e}")))
 }

@@ -28,6 +28,8 @@ function storageArea(name, faults) {
   };
   return {
     async get(keys) {
+      // `faults['local.get'] = 'hang'`: a read that never answers (a build that never ends).
+      if (faults[`${name}.get`] === 'hang') return new Promise(() => {});
       check('get');
       if (keys === null || keys === undefined) return structuredClone(data);
       const list = typeof keys === 'string' ? [keys] : Array.isArray(keys) ? keys : Object.keys(keys);

@@ -76,6 +76,9 @@ pub struct Situation {
     pub overridden: bool,
     /// Policy lets users proceed past a mismatch.
     pub allow_override: bool,
+    /// Some verdict on the host would warn or report (`standing::Exposure::may_warn`): a
+    /// time-out there is warned and reported, never only the error badge.
+    pub may_warn: bool,
 }
 
 /// What to do, and what to offer.
@@ -148,6 +151,13 @@ pub fn decide(s: &Situation) -> Decision {
             Failure::TimedOut if enforced => Decision {
                 offer_retry: true,
                 ..Decision::stop(StopReason::NotCheckedInTime)
+            },
+            // Whatever the verdict would have been, it is not silence: a flood or a slow
+            // server must not turn a warning, a report or a block into the error badge alone.
+            Failure::TimedOut if s.may_warn => Decision {
+                report: true,
+                notify: true,
+                ..Decision::new(Act::Warn)
             },
             Failure::Trapped if enforced => Decision {
                 offer_retry: true,

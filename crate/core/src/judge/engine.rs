@@ -307,11 +307,49 @@ impl Engine {
             .filter(|b| b.covers(host.as_str()))
             .map(|b| b.mode)
             .max();
+        self.merged_mode(listed, marked)
+    }
+
+    /// An entry's mode and the strongest bad-pin mark's, the stronger counting; then the
+    /// override policy or the user set.
+    fn merged_mode(&self, listed: Option<Mode>, marked: Option<Mode>) -> Option<Mode> {
         let mode = match (listed, marked) {
             (Some(l), Some(m)) => Some(l.max(m)),
             (l, m) => l.or(m),
         };
         mode.map(|m| self.mode_override.unwrap_or(m))
+    }
+
+    /// The mode in force for a name under `host` that no entry nearer to it governs: the mode
+    /// `mode_for` gives any subdomain of `host` whose own labels no list names. What
+    /// `judge::standing` keeps per level, so that a host's mode is found without the engine.
+    pub fn mode_below(&self, host: &str) -> Option<Mode> {
+        let name = match host::normalize(host).ok()? {
+            Host::Ip(_) => return None,
+            Host::Name(n) => n,
+        };
+        let mut listed = None;
+        let mut rest = name.as_str();
+        loop {
+            if let Some(&(s, e)) = self.index.get(rest) {
+                let entry = &self.sources[s].list.entries[e];
+                if entry.include_subdomains {
+                    listed = Some(entry.mode);
+                    break;
+                }
+            }
+            match rest.find('.') {
+                Some(dot) => rest = &rest[dot + 1..],
+                None => break,
+            }
+        }
+        let marked = self
+            .extra_bad
+            .iter()
+            .filter(|b| b.include_subdomains && b.covers(name.as_str()))
+            .map(|b| b.mode)
+            .max();
+        self.merged_mode(listed, marked)
     }
 
     /// Whether policy lets people proceed past a stop that offers it.
@@ -361,6 +399,11 @@ impl Engine {
 
     pub fn has_block_list(&self) -> bool {
         !self.blocked_spki.is_empty() || !self.blocked_certs.is_empty()
+    }
+
+    /// Policy declares `pin` as an inspection proxy's root (`allowed_interception_*`).
+    pub(crate) fn declares_root(&self, pin: &Pin) -> bool {
+        self.allowed_roots.contains(pin)
     }
 
     /// Policy declares inspection proxies (`allowed_interception_*`) whose chains are reported.

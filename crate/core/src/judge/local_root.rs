@@ -124,3 +124,198 @@ impl Engine {
         v
     }
 }
+
+/// At most this many added roots are kept for a wake: a computer with more is already named by
+/// the first ones, and a broken companion cannot grow every verdict without bound.
+pub const MAX_ADDED_ROOTS: usize = 32;
+/// A list longer than this is not read at all: no store holds so many added roots.
+pub const MAX_ADDED_ROWS: usize = 4096;
+/// A subject is kept to this many characters (it is shown and reported, and its maker chose it).
+const MAX_SUBJECT_CHARS: usize = 300;
+const MAX_STORE_CHARS: usize = 40;
+
+/// A root the companion named in `hello` (`localRoots`, docs/companion.md) that counts: neither
+/// declared by policy nor marked as known by the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddedRoot {
+    /// Its SPKI pin (base64 SHA-256).
+    pub pin: String,
+    /// Its subject, as the companion read it (at most 300 characters).
+    pub subject: String,
+    /// The store it was found in (`nss`, …).
+    pub store: String,
+}
+
+/// A row of the companion's list that was left out, and why (`code`: `not-an-object`,
+/// `no-pin`, `pin-unreadable`, `unread-by-companion`, `past-the-cap`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddedRowProblem {
+    /// 0-based position in the list.
+    pub row: usize,
+    pub code: &'static str,
+}
+
+/// What `Engine::added_roots` made of the companion's list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddedRoots {
+    /// The roots that count, in the companion's order, each pin once.
+    pub roots: Vec<AddedRoot>,
+    /// Named roots that policy declared or the user marked as known.
+    pub declared: usize,
+    /// Rows left out (at most 8 named; `left_out` counts them all).
+    pub problems: Vec<AddedRowProblem>,
+    pub left_out: usize,
+}
+
+/// A list that cannot be read at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddedRootsError {
+    NotAList,
+    TooLong(usize),
+}
+
+impl std::fmt::Display for AddedRootsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AddedRootsError::NotAList => write!(f, "localRoots is not a list"),
+            AddedRootsError::TooLong(n) => write!(
+                f,
+                "localRoots names {n} roots, more than the {MAX_ADDED_ROWS} a store can hold: not read"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AddedRootsError {}
+
+fn clipped(text: Option<&serde_json::Value>, max: usize) -> String {
+    text.and_then(|s| s.as_str())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(max)
+        .collect()
+}
+
+impl Engine {
+    /// Whether a root added to this computer counts: not declared by policy
+    /// (`allowedInterceptionSpkis`/`Roots`) and not marked as known by the user.
+    fn counts_as_added(&self, pin: &Pin) -> bool {
+        !self.declares_root(pin) && !self.known_roots.contains(pin)
+    }
+
+    /// The roots of the companion's `hello` (`localRoots`) that count (`counts_as_added`), at
+    /// most [`MAX_ADDED_ROOTS`]. A row that cannot be read is left out and named; a list that
+    /// is not one, or is longer than [`MAX_ADDED_ROWS`], is an error.
+    pub fn added_roots(&self, rows: &serde_json::Value) -> Result<AddedRoots, AddedRootsError> {
+        let rows = rows.as_array().ok_or(AddedRootsError::NotAList)?;
+        if rows.len() > MAX_ADDED_ROWS {
+            return Err(AddedRootsError::TooLong(rows.len()));
+        }
+        let mut out = AddedRoots::default();
+        fn left_out(out: &mut AddedRoots, row: usize, code: &'static str) {
+            out.left_out += 1;
+            if out.problems.len() < 8 {
+                out.problems.push(AddedRowProblem { row, code });
+            }
+        }
+        for (i, row) in rows.iter().enumerate() {
+            let Some(obj) = row.as_object() else {
+                left_out(&mut out, i, "not-an-object");
+                continue;
+            };
+            let pin = match obj.get("spkiSha256").and_then(|p| p.as_str()) {
+                None if obj.contains_key("error") => {
+                    left_out(&mut out, i, "unread-by-companion");
+                    continue;
+                }
+                None => {
+                    left_out(&mut out, i, "no-pin");
+                    continue;
+                }
+                Some(text) => match Pin::from_base64(text) {
+                    Ok(pin) => pin,
+                    Err(_) => {
+                        left_out(&mut out, i, "pin-unreadable");
+                        continue;
+                    }
+                },
+            };
+            if !self.counts_as_added(&pin) {
+                out.declared += 1;
+                continue;
+            }
+            let pin = pin.to_base64();
+            if out.roots.iter().any(|r| r.pin == pin) {
+                continue;
+            }
+            if out.roots.len() == MAX_ADDED_ROOTS {
+                left_out(&mut out, i, "past-the-cap");
+                continue;
+            }
+            out.roots.push(AddedRoot {
+                pin,
+                subject: clipped(obj.get("subject"), MAX_SUBJECT_CHARS),
+                store: clipped(obj.get("store"), MAX_STORE_CHARS),
+            });
+        }
+        Ok(out)
+    }
+
+    /// `verdict` where this computer carries added roots (`roots`, from [`Engine::added_roots`])
+    /// that the connection itself may not show: a page of a host no entry covers whose verdict
+    /// is `unpinned` or `unverifiable` becomes `local-root`, naming the root its chain ended in,
+    /// else the first one. Only a page whose own chain ended in the root takes the mode in force;
+    /// the others get at most a warning (`enforce` stops only what was seen). Pinned hosts,
+    /// block lists and declared proxies keep their verdicts.
+    pub fn with_added_roots(
+        &self,
+        mut v: Verdict,
+        roots: &[AddedRoot],
+    ) -> (Verdict, Option<AddedRoot>) {
+        let open = matches!(v.status, Status::Unpinned | Status::Unverifiable)
+            && v.entry.is_none()
+            && v.mode.is_none();
+        let counted = roots
+            .iter()
+            .take(MAX_ADDED_ROOTS)
+            .filter(|r| Pin::from_base64(&r.pin).is_ok_and(|p| self.counts_as_added(&p)));
+        let last = v.chain_key.split(' ').enumerate().last();
+        let mut chosen = None;
+        for root in counted {
+            if let Some((i, _)) = last.filter(|(_, pin)| *pin == root.pin) {
+                chosen = Some((root, Some(i)));
+                break;
+            }
+            if chosen.is_none() {
+                chosen = Some((root, None));
+            }
+        }
+        let (true, Some((root, index))) = (open, chosen) else {
+            return (v, None);
+        };
+        let mode = match (self.local_root_mode, index) {
+            (LocalRootMode::Enforce, None) => Mode::Report,
+            (m, _) => m.as_mode(),
+        };
+        v.status = Status::LocalRoot;
+        v.mode = Some(mode);
+        v.action = Some(mode);
+        v.unreadable = false;
+        // Seen in the chain, or only named by the companion: the reader is told which.
+        v.set_reason(Reason::new(if index.is_some() {
+            ReasonCode::LocalRoot
+        } else {
+            ReasonCode::AddedRoot
+        }));
+        v.matched = Some(Matched {
+            kind: MatchKind::LocalRoot,
+            pin: root.pin.clone(),
+            cert_index: index,
+        });
+        (v, Some(root.clone()))
+    }
+}

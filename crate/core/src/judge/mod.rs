@@ -22,11 +22,13 @@ pub mod memory;
 pub mod path;
 pub mod plan;
 pub mod proof;
+pub mod standing;
 pub mod unverified;
 pub mod verdict;
 
 use crate::judge::decision::{decide, Act, Decision, Failure, Situation};
 use crate::judge::engine::{CertDigests, Engine};
+use crate::judge::local_root::AddedRoot;
 use crate::judge::path::{CertOrigin, Given};
 use crate::judge::verdict::{Status, Verdict};
 use crate::list::Mode;
@@ -172,6 +174,10 @@ pub struct Start {
     pub read: bool,
     /// Milliseconds since the epoch.
     pub now: i64,
+    /// Roots added to this computer that count, as `Engine::added_roots` gave them (Chromium
+    /// with the companion): a page no entry covers names them (`Engine::with_added_roots`).
+    #[serde(default)]
+    pub added_roots: Vec<AddedRoot>,
 }
 
 fn companion_off() -> CompanionScope {
@@ -290,6 +296,8 @@ pub struct Outcome {
     /// The CA certificates kept for completion changed: the caller stores them
     /// (`Engine::take_kept`).
     pub kept_changed: bool,
+    /// The added root a `local-root` verdict names, where the companion's list named it.
+    pub added_root: Option<AddedRoot>,
 }
 
 /// The judge's answer to each input.
@@ -400,6 +408,8 @@ pub struct Judge {
     judged_from: JudgedFrom,
     kept_changed: bool,
     overridden: bool,
+    added_roots: Vec<AddedRoot>,
+    added_root: Option<AddedRoot>,
     step: Step,
 }
 
@@ -450,6 +460,12 @@ impl Judge {
             judged_from: JudgedFrom::NotRead,
             kept_changed: false,
             overridden: false,
+            added_roots: start
+                .added_roots
+                .into_iter()
+                .take(local_root::MAX_ADDED_ROOTS)
+                .collect(),
+            added_root: None,
             step: Step::need(NeedKind::Chain, start.now + LIMIT_MS),
         };
         if start.held_elsewhere && !start.held {
@@ -465,7 +481,7 @@ impl Judge {
         if !start.read {
             let verdict = engine.unpinned_verdict(&judge.host);
             judge.verdict = Some(verdict);
-            judge.finish_with(engine, memory, false);
+            judge.after_verdict(engine, memory);
             return judge;
         }
         // A page whose host had its chain read from DER lately asks for digests first: the
@@ -983,6 +999,11 @@ impl Judge {
     }
 
     fn after_verdict(&mut self, engine: &Engine, memory: &mut Memory) {
+        if let Some(v) = self.verdict.take() {
+            let (v, root) = engine.with_added_roots(v, &self.added_roots);
+            self.verdict = Some(v);
+            self.added_root = self.added_root.take().or(root);
+        }
         let Some(v) = &self.verdict else {
             return self.finish_with(engine, memory, false);
         };
@@ -1012,6 +1033,7 @@ impl Judge {
             unreadable: v.is_some_and(|v| v.unreadable),
             overridden,
             allow_override: engine.allows_user_override(),
+            may_warn: standing::exposure(engine, &self.host).may_warn,
         }
     }
 
@@ -1061,6 +1083,7 @@ impl Judge {
             failures: std::mem::take(&mut self.failures),
             companion: self.companion_view.take(),
             kept_changed: self.kept_changed,
+            added_root: self.added_root.take(),
         };
         self.step = Step {
             need: None,
