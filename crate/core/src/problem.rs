@@ -87,7 +87,7 @@ impl ProblemCode {
             ChannelBadKey => "Channel {channel}: {key} is not a public key ({error}).",
             WatchBadMode => "The mode must be one of: {values}.",
             WatchFull => "At most {count} sites can be watched; remove one first.",
-            CookieScopeOpen => "{hosts} pinned, but not {domain} with its subdomains: a cookie set for {domain} also goes to its other hosts, where an interceptor takes the same session unseen. Pin {domain} with its subdomains, or its other hosts too.",
+            CookieScopeOpen => "{hosts} pinned, but not {domain} with its subdomains: a cookie set for that domain also goes to its other hosts, where an interceptor takes the same session unseen. Pin the domain with its subdomains, or its other hosts too.",
         }
     }
 

@@ -197,7 +197,10 @@ mod extra_entries {
     #[test]
     fn entries_that_do_not_read_are_skipped_and_indexes_stay_the_policys() {
         let mut values = vec![RawValue::from_string("42".into()).unwrap()];
-        values.extend(extras(&[r#""host": "not a host""#, r#""host": "a.example.org""#]));
+        values.extend(extras(&[
+            r#""host": "not a host""#,
+            r#""host": "a.example.org""#,
+        ]));
         let found = extra_gaps(&values);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].domain, "example.org");

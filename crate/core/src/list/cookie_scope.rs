@@ -101,7 +101,10 @@ fn gaps_of<'a>(entries: impl Iterator<Item = Pinned<'a>>) -> Vec<Gap> {
         if entry.considered {
             continue;
         }
-        by_domain.entry(domain).or_default().push((entry.index, name));
+        by_domain
+            .entry(domain)
+            .or_default()
+            .push((entry.index, name));
     }
     let mut out: Vec<Gap> = by_domain
         .into_iter()
