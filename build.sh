@@ -111,7 +111,7 @@ build_wasm() {
 
 # Instantiates the optimised module and computes one pin, so a broken wasm-opt never ships.
 load_test() {
-  node tests/wasm/load-test.mjs "$ROOT/target/pkg-nodejs" "$ROOT/target/pkg-web"
+  node tests/wasm/load-test.mjs "$ROOT/target/pkg-nodejs" "$ROOT/target/pkg-web" "$ROOT/target/pkg-web-cold"
 }
 
 build_native() {
