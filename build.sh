@@ -93,11 +93,14 @@ ensure_node_modules() {
 
 # One wasm-pack build per target: `web` for the extension, `nodejs` for tests and benchmarks.
 build_wasm() {
-  local target=$1 out=$ROOT/target/pkg-$1
-  say "wasm-pack build --target $target"
-  # The node package also carries the judge's tables for the docs tool (feature `docs`).
+  local target=$1 name=${2:-$1}
+  local out=$ROOT/target/pkg-$name
+  say "wasm-pack build --target $target ($name)"
+  # The node package also carries the judge's tables for the docs tool (feature `docs`); the
+  # cold web package, loaded by the options page only, the Public Suffix List (feature `cold`).
   local features=()
   [ "$target" = nodejs ] && features=(-- --features docs)
+  [ "$name" = web-cold ] && features=(-- --features cold)
   wasm-pack build crate/wasm --mode no-install --release --target "$target" --out-dir "$out" --out-name pinwatch "${features[@]}" >&2
   local wasm=$out/pinwatch_bg.wasm
   # SIMD128: a verdict hashes its chain four messages at once (crate/core/src/x509/pin/sha256x4.rs).
@@ -108,7 +111,7 @@ build_wasm() {
 
 # Instantiates the optimised module and computes one pin, so a broken wasm-opt never ships.
 load_test() {
-  node tests/wasm/load-test.mjs "$ROOT/target/pkg-nodejs" "$ROOT/target/pkg-web"
+  node tests/wasm/load-test.mjs "$ROOT/target/pkg-nodejs" "$ROOT/target/pkg-web" "$ROOT/target/pkg-web-cold"
 }
 
 build_native() {
@@ -125,6 +128,7 @@ build_all() {
   ensure_system_packages "${BUILD_PACKAGES[@]}"
   ensure_tools
   build_wasm web
+  build_wasm web web-cold
   build_wasm nodejs
   load_test
   # extension/shared/vocabulary.js: the core's words (statuses, modes, …) as the extension imports them.
