@@ -559,6 +559,3 @@ pub fn parse_public_key(text: &str) -> Result<JsValue, JsError> {
         public_key: key.to_text(),
     })
 }
-
-#[cfg(feature = "cold")]
-mod cold;

@@ -1,7 +1,9 @@
-//! The cold module's binding (feature `cold`): what only the options page needs and the
-//! background never loads, so the Public Suffix List it carries costs the extension's wakes
-//! nothing. Conversion only; the rule is `pinwatch_core::list::cookie_scope`. Input and output
-//! are JSON text, so this file depends on nothing else of the binding crate.
+//! The cold WebAssembly module: what only the options page needs and the background never
+//! loads, so the Public Suffix List it carries costs the extension's wakes nothing, and none of
+//! the background's bindings ride along. Conversion only; the rule is
+//! `pinwatch_core::list::cookie_scope`. Input and output are JSON text.
+
+#![cfg(target_arch = "wasm32")]
 
 use pinwatch_core::list::cookie_scope;
 use pinwatch_core::problem::Problem;
