@@ -93,12 +93,13 @@ ensure_node_modules() {
 
 # One wasm-pack build per target: `web` for the extension, `nodejs` for tests and benchmarks.
 build_wasm() {
-  local target=$1 out=$ROOT/target/pkg-$1
-  say "wasm-pack build --target $target"
+  local target=$1 name=${2:-$1} crate=${3:-crate/wasm}
+  local out=$ROOT/target/pkg-$name
+  say "wasm-pack build $crate --target $target ($name)"
   # The node package also carries the judge's tables and the vocabulary for the generators (feature `docs`).
   local features=()
-  [ "$target" = nodejs ] && features=(-- --features docs)
-  wasm-pack build crate/wasm --mode no-install --release --target "$target" --out-dir "$out" --out-name pinwatch "${features[@]}" >&2
+  [ "$target" = nodejs ] && [ "$crate" = crate/wasm ] && features=(-- --features docs)
+  wasm-pack build "$crate" --mode no-install --release --target "$target" --out-dir "$out" --out-name pinwatch "${features[@]}" >&2
   local wasm=$out/pinwatch_bg.wasm
   # SIMD128: a verdict hashes its chain four messages at once (crate/core/src/x509/pin/sha256x4.rs).
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
@@ -108,7 +109,7 @@ build_wasm() {
 
 # Instantiates the optimised module and computes one pin, so a broken wasm-opt never ships.
 load_test() {
-  node tests/wasm/load-test.mjs "$ROOT/target/pkg-nodejs" "$ROOT/target/pkg-web"
+  node tests/wasm/load-test.mjs "$ROOT/target/pkg-nodejs" "$ROOT/target/pkg-web" "$ROOT/target/pkg-web-cold"
 }
 
 build_native() {
@@ -125,6 +126,8 @@ build_all() {
   ensure_system_packages "${BUILD_PACKAGES[@]}"
   ensure_tools
   build_wasm web
+  # The options page's cold module (crate/wasm-cold): cookie scope, with the Public Suffix List.
+  build_wasm web web-cold crate/wasm-cold
   build_wasm nodejs
   load_test
   # extension/shared/vocabulary.js: the core's words (statuses, modes, …) as the extension imports them.
@@ -184,7 +187,7 @@ test_rust() {
   check_wasm_tree
   say "cargo clippy (native core and CLI, wasm32 core and bindings)"
   cargo clippy --all-targets -- -D warnings
-  cargo clippy -p pinwatch-core -p pinwatch-wasm --lib --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy -p pinwatch-core -p pinwatch-wasm -p pinwatch-wasm-cold --lib --target wasm32-unknown-unknown -- -D warnings
   say "cargo test (native)"
   cargo test --all-targets
   say "cargo test (wasm32 under node, wasm-bindgen-test)"

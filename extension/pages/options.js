@@ -7,6 +7,7 @@ import { formatDateText, formatNumber, formatTime, localize, t } from '../shared
 import { el, fill, LOCAL_ROOT_MODE_WORDS, MODE_WORDS, problemText, reasonText } from './ui.js';
 import { LOCAL_ROOT_MODES, MODE, MODES } from '../shared/vocabulary.js';
 import { privateWindowsNote } from './install-hints.js';
+import { showCookieScope } from './options-cookie-scope.js';
 
 async function ask(message) {
   const answer = await api.runtime.sendMessage(message);
@@ -196,6 +197,7 @@ function showStatus(s) {
   document.getElementById('policy-section').hidden = !managed.size && !s.policy.problems?.length;
   fill('managed-keys', [...managed].map((k) => el('li', {}, policyLabel(k), ' (', el('code', {}, k), ')')));
   fill('policy-problems', (s.policy.problems ?? []).map((p) => el('li', {}, problemText(p))));
+  showCookieScope(s.policy);
   showLocalRoots(s, managed);
   const body = document.querySelector('#extras tbody');
   body.replaceChildren(...s.user.extraEntries.map((e) => extraRow(e)));

@@ -400,6 +400,7 @@ export const PROBLEM_CODE = Object.freeze({
   channelBadKey: 'channel-bad-key',
   watchBadMode: 'watch-bad-mode',
   watchFull: 'watch-full',
+  cookieScopeOpen: 'cookie-scope-open',
 });
 
 /** The parameters of each problem code, in order (pinwatch_core::problem::ProblemCode). */
@@ -434,6 +435,7 @@ export const PROBLEM = Object.freeze({
   'channel-bad-key': Object.freeze(['channel', 'key', 'error']),
   'watch-bad-mode': Object.freeze(['values']),
   'watch-full': Object.freeze(['count']),
+  'cookie-scope-open': Object.freeze(['hosts', 'domain']),
 });
 
 /** The English of each problem code, as the CLI prints it (pinwatch_core::problem::ProblemCode). */
@@ -468,4 +470,5 @@ export const PROBLEM_ENGLISH = Object.freeze({
   'channel-bad-key': 'Channel {channel}: {key} is not a public key ({error}).',
   'watch-bad-mode': 'The mode must be one of: {values}.',
   'watch-full': 'At most {count} sites can be watched; remove one first.',
+  'cookie-scope-open': '{hosts} pinned, but not {domain} with its subdomains: a cookie set for that domain also goes to its other hosts, where an interceptor takes the same session unseen. Pin the domain with its subdomains, or its other hosts too.',
 });

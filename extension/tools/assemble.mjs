@@ -1,5 +1,6 @@
 // Assembles an unpacked extension: dist/<browser>/ = manifest.json (patched for the browser) +
-// extension/ (without tools/) + the web WASM package in wasm/.
+// extension/ (without tools/) + the web WASM package in wasm/ + the cold one in wasm/cold/ (the
+// same files built with the Public Suffix List, for the options page only).
 //
 //   node extension/tools/assemble.mjs <root>                  dist/firefox and dist/chromium
 //   import { assemble } from '…/assemble.mjs'                 tests: a test build with its own list
@@ -16,6 +17,8 @@ export const BROWSERS = ['firefox', 'chromium', 'chromium-full-chain'];
 /** Host permissions used only by the upgrade of plain requests (a blocking onBeforeRequest). */
 const PLAIN_HOST_PERMISSIONS = ['ws://*/*'];
 const WASM_FILES = ['pinwatch.js', 'pinwatch_bg.wasm'];
+/** target/<package> → <build>/<folder>: the background's module, and the options page's cold one. */
+const WASM_PACKAGES = [['pkg-web', 'wasm'], ['pkg-web-cold', join('wasm', 'cold')]];
 const SKIP = new Set(['tools']);
 
 /** What differs per browser, and why. Each patch edits a copy of the manifest. */
@@ -80,9 +83,11 @@ export function assemble({ root, browser, out, bundledList }) {
   if (!PATCHES[browser]) throw new Error(`unknown browser ${browser}`);
   out = resolve(out ?? join(root, 'dist', browser));
   const source = join(root, 'extension');
-  const pkg = join(root, 'target', 'pkg-web');
-  for (const f of WASM_FILES) {
-    if (!existsSync(join(pkg, f))) throw new Error(`${join(pkg, f)} is missing: build the web package first (./build.sh)`);
+  for (const [pkg] of WASM_PACKAGES) {
+    for (const f of WASM_FILES) {
+      const path = join(root, 'target', pkg, f);
+      if (!existsSync(path)) throw new Error(`${path} is missing: build the web packages first (./build.sh)`);
+    }
   }
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -90,8 +95,10 @@ export function assemble({ root, browser, out, bundledList }) {
     if (SKIP.has(name)) continue;
     cpSync(join(source, name), join(out, name), { recursive: true });
   }
-  mkdirSync(join(out, 'wasm'), { recursive: true });
-  for (const f of WASM_FILES) cpSync(join(pkg, f), join(out, 'wasm', f));
+  for (const [pkg, folder] of WASM_PACKAGES) {
+    mkdirSync(join(out, folder), { recursive: true });
+    for (const f of WASM_FILES) cpSync(join(root, 'target', pkg, f), join(out, folder, f));
+  }
   if (bundledList !== undefined) {
     mkdirSync(join(out, 'lists'), { recursive: true });
     writeFileSync(join(out, 'lists', 'default.json'), bundledList);

@@ -133,7 +133,8 @@ function cases(getD, getF) {
     assert.equal(ui.modeValue, 'enforce', 'and shows it');
     assert.equal(ui.addChannelDisabled, true);
     assert.equal(ui.channelsLocked, true);
-    assert.equal(ui.addHostDisabled, false, 'extra entries are not managed here, so they stay editable');
+    // Firefox's policy sets extraEntries (the cookie-scope case), Chromium's does not.
+    assert.equal(ui.addHostDisabled, 'extraEntries' in d.policy, 'extra entries are locked exactly when policy sets them');
     assert.equal(ui.channelRows, 1);
   });
 
@@ -386,6 +387,19 @@ describe('Firefox ESR: policy (policies.json), update channels, reports', { skip
   before(async () => {
     f = await fixture('firefox');
     f.updates.serve(f.lists.v1);
+    // Extra entries for the cookie-scope warnings (hosts no case visits): example.com pinned
+    // only at its mail host, example.org pinned whole, and a host under the public suffix
+    // github.io, whose registrable domain is alice.github.io.
+    const pins = [f.s.pki.legitInter.spkiPin, f.s.pki.legitRoot.spkiPin];
+    f.policy = {
+      ...f.policy,
+      extraEntries: [
+        { host: 'mail.example.com', pins },
+        { host: 'example.org', includeSubdomains: true, pins },
+        { host: 'mail.example.org', pins },
+        { host: 'docs.alice.github.io', pins },
+      ],
+    };
     farm = firefoxWithPolicies(f.dir, firefoxPolicies(GECKO_ID, f.policy));
     ff = await launchFirefox({ roots: f.roots, hosts: f.hosts, executablePath: farm.executable });
     await ff.browser.installExtension(f.s.dist);
@@ -441,6 +455,20 @@ describe('Firefox ESR: policy (policies.json), update channels, reports', { skip
   });
 
   cases(() => d, () => f);
+
+  it('the options page warns, in words, about each registrable domain policy\'s extra entries pin only in part (cookie scope)', async () => {
+    await d.reloadOptions();
+    const items = await waitFor(() => d.opts.evaluate(() => {
+      const list = document.getElementById('policy-cookie-scope');
+      return list?.dataset.checked === 'yes' && [...list.children].map((li) => li.textContent);
+    }), { timeout: 15_000 });
+    assert.ok(items, 'the cold module ran on policy\'s extra entries');
+    assert.equal(items.length, 2, items.join('\n'));
+    assert.match(items[0], /^mail\.example\.com pinned, but not example\.com with its subdomains: a cookie set for that domain /);
+    assert.match(items[1], /^docs\.alice\.github\.io pinned, but not alice\.github\.io with its subdomains: a cookie /);
+    assert.ok(!items.some((t) => t.includes('example.org')), 'example.org is pinned with its subdomains: no warning');
+    assert.equal(await d.opts.evaluate(() => document.getElementById('policy-section').hidden), false, 'shown under "Set by your organisation"');
+  });
 
   it('without any policy (storage.managed rejects in Firefox), the user adds a channel in the options page', async () => {
     const plainFf = await launchFirefox({ roots: f.roots, hosts: f.hosts });

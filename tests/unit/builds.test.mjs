@@ -1,14 +1,14 @@
 // What each assembled build asks for: permissions are the one thing a person sees at install.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assemble, BROWSERS } from '../../extension/tools/assemble.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const built = existsSync(join(ROOT, 'target', 'pkg-web', 'pinwatch_bg.wasm'));
+const built = ['pkg-web', 'pkg-web-cold'].every((p) => existsSync(join(ROOT, 'target', p, 'pinwatch_bg.wasm')));
 
 function manifestOf(browser) {
   const out = assemble({ root: ROOT, browser, out: join(mkdtempSync(join(tmpdir(), 'pinwatch-build-')), browser) });
@@ -42,4 +42,14 @@ test('host permissions: https, wss and http everywhere; ws only where plain WebS
     // WebSockets are refused only where blocking always works (Firefox).
     assert.ok(m[b].permissions.includes('webRequestBlocking'), `${b}: blocking where policy installs it`);
   }
+});
+
+test('the cold module ships in wasm/cold/ and only the options page imports it, never the background', { skip: !built && 'no WASM package: run ./build.sh' }, () => {
+  const out = assemble({ root: ROOT, browser: 'firefox', out: join(mkdtempSync(join(tmpdir(), 'pinwatch-build-')), 'firefox') });
+  for (const f of ['pinwatch.js', 'pinwatch_bg.wasm']) assert.ok(existsSync(join(out, 'wasm', 'cold', f)), `wasm/cold/${f}`);
+  assert.notEqual(statSync(join(out, 'wasm', 'cold', 'pinwatch_bg.wasm')).size, statSync(join(out, 'wasm', 'pinwatch_bg.wasm')).size, 'the cold module is its own build');
+  const walk = (dir) => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
+  const importers = walk(out).filter((f) => f.endsWith('.js') && !f.includes(join('wasm', 'cold')))
+    .filter((f) => readFileSync(f, 'utf8').includes('wasm/cold/')).map((f) => relative(out, f));
+  assert.deepEqual(importers, [join('pages', 'options-cookie-scope.js')]);
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const [nodePkg, webPkg] = process.argv.slice(2);
+const [nodePkg, webPkg, coldPkg] = process.argv.slice(2);
 const dir = mkdtempSync(join(tmpdir(), 'pinwatch-load-'));
 execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
   '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-subj', '/CN=load-test', '-days', '1'], { stdio: 'ignore' });
@@ -24,4 +24,12 @@ const web = await import(join(webPkg, 'pinwatch.js'));
 await web.default({ module_or_path: readFileSync(join(webPkg, 'pinwatch_bg.wasm')) });
 const gotWeb = web.spkiPin(new Uint8Array(x509.raw));
 if (gotWeb !== expected) throw new Error(`web package pin ${gotWeb} != ${expected}`);
-console.error(`load test: both WASM packages instantiate and pin correctly (${expected})`);
+
+// The cold module (options page only): cookie scope, with the Public Suffix List.
+if (coldPkg) {
+  const cold = await import(join(coldPkg, 'pinwatch.js'));
+  await cold.default({ module_or_path: readFileSync(join(coldPkg, 'pinwatch_bg.wasm')) });
+  const gaps = JSON.parse(cold.cookieScopeGaps(JSON.stringify([{ host: 'docs.alice.github.io', pins: [expected] }])));
+  if (gaps.length !== 1 || gaps[0].domain !== 'alice.github.io') throw new Error(`cold package cookie scope: ${JSON.stringify(gaps)}`);
+}
+console.error(`load test: the WASM packages instantiate and pin correctly (${expected})`);

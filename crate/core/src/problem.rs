@@ -48,6 +48,7 @@ crate::named_enum::named_enum! {
         ChannelBadKey = "channel-bad-key",
         WatchBadMode = "watch-bad-mode",
         WatchFull = "watch-full",
+        CookieScopeOpen = "cookie-scope-open",
     }
 }
 
@@ -86,6 +87,7 @@ impl ProblemCode {
             ChannelBadKey => "Channel {channel}: {key} is not a public key ({error}).",
             WatchBadMode => "The mode must be one of: {values}.",
             WatchFull => "At most {count} sites can be watched; remove one first.",
+            CookieScopeOpen => "{hosts} pinned, but not {domain} with its subdomains: a cookie set for that domain also goes to its other hosts, where an interceptor takes the same session unseen. Pin the domain with its subdomains, or its other hosts too.",
         }
     }
 

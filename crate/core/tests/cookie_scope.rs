@@ -145,3 +145,65 @@ mod rule {
         assert_eq!(found[0].entries, [0, 2]);
     }
 }
+
+/// The rule over extra entries as policy writes them (camelCase JSON, one text per entry).
+#[cfg(feature = "cookie-scope")]
+mod extra_entries {
+    use pinwatch_core::list::cookie_scope::extra_gaps;
+    use pinwatch_core::problem::ProblemCode;
+    use serde_json::value::RawValue;
+
+    const PIN: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+    fn extras(entries: &[&str]) -> Vec<Box<RawValue>> {
+        entries
+            .iter()
+            .map(|e| RawValue::from_string(format!(r#"{{{e}, "pins": ["{PIN}"]}}"#)).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn policy_pinning_only_a_mail_host_leaves_its_domain_open() {
+        let found = extra_gaps(&extras(&[r#""host": "Mail.Example.com.""#]));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].domain, "example.com");
+        assert_eq!(found[0].hosts, ["mail.example.com"]);
+        let problem = found[0].problem();
+        assert_eq!(problem.code, ProblemCode::CookieScopeOpen);
+        assert_eq!(problem.params["domain"], "example.com");
+        assert!(problem.english().contains("cookie"), "{problem}");
+    }
+
+    #[test]
+    fn policy_pinning_the_domain_with_subdomains_leaves_nothing_open() {
+        let found = extra_gaps(&extras(&[
+            r#""host": "example.com", "includeSubdomains": true"#,
+            r#""host": "mail.example.com""#,
+        ]));
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_policy_host_under_github_io_is_judged_by_its_own_domain() {
+        let found = extra_gaps(&extras(&[
+            r#""host": "alice.github.io", "includeSubdomains": true"#,
+            r#""host": "docs.bob.github.io""#,
+        ]));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].domain, "bob.github.io");
+        assert_eq!(found[0].entries, [1]);
+    }
+
+    #[test]
+    fn entries_that_do_not_read_are_skipped_and_indexes_stay_the_policys() {
+        let mut values = vec![RawValue::from_string("42".into()).unwrap()];
+        values.extend(extras(&[
+            r#""host": "not a host""#,
+            r#""host": "a.example.org""#,
+        ]));
+        let found = extra_gaps(&values);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].domain, "example.org");
+        assert_eq!(found[0].entries, [2]);
+    }
+}

@@ -8,8 +8,10 @@
 //! WebAssembly module the extension ships.
 
 use crate::host::{self, Host};
-use crate::list::{CookieScope, Payload};
+use crate::list::{CookieScope, ExtraEntry, Payload};
+use crate::problem::{Problem, ProblemCode};
 use psl::Psl as _;
+use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A registrable domain whose other hosts no entry pins, and the entries that pin hosts in it
@@ -18,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Gap {
     /// The registrable domain, as the cookies' `Domain` attribute would name it.
     pub domain: String,
-    /// Indexes into `Payload::entries`, in list order.
+    /// Indexes into `Payload::entries` (or the extra entries), in list order.
     pub entries: Vec<usize>,
     /// Their hosts, normalised, in the same order.
     pub hosts: Vec<String>,
@@ -37,10 +39,55 @@ pub fn registrable_domain(host: &str) -> Option<&str> {
 /// with `include_subdomains`), unless each of its entries says `"cookie_scope": "considered"`.
 /// Hosts that do not normalise are skipped: lint reports them on their own.
 pub fn gaps(payload: &Payload) -> Vec<Gap> {
+    gaps_of(payload.entries.iter().enumerate().map(|(i, e)| Pinned {
+        index: i,
+        host: &e.host,
+        include_subdomains: e.include_subdomains,
+        considered: e.cookie_scope == Some(CookieScope::Considered),
+    }))
+}
+
+/// The same rule over extra entries as policy or the user wrote them (each its JSON text, as
+/// `sources::check_extra_entries` takes them). An entry that does not read is skipped: the
+/// engine refuses it with its own problem. Extra entries have no "considered" field: an
+/// organisation that pins part of a domain on purpose reads the warning once and moves on.
+pub fn extra_gaps(values: &[Box<RawValue>]) -> Vec<Gap> {
+    let entries: Vec<(usize, ExtraEntry)> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| Some((i, serde_json::from_str(v.get()).ok()?)))
+        .collect();
+    gaps_of(entries.iter().map(|(i, e)| Pinned {
+        index: *i,
+        host: e.host.trim(),
+        include_subdomains: e.include_subdomains,
+        considered: false,
+    }))
+}
+
+impl Gap {
+    /// The warning a person reads (`cookie-scope-open`), in English here, in the reader's
+    /// language on the options page.
+    pub fn problem(&self) -> Problem {
+        Problem::new(ProblemCode::CookieScopeOpen)
+            .with("hosts", self.hosts.join(", "))
+            .with("domain", &self.domain)
+    }
+}
+
+/// One entry as the rule sees it.
+struct Pinned<'a> {
+    index: usize,
+    host: &'a str,
+    include_subdomains: bool,
+    considered: bool,
+}
+
+fn gaps_of<'a>(entries: impl Iterator<Item = Pinned<'a>>) -> Vec<Gap> {
     let mut whole: BTreeSet<String> = BTreeSet::new();
     let mut by_domain: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
-    for (i, entry) in payload.entries.iter().enumerate() {
-        let Ok(Host::Name(name)) = host::normalize(&entry.host) else {
+    for entry in entries {
+        let Ok(Host::Name(name)) = host::normalize(entry.host) else {
             continue;
         };
         let Some(domain) = registrable_domain(&name) else {
@@ -51,10 +98,13 @@ pub fn gaps(payload: &Payload) -> Vec<Gap> {
             whole.insert(domain);
             continue;
         }
-        if entry.cookie_scope == Some(CookieScope::Considered) {
+        if entry.considered {
             continue;
         }
-        by_domain.entry(domain).or_default().push((i, name));
+        by_domain
+            .entry(domain)
+            .or_default()
+            .push((entry.index, name));
     }
     let mut out: Vec<Gap> = by_domain
         .into_iter()
