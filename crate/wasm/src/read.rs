@@ -54,8 +54,11 @@ impl Obj {
     /// `undefined` is absent.
     pub fn deny_unknown(&self) -> Result<(), JsError> {
         let keys = Object::keys(self.value.unchecked_ref::<Object>());
-        // Every own key was read and held a value: nothing to look at by name (one call instead
-        // of one per key; objects with `undefined` values or inherited keys take the long way).
+        // As many own keys as keys read that held a value: nothing to look at by name (one call
+        // instead of one per key; objects with `undefined` values take the long way). A key read
+        // through the prototype also counts as held, so an object whose prototype carries a field
+        // could hide an unknown own key here: the inputs are the extension's own object literals,
+        // and this check catches its mistakes, it guards nothing the network sends.
         if keys.length() as usize == self.present.get() {
             return Ok(());
         }
