@@ -109,7 +109,7 @@ build_wasm() {
 
 # Instantiates the optimised module and computes one pin, so a broken wasm-opt never ships.
 load_test() {
-  node tests/wasm/load-test.mjs "$ROOT/target/pkg-nodejs" "$ROOT/target/pkg-web" "$ROOT/target/pkg-web-cold"
+  node tests/wasm/load-test.mjs "$ROOT/target/pkg-nodejs" "$ROOT/target/pkg-web" "$ROOT/target/pkg-web-cold" "$ROOT/target/pkg-web-lists"
 }
 
 build_native() {
@@ -128,6 +128,8 @@ build_all() {
   build_wasm web
   # The options page's cold module (crate/wasm-cold): cookie scope, with the Public Suffix List.
   build_wasm web web-cold crate/wasm-cold
+  # The signed-list module (crate/wasm-lists): loaded by the background only when a channel's list arrives.
+  build_wasm web web-lists crate/wasm-lists
   build_wasm nodejs
   load_test
   # extension/shared/vocabulary.js: the core's words (statuses, modes, …) as the extension imports them.
@@ -173,11 +175,11 @@ package_linux() {
 WASM_FORBIDDEN=(clap rustls rand_core getrandom ed25519-dalek)
 check_wasm_tree() {
   local tree crate found=()
-  tree=$(cargo tree -p pinwatch-wasm --target wasm32-unknown-unknown -e normal --prefix none)
+  tree=$(cargo tree -p pinwatch-wasm -p pinwatch-wasm-lists --target wasm32-unknown-unknown -e normal --prefix none)
   for crate in "${WASM_FORBIDDEN[@]}"; do
     grep -q "^$crate v" <<<"$tree" && found+=("$crate")
   done
-  [ ${#found[@]} -eq 0 ] || die "the WASM crate's dependency tree holds ${found[*]}"
+  [ ${#found[@]} -eq 0 ] || die "the WASM crates' dependency trees hold ${found[*]}"
   say "WASM dependency tree: none of ${WASM_FORBIDDEN[*]}"
 }
 
@@ -187,7 +189,7 @@ test_rust() {
   check_wasm_tree
   say "cargo clippy (native core and CLI, wasm32 core and bindings)"
   cargo clippy --all-targets -- -D warnings
-  cargo clippy -p pinwatch-core -p pinwatch-wasm -p pinwatch-wasm-cold --lib --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy -p pinwatch-core -p pinwatch-wasm -p pinwatch-wasm-cold -p pinwatch-wasm-lists --lib --target wasm32-unknown-unknown -- -D warnings
   say "cargo test (native)"
   cargo test --all-targets
   say "cargo test (wasm32 under node, wasm-bindgen-test)"

@@ -40,8 +40,9 @@ import { serialQueue } from '../shared/serial.js';
 import { readBody } from './bounded-body.js';
 import { problem } from '../shared/problem.js';
 import { PROBLEM_CODE } from '../shared/vocabulary.js';
-// A namespace import: the bindings for signed lists are looked up when used, so a WASM build
-// without them fails a channel check, never the background's start.
+import { acceptList } from './lists-wasm.js';
+// A namespace import: the key reader is looked up when used, so a WASM build without it fails a
+// channel's configuration check, never the background's start.
 import * as wasm from '../wasm/pinwatch.js';
 
 export const ALARM = 'pinwatch-channels';
@@ -148,14 +149,14 @@ async function check(ch, stored, state) {
     }
     return { result: { ok: true, code: 'unchanged', reason: 'the server still serves the list in force: no new list', at, httpStatus: response.status }, etag };
   }
-  await loadWasm();
   const trust = stored?.trust ?? { keys: ch.keys, threshold: ch.threshold, sequence: 0 };
   let verdict;
   try {
-    verdict = wasm.acceptList(bytes, trust, { name: ch.binding ?? ch.url, allowUnbound: ch.allowUnboundLists === true }, nowSecs());
+    verdict = await acceptList(bytes, trust, { name: ch.binding ?? ch.url, allowUnbound: ch.allowUnboundLists === true }, nowSecs());
   } catch (e) {
-    // Only malformed arguments throw: a configured key or threshold that is not valid.
-    return { result: { ok: false, code: 'bad-configuration', reason: `the channel's signer set is not valid (${e?.message ?? e})`, at } };
+    // Malformed arguments throw (a configured key or threshold that is not valid); so does a
+    // module that did not load or stopped (our own failure): either way the list in force stays.
+    return { result: { ok: false, code: e?.code ?? 'bad-configuration', reason: `the channel's list could not be checked (${e?.message ?? e})`, at } };
   }
   if (!verdict.accepted) {
     return { result: { ok: false, code: verdict.code, reason: verdict.reason, at, httpStatus: response.status } };

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listsModule } from '../wasm/lists-module.mjs';
 
 // The bench's lists name no channel: accepted as a channel that allows them would (the binding
 // check is a string comparison, not what is measured).
@@ -36,6 +37,12 @@ WebAssembly.Instance = function (module, imports) {
 };
 const wasm = createRequire(import.meta.url)(join(pkgDir, 'pinwatch.js'));
 WebAssembly.Instance = RealInstance;
+// Acceptance runs in the signed-list module (crate/wasm-lists), loaded when a list arrives.
+const lists = await listsModule();
+if (!lists) {
+  console.error('accept-bench: no signed-list module in target/pkg-web-lists (build it with ./build.sh)');
+  process.exit(2);
+}
 const memoryBytes = () => instance.exports.memory.buffer.byteLength;
 
 const NOW = Date.parse('2026-11-15T00:00:00Z') / 1000;
@@ -99,7 +106,7 @@ const cpuMs = (c0) => {
 function verifyAndLoad(bytes) {
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const r = wasm.acceptList(bytes, trust, CHANNEL, NOW);
+  const r = lists.acceptList(bytes, trust, CHANNEL, NOW);
   const tAccept = ms(t0);
   if (!r.accepted) throw new Error(`not accepted: ${r.code}: ${r.reason}`);
   const t1 = process.hrtime.bigint();
@@ -130,7 +137,7 @@ function run({ n, text, bytes }, runs, warmups) {
   // A tampered list must still be refused at this size.
   const bad = bytes.slice();
   bad[bad.length - 200] ^= 1;
-  if (wasm.acceptList(bad, trust, CHANNEL, NOW).accepted) throw new Error('a tampered list was accepted');
+  if (lists.acceptList(bad, trust, CHANNEL, NOW).accepted) throw new Error('a tampered list was accepted');
   return { entries: n, payloadBytes: Buffer.byteLength(text), envelopeBytes: bytes.length, runs, acceptMs: median(acc), loadMs: median(load), totalMs: median(total), cpuMs: median(cpu) };
 }
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { assemble, BROWSERS } from '../../extension/tools/assemble.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const built = ['pkg-web', 'pkg-web-cold'].every((p) => existsSync(join(ROOT, 'target', p, 'pinwatch_bg.wasm')));
+const built = ['pkg-web', 'pkg-web-cold', 'pkg-web-lists'].every((p) => existsSync(join(ROOT, 'target', p, 'pinwatch_bg.wasm')));
 
 function manifestOf(browser) {
   const out = assemble({ root: ROOT, browser, out: join(mkdtempSync(join(tmpdir(), 'pinwatch-build-')), browser) });
@@ -52,4 +52,17 @@ test('the cold module ships in wasm/cold/ and only the options page imports it, 
   const importers = walk(out).filter((f) => f.endsWith('.js') && !f.includes(join('wasm', 'cold')))
     .filter((f) => readFileSync(f, 'utf8').includes('wasm/cold/')).map((f) => relative(out, f));
   assert.deepEqual(importers, [join('pages', 'options-cookie-scope.js')]);
+});
+
+test('the signed-list module ships in wasm/lists/, only background/lists-wasm.js loads it, and the per-response module no longer has acceptance', { skip: !built && 'no WASM package: run ./build.sh' }, () => {
+  const out = assemble({ root: ROOT, browser: 'chromium', out: join(mkdtempSync(join(tmpdir(), 'pinwatch-build-')), 'chromium') });
+  for (const f of ['pinwatch.js', 'pinwatch_bg.wasm']) assert.ok(existsSync(join(out, 'wasm', 'lists', f)), `wasm/lists/${f}`);
+  const walk = (dir) => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
+  const importers = walk(out).filter((f) => f.endsWith('.js') && !f.includes(join('wasm', 'lists')))
+    .filter((f) => readFileSync(f, 'utf8').includes('wasm/lists/')).map((f) => relative(out, f));
+  assert.deepEqual(importers, [join('background', 'lists-wasm.js')]);
+  const hot = readFileSync(join(out, 'wasm', 'pinwatch.js'), 'utf8');
+  const lists = readFileSync(join(out, 'wasm', 'lists', 'pinwatch.js'), 'utf8');
+  assert.ok(!/export function acceptList/.test(hot), 'acceptList is not in the per-response module');
+  assert.match(lists, /export function acceptList/);
 });

@@ -27,18 +27,16 @@ test('a binding that cannot be a channel name, or a non-boolean allowUnboundList
 
 // The WASM door: acceptList takes the channel, and a call without one is refused, never accepted
 // unchecked (the extension's only caller passes it; the rules are the core's, tested natively).
-const { existsSync } = await import('node:fs');
 const { createRequire } = await import('node:module');
-const { join } = await import('node:path');
-const NODE_PKG = join(import.meta.dirname, '..', '..', 'target', 'pkg-nodejs', 'pinwatch.js');
-const core = existsSync(NODE_PKG) ? createRequire(import.meta.url)(NODE_PKG) : null;
+const { listsModule } = await import('../wasm/lists-module.mjs');
+const core = await listsModule();
 
-test('acceptList needs the channel it is fetched for', { skip: !core && 'target/pkg-nodejs is not built' }, () => {
+test('acceptList needs the channel it is fetched for', { skip: !core && 'target/pkg-web-lists is not built' }, () => {
   const { generateKeyPairSync } = createRequire(import.meta.url)('node:crypto');
   const key = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }).subarray(12).toString('base64');
   const trust = { keys: [`pinwatch-ed25519:${key}`], threshold: 1, sequence: 0 };
   const bytes = new TextEncoder().encode('{}');
-  assert.throws(() => core.acceptList(bytes, trust, undefined, 1), /name/);
+  assert.throws(() => core.acceptList(bytes, trust, undefined, 1), /channel: invalid type: null/);
   assert.throws(() => core.acceptList(bytes, trust, { name: '' }, 1), /channel/);
   const r = core.acceptList(bytes, trust, { name: 'https://u.example/list.json' }, 1);
   assert.equal(r.accepted, false);

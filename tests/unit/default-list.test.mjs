@@ -13,6 +13,7 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { listsModule } from '../wasm/lists-module.mjs';
 import { build, readSource, SOURCE_PATH, OUTPUT_PATH, ROOT } from '../../lists/build-default.mjs';
 
 const CERT_DIR = process.env.PINWATCH_CA_DIR || '/etc/ssl/certs';
@@ -235,9 +236,11 @@ test('the block list holds only annotated keys (empty unless ca-pins.md gives va
 const pkg = process.env.PINWATCH_PKG_NODEJS || join(ROOT, 'target', 'pkg-nodejs');
 const havePkg = existsSync(join(pkg, 'pinwatch.js'));
 
-test('the WASM engine reads the list and judges chains with it', { skip: !havePkg && `no WASM package in ${pkg}` }, () => {
+test('the WASM engine reads the list and judges chains with it', { skip: !havePkg && `no WASM package in ${pkg}` }, async () => {
   const wasm = createRequire(import.meta.url)(join(pkg, 'pinwatch.js'));
-  const info = wasm.readPayload(shippedText);
+  const lists = await listsModule();
+  assert.ok(lists, 'the signed-list module (target/pkg-web-lists) is built');
+  const info = lists.readPayload(shippedText);
   assert.equal(info.entries, payload.entries.length);
   const engine = new wasm.Engine([{ origin: 'bundled', payload: shippedText }], {});
   assert.deepEqual(engine.problems(), []);

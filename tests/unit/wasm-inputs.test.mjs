@@ -7,10 +7,13 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { listsModule } from '../wasm/lists-module.mjs';
 
 const NODE_PKG = join(import.meta.dirname, '..', '..', 'target', 'pkg-nodejs', 'pinwatch.js');
 const core = existsSync(NODE_PKG) ? createRequire(import.meta.url)(NODE_PKG) : null;
 const skip = !core && 'target/pkg-nodejs is not built';
+// List acceptance lives in the signed-list module (crate/wasm-lists), whose arguments cross as JSON.
+const lists = await listsModule();
 
 const PAYLOAD = JSON.stringify({
   version: 1, sequence: 1, issued_at: '2026-11-28T00:00:00Z', expires_at: '2027-02-06T00:00:00Z', publisher: 'test',
@@ -100,11 +103,12 @@ test('list acceptance: trust and channel refuse unknown keys; sameSigners reads 
   const trust = { keys: [a], threshold: 1, sequence: 0 };
   const channel = { name: 'https://u.example/list.json' };
   const bytes = new TextEncoder().encode('{}');
-  assert.throws(() => core.acceptList(bytes, { ...trust, extra: 1 }, channel, 1), /trust: unknown field `extra`/);
-  assert.throws(() => core.acceptList(bytes, { ...trust, threshold: 0.5 }, channel, 1), /trust\.threshold: expected a whole number/);
-  assert.throws(() => core.acceptList(bytes, trust, { ...channel, pinned: true }, 1), /channel: unknown field `pinned`/);
-  assert.throws(() => core.acceptList(bytes, trust, { ...channel, allowUnbound: 1 }, 1), /channel\.allowUnbound: expected a boolean/);
-  assert.equal(core.acceptList(bytes, trust, { ...channel, allowUnbound: true }, 1).code, 'not-an-envelope');
+  assert.ok(lists, 'target/pkg-web-lists is built');
+  assert.throws(() => lists.acceptList(bytes, { ...trust, extra: 1 }, channel, 1), /trust: unknown field `extra`/);
+  assert.throws(() => lists.acceptList(bytes, { ...trust, threshold: 0.5 }, channel, 1), /trust: invalid type: floating point `0.5`, expected u32/);
+  assert.throws(() => lists.acceptList(bytes, trust, { ...channel, pinned: true }, 1), /channel: unknown field `pinned`/);
+  assert.throws(() => lists.acceptList(bytes, trust, { ...channel, allowUnbound: 1 }, 1), /channel: invalid type: integer `1`, expected a boolean/);
+  assert.equal(lists.acceptList(bytes, trust, { ...channel, allowUnbound: true }, 1).code, 'not-an-envelope');
   assert.equal(core.sameSigners({ keys: [b, a], threshold: 1, url: 'x' }, { keys: [a, b], threshold: 1 }), true);
   assert.equal(core.sameSigners({ keys: [a, b], threshold: 1 }, { keys: [a, b], threshold: 2 }), false);
   assert.equal(core.sameSigners({ keys: [a], threshold: '1' }, { keys: [a], threshold: '1' }), false);

@@ -2,7 +2,7 @@
 // never runs the code as the extension does, where a panic aborts into a trap. This feeds the
 // seeds and the corpus of the `cert`, `sct` and `payload` targets, then mutations of them
 // (bit flips, cuts, splices, repeated bytes), to the module's entry points: certificate facts,
-// a list payload, an engine's verdicts (chain, digests, path) and the judge fed the bytes as
+// a list payload (read alone, as an envelope by the signed-list module, and by an engine), an engine's verdicts (chain, digests, path) and the judge fed the bytes as
 // the browser's chain. A thrown error is an answer; a trap (`WebAssembly.RuntimeError`) is a
 // failure, printed with its input (base64) and entry point.
 //
@@ -11,10 +11,19 @@
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import { listsModule } from './lists-module.mjs';
 
 const pkg = resolve(process.argv[2] ?? 'target/pkg-nodejs');
 const seconds = Math.min(60, Number(process.argv[3] ?? process.env.WASM_FUZZ_SECONDS ?? 30));
 const wasm = createRequire(import.meta.url)(join(pkg, 'pinwatch.js'));
+// Payloads and envelopes are read by the signed-list module too (crate/wasm-lists), as the
+// background reads a channel's list.
+const lists = await listsModule();
+if (!lists) throw new Error('the signed-list module (target/pkg-web-lists) is not built');
+const rawKey = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }).subarray(12);
+const TRUST = { keys: [`pinwatch-ed25519:${rawKey.toString('base64')}`], threshold: 1, sequence: 0 };
+const CHANNEL = { name: 'https://lists.example/list.json', allowUnbound: true };
 const FUZZ = resolve(import.meta.dirname, '..', '..', 'crate', 'core', 'fuzz');
 const NOW = 1_796_000_000;
 
@@ -162,7 +171,8 @@ const ENTRY_POINTS = {
   },
   payload(bytes) {
     const text = new TextDecoder().decode(bytes);
-    quietly(() => wasm.readPayload(text));
+    quietly(() => lists.readPayload(text));
+    quietly(() => lists.acceptList(bytes, TRUST, CHANNEL, NOW));
     quietly(() => new wasm.Engine([{ origin: 'fuzz', payload: text }], {}).free());
   },
 };

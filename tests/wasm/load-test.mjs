@@ -2,13 +2,13 @@
 // broken wasm-opt produced fails the build instead of failing in the browser.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate, createHash, generateKeyPairSync } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const [nodePkg, webPkg, coldPkg] = process.argv.slice(2);
+const [nodePkg, webPkg, coldPkg, listsPkg] = process.argv.slice(2);
 const dir = mkdtempSync(join(tmpdir(), 'pinwatch-load-'));
 execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
   '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-subj', '/CN=load-test', '-days', '1'], { stdio: 'ignore' });
@@ -31,5 +31,16 @@ if (coldPkg) {
   await cold.default({ module_or_path: readFileSync(join(coldPkg, 'pinwatch_bg.wasm')) });
   const gaps = JSON.parse(cold.cookieScopeGaps(JSON.stringify([{ host: 'docs.alice.github.io', pins: [expected] }])));
   if (gaps.length !== 1 || gaps[0].domain !== 'alice.github.io') throw new Error(`cold package cookie scope: ${JSON.stringify(gaps)}`);
+}
+// The signed-list module (the background, when a channel's list arrives): a list that is not an
+// envelope is refused with its code, not thrown.
+if (listsPkg) {
+  const lists = await import(join(listsPkg, 'pinwatch.js'));
+  await lists.default({ module_or_path: readFileSync(join(listsPkg, 'pinwatch_bg.wasm')) });
+  const raw = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }).subarray(12);
+  const key = `pinwatch-ed25519:${raw.toString('base64')}`;
+  const r = JSON.parse(lists.acceptList(new TextEncoder().encode('{}'), JSON.stringify({ keys: [key], threshold: 1 }),
+    JSON.stringify({ name: 'https://lists.example/list.json' }), 1));
+  if (r.accepted !== false || r.code !== 'not-an-envelope') throw new Error(`lists package: ${JSON.stringify(r)}`);
 }
 console.error(`load test: the WASM packages instantiate and pin correctly (${expected})`);

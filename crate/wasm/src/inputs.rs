@@ -8,7 +8,6 @@ use pinwatch_core::judge::decision::{Failure, Situation};
 use pinwatch_core::judge::local_root::{AddedRoot, LocalRootMode, LocalRootSettings};
 use pinwatch_core::judge::memory::KeptCa;
 use pinwatch_core::judge::{Capture, CompanionAnswer, CompanionScope, Start, Verified};
-use pinwatch_core::list::accept::{ChannelBinding, TrustSpec};
 use pinwatch_core::{Mode, Settings, SourceInput, SourceKind, Status};
 use wasm_bindgen::{JsError, JsValue};
 
@@ -148,25 +147,6 @@ pub fn kept_ca(value: JsValue) -> Result<KeptCa, JsError> {
         url: o.string("url")?,
         der: o.string("der")?,
         at: o.int("at")?,
-    })
-}
-
-/// `accept::TrustSpec` (refuses unknown fields).
-pub fn trust_spec(value: JsValue) -> Result<TrustSpec, JsError> {
-    let o = Obj::new(value, "trust")?;
-    o.strict(TrustSpec {
-        keys: o.strings("keys")?,
-        threshold: o.u32("threshold")?,
-        sequence: o.u64_or("sequence", 0)?,
-    })
-}
-
-/// The channel a list is fetched for: `{name, allowUnbound}` (refuses unknown fields).
-pub fn channel(value: JsValue) -> Result<ChannelBinding, JsError> {
-    let o = Obj::new(value, "channel")?;
-    o.strict(ChannelBinding {
-        name: o.string("name")?,
-        allow_unbound: o.bool_or("allowUnbound", false)?,
     })
 }
 

@@ -12,9 +12,9 @@ use pinwatch_core::crypto::key::PublicKey;
 use pinwatch_core::judge::engine;
 use pinwatch_core::judge::path::{CertOrigin, Given, SignatureCache};
 use pinwatch_core::judge::{self, memory::Memory};
-use pinwatch_core::list::accept::{self, TrustSpec, TrustState};
+use pinwatch_core::list::accept;
 use pinwatch_core::list::sources;
-use pinwatch_core::list::{channel_name_ok, ListInfo, Mode, PinList};
+use pinwatch_core::list::Mode;
 use pinwatch_core::x509::cert;
 use serde::Serialize;
 use std::cell::RefCell;
@@ -433,78 +433,6 @@ pub fn cert_facts(der: &[u8]) -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = spkiPin)]
 pub fn spki_pin(der: &[u8]) -> Result<String, JsError> {
     cert::spki_pin(der).map(|p| p.to_base64()).map_err(error)
-}
-
-/// Validates payload JSON text; returns its summary or throws the reason.
-#[wasm_bindgen(js_name = readPayload)]
-pub fn read_payload(text: &str) -> Result<JsValue, JsError> {
-    let list = PinList::from_json(text.as_bytes()).map_err(error)?;
-    to_js(&list.info)
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AcceptedJs<'a> {
-    accepted: bool,
-    /// The payload JSON text exactly as signed: what `new Engine([{origin, payload}])` takes.
-    payload: String,
-    trust: TrustSpec,
-    info: &'a ListInfo,
-    signed_by: Vec<String>,
-    rotated: bool,
-}
-
-#[derive(Serialize)]
-struct RejectedJs {
-    accepted: bool,
-    code: &'static str,
-    reason: String,
-}
-
-/// Decides whether to accept a signed list (envelope bytes) fetched for `channel` =
-/// `{name, allowUnbound}` under `trust` = `{keys: string[], threshold: number, sequence: number}`
-/// at `nowSecs`. Returns `{accepted: true, payload, trust, info, signedBy, rotated}`, where
-/// `trust` is the state to store for the next update, or `{accepted: false, code, reason}`.
-/// Throws only for malformed arguments (a bad key, a threshold of 0, a channel without a
-/// name, a time that is not a number).
-#[wasm_bindgen(js_name = acceptList)]
-pub fn accept_list(
-    envelope: &[u8],
-    trust: JsValue,
-    channel: JsValue,
-    now_secs: f64,
-) -> Result<JsValue, JsError> {
-    let spec = inputs::trust_spec(trust)?;
-    let state = TrustState::from_spec(&spec).map_err(|e| JsError::new(&format!("trust: {e}")))?;
-    let binding = inputs::channel(channel)?;
-    if !channel_name_ok(&binding.name) {
-        return Err(JsError::new(
-            "channel: the name is not a channel's URL or name",
-        ));
-    }
-    if !now_secs.is_finite() {
-        return Err(JsError::new("nowSecs must be a finite number of seconds"));
-    }
-    match accept::accept(envelope, &state, Some(&binding), now_secs as i64) {
-        Ok(a) => {
-            // Already checked to be UTF-8 by the JSON guard; moved, not copied.
-            let payload = String::from_utf8(a.payload)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-            to_js(&AcceptedJs {
-                accepted: true,
-                payload,
-                trust: a.trust.to_spec(),
-                info: &a.list.info,
-                signed_by: a.signed_by.iter().map(|k| k.to_string()).collect(),
-                rotated: a.rotated,
-            })
-        }
-        Err(r) => to_js(&RejectedJs {
-            accepted: false,
-            code: r.code(),
-            reason: r.to_string(),
-        }),
-    }
 }
 
 /// The key id of a public key in its text form; throws when the text is not a key.

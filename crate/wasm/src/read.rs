@@ -148,15 +148,6 @@ impl Obj {
         self.must(key, whole, "a whole number")
     }
 
-    pub fn u64_or(&self, key: &'static str, default: u64) -> Result<u64, JsError> {
-        self.or(
-            key,
-            default,
-            |v| whole(v).and_then(|n| u64::try_from(n).ok()),
-            "a whole number ≥ 0",
-        )
-    }
-
     pub fn opt_u32(&self, key: &'static str) -> Result<Option<u32>, JsError> {
         self.opt(
             key,

@@ -1,0 +1,102 @@
+//! The signed-list module: what the background needs only when a channel's list arrives
+//! (envelope, signatures, rotation, acceptance), kept out of the module every wake loads and
+//! every response crosses. Conversion only; the rules are `pinwatch_core::list::accept`.
+//! Arguments and results are JSON text (the extension's `background/lists-wasm.js` converts).
+
+#![cfg(target_arch = "wasm32")]
+
+use pinwatch_core::list::accept::{self, ChannelBinding, TrustSpec, TrustState};
+use pinwatch_core::list::{channel_name_ok, ListInfo, PinList};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+fn to_text<T: Serialize>(value: &T) -> Result<String, JsError> {
+    serde_json::to_string(value).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// The channel a list is fetched for, as the extension passes it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ChannelArg {
+    name: String,
+    #[serde(default)]
+    allow_unbound: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AcceptedJs<'a> {
+    accepted: bool,
+    /// The payload JSON text exactly as signed: what the background's engine takes as a source.
+    payload: String,
+    trust: TrustSpec,
+    info: &'a ListInfo,
+    signed_by: Vec<String>,
+    rotated: bool,
+}
+
+#[derive(Serialize)]
+struct RejectedJs {
+    accepted: bool,
+    code: &'static str,
+    reason: String,
+}
+
+/// Decides whether to accept a signed list (envelope bytes) fetched for `channel` (JSON
+/// `{name, allowUnbound}`) under `trust` (JSON `{keys, threshold, sequence}`) at `nowSecs`.
+/// Returns the JSON text of `{accepted: true, payload, trust, info, signedBy, rotated}`, where
+/// `trust` is the state to store for the next update, or of `{accepted: false, code, reason}`.
+/// Throws only for malformed arguments (a bad key, a threshold of 0, a channel without a name,
+/// a time that is not a number).
+#[wasm_bindgen(js_name = acceptList)]
+pub fn accept_list(
+    envelope: &[u8],
+    trust: &str,
+    channel: &str,
+    now_secs: f64,
+) -> Result<String, JsError> {
+    let spec: TrustSpec =
+        serde_json::from_str(trust).map_err(|e| JsError::new(&format!("trust: {e}")))?;
+    let state = TrustState::from_spec(&spec).map_err(|e| JsError::new(&format!("trust: {e}")))?;
+    let channel: ChannelArg =
+        serde_json::from_str(channel).map_err(|e| JsError::new(&format!("channel: {e}")))?;
+    if !channel_name_ok(&channel.name) {
+        return Err(JsError::new(
+            "channel: the name is not a channel's URL or name",
+        ));
+    }
+    if !now_secs.is_finite() {
+        return Err(JsError::new("nowSecs must be a finite number of seconds"));
+    }
+    let binding = ChannelBinding {
+        name: channel.name,
+        allow_unbound: channel.allow_unbound,
+    };
+    match accept::accept(envelope, &state, Some(&binding), now_secs as i64) {
+        Ok(a) => {
+            // Already checked to be UTF-8 by the JSON guard; moved, not copied.
+            let payload = String::from_utf8(a.payload)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            to_text(&AcceptedJs {
+                accepted: true,
+                payload,
+                trust: a.trust.to_spec(),
+                info: &a.list.info,
+                signed_by: a.signed_by.iter().map(|k| k.to_string()).collect(),
+                rotated: a.rotated,
+            })
+        }
+        Err(r) => to_text(&RejectedJs {
+            accepted: false,
+            code: r.code(),
+            reason: r.to_string(),
+        }),
+    }
+}
+
+/// Validates payload JSON text; returns the JSON text of its summary or throws the reason.
+#[wasm_bindgen(js_name = readPayload)]
+pub fn read_payload(text: &str) -> Result<String, JsError> {
+    let list = PinList::from_json(text.as_bytes()).map_err(|e| JsError::new(&e.to_string()))?;
+    to_text(&list.info)
+}

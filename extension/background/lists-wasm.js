@@ -1,0 +1,50 @@
+// The signed-list module (crate/wasm-lists, shipped in wasm/lists/): accepting a channel's list
+// (envelope, signatures, rotation) is needed only when a list arrives, so its code stays out of
+// the module every wake loads and every response crosses. The glue is imported with the
+// background (a service worker cannot import() later); the module itself is instantiated on the
+// first list and kept for the wake.
+
+import init, * as glue from '../wasm/lists/pinwatch.js';
+import { api } from '../shared/compat.js';
+import { isTrap } from './wasm-core.js';
+
+export const LISTS_WASM_PATH = 'wasm/lists/pinwatch_bg.wasm';
+
+let ready = null;
+/** Set by a trap: the instance is not asked again in this wake (see acceptList). */
+let stopped = false;
+
+function load() {
+  ready ??= init({ module_or_path: api.runtime.getURL(LISTS_WASM_PATH) }).catch((e) => {
+    ready = null;
+    throw e;
+  });
+  return ready;
+}
+
+/**
+ * The core's decision on a fetched envelope (`acceptList`): `{accepted: true, payload, trust,
+ * info, signedBy, rotated}` or `{accepted: false, code, reason}`. Throws for malformed arguments,
+ * and (with `code: "not-checked"`) for a module that did not load or stopped: a trap is our bug,
+ * the list in force stays, and the next wake has a fresh instance.
+ */
+export async function acceptList(envelope, trust, channel, nowSecs) {
+  if (stopped) throw notChecked('the signed-list module stopped in this wake; the next wake reads lists again');
+  try {
+    await load();
+  } catch (e) {
+    throw notChecked(`the signed-list module did not load (${e?.message ?? e})`);
+  }
+  try {
+    return JSON.parse(glue.acceptList(envelope, JSON.stringify(trust), JSON.stringify(channel ?? null), nowSecs));
+  } catch (e) {
+    if (!isTrap(e)) throw e;
+    stopped = true;
+    throw notChecked(`the signed-list module stopped (${e.message})`);
+  }
+}
+
+/** Our own failure, told apart from a malformed argument by its `code`. */
+function notChecked(message) {
+  return Object.assign(new Error(message), { code: 'not-checked' });
+}
