@@ -3,9 +3,9 @@
 // genuine chain and a rogue one (same names, another trusted CA), as an interceptor that lets
 // some connections through would split them. Inside one tab, with the debugger attached and the
 // leaf tier on (--enable-features=WebRequestSecurityInfo), the page and many fetches come over
-// genuine connections and one later fetch over a rogue one. The debugger answers for the origin
-// with the certificate of one of the responses it keeps, which one is not said: most often a
-// genuine one, and then only the response's own leaf (judge/connection.rs) stops the tab.
+// genuine connections and one later fetch (or frame) over a rogue one. The debugger answers for
+// the origin with the certificate of one of the responses it keeps, which one is not said: most
+// often a genuine one, and then only the response's own leaf (judge/connection.rs) stops the tab.
 //
 //   BROWSER=chromium node --test --test-concurrency=1 tests/e2e/debugger-connections.test.mjs   (after ./build.sh)
 
@@ -81,10 +81,11 @@ describe('Chromium, debugger and leaf tiers: another connection\'s genuine chain
 
   /**
    * One round in a fresh tab: the page over a genuine connection, read again through the
-   * debugger, GENUINE_FETCHES fetches over genuine connections, then one fetch over a rogue one.
-   * Returns what the rogue fetch led to.
+   * debugger, GENUINE_FETCHES fetches over genuine connections, then one response over a rogue
+   * one: a fetch() of the page (`carry` 'fetch') or a frame it adds ('frame').
+   * Returns what the rogue response led to.
    */
-  async function round(n) {
+  async function round(n, carry) {
     const { mailLegit, mailRogue } = sc.pki.leaves;
     split.serve('genuine');
     const v = await visit(cr, split.url, { want: 'page' });
@@ -105,7 +106,7 @@ describe('Chromium, debugger and leaf tiers: another connection\'s genuine chain
 
     // Many genuine responses in the document: the debugger answers for the origin with the
     // certificate of one response it keeps, and which one is not said.
-    const tag = `r${n}`;
+    const tag = `${carry}${n}`;
     await v.page.evaluate((t, k) => Promise.all(Array.from({ length: k }, (_, i) => fetch(`/data?${t}=genuine-${i}`).then((r) => r.text()))), tag, GENUINE_FETCHES);
     const genuineFetches = split.requests.filter((r) => r.path.startsWith(`/data?${tag}=genuine-`));
     assert.equal(genuineFetches.length, GENUINE_FETCHES);
@@ -115,22 +116,27 @@ describe('Chromium, debugger and leaf tiers: another connection\'s genuine chain
 
     // From now on the interceptor terminates new connections with its own chain.
     const path = `/data?${tag}=rogue`;
+    const mark = split.requests.length;
+    const page = split.requests.filter((r) => r.path === '/').at(-1);
     split.serve('rogue');
-    await v.page.evaluate((p) => { fetch(p).catch(() => {}); }, path);
+    if (carry === 'fetch') await v.page.evaluate((p) => { fetch(p).catch(() => {}); }, path);
+    else await v.page.evaluate((p) => { document.body.append(Object.assign(document.createElement('iframe'), { src: p })); }, path);
     const warned = await waitFor(() => v.page.evaluate(() => location.href).then((h) => h.startsWith('chrome-extension:') && h.includes('/pages/warning.html')), { timeout: 15_000 });
 
-    // What the test stands on: two chains on one origin, and the fetch carried by a rogue one.
-    const served = split.requests.find((r) => r.path === path);
-    assert.equal(served?.chain, 'rogue', `the fetch travelled over a rogue connection (${JSON.stringify(split.requests.slice(-3))})`);
-    const page = split.requests.filter((r) => r.path === '/').at(-1);
-    assert.equal(page?.chain, 'genuine', 'the page travelled over a genuine connection');
+    // What the test stands on: two chains on one origin, and the response carried by a rogue one.
+    const served = split.requests.slice(mark).find((r) => r.path === path);
+    assert.equal(served?.chain, 'rogue', `the ${carry} travelled over a rogue connection (${JSON.stringify(split.requests.slice(mark))})`);
+    assert.equal(page?.chain, 'genuine', 'the page shown before travelled over a genuine connection');
     assert.deepEqual([page.connection, served.connection].map((id) => split.connections.find((c) => c.id === id)?.chain), ['genuine', 'rogue']);
 
-    const subs = ((await insp.session(`tab:${tabId}`))?.subs ?? []).map((x) => ({ url: x.url, status: x.status, tier: x.tier }));
-    assert.ok(warned, `round ${n}: the tab was sent to the warning page (it shows ${await v.page.evaluate(() => location.href).catch(() => '?')}; `
-      + `sub-resource verdicts: ${JSON.stringify(subs)})`);
+    if (!warned) {
+      const leaf = await debuggerLeaf(tabId).catch(() => null);
+      const said = leaf?.equals(mailLegit.der) ? 'the genuine chain' : leaf?.equals(mailRogue.der) ? 'the rogue chain' : 'nothing';
+      assert.fail(`round ${n}: the rogue ${carry} did not send the tab to the warning page (it shows `
+        + `${await v.page.evaluate(() => location.href).catch(() => '?')}; the debugger answers ${said} for the origin)`);
+    }
     const stopped = (await insp.session(`warning:${tabId}`))?.record;
-    assert.equal(stopped?.url, split.origin + path, 'the warning is for the rogue fetch');
+    assert.equal(stopped?.url, split.origin + path, `the warning is for the rogue ${carry}`);
     assert.equal(stopped.status, 'mismatch', stopped.reason);
     assert.equal(stopped.chain[0].spkiSha256, mailRogue.spkiPin, 'judged by the response\'s own leaf');
     assert.equal((await insp.waitBadge(tabId, '!')).text, '!');
@@ -141,11 +147,20 @@ describe('Chromium, debugger and leaf tiers: another connection\'s genuine chain
     return { tier: stopped.tier };
   }
 
-  it('the page over genuine connections, then a fetch() over a rogue one: the tab is stopped, also when the debugger answers the genuine chain', async (t) => {
+  /** Rounds in fresh tabs until one shows the debugger answering another connection's chain. */
+  async function rounds(t, carry) {
     const tiers = [];
-    for (let n = 1; n <= MAX_ROUNDS && !tiers.includes('securityInfoRawDer'); n++) tiers.push((await round(n)).tier);
+    for (let n = 1; n <= MAX_ROUNDS && !tiers.includes('securityInfoRawDer'); n++) tiers.push((await round(n, carry)).tier);
     t.diagnostic(`the stopping verdict's tier, per round: ${tiers.join(', ')}`);
     assert.ok(tiers.includes('securityInfoRawDer'),
-      `in ${MAX_ROUNDS} rounds the debugger never answered another connection's chain for the rogue fetch (tiers: ${tiers.join(', ')})`);
+      `in ${MAX_ROUNDS} rounds the debugger never answered another connection's chain for the rogue ${carry} (tiers: ${tiers.join(', ')})`);
+  }
+
+  it('genuine connections, then a fetch() over a rogue one: the tab is stopped, also when the debugger answers the genuine chain', async (t) => {
+    await rounds(t, 'fetch');
+  });
+
+  it('genuine connections, then a frame over a rogue one: the tab is stopped, also when the debugger answers the genuine chain', async (t) => {
+    await rounds(t, 'frame');
   });
 });
