@@ -4,7 +4,7 @@
 
 use crate::command::Failure;
 use pinwatch_core::list::accept::ChannelBinding;
-use pinwatch_core::list::json;
+use pinwatch_core::list::json_read;
 use pinwatch_core::list::{channel_name_ok, Payload};
 use std::path::Path;
 
@@ -28,7 +28,7 @@ pub fn bind(
     channel: &str,
 ) -> Result<Vec<u8>, Failure> {
     let channel = checked(channel)?;
-    let mut parsed: Payload = json::parse(&payload)
+    let mut parsed: Payload = json_read::payload(&payload)
         .map_err(|e| Failure::invalid(path, format!("not a valid pin list: {e}")))?;
     match parsed.channel.as_deref() {
         Some(named) if named == channel => Ok(payload),

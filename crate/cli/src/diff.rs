@@ -7,7 +7,8 @@
 use core::fmt;
 use pinwatch_core::host;
 use pinwatch_core::list::envelope::{Envelope, EnvelopeError};
-use pinwatch_core::list::json::{self, JsonError};
+use pinwatch_core::list::json::JsonError;
+use pinwatch_core::list::json_read;
 use pinwatch_core::list::{EntrySpec, Payload, PinSetSpec};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,8 +37,8 @@ impl std::error::Error for DiffError {}
 /// A payload, or the payload of an envelope (signatures are not checked: a diff reviews content).
 pub fn read(bytes: &[u8]) -> Result<Payload, DiffError> {
     match Envelope::unverified_payload(bytes).map_err(DiffError::Envelope)? {
-        Some(payload) => json::parse(&payload).map_err(DiffError::Payload),
-        None => json::parse(bytes).map_err(DiffError::Payload),
+        Some(payload) => json_read::payload(&payload).map_err(DiffError::Payload),
+        None => json_read::payload(bytes).map_err(DiffError::Payload),
     }
 }
 
@@ -336,7 +337,7 @@ mod tests {
     use super::*;
 
     fn payload(json: &str) -> Payload {
-        json::parse(json.as_bytes()).unwrap()
+        json_read::payload(json.as_bytes()).unwrap()
     }
 
     #[test]

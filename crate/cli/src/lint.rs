@@ -10,7 +10,8 @@ use core::fmt;
 use pinwatch_core::crypto::key::{KeyError, SignerSet};
 use pinwatch_core::host::{self, Host, HostError};
 use pinwatch_core::list::accept::MAX_SEQUENCE;
-use pinwatch_core::list::json::{self, JsonError};
+use pinwatch_core::list::json::JsonError;
+use pinwatch_core::list::json_read;
 use pinwatch_core::list::{Payload, FORMAT_VERSION};
 use pinwatch_core::time::parse_rfc3339;
 use pinwatch_core::x509::pin::{Pin, PinError};
@@ -172,7 +173,7 @@ impl fmt::Display for Problem {
 
 /// Every problem in payload bytes; empty when the payload follows every rule.
 pub fn lint(bytes: &[u8]) -> Vec<Problem> {
-    match json::parse::<Payload>(bytes) {
+    match json_read::payload(bytes) {
         Ok(payload) => lint_payload(&payload),
         Err(e) => vec![Problem {
             path: "$".into(),

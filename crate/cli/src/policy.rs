@@ -213,10 +213,7 @@ fn article(ty: &str) -> String {
 /// each channel's signer set.
 fn semantics(map: &Map<String, Value>, path: &str, found: &mut Findings) {
     if let Some(entries) = map.get("extraEntries").and_then(Value::as_array) {
-        let raw: Vec<_> = entries
-            .iter()
-            .filter_map(|v| serde_json::value::to_raw_value(v).ok())
-            .collect();
+        let raw: Vec<String> = entries.iter().map(Value::to_string).collect();
         let (_, errors) = check_extra_entries(&raw);
         for e in errors {
             found.error(&format!("{path}.extraEntries"), e.english());

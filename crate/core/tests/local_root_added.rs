@@ -9,11 +9,31 @@ mod mint;
 use common::*;
 use inspection::*;
 use mint::Ca;
+use pinwatch_core::judge::engine::Engine;
 use pinwatch_core::judge::engine::Settings;
+use pinwatch_core::judge::local_root::AddedRoots;
 use pinwatch_core::judge::local_root::{LocalRootMode, LocalRootSettings};
 use pinwatch_core::judge::verdict::MatchKind;
+use pinwatch_core::list::json_tree::Json;
 use pinwatch_core::{Mode, Pin, Status};
 use wasm_bindgen_test::wasm_bindgen_test;
+
+/// The companion's rows as the binding hands them to the core: JSON text read into the lists' tree.
+trait AddedRootsOf {
+    fn added_roots_of(
+        &self,
+        rows: &serde_json::Value,
+    ) -> Result<AddedRoots, pinwatch_core::judge::local_root::AddedRootsError>;
+}
+
+impl AddedRootsOf for Engine {
+    fn added_roots_of(
+        &self,
+        rows: &serde_json::Value,
+    ) -> Result<AddedRoots, pinwatch_core::judge::local_root::AddedRootsError> {
+        self.added_roots(&Json::parse(&rows.to_string()).expect("JSON"))
+    }
+}
 
 /// The companion's `hello` list (`localRoots`) for these roots, as serve.rs writes it.
 fn hello_rows(roots: &[(&Ca, &str)]) -> serde_json::Value {
@@ -50,7 +70,7 @@ fn the_companions_roots_count_unless_policy_declared_them_or_the_user_marked_the
         (&known, "CN=My Antivirus"),
         (&inspect, "CN=Inspect again"),
     ]);
-    let got = e.added_roots(&rows).unwrap();
+    let got = e.added_roots_of(&rows).unwrap();
     assert_eq!(got.declared, 2);
     assert_eq!(got.roots.len(), 1, "each pin once: {got:?}");
     let root = &got.roots[0];
@@ -69,7 +89,7 @@ fn the_companions_roots_count_unless_policy_declared_them_or_the_user_marked_the
             ..LocalRootSettings::default()
         }),
     );
-    assert_eq!(e.added_roots(&rows).unwrap().roots.len(), 3);
+    assert_eq!(e.added_roots_of(&rows).unwrap().roots.len(), 3);
 }
 
 #[test]
@@ -77,11 +97,11 @@ fn the_companions_roots_count_unless_policy_declared_them_or_the_user_marked_the
 fn a_broken_companions_list_is_an_error_or_its_bad_rows_are_named_and_the_rest_capped() {
     let e = engine(&list(), &Settings::default());
     let err = e
-        .added_roots(&serde_json::json!({"roots": []}))
+        .added_roots_of(&serde_json::json!({"roots": []}))
         .unwrap_err();
     assert_eq!(err.to_string(), "localRoots is not a list");
     let huge = serde_json::Value::Array(vec![serde_json::json!({}); 100_000]);
-    let err = e.added_roots(&huge).unwrap_err().to_string();
+    let err = e.added_roots_of(&huge).unwrap_err().to_string();
     assert!(err.contains("100000") && err.contains("not read"), "{err}");
     let mut rows = vec![
         serde_json::json!("CN=not an object"),
@@ -96,7 +116,7 @@ fn a_broken_companions_list_is_an_error_or_its_bad_rows_are_named_and_the_rest_c
             "spkiSha256": Pin::sha256(&i.to_be_bytes()).to_base64()}),
         );
     }
-    let got = e.added_roots(&serde_json::Value::Array(rows)).unwrap();
+    let got = e.added_roots_of(&serde_json::Value::Array(rows)).unwrap();
     assert_eq!(got.roots.len(), 32, "at most MAX_ADDED_ROOTS are kept");
     assert!(got.roots.iter().all(|r| r.subject.chars().count() == 300));
     let codes: Vec<(usize, &str)> = got.problems.iter().map(|p| (p.row, p.code)).collect();
@@ -140,7 +160,7 @@ fn a_named_root_makes_an_uncovered_page_local_root_and_only_a_chain_ending_in_it
             }),
         );
         let roots = e
-            .added_roots(&hello_rows(&[
+            .added_roots_of(&hello_rows(&[
                 (&other, "CN=Other"),
                 (&a.root, "CN=Inspect"),
             ]))
@@ -177,7 +197,7 @@ fn named_roots_leave_pinned_hosts_block_lists_and_computers_without_them_alone()
     let a = added(UNPINNED);
     let e = engine(&list(), &Settings::default());
     let roots = e
-        .added_roots(&hello_rows(&[(&a.root, "CN=Inspect")]))
+        .added_roots_of(&hello_rows(&[(&a.root, "CN=Inspect")]))
         .unwrap()
         .roots;
     let (v, root) = e.with_added_roots(e.check("mail.example.test", &f.legit_chain, NOW), &roots);
@@ -211,7 +231,7 @@ fn the_judge_names_the_root_on_a_page_it_released_unread_and_the_decision_report
     let a = added(UNPINNED);
     let e = engine(&list(), &Settings::default());
     let roots = e
-        .added_roots(&hello_rows(&[(&a.root, "CN=Inspect")]))
+        .added_roots_of(&hello_rows(&[(&a.root, "CN=Inspect")]))
         .unwrap()
         .roots;
     let start: Start = serde_json::from_value(serde_json::json!({

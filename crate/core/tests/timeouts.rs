@@ -12,7 +12,7 @@ use pinwatch_core::judge::local_root::{LocalRootMode, LocalRootSettings};
 use pinwatch_core::judge::memory::Memory;
 use pinwatch_core::judge::standing::{exposure, standing, Exposure, Standing};
 use pinwatch_core::judge::{Judge, NeedKind, Outcome, Start};
-use pinwatch_core::list::sources::SourceInput;
+use pinwatch_core::list::sources::{SourceInput, SourceKind};
 use pinwatch_core::list::Mode;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -140,10 +140,13 @@ fn look_up(t: &Standing, host: &str) -> Exposure {
 }
 
 fn extra(kind: &str, entries: serde_json::Value) -> SourceInput {
-    serde_json::from_value(serde_json::json!({
-        "origin": kind, "kind": kind, "extraEntries": entries,
-    }))
-    .unwrap()
+    let entries = entries.as_array().expect("entries").iter();
+    SourceInput {
+        origin: kind.into(),
+        kind: SourceKind::from_name(kind).expect("a source kind"),
+        extra_entries: Some(entries.map(serde_json::Value::to_string).collect()),
+        ..SourceInput::default()
+    }
 }
 
 /// Entries whose modes meet at every level: exact entries inside subdomain entries, bad pins

@@ -27,7 +27,8 @@ struct GapOut {
 pub fn cookie_scope_gaps(extra_entries: &str) -> Result<String, JsError> {
     let values: Vec<Box<RawValue>> =
         serde_json::from_str(extra_entries).map_err(|e| JsError::new(&e.to_string()))?;
-    let gaps: Vec<GapOut> = cookie_scope::extra_gaps(&values)
+    let texts: Vec<String> = values.iter().map(|v| v.get().to_string()).collect();
+    let gaps: Vec<GapOut> = cookie_scope::extra_gaps(&texts)
         .into_iter()
         .map(|g| GapOut {
             problem: g.problem(),

@@ -13,6 +13,7 @@ use pinwatch_core::judge::engine;
 use pinwatch_core::judge::path::{CertOrigin, Given, SignatureCache};
 use pinwatch_core::judge::{self, memory::Memory};
 use pinwatch_core::list::accept;
+use pinwatch_core::list::json_tree::Json;
 use pinwatch_core::list::sources;
 use pinwatch_core::list::Mode;
 use pinwatch_core::x509::cert;
@@ -272,10 +273,10 @@ impl Engine {
     /// read at all throws.
     #[wasm_bindgen(js_name = addedRoots)]
     pub fn added_roots(&self, rows: JsValue) -> Result<JsValue, JsError> {
-        let rows: serde_json::Value = if rows.is_undefined() || rows.is_null() {
-            serde_json::Value::Array(Vec::new())
+        let rows = if rows.is_undefined() || rows.is_null() {
+            Json::Array(Vec::new())
         } else {
-            read::json(&rows, "rows")?
+            read::json_tree(&rows, "rows")?
         };
         match self.inner.added_roots(&rows) {
             Ok(roots) => to_js(&roots),

@@ -7,7 +7,7 @@
 //! where the type is an integer, and every error names the field.
 
 use js_sys::{Array, Object, Reflect};
-use serde_json::value::RawValue;
+use pinwatch_core::list::json_tree::Json;
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::{JsError, JsValue};
@@ -173,7 +173,7 @@ impl Obj {
     }
 
     /// Each item of an array field as its JSON text (what the core parses itself).
-    pub fn opt_json_texts(&self, key: &'static str) -> Result<Option<Vec<Box<RawValue>>>, JsError> {
+    pub fn opt_json_texts(&self, key: &'static str) -> Result<Option<Vec<String>>, JsError> {
         self.opt(key, json_texts, "an array of plain data")
     }
 
@@ -267,16 +267,13 @@ fn strings(v: &JsValue) -> Option<Vec<String>> {
 }
 
 /// Each item of an array as its JSON text; `None` when `v` is not an array of plain data.
-pub fn json_texts(v: &JsValue) -> Option<Vec<Box<RawValue>>> {
+pub fn json_texts(v: &JsValue) -> Option<Vec<String>> {
     if !Array::is_array(v) {
         return None;
     }
     Array::from(v)
         .iter()
-        .map(|item| {
-            let text: String = js_sys::JSON::stringify(&item).ok()?.as_string()?;
-            RawValue::from_string(text).ok()
-        })
+        .map(|item| js_sys::JSON::stringify(&item).ok()?.as_string())
         .collect()
 }
 
@@ -295,11 +292,12 @@ pub fn list<T>(
     Array::from(&value).iter().map(read).collect()
 }
 
-/// `value` through `JSON.stringify` and serde_json, for data the core reads with its own rules.
-pub fn json<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsError> {
+/// `value` through `JSON.stringify` into the lists' own JSON tree, for data the core reads with
+/// its own rules (no serde parser in this module).
+pub fn json_tree(value: &JsValue, what: &str) -> Result<Json, JsError> {
     let text = js_sys::JSON::stringify(value)
         .ok()
         .and_then(|t| t.as_string())
         .ok_or_else(|| JsError::new(&format!("{what}: not plain data")))?;
-    serde_json::from_str(&text).map_err(|e| JsError::new(&format!("{what}: {e}")))
+    Json::parse(&text).map_err(|e| JsError::new(&format!("{what}: {e}")))
 }

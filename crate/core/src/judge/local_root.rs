@@ -11,6 +11,7 @@
 
 use crate::judge::engine::Engine;
 use crate::judge::verdict::{MatchKind, Matched, Status, Verdict};
+use crate::list::json_tree::Json;
 use crate::list::Mode;
 use crate::reason::{Reason, ReasonCode};
 use crate::x509::pin::Pin;
@@ -191,7 +192,7 @@ impl std::fmt::Display for AddedRootsError {
 
 impl std::error::Error for AddedRootsError {}
 
-fn clipped(text: Option<&serde_json::Value>, max: usize) -> String {
+fn clipped(text: Option<&Json>, max: usize) -> String {
     text.and_then(|s| s.as_str())
         .unwrap_or_default()
         .chars()
@@ -210,7 +211,7 @@ impl Engine {
     /// The roots of the companion's `hello` (`localRoots`) that count (`counts_as_added`), at
     /// most [`MAX_ADDED_ROOTS`]. A row that cannot be read is left out and named; a list that
     /// is not one, or is longer than [`MAX_ADDED_ROWS`], is an error.
-    pub fn added_roots(&self, rows: &serde_json::Value) -> Result<AddedRoots, AddedRootsError> {
+    pub fn added_roots(&self, rows: &Json) -> Result<AddedRoots, AddedRootsError> {
         let rows = rows.as_array().ok_or(AddedRootsError::NotAList)?;
         if rows.len() > MAX_ADDED_ROWS {
             return Err(AddedRootsError::TooLong(rows.len()));
@@ -223,12 +224,13 @@ impl Engine {
             }
         }
         for (i, row) in rows.iter().enumerate() {
-            let Some(obj) = row.as_object() else {
+            if row.as_object().is_none() {
                 left_out(&mut out, i, "not-an-object");
                 continue;
-            };
+            }
+            let obj = row;
             let pin = match obj.get("spkiSha256").and_then(|p| p.as_str()) {
-                None if obj.contains_key("error") => {
+                None if obj.get("error").is_some() => {
                     left_out(&mut out, i, "unread-by-companion");
                     continue;
                 }

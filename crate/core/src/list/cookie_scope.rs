@@ -8,10 +8,9 @@
 //! WebAssembly module the extension ships.
 
 use crate::host::{self, Host};
-use crate::list::{CookieScope, ExtraEntry, Payload};
+use crate::list::{json_read, CookieScope, ExtraEntry, Payload};
 use crate::problem::{Problem, ProblemCode};
 use psl::Psl as _;
-use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A registrable domain whose other hosts no entry pins, and the entries that pin hosts in it
@@ -51,11 +50,11 @@ pub fn gaps(payload: &Payload) -> Vec<Gap> {
 /// `sources::check_extra_entries` takes them). An entry that does not read is skipped: the
 /// engine refuses it with its own problem. Extra entries have no "considered" field: an
 /// organisation that pins part of a domain on purpose reads the warning once and moves on.
-pub fn extra_gaps(values: &[Box<RawValue>]) -> Vec<Gap> {
+pub fn extra_gaps(values: &[String]) -> Vec<Gap> {
     let entries: Vec<(usize, ExtraEntry)> = values
         .iter()
         .enumerate()
-        .filter_map(|(i, v)| Some((i, serde_json::from_str(v.get()).ok()?)))
+        .filter_map(|(i, v)| Some((i, json_read::extra_entry(v).ok()?)))
         .collect();
     gaps_of(entries.iter().map(|(i, e)| Pinned {
         index: *i,

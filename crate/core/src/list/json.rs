@@ -1,10 +1,13 @@
-//! A guard run before any JSON reaches serde: size, UTF-8, nesting depth and duplicate keys.
-//! serde_json would silently keep the last of two equal keys; in a signed document that lets a
-//! verifier and a reviewer read different values, so duplicates are refused outright.
+//! A guard run before any JSON is read (by the lists' own reader, `json_read`, or by serde for
+//! envelopes and the CLI's documents): size, UTF-8, nesting depth and duplicate keys. A reader
+//! that kept one of two equal keys would let a verifier and a reviewer read different values
+//! of a signed document, so duplicates are refused outright.
 
 use core::fmt;
 use std::borrow::Cow;
 use std::collections::HashSet;
+
+use crate::list::json_tree;
 
 /// The largest list or envelope accepted, before parsing.
 pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024 * 1024;
@@ -25,7 +28,7 @@ pub enum JsonError {
     DuplicateKey(String),
     /// Not JSON at all (byte offset and what was wrong).
     Syntax(usize, &'static str),
-    /// Well-formed JSON that does not match the expected document (serde's message).
+    /// Well-formed JSON that does not match the expected document (the reader's message).
     Schema(String),
 }
 
@@ -57,7 +60,9 @@ pub fn guard(bytes: &[u8]) -> Result<&str, JsonError> {
     Ok(text)
 }
 
-/// Guard, then deserialize.
+/// Guard, then deserialize with serde (envelopes, rotation statements, the CLI's documents; a
+/// list payload and extra entries go through `json_read`, the module every wake loads has no
+/// serde parser).
 pub fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
     let text = guard(bytes)?;
     serde_json::from_str(text).map_err(|e| JsonError::Schema(e.to_string()))
@@ -117,9 +122,9 @@ fn scan(b: &[u8]) -> Result<(), JsonError> {
                         return Err(JsonError::Syntax(j, "':' outside an object"));
                     };
                     let key: Cow<'_, str> = if escaped {
-                        // `string_end` checked the escapes; serde_json decodes the literal.
+                        // `string_end` checked the escapes; the lists' parser decodes them.
                         Cow::Owned(
-                            serde_json::from_slice::<String>(&b[i..end])
+                            json_tree::string_at(b, i)
                                 .map_err(|_| JsonError::Syntax(i, "bad string escape"))?,
                         )
                     } else {

@@ -1,13 +1,16 @@
 //! The pin list payload (`docs/pinlist-format.md`): what a publisher writes and signs, and
 //! its compiled form with an index whose lookups cost O(labels), not O(entries). Around it, in
 //! this folder: the signed envelope, acceptance and rotation of signer sets, the sources a
-//! person adds, and the JSON reading they share.
+//! person adds, and the JSON reading they share (the guard, and the lists' own reader:
+//! `json_tree`, `json_read`; the serde derives below are its reference and the writers').
 
 pub mod accept;
 #[cfg(feature = "cookie-scope")]
 pub mod cookie_scope;
 pub mod envelope;
 pub mod json;
+pub mod json_read;
+pub mod json_tree;
 pub mod rotation;
 pub mod source_kind;
 pub mod sources;
@@ -29,7 +32,7 @@ pub const FORMAT_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ListError {
-    /// The JSON guard or serde refused the document.
+    /// The JSON guard or the lists' reader refused the document.
     Json(JsonError),
     /// `version` is not one this build reads.
     UnsupportedVersion(u32),
@@ -251,7 +254,7 @@ pub struct PinList {
 impl PinList {
     /// Guard, parse and compile payload bytes.
     pub fn from_json(bytes: &[u8]) -> Result<PinList, ListError> {
-        let payload: Payload = json::parse(bytes)?;
+        let payload = json_read::payload(bytes)?;
         PinList::compile(&payload)
     }
 
@@ -400,7 +403,7 @@ pub struct ExtraEntry {
     pub mode: Mode,
 }
 
-fn default_extra_mode() -> Mode {
+pub(crate) fn default_extra_mode() -> Mode {
     Mode::Warn
 }
 

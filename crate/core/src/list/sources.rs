@@ -4,44 +4,45 @@
 
 use crate::host;
 use crate::judge::engine::{Engine, ExtraBad, Settings, Source};
+use crate::list::json::JsonError;
+use crate::list::json_read;
 pub use crate::list::source_kind::{SourceKind, SourceProblem};
 use crate::list::{ExtraEntry, Mode, PinList};
 use crate::problem::{Problem, ProblemCode};
 use crate::x509::pin::Pin;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 /// One source as a caller hands it over: a payload (JSON text), an already accepted list, or
-/// extra entries (each kept as its JSON text and checked here on its own; raw text rather than
-/// `serde_json::Value`, whose machinery cost ~8 KB gzip of WASM).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// extra entries (each as its JSON text, checked here on its own by the lists' parser).
+#[derive(Debug, Clone, Default)]
 pub struct SourceInput {
     pub origin: String,
-    #[serde(default)]
     pub kind: SourceKind,
     pub payload: Option<String>,
-    pub extra_entries: Option<Vec<Box<RawValue>>>,
+    pub extra_entries: Option<Vec<String>>,
     /// When set, only entries for these hosts or their subdomains are used.
     pub scope: Option<Vec<String>>,
-    /// A list the caller has already accepted (the CLI's `check`); not part of the JSON form.
-    #[serde(skip)]
+    /// A list the caller has already accepted (the CLI's `check`).
     pub list: Option<PinList>,
 }
 
 /// Extra entries as the user or policy wrote them, checked one by one: the well-formed ones
 /// (host normalised, pins in canonical base64) and why each other one was refused.
-pub fn check_extra_entries(values: &[Box<RawValue>]) -> (Vec<ExtraEntry>, Vec<Problem>) {
+pub fn check_extra_entries(values: &[String]) -> (Vec<ExtraEntry>, Vec<Problem>) {
     let mut entries: Vec<ExtraEntry> = Vec::new();
     let mut errors = Vec::new();
     for (i, value) in values.iter().enumerate() {
-        let mut entry: ExtraEntry = match serde_json::from_str(value.get()) {
+        let mut entry: ExtraEntry = match json_read::extra_entry(value) {
             Ok(e) => e,
             Err(e) => {
+                // The entry is an object the caller wrote: what matters is which field is wrong.
+                let why = match e {
+                    JsonError::Schema(why) => why,
+                    other => other.to_string(),
+                };
                 errors.push(
                     Problem::new(ProblemCode::EntryUnreadable)
                         .with("entry", i + 1)
-                        .with("error", e),
+                        .with("error", why),
                 );
                 continue;
             }

@@ -1,0 +1,296 @@
+//! The list formats read from a [`Json`] tree field by field, with the rules their serde
+//! derives state (unknown fields refused, defaults, `null` as an absent `Option`), so that the
+//! WebAssembly module every wake loads carries no serde parser. The derives stay as the
+//! reference: `tests/json_differential.rs` and the `payload` fuzz target compare the two.
+//! Errors read like serde's and name the field's path.
+
+use crate::list::json::{self, JsonError};
+use crate::list::json_tree::{Json, Number};
+use crate::list::{
+    default_extra_mode, BlockListSpec, CookieScope, EntrySpec, ExtraEntry, Mode, Payload,
+    PinSetSpec, SignerSetSpec,
+};
+use std::collections::BTreeMap;
+
+type Read<T> = Result<T, String>;
+
+/// A payload from its bytes: the guard, the tree, then the fields.
+pub fn payload(bytes: &[u8]) -> Result<Payload, JsonError> {
+    let text = json::guard(bytes)?;
+    let tree = Json::parse(text)?;
+    read_payload(&tree).map_err(JsonError::Schema)
+}
+
+/// One extra entry from its JSON text.
+pub fn extra_entry(text: &str) -> Result<ExtraEntry, JsonError> {
+    let text = json::guard(text.as_bytes())?;
+    let tree = Json::parse(text)?;
+    read_extra_entry(&tree, "").map_err(JsonError::Schema)
+}
+
+fn invalid(v: &Json, expected: &str, path: &str) -> String {
+    format!(
+        "{}invalid type: {}, expected {expected}",
+        at(path),
+        v.kind()
+    )
+}
+
+fn at(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}: ")
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// An object's members, checked against the fields its type knows.
+struct Fields<'a> {
+    members: &'a [(String, Json)],
+    path: &'a str,
+}
+
+impl<'a> Fields<'a> {
+    fn of(v: &'a Json, what: &str, path: &'a str, known: &[&str]) -> Read<Fields<'a>> {
+        let members = v
+            .as_object()
+            .ok_or_else(|| invalid(v, &format!("struct {what}"), path))?;
+        if let Some((k, _)) = members.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+            return Err(format!(
+                "{}unknown field `{k}`, expected one of `{}`",
+                at(path),
+                known.join("`, `")
+            ));
+        }
+        Ok(Fields { members, path })
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Json> {
+        self.members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// A field that must be there.
+    fn must<T>(&self, key: &str, read: fn(&Json, &str) -> Read<T>) -> Read<T> {
+        match self.get(key) {
+            Some(v) => read(v, &join(self.path, key)),
+            None => Err(format!("{}missing field `{key}`", at(self.path))),
+        }
+    }
+
+    /// A field with a default when absent (`#[serde(default)]`): `null` is not absent.
+    fn or<T>(&self, key: &str, default: T, read: fn(&Json, &str) -> Read<T>) -> Read<T> {
+        match self.get(key) {
+            Some(v) => read(v, &join(self.path, key)),
+            None => Ok(default),
+        }
+    }
+
+    /// An `Option` field: absent or `null` is `None`.
+    fn opt<T>(&self, key: &str, read: fn(&Json, &str) -> Read<T>) -> Read<Option<T>> {
+        match self.get(key) {
+            None | Some(Json::Null) => Ok(None),
+            Some(v) => read(v, &join(self.path, key)).map(Some),
+        }
+    }
+}
+
+fn string(v: &Json, path: &str) -> Read<String> {
+    v.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| invalid(v, "a string", path))
+}
+
+fn boolean(v: &Json, path: &str) -> Read<bool> {
+    match v {
+        Json::Bool(b) => Ok(*b),
+        _ => Err(invalid(v, "a boolean", path)),
+    }
+}
+
+fn unsigned(v: &Json, path: &str, max: u64, what: &str) -> Read<u64> {
+    match v {
+        Json::Number(Number::Unsigned(n)) if *n <= max => Ok(*n),
+        Json::Number(Number::Unsigned(_) | Number::Negative(_)) => Err(format!(
+            "{}invalid value: an integer out of range, expected {what}",
+            at(path)
+        )),
+        _ => Err(invalid(v, what, path)),
+    }
+}
+
+fn u32_of(v: &Json, path: &str) -> Read<u32> {
+    unsigned(v, path, u32::MAX as u64, "u32").map(|n| n as u32)
+}
+
+fn u64_of(v: &Json, path: &str) -> Read<u64> {
+    unsigned(v, path, u64::MAX, "u64")
+}
+
+fn strings(v: &Json, path: &str) -> Read<Vec<String>> {
+    let items = v.as_array().ok_or_else(|| invalid(v, "a sequence", path))?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, s)| string(s, &format!("{path}[{i}]")))
+        .collect()
+}
+
+fn mode(v: &Json, path: &str) -> Read<Mode> {
+    let text = v.as_str().ok_or_else(|| invalid(v, "a mode", path))?;
+    Mode::from_name(text).ok_or_else(|| {
+        format!(
+            "{}unknown variant `{text}`, expected one of `{}`",
+            at(path),
+            Mode::NAMES.join("`, `")
+        )
+    })
+}
+
+fn cookie_scope(v: &Json, path: &str) -> Read<CookieScope> {
+    match v.as_str() {
+        Some("considered") => Ok(CookieScope::Considered),
+        Some(text) => Err(format!(
+            "{}unknown variant `{text}`, expected `considered`",
+            at(path)
+        )),
+        None => Err(invalid(v, "a cookie scope", path)),
+    }
+}
+
+fn read_payload(v: &Json) -> Read<Payload> {
+    let f = Fields::of(
+        v,
+        "Payload",
+        "",
+        &[
+            "version",
+            "sequence",
+            "issued_at",
+            "expires_at",
+            "publisher",
+            "comment",
+            "pinsets",
+            "entries",
+            "blocklist",
+            "next_signers",
+            "channel",
+        ],
+    )?;
+    Ok(Payload {
+        version: f.must("version", u32_of)?,
+        sequence: f.must("sequence", u64_of)?,
+        issued_at: f.must("issued_at", string)?,
+        expires_at: f.must("expires_at", string)?,
+        publisher: f.must("publisher", string)?,
+        comment: f.opt("comment", string)?,
+        pinsets: f.must("pinsets", pinsets)?,
+        entries: f.must("entries", entries)?,
+        blocklist: f.or("blocklist", BlockListSpec::default(), blocklist)?,
+        next_signers: f.opt("next_signers", signer_set)?,
+        channel: f.opt("channel", string)?,
+    })
+}
+
+fn pinsets(v: &Json, path: &str) -> Read<BTreeMap<String, PinSetSpec>> {
+    let members = v.as_object().ok_or_else(|| invalid(v, "a map", path))?;
+    members
+        .iter()
+        .map(|(name, set)| Ok((name.clone(), pinset(set, &format!("{path}.{name}"))?)))
+        .collect()
+}
+
+fn pinset(v: &Json, path: &str) -> Read<PinSetSpec> {
+    let f = Fields::of(
+        v,
+        "PinSetSpec",
+        path,
+        &["good", "bad", "issuer_keys", "comment"],
+    )?;
+    Ok(PinSetSpec {
+        good: f.or("good", Vec::new(), strings)?,
+        bad: f.or("bad", Vec::new(), strings)?,
+        issuer_keys: f.or("issuer_keys", Vec::new(), strings)?,
+        comment: f.opt("comment", string)?,
+    })
+}
+
+fn entries(v: &Json, path: &str) -> Read<Vec<EntrySpec>> {
+    let items = v.as_array().ok_or_else(|| invalid(v, "a sequence", path))?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, e)| entry(e, &format!("{path}[{i}]")))
+        .collect()
+}
+
+fn entry(v: &Json, path: &str) -> Read<EntrySpec> {
+    let f = Fields::of(
+        v,
+        "EntrySpec",
+        path,
+        &[
+            "host",
+            "include_subdomains",
+            "pinset",
+            "mode",
+            "cookie_scope",
+            "comment",
+        ],
+    )?;
+    Ok(EntrySpec {
+        host: f.must("host", string)?,
+        include_subdomains: f.or("include_subdomains", false, boolean)?,
+        pinset: f.must("pinset", string)?,
+        mode: f.must("mode", mode)?,
+        cookie_scope: f.opt("cookie_scope", cookie_scope)?,
+        comment: f.opt("comment", string)?,
+    })
+}
+
+fn blocklist(v: &Json, path: &str) -> Read<BlockListSpec> {
+    let f = Fields::of(v, "BlockListSpec", path, &["spki", "certificates"])?;
+    Ok(BlockListSpec {
+        spki: f.or("spki", Vec::new(), strings)?,
+        certificates: f.or("certificates", Vec::new(), strings)?,
+    })
+}
+
+fn signer_set(v: &Json, path: &str) -> Read<SignerSetSpec> {
+    let f = Fields::of(v, "SignerSetSpec", path, &["keys", "threshold"])?;
+    Ok(SignerSetSpec {
+        keys: f.must("keys", strings)?,
+        threshold: f.must("threshold", u32_of)?,
+    })
+}
+
+fn read_extra_entry(v: &Json, path: &str) -> Read<ExtraEntry> {
+    let f = Fields::of(
+        v,
+        "ExtraEntry",
+        path,
+        &[
+            "host",
+            "includeSubdomains",
+            "pins",
+            "badPins",
+            "issuerKeys",
+            "mode",
+        ],
+    )?;
+    Ok(ExtraEntry {
+        host: f.must("host", string)?,
+        include_subdomains: f.or("includeSubdomains", false, boolean)?,
+        pins: f.or("pins", Vec::new(), strings)?,
+        bad_pins: f.or("badPins", Vec::new(), strings)?,
+        issuer_keys: f.or("issuerKeys", Vec::new(), strings)?,
+        mode: f.or("mode", default_extra_mode(), mode)?,
+    })
+}
