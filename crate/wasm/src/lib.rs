@@ -273,11 +273,12 @@ impl Engine {
     /// read at all throws.
     #[wasm_bindgen(js_name = addedRoots)]
     pub fn added_roots(&self, rows: JsValue) -> Result<JsValue, JsError> {
-        let rows = if rows.is_undefined() || rows.is_null() {
-            Json::Array(Vec::new())
+        let text = if rows.is_undefined() || rows.is_null() {
+            "[]".to_string()
         } else {
-            read::json_tree(&rows, "rows")?
+            read::json_text(&rows, "rows")?
         };
+        let rows = Json::parse(&text).map_err(|e| JsError::new(&format!("rows: {e}")))?;
         match self.inner.added_roots(&rows) {
             Ok(roots) => to_js(&roots),
             Err(e) => Err(JsError::new(&e.to_string())),

@@ -7,7 +7,6 @@
 //! where the type is an integer, and every error names the field.
 
 use js_sys::{Array, Object, Reflect};
-use pinwatch_core::list::json_tree::Json;
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::{JsError, JsValue};
@@ -292,12 +291,11 @@ pub fn list<T>(
     Array::from(&value).iter().map(read).collect()
 }
 
-/// `value` through `JSON.stringify` into the lists' own JSON tree, for data the core reads with
-/// its own rules (no serde parser in this module).
-pub fn json_tree(value: &JsValue, what: &str) -> Result<Json, JsError> {
-    let text = js_sys::JSON::stringify(value)
+/// `value` as JSON text (`JSON.stringify`), for data the core reads with its own rules through
+/// the lists' JSON tree (no serde parser in this module).
+pub fn json_text(value: &JsValue, what: &str) -> Result<String, JsError> {
+    js_sys::JSON::stringify(value)
         .ok()
         .and_then(|t| t.as_string())
-        .ok_or_else(|| JsError::new(&format!("{what}: not plain data")))?;
-    Json::parse(&text).map_err(|e| JsError::new(&format!("{what}: {e}")))
+        .ok_or_else(|| JsError::new(&format!("{what}: not plain data")))
 }

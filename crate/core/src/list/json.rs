@@ -52,12 +52,18 @@ impl std::error::Error for JsonError {}
 
 /// Checks `bytes` and returns them as text, or the first reason to refuse them.
 pub fn guard(bytes: &[u8]) -> Result<&str, JsonError> {
+    let text = checked_text(bytes)?;
+    scan(text.as_bytes())?;
+    Ok(text)
+}
+
+/// The guard's first half, size and UTF-8: what the lists' own parser (`json_tree`) needs
+/// before it reads, since it refuses depth and duplicate keys itself as it goes.
+pub fn checked_text(bytes: &[u8]) -> Result<&str, JsonError> {
     if bytes.len() > MAX_DOCUMENT_BYTES {
         return Err(JsonError::TooLarge(bytes.len()));
     }
-    let text = core::str::from_utf8(bytes).map_err(|e| JsonError::InvalidUtf8(e.valid_up_to()))?;
-    scan(text.as_bytes())?;
-    Ok(text)
+    core::str::from_utf8(bytes).map_err(|e| JsonError::InvalidUtf8(e.valid_up_to()))
 }
 
 /// Guard, then deserialize with serde (envelopes, rotation statements, the CLI's documents; a
@@ -80,7 +86,7 @@ enum Frame {
 }
 
 /// Objects with more keys than this switch from a linear search to a hash set.
-const LINEAR_KEYS: usize = 16;
+pub(crate) const LINEAR_KEYS: usize = 16;
 
 fn scan(b: &[u8]) -> Result<(), JsonError> {
     let mut stack: Vec<Frame> = Vec::new();

@@ -10,156 +10,179 @@ use crate::list::{
     default_extra_mode, BlockListSpec, CookieScope, EntrySpec, ExtraEntry, Mode, Payload,
     PinSetSpec, SignerSetSpec,
 };
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 type Read<T> = Result<T, String>;
 
-/// A payload from its bytes: the guard, the tree, then the fields.
+/// A payload from its bytes: size and UTF-8, the tree (depth, duplicate keys, grammar), then
+/// the fields.
 pub fn payload(bytes: &[u8]) -> Result<Payload, JsonError> {
-    let text = json::guard(bytes)?;
+    let text = json::checked_text(bytes)?;
     let tree = Json::parse(text)?;
     read_payload(&tree).map_err(JsonError::Schema)
 }
 
 /// One extra entry from its JSON text.
 pub fn extra_entry(text: &str) -> Result<ExtraEntry, JsonError> {
-    let text = json::guard(text.as_bytes())?;
+    let text = json::checked_text(text.as_bytes())?;
     let tree = Json::parse(text)?;
-    read_extra_entry(&tree, "").map_err(JsonError::Schema)
+    read_extra_entry(&tree, &Path::Root).map_err(JsonError::Schema)
 }
 
-fn invalid(v: &Json, expected: &str, path: &str) -> String {
+/// Where a value sits in the document, built only when an error names it: a list of 100,000
+/// entries reads a million values, and a path string for each would double the time.
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    Root,
+    Key(&'p Path<'p>, &'p str),
+    Index(&'p Path<'p>, usize),
+}
+
+impl Path<'_> {
+    fn write(&self, out: &mut String) {
+        match self {
+            Path::Root => {}
+            Path::Key(Path::Root, key) => out.push_str(key),
+            Path::Key(parent, key) => {
+                parent.write(out);
+                out.push('.');
+                out.push_str(key);
+            }
+            Path::Index(parent, i) => {
+                parent.write(out);
+                out.push_str(&format!("[{i}]"));
+            }
+        }
+    }
+
+    /// `"path: "`, or nothing at the root.
+    fn at(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out
+    }
+}
+
+fn invalid(v: &Json, expected: &str, path: &Path) -> String {
     format!(
         "{}invalid type: {}, expected {expected}",
-        at(path),
+        path.at(),
         v.kind()
     )
 }
 
-fn at(path: &str) -> String {
-    if path.is_empty() {
-        String::new()
-    } else {
-        format!("{path}: ")
-    }
-}
-
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
 /// An object's members, checked against the fields its type knows.
-struct Fields<'a> {
-    members: &'a [(String, Json)],
-    path: &'a str,
+struct Fields<'j, 'p> {
+    members: &'j [(Cow<'j, str>, Json<'j>)],
+    path: &'p Path<'p>,
 }
 
-impl<'a> Fields<'a> {
-    fn of(v: &'a Json, what: &str, path: &'a str, known: &[&str]) -> Read<Fields<'a>> {
+impl<'j, 'p> Fields<'j, 'p> {
+    fn of(v: &'j Json<'j>, what: &str, path: &'p Path<'p>, known: &[&str]) -> Read<Self> {
         let members = v
             .as_object()
             .ok_or_else(|| invalid(v, &format!("struct {what}"), path))?;
-        if let Some((k, _)) = members.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+        if let Some((k, _)) = members.iter().find(|(k, _)| !known.contains(&k.as_ref())) {
             return Err(format!(
                 "{}unknown field `{k}`, expected one of `{}`",
-                at(path),
+                path.at(),
                 known.join("`, `")
             ));
         }
         Ok(Fields { members, path })
     }
 
-    fn get(&self, key: &str) -> Option<&'a Json> {
+    fn get(&self, key: &str) -> Option<&'j Json<'j>> {
         self.members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
     /// A field that must be there.
-    fn must<T>(&self, key: &str, read: fn(&Json, &str) -> Read<T>) -> Read<T> {
+    fn must<T>(&self, key: &str, read: fn(&Json, &Path) -> Read<T>) -> Read<T> {
         match self.get(key) {
-            Some(v) => read(v, &join(self.path, key)),
-            None => Err(format!("{}missing field `{key}`", at(self.path))),
+            Some(v) => read(v, &Path::Key(self.path, key)),
+            None => Err(format!("{}missing field `{key}`", self.path.at())),
         }
     }
 
     /// A field with a default when absent (`#[serde(default)]`): `null` is not absent.
-    fn or<T>(&self, key: &str, default: T, read: fn(&Json, &str) -> Read<T>) -> Read<T> {
+    fn or<T>(&self, key: &str, default: T, read: fn(&Json, &Path) -> Read<T>) -> Read<T> {
         match self.get(key) {
-            Some(v) => read(v, &join(self.path, key)),
+            Some(v) => read(v, &Path::Key(self.path, key)),
             None => Ok(default),
         }
     }
 
     /// An `Option` field: absent or `null` is `None`.
-    fn opt<T>(&self, key: &str, read: fn(&Json, &str) -> Read<T>) -> Read<Option<T>> {
+    fn opt<T>(&self, key: &str, read: fn(&Json, &Path) -> Read<T>) -> Read<Option<T>> {
         match self.get(key) {
             None | Some(Json::Null) => Ok(None),
-            Some(v) => read(v, &join(self.path, key)).map(Some),
+            Some(v) => read(v, &Path::Key(self.path, key)).map(Some),
         }
     }
 }
 
-fn string(v: &Json, path: &str) -> Read<String> {
+fn string(v: &Json, path: &Path) -> Read<String> {
     v.as_str()
         .map(str::to_string)
         .ok_or_else(|| invalid(v, "a string", path))
 }
 
-fn boolean(v: &Json, path: &str) -> Read<bool> {
+fn boolean(v: &Json, path: &Path) -> Read<bool> {
     match v {
         Json::Bool(b) => Ok(*b),
         _ => Err(invalid(v, "a boolean", path)),
     }
 }
 
-fn unsigned(v: &Json, path: &str, max: u64, what: &str) -> Read<u64> {
+fn unsigned(v: &Json, path: &Path, max: u64, what: &str) -> Read<u64> {
     match v {
         Json::Number(Number::Unsigned(n)) if *n <= max => Ok(*n),
         Json::Number(Number::Unsigned(_) | Number::Negative(_)) => Err(format!(
             "{}invalid value: an integer out of range, expected {what}",
-            at(path)
+            path.at()
         )),
         _ => Err(invalid(v, what, path)),
     }
 }
 
-fn u32_of(v: &Json, path: &str) -> Read<u32> {
+fn u32_of(v: &Json, path: &Path) -> Read<u32> {
     unsigned(v, path, u32::MAX as u64, "u32").map(|n| n as u32)
 }
 
-fn u64_of(v: &Json, path: &str) -> Read<u64> {
+fn u64_of(v: &Json, path: &Path) -> Read<u64> {
     unsigned(v, path, u64::MAX, "u64")
 }
 
-fn strings(v: &Json, path: &str) -> Read<Vec<String>> {
+fn strings(v: &Json, path: &Path) -> Read<Vec<String>> {
     let items = v.as_array().ok_or_else(|| invalid(v, "a sequence", path))?;
     items
         .iter()
         .enumerate()
-        .map(|(i, s)| string(s, &format!("{path}[{i}]")))
+        .map(|(i, s)| string(s, &Path::Index(path, i)))
         .collect()
 }
 
-fn mode(v: &Json, path: &str) -> Read<Mode> {
+fn mode(v: &Json, path: &Path) -> Read<Mode> {
     let text = v.as_str().ok_or_else(|| invalid(v, "a mode", path))?;
     Mode::from_name(text).ok_or_else(|| {
         format!(
             "{}unknown variant `{text}`, expected one of `{}`",
-            at(path),
+            path.at(),
             Mode::NAMES.join("`, `")
         )
     })
 }
 
-fn cookie_scope(v: &Json, path: &str) -> Read<CookieScope> {
+fn cookie_scope(v: &Json, path: &Path) -> Read<CookieScope> {
     match v.as_str() {
         Some("considered") => Ok(CookieScope::Considered),
         Some(text) => Err(format!(
             "{}unknown variant `{text}`, expected `considered`",
-            at(path)
+            path.at()
         )),
         None => Err(invalid(v, "a cookie scope", path)),
     }
@@ -169,7 +192,7 @@ fn read_payload(v: &Json) -> Read<Payload> {
     let f = Fields::of(
         v,
         "Payload",
-        "",
+        &Path::Root,
         &[
             "version",
             "sequence",
@@ -199,15 +222,15 @@ fn read_payload(v: &Json) -> Read<Payload> {
     })
 }
 
-fn pinsets(v: &Json, path: &str) -> Read<BTreeMap<String, PinSetSpec>> {
+fn pinsets(v: &Json, path: &Path) -> Read<BTreeMap<String, PinSetSpec>> {
     let members = v.as_object().ok_or_else(|| invalid(v, "a map", path))?;
     members
         .iter()
-        .map(|(name, set)| Ok((name.clone(), pinset(set, &format!("{path}.{name}"))?)))
+        .map(|(name, set)| Ok((name.to_string(), pinset(set, &Path::Key(path, name))?)))
         .collect()
 }
 
-fn pinset(v: &Json, path: &str) -> Read<PinSetSpec> {
+fn pinset(v: &Json, path: &Path) -> Read<PinSetSpec> {
     let f = Fields::of(
         v,
         "PinSetSpec",
@@ -222,16 +245,16 @@ fn pinset(v: &Json, path: &str) -> Read<PinSetSpec> {
     })
 }
 
-fn entries(v: &Json, path: &str) -> Read<Vec<EntrySpec>> {
+fn entries(v: &Json, path: &Path) -> Read<Vec<EntrySpec>> {
     let items = v.as_array().ok_or_else(|| invalid(v, "a sequence", path))?;
     items
         .iter()
         .enumerate()
-        .map(|(i, e)| entry(e, &format!("{path}[{i}]")))
+        .map(|(i, e)| entry(e, &Path::Index(path, i)))
         .collect()
 }
 
-fn entry(v: &Json, path: &str) -> Read<EntrySpec> {
+fn entry(v: &Json, path: &Path) -> Read<EntrySpec> {
     let f = Fields::of(
         v,
         "EntrySpec",
@@ -255,7 +278,7 @@ fn entry(v: &Json, path: &str) -> Read<EntrySpec> {
     })
 }
 
-fn blocklist(v: &Json, path: &str) -> Read<BlockListSpec> {
+fn blocklist(v: &Json, path: &Path) -> Read<BlockListSpec> {
     let f = Fields::of(v, "BlockListSpec", path, &["spki", "certificates"])?;
     Ok(BlockListSpec {
         spki: f.or("spki", Vec::new(), strings)?,
@@ -263,7 +286,7 @@ fn blocklist(v: &Json, path: &str) -> Read<BlockListSpec> {
     })
 }
 
-fn signer_set(v: &Json, path: &str) -> Read<SignerSetSpec> {
+fn signer_set(v: &Json, path: &Path) -> Read<SignerSetSpec> {
     let f = Fields::of(v, "SignerSetSpec", path, &["keys", "threshold"])?;
     Ok(SignerSetSpec {
         keys: f.must("keys", strings)?,
@@ -271,7 +294,7 @@ fn signer_set(v: &Json, path: &str) -> Read<SignerSetSpec> {
     })
 }
 
-fn read_extra_entry(v: &Json, path: &str) -> Read<ExtraEntry> {
+fn read_extra_entry(v: &Json, path: &Path) -> Read<ExtraEntry> {
     let f = Fields::of(
         v,
         "ExtraEntry",

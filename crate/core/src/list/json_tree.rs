@@ -1,5 +1,6 @@
-//! The lists' own JSON parser: a document (already through [`json::guard`]: size, UTF-8, depth,
-//! duplicate keys) into a small tree that `list/json_read.rs` reads field by field.
+//! The lists' own JSON parser: a document (size and UTF-8 checked by [`json::checked_text`])
+//! into a small tree that `list/json_read.rs` reads field by field, refusing what the guard of
+//! `list/json.rs` refuses (nesting past its depth, a key twice) on the way.
 //!
 //! Why not serde_json: a list is read at every engine build, in the WebAssembly module every
 //! wake loads, and serde_json's parser with the `Deserialize` derives of every list type cost
@@ -7,19 +8,22 @@
 //! `tests/json_differential.rs` and the `payload` fuzz target hold every list type read here
 //! against serde_json reading the same text.
 //!
-//! [`json::guard`]: crate::list::json::guard
+//! [`json::checked_text`]: crate::list::json::checked_text
 
-use crate::list::json::{JsonError, MAX_DEPTH};
+use crate::list::json::{JsonError, LINEAR_KEYS, MAX_DEPTH};
+use std::borrow::Cow;
+use std::collections::HashSet;
 
-/// A JSON value. Objects keep their members in document order (the guard refused duplicates).
+/// A JSON value. Objects keep their members in document order (the guard refused duplicates);
+/// strings without escapes borrow from the text, so a list's keys cost no allocation.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Json {
+pub enum Json<'a> {
     Null,
     Bool(bool),
     Number(Number),
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
+    String(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
 }
 
 /// A number as serde_json would hand it to a visitor: an integer it holds exactly, or a float
@@ -32,7 +36,7 @@ pub enum Number {
     Float,
 }
 
-impl Json {
+impl<'a> Json<'a> {
     /// What the value is, in serde's words, for "invalid type" messages.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -53,14 +57,14 @@ impl Json {
         }
     }
 
-    pub fn as_array(&self) -> Option<&[Json]> {
+    pub fn as_array(&self) -> Option<&[Json<'a>]> {
         match self {
             Json::Array(a) => Some(a),
             _ => None,
         }
     }
 
-    pub fn as_object(&self) -> Option<&[(String, Json)]> {
+    pub fn as_object(&self) -> Option<&[(Cow<'a, str>, Json<'a>)]> {
         match self {
             Json::Object(o) => Some(o),
             _ => None,
@@ -68,7 +72,7 @@ impl Json {
     }
 
     /// The member `key` of an object; `None` for anything else.
-    pub fn get(&self, key: &str) -> Option<&Json> {
+    pub fn get(&self, key: &str) -> Option<&Json<'a>> {
         self.as_object()?
             .iter()
             .find(|(k, _)| k == key)
@@ -76,7 +80,7 @@ impl Json {
     }
 
     /// Reads a whole document: one value, whitespace around it, nothing else.
-    pub fn parse(text: &str) -> Result<Json, JsonError> {
+    pub fn parse(text: &'a str) -> Result<Json<'a>, JsonError> {
         let mut p = Parser {
             b: text.as_bytes(),
             i: 0,
@@ -99,6 +103,7 @@ pub(crate) fn string_at(b: &[u8], start: usize) -> Result<String, JsonError> {
         depth: 0,
     }
     .string()
+    .map(Cow::into_owned)
 }
 
 struct Parser<'a> {
@@ -107,7 +112,7 @@ struct Parser<'a> {
     depth: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
             self.i += 1;
@@ -130,7 +135,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn value(&mut self) -> Result<Json, JsonError> {
+    fn value(&mut self) -> Result<Json<'a>, JsonError> {
         match self.peek()? {
             b'{' => self.nested(Parser::object),
             b'[' => self.nested(Parser::array),
@@ -145,8 +150,8 @@ impl Parser<'_> {
 
     fn nested(
         &mut self,
-        read: fn(&mut Self) -> Result<Json, JsonError>,
-    ) -> Result<Json, JsonError> {
+        read: fn(&mut Self) -> Result<Json<'a>, JsonError>,
+    ) -> Result<Json<'a>, JsonError> {
         if self.depth == MAX_DEPTH {
             return Err(JsonError::TooDeep);
         }
@@ -157,8 +162,11 @@ impl Parser<'_> {
         Ok(value)
     }
 
-    fn object(&mut self) -> Result<Json, JsonError> {
-        let mut members = Vec::new();
+    /// An object; a key it already has is refused (as the guard refuses it), by a linear
+    /// search while the object is small and a hash set past that, so no object is quadratic.
+    fn object(&mut self) -> Result<Json<'a>, JsonError> {
+        let mut members: Vec<(Cow<'a, str>, Json<'a>)> = Vec::new();
+        let mut seen: Option<HashSet<Cow<'a, str>>> = None;
         if self.peek()? == b'}' {
             self.i += 1;
             return Ok(Json::Object(members));
@@ -168,6 +176,16 @@ impl Parser<'_> {
                 return Err(JsonError::Syntax(self.i, "expected a key"));
             }
             let key = self.string()?;
+            if seen.is_none() && members.len() == LINEAR_KEYS {
+                seen = Some(members.iter().map(|(k, _)| k.clone()).collect());
+            }
+            let twice = match &mut seen {
+                Some(seen) => !seen.insert(key.clone()),
+                None => members.iter().any(|(k, _)| *k == key),
+            };
+            if twice {
+                return Err(JsonError::DuplicateKey(key.into_owned()));
+            }
             self.expect(b':', "expected `:`")?;
             members.push((key, self.value()?));
             match self.peek()? {
@@ -181,7 +199,7 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self) -> Result<Json, JsonError> {
+    fn array(&mut self) -> Result<Json<'a>, JsonError> {
         let mut items = Vec::new();
         if self.peek()? == b']' {
             self.i += 1;
@@ -200,7 +218,7 @@ impl Parser<'_> {
         }
     }
 
-    fn word(&mut self, word: &'static str, value: Json) -> Result<Json, JsonError> {
+    fn word(&mut self, word: &'static str, value: Json<'a>) -> Result<Json<'a>, JsonError> {
         if !self.b[self.i..].starts_with(word.as_bytes()) {
             return Err(JsonError::Syntax(self.i, "expected value"));
         }
@@ -270,10 +288,11 @@ impl Parser<'_> {
     }
 
     /// A string at the opening quote, its escapes decoded; control characters are refused.
-    fn string(&mut self) -> Result<String, JsonError> {
+    /// Without escapes it borrows from the text.
+    fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
         let start = self.i;
         self.i += 1;
-        let mut out = String::new();
+        let mut decoded: Option<String> = None;
         loop {
             let run = self.i;
             while let Some(&c) = self.b.get(self.i) {
@@ -283,17 +302,25 @@ impl Parser<'_> {
                 self.i += 1;
             }
             // The document is UTF-8 and the run stops only at ASCII bytes: char boundaries.
-            out.push_str(
-                core::str::from_utf8(&self.b[run..self.i])
-                    .map_err(|_| JsonError::InvalidUtf8(run))?,
-            );
+            let text = core::str::from_utf8(&self.b[run..self.i])
+                .map_err(|_| JsonError::InvalidUtf8(run))?;
             match self.b.get(self.i) {
                 None => return Err(JsonError::Syntax(start, "unterminated string")),
                 Some(b'"') => {
                     self.i += 1;
-                    return Ok(out);
+                    return Ok(match decoded {
+                        None => Cow::Borrowed(text),
+                        Some(mut out) => {
+                            out.push_str(text);
+                            Cow::Owned(out)
+                        }
+                    });
                 }
-                Some(b'\\') => self.escape(&mut out)?,
+                Some(b'\\') => {
+                    let out = decoded.get_or_insert_with(String::new);
+                    out.push_str(text);
+                    self.escape(out)?;
+                }
                 Some(_) => return Err(JsonError::Syntax(self.i, "control character in string")),
             }
         }
@@ -371,6 +398,7 @@ mod tests {
         assert_eq!(a[1], Json::Number(Number::Negative(-2)));
         assert_eq!(a[2], Json::Number(Number::Float));
         assert_eq!(a[3].as_str(), Some("xé😀"));
+        assert!(matches!(v.as_object().unwrap()[0].0, Cow::Borrowed("a")));
         for bad in [
             "",
             "{",
@@ -409,6 +437,22 @@ mod tests {
             Ok(Json::Number(Number::Float))
         );
         assert_eq!(Json::parse("-0"), Ok(Json::Number(Number::Float)));
+    }
+
+    #[test]
+    fn refuses_a_key_twice_in_small_and_large_objects() {
+        assert_eq!(
+            Json::parse(r#"{"a": 1, "\u0061": 2}"#),
+            Err(JsonError::DuplicateKey("a".into()))
+        );
+        let many: Vec<String> = (0..100)
+            .map(|i| format!("\"k{i}\": {{\"k{i}\": 1}}"))
+            .collect();
+        assert!(Json::parse(&format!("{{{}}}", many.join(", "))).is_ok());
+        assert_eq!(
+            Json::parse(&format!("{{{}, \"k7\": 2}}", many.join(", "))),
+            Err(JsonError::DuplicateKey("k7".into()))
+        );
     }
 
     #[test]
