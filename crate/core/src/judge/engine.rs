@@ -8,6 +8,7 @@
 
 use crate::host::{self, Host};
 use crate::judge::local_root::{LocalRootMode, LocalRootSettings};
+use crate::judge::lookup_hash::{LookupMap, LookupSet};
 use crate::judge::path::{self, Anchor, AnchorKind, CertOrigin, Given, PathView, SignatureCache};
 use crate::judge::proof;
 use crate::judge::verdict::{EntryView, MatchKind, Matched, PinSetView, Status, Verdict};
@@ -18,7 +19,7 @@ use crate::reason::{Reason, ReasonCode};
 use crate::x509::cert::{check_chain_len, read_chain, Cert, CertError, CertFacts};
 use crate::x509::pin::Pin;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// One list the engine merges, with where it came from and the hosts it may pin.
 #[derive(Debug, Clone)]
@@ -113,17 +114,17 @@ impl ExtraBad {
 pub struct Engine {
     sources: Vec<Source>,
     /// host -> (source, entry) after precedence.
-    index: HashMap<String, (usize, usize)>,
+    index: LookupMap<String, (usize, usize)>,
     out_of_scope: Vec<usize>,
-    blocked_spki: HashSet<Pin>,
-    blocked_certs: HashSet<Pin>,
-    allowed_roots: HashSet<Pin>,
+    blocked_spki: LookupSet<Pin>,
+    blocked_certs: LookupSet<Pin>,
+    allowed_roots: LookupSet<Pin>,
     /// Keys of the declared proxies' certificates (`allowed_interception_roots`), by pin.
     declared_proxies: Vec<(Pin, Vec<u8>)>,
     mode_override: Option<Mode>,
     allow_user_override: bool,
     /// Roots the user marked as known (`LocalRootSettings::known_roots`).
-    pub(crate) known_roots: HashSet<Pin>,
+    pub(crate) known_roots: LookupSet<Pin>,
     pub(crate) local_root_mode: LocalRootMode,
     /// Set by `Engine::from_inputs` from extra entries.
     pub(crate) extra_bad: Vec<ExtraBad>,
@@ -132,7 +133,7 @@ pub struct Engine {
 /// The source whose entry governs `entry`'s host so far: the same host, or a parent that
 /// includes subdomains (an exact entry under it would take its place in lookups).
 fn governing_source(
-    index: &HashMap<String, (usize, usize)>,
+    index: &LookupMap<String, (usize, usize)>,
     sources: &[Source],
     entry: &Entry,
 ) -> Option<usize> {
@@ -165,9 +166,9 @@ impl Engine {
     /// The engine from parsed sources. Returns what was left out: entries a source may not
     /// set, and invalid pins in `settings.allowed_interception_spkis`; neither makes it fail.
     pub fn new(sources: Vec<Source>, settings: &Settings) -> (Engine, Vec<SourceProblem>) {
-        let mut index: HashMap<String, (usize, usize)> = HashMap::new();
+        let mut index: LookupMap<String, (usize, usize)> = LookupMap::default();
         let mut out_of_scope = vec![0; sources.len()];
-        let (mut blocked_spki, mut blocked_certs) = (HashSet::new(), HashSet::new());
+        let (mut blocked_spki, mut blocked_certs) = (LookupSet::default(), LookupSet::default());
         let mut problems = Vec::new();
         for (s, source) in sources.iter().enumerate() {
             for (e, entry) in source.list.entries.iter().enumerate() {
@@ -193,7 +194,7 @@ impl Engine {
             blocked_spki.extend(source.list.blocked_spki.iter().copied());
             blocked_certs.extend(source.list.blocked_certs.iter().copied());
         }
-        let mut allowed_roots = HashSet::new();
+        let mut allowed_roots = LookupSet::default();
         for text in &settings.allowed_interception_spkis {
             match Pin::from_base64_or_hex(text) {
                 Ok(pin) => {
@@ -489,8 +490,8 @@ impl Engine {
                 return Err(Box::new(v));
             }
         };
-        v.host = host.as_str().to_string();
         let entry = self.lookup(&host);
+        v.host = host.into_string();
         v.mode = entry.map(|(_, e)| self.mode_override.unwrap_or(e.mode));
         if len == 0 {
             v.set_reason(Reason::new(ReasonCode::NoChain));
@@ -1020,7 +1021,7 @@ fn chain_key(keys: &[Keys]) -> String {
         if i > 0 {
             key.push(' ');
         }
-        key.push_str(&k.spki.to_base64());
+        k.spki.push_base64(&mut key);
     }
     key
 }
