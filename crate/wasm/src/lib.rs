@@ -208,7 +208,9 @@ impl Engine {
     ) -> Result<JsValue, JsError> {
         let digests = engine::CertDigests::parse_words(digests)
             .map_err(|e| JsError::new(&format!("digests: {e}")))?;
-        let verdict = self.inner.check_digests(host, &digests, now_secs as i64);
+        let verdict = self
+            .inner
+            .check_digests_brief(host, &digests, now_secs as i64);
         match verdict.map(|v| self.inner.with_root(v, root_built_in)) {
             Some(v) => to_js(&DigestVerdict {
                 status: v.status,

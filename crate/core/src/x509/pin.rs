@@ -335,10 +335,7 @@ mod tests {
             "A".repeat(43) + "=",
         ]);
         for text in &inputs {
-            let general = STANDARD
-                .decode(text.trim())
-                .ok()
-                .filter(|b| b.len() == 32);
+            let general = STANDARD.decode(text.trim()).ok().filter(|b| b.len() == 32);
             let read = Pin::from_base64(text).ok().map(|p| p.0.to_vec());
             assert_eq!(read, general, "{text:?}");
         }
