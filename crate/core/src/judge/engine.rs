@@ -17,7 +17,7 @@ use crate::list::{Entry, ListInfo, Mode, PinList, PinSet};
 use crate::problem::{Problem, ProblemCode};
 use crate::reason::{Reason, ReasonCode};
 use crate::x509::cert::{check_chain_len, read_chain, Cert, CertError, CertFacts};
-use crate::x509::pin::Pin;
+use crate::x509::pin::{next_pin, Pin, PinError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -1102,19 +1102,23 @@ impl CertDigests {
     /// past [`MAX_CHAIN_LEN`](crate::x509::cert::MAX_CHAIN_LEN), so that the engine still refuses a
     /// longer chain as too long without this reading all of it.
     pub fn parse_words(text: &str) -> Result<Vec<CertDigests>, DigestsError> {
-        let mut words = text.split_ascii_whitespace();
         let mut out = Vec::new();
-        let pin = |word: &str, i: usize| {
-            Pin::from_base64_or_hex(word).map_err(|e| DigestsError::Digest(i, e))
+        let mut at = 0;
+        let mut next = || {
+            let (pin, end) = next_pin(text, at)?;
+            at = end;
+            Some(pin)
         };
         while out.len() <= crate::x509::cert::MAX_CHAIN_LEN {
-            match (words.next(), words.next()) {
+            let i = out.len();
+            let pin = |read: Result<Pin, PinError>| read.map_err(|e| DigestsError::Digest(i, e));
+            match (next(), next()) {
                 (Some(spki), Some(cert)) => out.push(CertDigests {
-                    spki_sha256: pin(spki, out.len())?,
-                    cert_sha256: pin(cert, out.len())?,
+                    spki_sha256: pin(spki)?,
+                    cert_sha256: pin(cert)?,
                 }),
                 (None, _) => break,
-                (Some(_), None) => return Err(DigestsError::Unpaired(out.len())),
+                (Some(_), None) => return Err(DigestsError::Unpaired(i)),
             }
         }
         Ok(out)

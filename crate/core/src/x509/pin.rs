@@ -105,14 +105,11 @@ impl Pin {
         let mut out = [0u8; 32];
         let mut digits = 0;
         for &b in text.as_bytes() {
-            let nibble = match b {
-                b':' => continue,
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                b'A'..=b'F' => b - b'A' + 10,
-                _ => return Pin::from_base64(text),
-            };
-            if digits == 64 {
+            let nibble = NIBBLES[b as usize];
+            if nibble == COLON {
+                continue;
+            }
+            if nibble > 15 || digits == 64 {
                 return Pin::from_base64(text);
             }
             out[digits / 2] |= nibble << if digits % 2 == 0 { 4 } else { 0 };
@@ -124,6 +121,73 @@ impl Pin {
         Pin::from_base64(text)
     }
 }
+
+/// The next pin of a text of pins separated by ASCII white space, from byte `at`: the pin (or
+/// why the word is not one) and where its word ends; `None` when only white space is left.
+/// The same as `split_ascii_whitespace` and `Pin::from_base64_or_hex` on each word, in one pass
+/// for the two forms a browser writes (a chain's digests are read on every response): a word
+/// of canonical base64 or of colon-separated hex pairs is read where it starts, without first
+/// looking for its end.
+pub(crate) fn next_pin(text: &str, at: usize) -> Option<(Result<Pin, PinError>, usize)> {
+    let bytes = text.as_bytes();
+    let start = at
+        + bytes
+            .get(at..)?
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())?;
+    let ends_at = |len: usize| {
+        let end = start + len;
+        (end == bytes.len() || bytes.get(end).is_some_and(u8::is_ascii_whitespace))
+            .then(|| &bytes[start..end])
+    };
+    // Neither form holds white space, so a word read whole by either ends exactly there.
+    if let Some(pin) = ends_at(BASE64_LEN).and_then(canonical_base64) {
+        return Some((Ok(pin), start + BASE64_LEN));
+    }
+    if let Some(pin) = ends_at(COLON_HEX_LEN).and_then(colon_hex_pairs) {
+        return Some((Ok(pin), start + COLON_HEX_LEN));
+    }
+    let len = bytes[start..]
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(bytes.len() - start);
+    let end = start + len;
+    Some((Pin::from_base64_or_hex(&text[start..end]), end))
+}
+
+/// Characters of a pin as Firefox writes a fingerprint: 32 hex pairs and 31 colons.
+const COLON_HEX_LEN: usize = 95;
+
+/// `AB:CD:…` exactly (32 pairs, upper or lower case), else `None`.
+fn colon_hex_pairs(text: &[u8]) -> Option<Pin> {
+    let mut pin = [0u8; 32];
+    for (i, byte) in pin.iter_mut().enumerate() {
+        let at = 3 * i;
+        if i > 0 && text[at - 1] != b':' {
+            return None;
+        }
+        let (high, low) = (NIBBLES[text[at] as usize], NIBBLES[text[at + 1] as usize]);
+        if high > 15 || low > 15 {
+            return None;
+        }
+        *byte = high << 4 | low;
+    }
+    Some(Pin(pin))
+}
+
+/// Each byte's value as a hex digit; `COLON` for ':'; 0xff for anything else.
+const NIBBLES: [u8; 256] = {
+    let mut values = [0xff; 256];
+    let mut i = 0;
+    while i < 16 {
+        values[b"0123456789abcdef"[i] as usize] = i as u8;
+        values[b"0123456789ABCDEF"[i] as usize] = i as u8;
+        i += 1;
+    }
+    values[b':' as usize] = COLON;
+    values
+};
+const COLON: u8 = 0xfe;
 
 /// The pin of 44 characters of standard base64 as the list format and a browser write it (43
 /// digits, the last with its two unused bits zero, and one pad), read without the general
@@ -338,6 +402,55 @@ mod tests {
             let general = STANDARD.decode(text.trim()).ok().filter(|b| b.len() == 32);
             let read = Pin::from_base64(text).ok().map(|p| p.0.to_vec());
             assert_eq!(read, general, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn reads_pins_in_a_text_as_words_one_by_one() {
+        let pin = Pin::sha256(b"abc");
+        let b64 = pin.to_base64();
+        let upper: Vec<String> = pin.0.iter().map(|b| format!("{b:02X}")).collect();
+        let upper = upper.join(":");
+        let words = [
+            b64.clone(),
+            upper.clone(),
+            upper.to_lowercase(),
+            pin.to_hex(),
+            format!("{upper}:"),
+            format!(":{}", &upper[1..]),
+            upper.replacen(':', "-", 1),
+            format!("{}G", &upper[..94]),
+            format!("{}1=", &b64[..42]),
+            format!("{}é", &b64[..42]),
+            format!("{b64}x"),
+            format!("{upper}x"),
+            b64[..43].to_string(),
+            "nope".into(),
+            "é".into(),
+        ];
+        let gaps = [" ", "\t", "\n ", "\x0c", "\r\n", "  ", "é"];
+        let mut texts = vec![String::new(), " ".into(), "\t\n".into()];
+        for (i, a) in words.iter().enumerate() {
+            for (j, b) in words.iter().enumerate() {
+                let gap = gaps[(i + j) % gaps.len()];
+                let lead = gaps[i % gaps.len()];
+                texts.push(format!("{a}{gap}{b}"));
+                texts.push(format!("{lead}{a}{gap}{b}{lead}"));
+                texts.push(format!("{a}{b}"));
+            }
+        }
+        for text in &texts {
+            let mut read = Vec::new();
+            let mut at = 0;
+            while let Some((pin, end)) = next_pin(text, at) {
+                read.push(pin);
+                at = end;
+            }
+            let words: Vec<_> = text
+                .split_ascii_whitespace()
+                .map(Pin::from_base64_or_hex)
+                .collect();
+            assert_eq!(read, words, "{text:?}");
         }
     }
 
