@@ -290,7 +290,14 @@ fn the_brief_verdict_leaves_out_only_what_people_read() {
     let inputs = vec![
         SourceInput {
             origin: "bundled".into(),
-            payload: Some(payload(&[pin.clone()], &[], &[], "enforce", &[], &[])),
+            payload: Some(payload(
+                std::slice::from_ref(&pin),
+                &[],
+                &[],
+                "enforce",
+                &[],
+                &[],
+            )),
             ..SourceInput::default()
         },
         extra(
