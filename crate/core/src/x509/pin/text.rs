@@ -42,14 +42,12 @@ const COLON_HEX_LEN: usize = 95;
 
 /// `AB:CD:…` exactly (32 pairs, upper or lower case), else `None`.
 fn colon_hex_pairs(text: &[u8]) -> Option<Pin> {
+    let text: &[u8; COLON_HEX_LEN] = text.try_into().ok()?;
     let mut pin = [0u8; 32];
-    for (i, byte) in pin.iter_mut().enumerate() {
-        let at = 3 * i;
-        if i > 0 && text[at - 1] != b':' {
-            return None;
-        }
-        let (high, low) = (NIBBLES[text[at] as usize], NIBBLES[text[at + 1] as usize]);
-        if high > 15 || low > 15 {
+    // "AB:" 31 times, then "AB".
+    for (byte, pair) in pin.iter_mut().zip(text.chunks(3)) {
+        let (high, low) = (NIBBLES[pair[0] as usize], NIBBLES[pair[1] as usize]);
+        if high > 15 || low > 15 || pair.get(2).is_some_and(|&c| c != b':') {
             return None;
         }
         *byte = high << 4 | low;
@@ -90,23 +88,22 @@ pub(super) fn canonical_base64(text: &[u8]) -> Option<Pin> {
     let (b'=', digits) = text.split_last()? else {
         return None;
     };
-    if digits.len() != BASE64_LEN - 1 {
-        return None;
-    }
+    let digits: &[u8; BASE64_LEN - 1] = digits.try_into().ok()?;
+    // The bits of a group of digits, `None` if one is not a base64 digit.
+    let read = |group: &[u8]| {
+        group.iter().try_fold(0u32, |bits, c| {
+            let value = VALUES[*c as usize];
+            (value < 64).then_some(bits << 6 | u32::from(value))
+        })
+    };
     let mut pin = [0u8; 32];
-    let mut bits = 0u32;
-    for (i, &c) in digits.iter().enumerate() {
-        let v = VALUES[c as usize];
-        if v == 0xff {
-            return None;
-        }
-        bits = bits << 6 | u32::from(v);
-        if i % 4 == 3 {
-            pin[i / 4 * 3..i / 4 * 3 + 3].copy_from_slice(&bits.to_be_bytes()[1..]);
-            bits = 0;
-        }
+    // Ten groups of four digits make 30 bytes; three digits are left for the last two.
+    let mut groups = digits.chunks_exact(4);
+    for (bytes, group) in pin.chunks_exact_mut(3).zip(&mut groups) {
+        bytes.copy_from_slice(&read(group)?.to_be_bytes()[1..]);
     }
-    // 3 digits left: 18 bits, of which the first 16 are the last two bytes.
+    let bits = read(groups.remainder())?;
+    // 18 bits, of which the first 16 are the last two bytes and the other two must be zero.
     if bits & 3 != 0 {
         return None;
     }
