@@ -8,6 +8,8 @@
 //!   (what the certificate block list needs), and a strict `x509-cert` decode for reference (the
 //!   core reads facts with its own lenient DER walk; x509-cert is only a dev-dependency).
 //! - `verdict/3-cert-chain-1k-list`: `Engine::check` for a pinned host against a 1,000-entry list.
+//! - `verdict/3-cert-digests-1k-list`: `Engine::check_digests` for the same chain's digests; and
+//!   what the WASM `checkDigests` runs in the core: the digests' text read, the brief verdict.
 //! - `lookup/100k-list/*`: the entry lookup in a 100,000-entry list (normalisation included).
 //! - `path/3-links/*`: `Engine::check_path` for the same chain as a server sent it, pinned at the
 //!   root: cold (a new signature cache, both links verified) and warm (the wake's cache).
@@ -165,6 +167,22 @@ fn bench_verdict(c: &mut Criterion) {
         .collect();
     g.bench_function("3-cert-digests-1k-list/pinned", |b| {
         b.iter(|| e.check_digests(black_box("mail.bench.example"), black_box(&digests), NOW))
+    });
+    // What the WASM `checkDigests` runs: the text as Firefox writes it read, the brief verdict.
+    let text: Vec<String> = digests
+        .iter()
+        .map(|d| {
+            let hex: Vec<String> = d.cert_sha256.0.iter().map(|b| format!("{b:02X}")).collect();
+            format!("{} {}", d.spki_sha256.to_base64(), hex.join(":"))
+        })
+        .collect();
+    let text = text.join(" ");
+    assert_eq!(CertDigests::parse_words(&text).unwrap(), digests);
+    g.bench_function("3-cert-digests-1k-list/pinned-brief-from-text", |b| {
+        b.iter(|| {
+            let digests = CertDigests::parse_words(black_box(&text)).unwrap();
+            e.check_digests_brief(black_box("mail.bench.example"), &digests, NOW)
+        })
     });
     g.finish();
 }

@@ -46,6 +46,13 @@ pub enum Host {
 }
 
 impl Host {
+    /// The normalised text, without a copy.
+    pub fn into_string(self) -> String {
+        match self {
+            Host::Name(s) | Host::Ip(s) => s,
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             Host::Name(s) | Host::Ip(s) => s,
@@ -54,6 +61,11 @@ impl Host {
 }
 
 fn is_ip_literal(s: &str) -> bool {
+    // An IPv4 address ends in a digit and an IPv6 one has a colon: most names are neither, and
+    // skip the address parser (every verdict reads its host).
+    if !s.ends_with(|c: char| c.is_ascii_digit()) && !s.contains(':') {
+        return false;
+    }
     let inner = s
         .strip_prefix('[')
         .and_then(|r| r.strip_suffix(']'))

@@ -9,6 +9,7 @@ mod mint;
 use common::*;
 use mint::{intermediate, leaf, root, Ca};
 use pinwatch_core::judge::engine::{CertDigests, DigestsError, Settings};
+use pinwatch_core::list::sources::SourceInput;
 use pinwatch_core::x509::cert::MAX_CHAIN_LEN;
 use pinwatch_core::{Cert, Engine, Verdict};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -40,7 +41,20 @@ fn assert_same(engine: &Engine, host: &str, chain: &[Vec<u8>], now: i64, what: &
         .check_digests(host, &digests(chain), now)
         .unwrap_or_else(|| panic!("{what}: digests could not decide"));
     assert_eq!(without_facts(der.clone()), digest, "{what}");
+    assert_brief(engine, host, chain, now, what);
     der
+}
+
+/// `check_digests_brief` is `check_digests` without the entry, pin set and list.
+fn assert_brief(engine: &Engine, host: &str, chain: &[Vec<u8>], now: i64, what: &str) {
+    let digests = digests(chain);
+    let full = engine.check_digests(host, &digests, now);
+    let brief = engine.check_digests_brief(host, &digests, now);
+    let without_views = full.map(|mut v| {
+        (v.entry, v.pinset, v.list) = (None, None, None);
+        v
+    });
+    assert_eq!(brief, without_views, "{what}: {host}");
 }
 
 struct Made {
@@ -257,4 +271,79 @@ fn digests_read_from_one_text_as_the_extension_sends_them() {
     );
     let v = e.check_digests(HOST, &long, NOW).unwrap();
     assert!(v.unreadable, "{}", v.reason);
+}
+
+#[test]
+#[wasm_bindgen_test]
+fn the_brief_verdict_leaves_out_only_what_people_read() {
+    let f = Fixtures::embedded();
+    let m = made();
+    let pin = pin_of_spki(&f.legit_issuer_spki);
+    let made_root = pin_of_spki(&m.root.spki());
+    let extra = |origin: &str, entries: serde_json::Value| -> SourceInput {
+        serde_json::from_value(serde_json::json!({
+            "origin": origin, "kind": origin, "extraEntries": entries,
+        }))
+        .unwrap()
+    };
+    // Two sources, so an entry's list is not always the first one's; bad pins from policy.
+    let inputs = vec![
+        SourceInput {
+            origin: "bundled".into(),
+            payload: Some(payload(
+                std::slice::from_ref(&pin),
+                &[],
+                &[],
+                "enforce",
+                &[],
+                &[],
+            )),
+            ..SourceInput::default()
+        },
+        extra(
+            "policy",
+            serde_json::json!([
+                {"host": "corp.test", "includeSubdomains": true, "pins": [made_root], "mode": "warn"},
+                {"host": "bad.test", "badPins": [made_root], "mode": "enforce"},
+                {"host": HOST, "badPins": [made_root], "mode": "report"}
+            ]),
+        ),
+    ];
+    let settings = Settings {
+        allowed_interception_spkis: vec![pin_of_spki(&f.rogue_root_spki)],
+        ..Settings::default()
+    };
+    let (e, problems) = Engine::from_inputs(inputs, &settings);
+    assert!(problems.is_empty(), "{problems:?}");
+    let empty: Vec<Vec<u8>> = Vec::new();
+    let hosts = [
+        HOST,
+        "x.corp.test",
+        "bad.test",
+        "elsewhere.test",
+        "bad host\0",
+        "10.0.0.1",
+    ];
+    let chains = [&f.legit_chain, &f.rogue_chain, &m.chain, &empty];
+    for host in hosts {
+        for chain in chains {
+            for now in [NOW, NOW + 400 * 86_400] {
+                assert_brief(&e, host, chain, now, "two sources");
+            }
+        }
+    }
+    // What each kind of verdict brings is there: the views are the only difference.
+    let pinned = e
+        .check_digests_brief("x.corp.test", &digests(&m.chain), NOW)
+        .unwrap();
+    assert_eq!(pinned.status.as_str(), "pinned");
+    assert!(pinned.matched.is_some() && pinned.mode.is_some());
+    let full = e
+        .check_digests("x.corp.test", &digests(&m.chain), NOW)
+        .unwrap();
+    assert!(full.entry.is_some() && full.pinset.is_some() && full.list.is_some());
+    let bad = e
+        .check_digests_brief("bad.test", &digests(&m.chain), NOW)
+        .unwrap();
+    assert_eq!(bad.reason_code.as_str(), "extra-bad-pin");
 }

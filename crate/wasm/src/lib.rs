@@ -7,6 +7,7 @@
 
 mod inputs;
 mod read;
+mod text;
 
 use pinwatch_core::crypto::key::PublicKey;
 use pinwatch_core::judge::engine;
@@ -203,13 +204,17 @@ impl Engine {
     pub fn check_digests(
         &self,
         host: &str,
-        digests: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] digests: JsValue,
         now_secs: f64,
         root_built_in: Option<bool>,
     ) -> Result<JsValue, JsError> {
-        let digests = engine::CertDigests::parse_words(digests)
+        let digests =
+            text::as_string(&digests).ok_or_else(|| JsError::new("digests must be a string"))?;
+        let digests = engine::CertDigests::parse_words(&digests)
             .map_err(|e| JsError::new(&format!("digests: {e}")))?;
-        let verdict = self.inner.check_digests(host, &digests, now_secs as i64);
+        let verdict = self
+            .inner
+            .check_digests_brief(host, &digests, now_secs as i64);
         match verdict.map(|v| self.inner.with_root(v, root_built_in)) {
             Some(v) => to_js(&DigestVerdict {
                 status: v.status,

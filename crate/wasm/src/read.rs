@@ -132,7 +132,7 @@ impl Obj {
     }
 
     pub fn opt_string(&self, key: &'static str) -> Result<Option<String>, JsError> {
-        self.opt(key, JsValue::as_string, "a string")
+        self.opt(key, crate::text::as_string, "a string")
     }
 
     pub fn bool_or(&self, key: &'static str, default: bool) -> Result<bool, JsError> {

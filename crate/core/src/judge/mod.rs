@@ -18,6 +18,7 @@ pub mod decision;
 pub mod engine;
 pub mod failure;
 pub mod local_root;
+mod lookup_hash;
 pub mod memory;
 pub mod path;
 pub mod plan;

@@ -8,10 +8,17 @@ use sha2::{Digest, Sha256};
 
 #[cfg(any(test, target_arch = "wasm32"))]
 mod sha256x4;
+mod text;
+
+pub(crate) use text::next_pin;
+use text::{canonical_base64, COLON, NIBBLES};
 
 /// A SHA-256 digest used as a pin: of an SPKI, or of a whole certificate in the block list.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pin(pub [u8; 32]);
+
+/// Characters of a pin in base64: 32 bytes, padded.
+pub(crate) const BASE64_LEN: usize = 44;
 
 /// Why a pin string was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +53,27 @@ impl Pin {
     }
 
     pub fn to_base64(&self) -> String {
-        STANDARD.encode(self.0)
+        let mut text = String::with_capacity(BASE64_LEN);
+        self.push_base64(&mut text);
+        text
+    }
+
+    /// Appends the pin's base64 to `out`: a chain's key is written in one buffer, and a
+    /// verdict's pins without the general encoder's set-up per call (measured in
+    /// tests/bench/bench.mjs, the digest verdict).
+    pub fn push_base64(&self, out: &mut String) {
+        const DIGITS: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut text = [b'='; BASE64_LEN];
+        // 32 = 3 * 10 + 2: ten groups of four digits, then three digits and the pad.
+        for (group, digits) in self.0.chunks(3).zip(text.chunks_mut(4)) {
+            let byte = |i: usize| u32::from(group.get(i).copied().unwrap_or(0));
+            let n = byte(0) << 16 | byte(1) << 8 | byte(2);
+            for (i, digit) in digits.iter_mut().enumerate().take(group.len() + 1) {
+                *digit = DIGITS[(n >> (18 - 6 * i) & 63) as usize];
+            }
+        }
+        out.push_str(core::str::from_utf8(&text).unwrap_or_default());
     }
 
     pub fn to_hex(&self) -> String {
@@ -54,6 +81,9 @@ impl Pin {
     }
 
     pub fn from_base64(text: &str) -> Result<Pin, PinError> {
+        if let Some(pin) = canonical_base64(text.as_bytes()) {
+            return Ok(pin);
+        }
         // Into a buffer on the stack: the hot path (a browser's digests) allocates nothing.
         // (33 bytes: the decoder asks room for its estimate, 3 bytes per 4 characters.)
         let mut out = [0u8; 33];
@@ -74,13 +104,22 @@ impl Pin {
 
     /// Accepts base64 (the list format) or hex with optional colons (browser fingerprints).
     pub fn from_base64_or_hex(text: &str) -> Result<Pin, PinError> {
-        let digits = text.bytes().filter(|b| *b != b':');
-        if digits.clone().count() == 64 && digits.clone().all(|b| b.is_ascii_hexdigit()) {
-            let nibble = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
-            let mut out = [0u8; 32];
-            for (i, b) in digits.enumerate() {
-                out[i / 2] |= nibble(b) << if i % 2 == 0 { 4 } else { 0 };
+        // One pass over the text (a chain's digests are read on every response): 64 hex digits,
+        // colons anywhere between them, else base64.
+        let mut out = [0u8; 32];
+        let mut digits = 0;
+        for &b in text.as_bytes() {
+            let nibble = NIBBLES[b as usize];
+            if nibble == COLON {
+                continue;
             }
+            if nibble > 15 || digits == 64 {
+                return Pin::from_base64(text);
+            }
+            out[digits / 2] |= nibble << if digits % 2 == 0 { 4 } else { 0 };
+            digits += 1;
+        }
+        if digits == 64 {
             return Ok(Pin(out));
         }
         Pin::from_base64(text)
@@ -163,6 +202,73 @@ mod tests {
     fn refuses_wrong_lengths_and_junk() {
         assert_eq!(Pin::from_base64("AAAA"), Err(PinError::WrongLength(3)));
         assert_eq!(Pin::from_base64("not base64!"), Err(PinError::NotBase64));
+    }
+
+    #[test]
+    fn base64_matches_the_general_encoder() {
+        let mut pins: Vec<Pin> = (0u32..2000)
+            .map(|i| Pin::sha256(&i.to_le_bytes()))
+            .collect();
+        pins.extend([Pin([0; 32]), Pin([0xff; 32])]);
+        let mut key = String::new();
+        for pin in &pins {
+            assert_eq!(pin.to_base64(), STANDARD.encode(pin.0));
+            pin.push_base64(&mut key);
+        }
+        let joined: String = pins.iter().map(|p| STANDARD.encode(p.0)).collect();
+        assert_eq!(key, joined);
+    }
+
+    /// The reading before the one-pass loop: filter the colons, count, check, decode.
+    fn reference_base64_or_hex(text: &str) -> Result<Pin, PinError> {
+        let digits = text.bytes().filter(|b| *b != b':');
+        if digits.clone().count() == 64 && digits.clone().all(|b| b.is_ascii_hexdigit()) {
+            let nibble = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+            let mut out = [0u8; 32];
+            for (i, b) in digits.enumerate() {
+                out[i / 2] |= nibble(b) << if i % 2 == 0 { 4 } else { 0 };
+            }
+            return Ok(Pin(out));
+        }
+        Pin::from_base64(text)
+    }
+
+    #[test]
+    fn reads_hex_and_base64_as_before() {
+        let pin = Pin::sha256(b"abc");
+        let hex = pin.to_hex();
+        let colon: Vec<String> = pin.0.iter().map(|b| format!("{b:02X}")).collect();
+        let colon = colon.join(":");
+        // 44 characters of hex digits and '=' are base64 (33 bytes, so refused as a pin).
+        let hexlike_base64 = format!("{}=", &hex[..43]);
+        let inputs = [
+            hex.clone(),
+            hex.to_uppercase(),
+            colon.clone(),
+            format!(":{colon}:"),
+            colon.replace(':', "::"),
+            hex[..63].to_string(),
+            format!("{hex}0"),
+            format!("{hex}:0"),
+            format!("{}g", &hex[..63]),
+            format!("{}:", &hex[..62]),
+            hexlike_base64,
+            pin.to_base64(),
+            format!(" {} ", pin.to_base64()),
+            format!("{}:", pin.to_base64()),
+            String::new(),
+            ":".repeat(64),
+            "é".repeat(32),
+            "AAAA".into(),
+        ];
+        for text in &inputs {
+            assert_eq!(
+                Pin::from_base64_or_hex(text),
+                reference_base64_or_hex(text),
+                "{text:?}"
+            );
+        }
+        assert_eq!(Pin::from_base64_or_hex(&colon).unwrap(), pin);
     }
 
     #[test]
