@@ -9,7 +9,7 @@ mod mint;
 use common::*;
 use mint::{intermediate, leaf, root, Ca};
 use pinwatch_core::judge::engine::{CertDigests, DigestsError, Settings};
-use pinwatch_core::list::sources::SourceInput;
+use pinwatch_core::list::sources::{SourceInput, SourceKind};
 use pinwatch_core::x509::cert::MAX_CHAIN_LEN;
 use pinwatch_core::{Cert, Engine, Verdict};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -281,10 +281,13 @@ fn the_brief_verdict_leaves_out_only_what_people_read() {
     let pin = pin_of_spki(&f.legit_issuer_spki);
     let made_root = pin_of_spki(&m.root.spki());
     let extra = |origin: &str, entries: serde_json::Value| -> SourceInput {
-        serde_json::from_value(serde_json::json!({
-            "origin": origin, "kind": origin, "extraEntries": entries,
-        }))
-        .unwrap()
+        let entries = entries.as_array().expect("entries").iter();
+        SourceInput {
+            origin: origin.into(),
+            kind: SourceKind::from_name(origin).expect("a source kind"),
+            extra_entries: Some(entries.map(serde_json::Value::to_string).collect()),
+            ..SourceInput::default()
+        }
     };
     // Two sources, so an entry's list is not always the first one's; bad pins from policy.
     let inputs = vec![
