@@ -9,7 +9,7 @@ mod mint;
 use common::*;
 use mint::{intermediate, leaf, root, Ca};
 use pinwatch_core::judge::engine::{CertDigests, DigestsError, Settings};
-use pinwatch_core::list::sources::{SourceInput, SourceKind};
+use pinwatch_core::list::sources::SourceInput;
 use pinwatch_core::x509::cert::MAX_CHAIN_LEN;
 use pinwatch_core::{Cert, Engine, Verdict};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -280,15 +280,6 @@ fn the_brief_verdict_leaves_out_only_what_people_read() {
     let m = made();
     let pin = pin_of_spki(&f.legit_issuer_spki);
     let made_root = pin_of_spki(&m.root.spki());
-    let extra = |origin: &str, entries: serde_json::Value| -> SourceInput {
-        let entries = entries.as_array().expect("entries").iter();
-        SourceInput {
-            origin: origin.into(),
-            kind: SourceKind::from_name(origin).expect("a source kind"),
-            extra_entries: Some(entries.map(serde_json::Value::to_string).collect()),
-            ..SourceInput::default()
-        }
-    };
     // Two sources, so an entry's list is not always the first one's; bad pins from policy.
     let inputs = vec![
         SourceInput {
@@ -303,7 +294,7 @@ fn the_brief_verdict_leaves_out_only_what_people_read() {
             )),
             ..SourceInput::default()
         },
-        extra(
+        extra_source(
             "policy",
             serde_json::json!([
                 {"host": "corp.test", "includeSubdomains": true, "pins": [made_root], "mode": "warn"},

@@ -12,7 +12,7 @@ use pinwatch_core::judge::local_root::{LocalRootMode, LocalRootSettings};
 use pinwatch_core::judge::memory::Memory;
 use pinwatch_core::judge::standing::{exposure, standing, Exposure, Standing};
 use pinwatch_core::judge::{Judge, NeedKind, Outcome, Start};
-use pinwatch_core::list::sources::{SourceInput, SourceKind};
+use pinwatch_core::list::sources::SourceInput;
 use pinwatch_core::list::Mode;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -139,16 +139,6 @@ fn look_up(t: &Standing, host: &str) -> Exposure {
     t.elsewhere
 }
 
-fn extra(kind: &str, entries: serde_json::Value) -> SourceInput {
-    let entries = entries.as_array().expect("entries").iter();
-    SourceInput {
-        origin: kind.into(),
-        kind: SourceKind::from_name(kind).expect("a source kind"),
-        extra_entries: Some(entries.map(serde_json::Value::to_string).collect()),
-        ..SourceInput::default()
-    }
-}
-
 /// Entries whose modes meet at every level: exact entries inside subdomain entries, bad pins
 /// (which count on every host) at a parent and at a child, a level with an exact entry only.
 fn layered(settings: &Settings) -> Engine {
@@ -167,7 +157,7 @@ fn layered(settings: &Settings) -> Engine {
             )),
             ..SourceInput::default()
         },
-        extra(
+        extra_source(
             "policy",
             serde_json::json!([
                 {"host": "corp.test", "includeSubdomains": true, "pins": [pin], "mode": "report"},
@@ -180,7 +170,7 @@ fn layered(settings: &Settings) -> Engine {
             ]),
         ),
         // Bad pins from another source at a host an exact entry names: they reach below it.
-        extra(
+        extra_source(
             "user",
             serde_json::json!([
                 {"host": "site.test", "badPins": [bad], "mode": "report", "includeSubdomains": true}

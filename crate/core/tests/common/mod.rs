@@ -5,6 +5,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use pinwatch_core::judge::engine::{Engine, Settings, Source};
+use pinwatch_core::list::sources::SourceInput;
 use pinwatch_core::SourceKind;
 use pinwatch_core::{parse_chain, PinList};
 
@@ -145,4 +146,16 @@ pub fn engine(payload: &str, settings: &Settings) -> Engine {
         settings,
     )
     .0
+}
+
+/// A source of extra entries as the extension hands them over (each entry its JSON text),
+/// from `origin`, which names its kind too ("policy", "user", …).
+pub fn extra_source(origin: &str, entries: serde_json::Value) -> SourceInput {
+    let entries = entries.as_array().expect("entries").iter();
+    SourceInput {
+        origin: origin.into(),
+        kind: SourceKind::from_name(origin).expect("a source kind"),
+        extra_entries: Some(entries.map(serde_json::Value::to_string).collect()),
+        ..SourceInput::default()
+    }
 }
