@@ -9,7 +9,6 @@ mod mint;
 use common::*;
 use mint::{intermediate, leaf, root, Ca};
 use pinwatch_core::judge::engine::{CertDigests, DigestsError, Settings};
-use pinwatch_core::list::sources::SourceInput;
 use pinwatch_core::x509::cert::MAX_CHAIN_LEN;
 use pinwatch_core::{Cert, Engine, Verdict};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -282,18 +281,7 @@ fn the_brief_verdict_leaves_out_only_what_people_read() {
     let made_root = pin_of_spki(&m.root.spki());
     // Two sources, so an entry's list is not always the first one's; bad pins from policy.
     let inputs = vec![
-        SourceInput {
-            origin: "bundled".into(),
-            payload: Some(payload(
-                std::slice::from_ref(&pin),
-                &[],
-                &[],
-                "enforce",
-                &[],
-                &[],
-            )),
-            ..SourceInput::default()
-        },
+        bundled_source(&pin),
         extra_source(
             "policy",
             serde_json::json!([

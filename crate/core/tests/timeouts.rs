@@ -12,7 +12,6 @@ use pinwatch_core::judge::local_root::{LocalRootMode, LocalRootSettings};
 use pinwatch_core::judge::memory::Memory;
 use pinwatch_core::judge::standing::{exposure, standing, Exposure, Standing};
 use pinwatch_core::judge::{Judge, NeedKind, Outcome, Start};
-use pinwatch_core::list::sources::SourceInput;
 use pinwatch_core::list::Mode;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -145,18 +144,7 @@ fn layered(settings: &Settings) -> Engine {
     let pin = pin_of_spki(&Fixtures::embedded().legit_issuer_spki);
     let bad = pin_of_spki(&Fixtures::embedded().rogue_root_spki);
     let inputs = vec![
-        SourceInput {
-            origin: "bundled".into(),
-            payload: Some(payload(
-                std::slice::from_ref(&pin),
-                &[],
-                &[],
-                "enforce",
-                &[],
-                &[],
-            )),
-            ..SourceInput::default()
-        },
+        bundled_source(&pin),
         extra_source(
             "policy",
             serde_json::json!([

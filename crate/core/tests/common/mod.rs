@@ -159,3 +159,12 @@ pub fn extra_source(origin: &str, entries: serde_json::Value) -> SourceInput {
         ..SourceInput::default()
     }
 }
+
+/// The bundled list as a source: the test hosts (`payload`) enforced with `pin` as their one good pin.
+pub fn bundled_source(pin: &str) -> SourceInput {
+    SourceInput {
+        origin: "bundled".into(),
+        payload: Some(payload(&[pin.to_string()], &[], &[], "enforce", &[], &[])),
+        ..SourceInput::default()
+    }
+}
