@@ -7,6 +7,7 @@ import * as verdicts from '../shared/verdicts.js';
 import * as watch from '../shared/watch.js';
 import { ACT } from '../shared/vocabulary.js';
 import * as afterTheFact from './after-the-fact.js';
+import * as notices from './notices.js';
 import * as reports from './reports.js';
 import { loadPolicy } from './settings.js';
 
@@ -18,10 +19,8 @@ const QUIET_RECORD_DELAY_MS = 400;
  * warning page) and only then are details stored: storage that is slow, full or failing can
  * delay what the warning page shows, never the stop itself.
  */
-export function apply(details, record, decision, ctx, chain, seen) {
+export function apply(details, record, decision, ctx, chain) {
   record.decision = decision;
-  // The error badge first, straight from the record: storage may be what failed.
-  if (decision.errorBadge && details.tabId >= 0) actions.showBadge(details.tabId, record).catch(() => {});
   let answer = {};
   if (decision.act === ACT.stop) {
     record.outcome = 'stopped';
@@ -31,7 +30,6 @@ export function apply(details, record, decision, ctx, chain, seen) {
     answer = details.type === 'main_frame' && !late
       ? showWarningPage(details, actions.warningUrl(nonce, decision.stopReason))
       : { cancel: true };
-    seen.decided = answer;
     if (late) afterTheFact.stopTab(details, actions.warningUrl(nonce, decision.stopReason), nonce, record, decision);
     else if (details.type === 'main_frame') {
       verdicts.putWarning(details.tabId, nonce, record, decision)
@@ -39,24 +37,34 @@ export function apply(details, record, decision, ctx, chain, seen) {
     }
   } else {
     record.outcome = decision.act === ACT.warn ? 'notified' : record.overridden ? 'proceeded' : 'none';
-    seen.decided = answer;
   }
   // Everything else happens after the response is decided. A quiet pass's record waits a
   // moment more: written while the page still loads, it would compete with it for the machine;
   // so does a notice (a report-level act whose one notification a day can wait 400 ms).
   const urgent = decision.act === ACT.stop || decision.act === ACT.warn || decision.errorBadge;
-  if (urgent) queueMicrotask(() => after(details, record, decision));
-  else setTimeout(() => after(details, record, decision), QUIET_RECORD_DELAY_MS);
-  if (decision.report) reportLater(record, details, chain, ctx?.policy ?? null, urgent ? 0 : QUIET_RECORD_DELAY_MS);
+  const done = () => after(details, record, decision, chain, ctx?.policy ?? null);
+  if (urgent) queueMicrotask(done);
+  else setTimeout(done, QUIET_RECORD_DELAY_MS);
   return answer;
 }
 
-async function after(details, record, decision) {
+/**
+ * What follows a decision, once the response is released: the report to policy's endpoint
+ * (reports.js; without an engine, as for a check that ran out of time while it was being built,
+ * policy is read for it), the error badge straight from the record (storage may be what
+ * failed), the watched site's note, the tab's state, the notice, and the badge from that state.
+ */
+async function after(details, record, decision, chain, policy) {
+  if (decision.report) {
+    (async () => reports.onVerdict(record, details, chain, policy ?? await loadPolicy()))()
+      .catch((e) => console.warn('Pinwatch: could not report a verdict', e));
+  }
+  if (decision.errorBadge && details.tabId >= 0) actions.showBadge(details.tabId, record).catch(() => {});
   // A watched host: when it was last seen under its CA, or the change of CA (watch.js).
   watch.noteVerdict(record).catch((e) => console.warn('Pinwatch: could not note a watched site', e));
   try {
     const stored = await verdicts.recordVerdict(details.tabId, record);
-    if (decision.notify) await actions.notify(record, details.tabId);
+    if (decision.notify) await notices.notify(record, details.tabId);
     // Refreshed here as well as when a navigation commits (tabs.onUpdated): where the verdict
     // comes after the fact (Chromium) it can be stored after the tab already completed, and a
     // sub-resource changes no navigation at all.
@@ -64,20 +72,6 @@ async function after(details, record, decision) {
   } catch (e) {
     console.warn('Pinwatch: could not record or show a verdict', e);
   }
-}
-
-/**
- * A violation report to policy's endpoint, after the response is released (reports.js). Without
- * an engine (a check that ran out of time while it was being built) policy is read for it.
- */
-function reportLater(record, details, chain, policy, delayMs) {
-  setTimeout(async () => {
-    try {
-      await reports.onVerdict(record, details, chain, policy ?? await loadPolicy());
-    } catch (e) {
-      console.warn('Pinwatch: could not report a verdict', e);
-    }
-  }, delayMs);
 }
 
 /**

@@ -11,6 +11,7 @@ import * as companion from './companion.js';
 import * as engine from './engine.js';
 import { takeResponses, warm, watchCachedPatterns, watchMainFrames } from './listeners.js';
 import { afterWake, onMessage } from './messages.js';
+import * as notices from './notices.js';
 import * as reports from './reports.js';
 import { onHeaders, onMainFrame, onPlainRequest, onUnheldPage } from './responses.js';
 import { changesEngineInputs, USER_KEY } from './settings.js';
@@ -26,7 +27,10 @@ if (companion.supported()) {
   browserProxy.watch();
 }
 api.runtime.onMessage.addListener(onMessage);
-api.tabs.onRemoved.addListener((tabId) => { verdicts.forgetTab(tabId).catch(() => {}); });
+api.tabs.onRemoved.addListener((tabId) => {
+  verdicts.forgetTab(tabId).catch(() => {});
+  notices.forgetTab(tabId).catch(() => {});
+});
 // Browsers reset per-tab badges when a navigation commits: set it again once the page is there.
 onTabStatus((tabId, status, tab) => {
   if (status === 'complete') actions.refreshBadge(tabId, tab).catch(() => {});

@@ -8,7 +8,6 @@ import * as capture from './capture.js';
 import * as companion from './companion.js';
 import { fetchIssuer } from './aia.js';
 import * as verdicts from '../shared/verdicts.js';
-import { hostOf } from '../shared/url.js';
 import { OVERRIDE_FAILURE } from '../shared/vocabulary.js';
 
 // Every source has this code; what it means is the source's row in the core's table.
@@ -67,9 +66,9 @@ const io = {
     if (got.timedOut) return judge.feedFailure(TIMED_OUT);
     return got.value.failure ? judge.feedIssuer(undefined, got.value.failure) : judge.feedIssuer(got.value.body, undefined);
   },
-  async override(judge, step, details) {
+  async override(judge, step, details, run) {
     // Read directly, not through the storage queue a flood of verdicts fills.
-    const reading = verdicts.hasOverride(details.tabId, step.host ?? hostOf(details.url), step.chainKey)
+    const reading = verdicts.hasOverride(details.tabId, step.host ?? run.host, step.chainKey)
       .then((overridden) => ({ overridden }), () => ({ failure: OVERRIDE_FAILURE.storage }));
     const got = await byDeadline(reading, step.deadline);
     if (got.timedOut) return judge.feedFailure(TIMED_OUT);
@@ -79,12 +78,12 @@ const io = {
 
 /**
  * The judge's outcome for `details`, with what the record needs beside it: `{outcome, cap,
- * companionNote, ms}`. `start`: what the listener knows (`held`, `companion` scope, `read`);
+ * companionNote, ms}`. `start`: what the listener knows (`host`, `held`, `companion` scope, `read`);
  * `firstCapture`: a capture already started (digests), used for the first chain need.
  */
 export async function judgeResponse(engine, details, start, { firstCapture = null } = {}) {
-  const judge = engine.judge({ host: hostOf(details.url), type: details.type, canFetch: true, now: Date.now(), ...start });
-  const run = { cap: null, companionNote: null, firstCapture };
+  const judge = engine.judge({ type: details.type, canFetch: true, now: Date.now(), ...start });
+  const run = { host: start.host, cap: null, companionNote: null, firstCapture };
   // Where the time went: the adapters' I/O, and the judge's own steps.
   const ms = { capture: 0, check: 0 };
   try {

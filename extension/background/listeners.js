@@ -2,7 +2,7 @@
 // (filters from the bundled list at once, then from each engine build), and the engine's warm-up
 // that refreshes them. The handlers themselves are the response path's (responses.js).
 
-import { api, features, noteGranted, syncCache } from '../shared/compat.js';
+import { api, blockingGranted, features, noteGranted, syncCache } from '../shared/compat.js';
 import { PAGE_PLAN } from '../shared/vocabulary.js';
 import { BUNDLED_HOST_PATTERNS } from './bundled-hosts.js';
 import * as capture from './capture.js';
@@ -228,6 +228,10 @@ export function pinnedFilterCovers(host) {
 }
 
 /** Whether the blocking listener (Chromium installed by policy) is registered. */
-export function heldListenerRegistered() {
-  return [...registeredSets.values()].some((h) => h?.held);
+/**
+ * Whether the blocking listener (Chromium installed by policy) receives `host`'s responses too:
+ * it is registered, its filter covers the host, and the browser granted it blocking.
+ */
+export async function heldElsewhere(host) {
+  return [...registeredSets.values()].some((h) => h?.held) && pinnedFilterCovers(host) && blockingGranted();
 }

@@ -42,7 +42,7 @@ function portOf(url) {
 }
 
 /**
- * The report for one verdict. `record` is verdicts.makeRecord's, `url` the request's address
+ * The report for one verdict. `record` is record.js's, `url` the request's address
  * (only its port is used), `ders` the chain as read (Uint8Array[], leaf first).
  */
 export function buildReport({ record, url, ders = [], now = Date.now(), version = null }) {

@@ -1,24 +1,21 @@
-// The path of one response: from a listener's details, through the judge (judge-loop.js), to the
-// decision applied (apply.js); and a check that failed or ran out of time.
+// The path of one response: from a listener's details, through the judge (judge-loop.js) or,
+// for a check that failed or ran out of time, the core's decision on it (failures.js), to the
+// decision applied (apply.js).
 
-import { api, blockingGranted, features } from '../shared/compat.js';
-import * as actions from '../shared/actions.js';
+import { api, features } from '../shared/compat.js';
 import { hostOf, upgradedUrl } from '../shared/url.js';
-import * as verdicts from '../shared/verdicts.js';
-import { ACT, COMPANION_FAILURE, FAILURE, FAILURE_SOURCE, MODE, PAGE_PLAN, REASON_CODE, STATUS } from '../shared/vocabulary.js';
+import { ACT, FAILURE, MODE, PAGE_PLAN } from '../shared/vocabulary.js';
 import { apply } from './apply.js';
 import * as capture from './capture.js';
 import * as engine from './engine.js';
 import { KEPT_CAS_KEY } from './engine.js';
 import { exposureOf } from './known-exposure.js';
+import { failed } from './failures.js';
 import { judgeResponse } from './judge-loop.js';
-import { heldListenerRegistered, pinnedFilterCovers } from './listeners.js';
+import { heldElsewhere, pinnedFilterCovers } from './listeners.js';
 import { companionHere, pagePlan } from './page-plan.js';
 import { forPage as rootsForPage } from './added-roots.js';
-import { decide } from './wasm-core.js';
-
-/** A response is never held longer than this because of us: past it the page goes through. */
-const HANDLER_LIMIT_MS = 5000;
+import { CHECK_LIMIT_MS, judgedRecord } from './record.js';
 
 const TIMED_OUT = Symbol('timed out');
 
@@ -33,7 +30,7 @@ const TIMED_OUT = Symbol('timed out');
 export async function onPlainRequest(details) {
   let timer;
   const limit = new Promise((resolve) => {
-    timer = setTimeout(() => resolve(null), HANDLER_LIMIT_MS);
+    timer = setTimeout(() => resolve(null), CHECK_LIMIT_MS);
   });
   try {
     // Known from the last build without waiting for this one: a wake's first requests go
@@ -63,9 +60,10 @@ function upgraded(details) {
  */
 export function onMainFrame(details) {
   const ctx = engine.builtEngine();
+  const host = hostOf(details.url);
   let plan = PAGE_PLAN.hold;
   try {
-    if (ctx) plan = pagePlan(ctx, hostOf(details.url));
+    if (ctx) plan = pagePlan(ctx, host);
   } catch (e) {
     // The core failed before anything was read (a trap, too): the page is held and judged,
     // where a trap is decided by a fresh instance. An exception out of this listener would
@@ -76,7 +74,7 @@ export function onMainFrame(details) {
     // Asked now, while the browser still holds the response (it answers only then), and
     // awaited after the response is released: the page does not wait for the answer.
     const reading = plan === PAGE_PLAN.releaseRead ? capture.readChain(details, { der: false }) : null;
-    queueMicrotask(() => noteUnheld(details, ctx, reading).catch((e) => {
+    queueMicrotask(() => noteUnheld(details, host, ctx, reading).catch((e) => {
       console.warn('Pinwatch: could not note an unpinned page', e);
       engine.renewIfTrap(e);
     }));
@@ -95,7 +93,7 @@ export function onUnheldPage(details) {
   engine.getEngine().then(async (ctx) => {
     // Nothing could come of this page's chain: it is not even read (reading it costs the page
     // load time in the browser); the record says only that the host is not pinned.
-    if (!ctx.engine.isPinned(host)) return noteUnheld(details, ctx, null);
+    if (!ctx.engine.isPinned(host)) return noteUnheld(details, host, ctx, null);
     if (!pinnedFilterCovers(host)) return onHeaders(details);
     return undefined;
   }).catch((e) => {
@@ -109,171 +107,92 @@ export function onUnheldPage(details) {
  * chain's digests being read (a root added to this computer is noticed), or null when nothing
  * could come of the chain at all and it is not even read.
  */
-async function noteUnheld(details, ctx, reading) {
-  const { outcome, cap } = await judgeResponse(ctx.engine, details, { held: false, read: reading !== null }, { firstCapture: reading });
-  const record = recordOf(outcome, details, cap, null);
+async function noteUnheld(details, host, ctx, reading) {
+  const { outcome, cap } = await judgeResponse(ctx.engine, details, { host, held: false, read: reading !== null }, { firstCapture: reading });
+  const record = judgedRecord(outcome, details, host, cap, null);
   record.held = false;
-  apply(details, record, outcome.decision, ctx, [], { decided: null });
+  apply(details, record, outcome.decision, ctx, []);
 }
 
 /**
- * A response to judge. Its time limit runs from here: the engine must be ready within it (else
- * the core decides a time-out), and the judge's own deadlines count from the same moment.
+ * A response to judge, and the core's decision about it applied. Its time limit runs from here:
+ * the engine must be ready within it (else the core decides a time-out), and the judge's own
+ * deadlines count from the same moment. A check that failed or ran out of time is decided by the
+ * core on what is known of the host (failures.js).
  */
 export async function onHeaders(details) {
-  const seen = { record: null, ctx: null, decided: null, startedAt: Date.now() };
+  const seen = { host: hostOf(details.url), ctx: null, startedAt: Date.now() };
   let timer;
   const limit = new Promise((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), HANDLER_LIMIT_MS);
+    timer = setTimeout(() => resolve(TIMED_OUT), CHECK_LIMIT_MS);
   });
+  let judged = null;
+  let failure = FAILURE.timedOut;
+  let error = null;
   try {
     const ready = await Promise.race([engine.getEngine(), limit]);
     clearTimeout(timer);
-    if (ready === TIMED_OUT) return failed(details, FAILURE.timedOut, seen, null);
-    seen.ctx = ready;
-    return await handle(details, seen);
+    if (ready !== TIMED_OUT) {
+      seen.ctx = ready;
+      judged = await judge(details, seen);
+      if (!judged) return {};
+    }
   } catch (e) {
-    if (seen.decided) return seen.decided;
-    return engine.isTrap(e) ? afterTrap(details, seen, e) : failed(details, FAILURE.ownError, seen, e);
+    error = e;
+    failure = engine.isTrap(e) ? FAILURE.trapped : FAILURE.ownError;
+    // After a trap the broken instance is replaced first, and the fresh core decides (a stop on
+    // an enforced host, the error badge elsewhere).
+    if (failure === FAILURE.trapped) {
+      seen.ctx = await engine.renewAfterTrap().catch((renewal) => {
+        console.error('Pinwatch: the core could not be renewed after a trap', renewal);
+        return seen.ctx;
+      });
+    }
   } finally {
     clearTimeout(timer);
+  }
+  judged ??= failed(details, seen.host, seen.ctx, failure, error);
+  try {
+    return apply(details, judged.record, judged.decision, seen.ctx, judged.chain);
+  } catch (e) {
+    // Our own failure while applying it: a stop still stops (the response is cancelled).
+    console.error('Pinwatch: could not apply a decision', details.url, e);
+    return judged.decision.act === ACT.stop ? { cancel: true } : {};
   }
 }
 
 /**
- * The core trapped while judging this response: the broken instance is replaced first, then the
- * fresh core decides (`trapped`: a stop on an enforced host, the error badge elsewhere). Should
- * no fresh instance come, the decision falls to `failed`'s own-failure answer.
+ * `{record, decision, chain}` of a response the engine is ready for: the judge's, with the
+ * listener's facts; null when the judge has nothing to record.
  */
-async function afterTrap(details, seen, error) {
-  try {
-    seen.ctx = await engine.renewAfterTrap();
-  } catch (e) {
-    console.error('Pinwatch: the core could not be renewed after a trap', e);
-  }
-  return failed(details, FAILURE.trapped, seen, error);
-}
-
-async function handle(details, seen) {
-  const { ctx } = seen;
-  const host = hostOf(details.url);
+async function judge(details, seen) {
+  const { ctx, host } = seen;
   // The held listener takes pinned hosts only (its filter may cover every host).
-  if (details.held && !ctx.engine.isPinned(host)) return {};
+  if (details.held && !ctx.engine.isPinned(host)) return null;
   const held = features.blockingWebRequest || details.held === true;
-  // Whether the blocking listener (Chromium installed by policy) receives this response too;
-  // the judge decides what that means.
-  const heldElsewhere = !held && heldListenerRegistered() && pinnedFilterCovers(host) && ctx.engine.isPinned(host)
-    && await blockingGranted();
-  const start = { held, heldElsewhere, companion: companionHere(ctx), now: seen.startedAt };
+  const start = {
+    host,
+    held,
+    // Whether the blocking listener (Chromium installed by policy) receives this response too;
+    // the judge decides what that means.
+    heldElsewhere: !held && ctx.engine.isPinned(host) && await heldElsewhere(host),
+    companion: companionHere(ctx),
+    now: seen.startedAt,
+  };
   const addedRoots = await rootsForPage(ctx, details, { held, scope: start.companion });
   if (addedRoots.length) start.addedRoots = addedRoots;
   const { outcome, cap, companionNote, ms } = await judgeResponse(ctx.engine, details, start);
   if (outcome.keptChanged) keepCas(ctx);
-  if (!outcome.record) {
-    seen.decided = {};
-    return seen.decided;
-  }
-  const record = recordOf(outcome, details, cap, companionNote);
+  if (!outcome.record) return null;
+  const record = judgedRecord(outcome, details, host, cap, companionNote);
   // Chromium installed by policy holds pinned hosts' responses: this one was not let through.
   if (details.held) record.afterTheFact = false;
   record.ms = ms;
-  seen.record = record;
-  return apply(details, record, outcome.decision, ctx, cap?.chain ?? [], seen);
+  return { record, decision: outcome.decision, chain: cap?.chain ?? [] };
 }
 
 /** The CA certificates the judge keeps for completion, stored for the next wake. */
 function keepCas(ctx) {
   const kept = ctx.engine.takeKept();
   if (kept) api.storage.local.set({ [KEPT_CAS_KEY]: kept }).catch((e) => console.warn('Pinwatch: could not keep CA certificates', e));
-}
-
-/**
- * The record of a judged response: the verdict with what the browser and the companion said
- * beside it. Without a verdict (the time limit ran out first), what the decision was made on.
- */
-function recordOf(outcome, details, cap, note) {
-  const failure = (source) => outcome.failures.find((f) => f.source === source);
-  const companionFailure = failure(FAILURE_SOURCE.companion);
-  const seenCap = {
-    ...(cap ?? {}),
-    tier: outcome.companion ? `${cap?.tier && cap.tier !== 'none' ? `${cap.tier}+` : ''}companion` : outcome.tier ?? cap?.tier,
-    builtInRoot: outcome.builtInRoot ?? undefined,
-    cannotVerify: outcome.cannotVerify,
-    error: cap?.error,
-    companion: outcome.companion ? { ...outcome.companion, proxy: note?.proxy ?? null, proxyNote: note?.proxyNote ?? null } : null,
-    companionError: companionFailure ? note?.error ?? companionFailure.code : null,
-    companionMissing: companionFailure?.code === COMPANION_FAILURE.missing,
-  };
-  let record;
-  if (outcome.verdict) {
-    record = verdicts.makeRecord(outcome.verdict, details, seenCap);
-  } else {
-    record = verdicts.errorRecord(details, `no verdict within ${HANDLER_LIMIT_MS} ms`);
-    if (outcome.decision.act !== ACT.pass) {
-      record.status = STATUS.unverifiable;
-      verdicts.withReason(record, REASON_CODE.notCheckedInTime, { seconds: String(HANDLER_LIMIT_MS / 1000) });
-    }
-  }
-  if (outcome.decision.errorBadge && outcome.decision.act !== ACT.stop) record.status = verdicts.ERROR_STATUS;
-  // The companion named the root this verdict is about (its hello), whether or not the chain showed it.
-  if (outcome.addedRoot) record.addedRoot = { ...outcome.addedRoot, seenBy: 'companion-hello' };
-  record.judgedFrom = outcome.judgedFrom;
-  record.overridden = outcome.overridden;
-  // For pages, the browser's own digests of the chain (tests compare them with the core's).
-  if (details.type === 'main_frame' && cap?.digests) record.browserDigests = cap.digests;
-  return record;
-}
-
-/**
- * A check that failed or never ended. The core decides (decision::decide): Pinwatch's own
- * failure passes with the error badge; running out of time stops an enforced pinned host,
- * because an interceptor can always make a check slow, and is warned and reported where any
- * verdict would warn or report; a stop already reached stands. Without an engine (it was still
- * being built) the host's exposure is the last build's (known-exposure.js).
- */
-function failed(details, failure, seen, error) {
-  if (error) console.error('Pinwatch: internal error while checking', details.url, error);
-  const host = hostOf(details.url);
-  const record = seen.record ?? verdicts.errorRecord(details, error ?? `no verdict within ${HANDLER_LIMIT_MS} ms`);
-  let decision;
-  try {
-    const exposure = exposureNow(seen.ctx, host);
-    decision = decide({
-      status: seen.record?.status,
-      mode: seen.record?.mode ?? exposure?.mode ?? undefined,
-      mayWarn: exposure?.mayWarn === true,
-      failure,
-      chainOffered: false,
-      unreadable: seen.record?.unreadable === true,
-      allowOverride: seen.ctx?.policy.allowUserOverride !== false,
-    });
-  } catch (e) {
-    // The core itself cannot be asked (no WebAssembly): our own failure, which passes.
-    console.error('Pinwatch: no decision could be made', e);
-    decision = { act: ACT.pass, errorBadge: true, report: false };
-  }
-  if (decision.errorBadge && details.tabId >= 0) {
-    const errorRecord = verdicts.errorRecord(details, error ?? failure);
-    // The badge first: storage may be what failed.
-    actions.showBadge(details.tabId, errorRecord).catch(() => {});
-    verdicts.recordVerdict(details.tabId, errorRecord).catch(() => {});
-    return {};
-  }
-  if (!seen.record) {
-    // Stopped without a verdict: nothing was judged, so nothing is claimed but that.
-    record.status = STATUS.unverifiable;
-    if (failure === FAILURE.timedOut) verdicts.withReason(record, REASON_CODE.notCheckedInTime, { seconds: String(HANDLER_LIMIT_MS / 1000) });
-    if (failure === FAILURE.trapped) verdicts.withReason(record, REASON_CODE.coreTrapped, {});
-  }
-  return apply(details, record, decision, seen.ctx, [], seen);
-}
-
-/** `{mode?, mayWarn}` of `host`: the engine's when there is one, else the last build's. */
-function exposureNow(ctx, host) {
-  try {
-    if (ctx) return ctx.engine.exposure(host);
-  } catch (e) {
-    console.warn('Pinwatch: the engine could not say what a time-out means here', e);
-  }
-  return exposureOf(host);
 }

@@ -1,10 +1,10 @@
-// What Pinwatch does about a verdict: the response to the request (redirect to the warning
-// page, cancel, or let through), the badge, the notification.
+// What Pinwatch shows of a verdict in the toolbar: the badge, its words, and the warning page's
+// address (notifications: background/notices.js).
 
-import { action, api, features } from './compat.js';
+import { action, api } from './compat.js';
 import { t } from './i18n.js';
 import * as verdicts from './verdicts.js';
-import { MODE, REASON_CODE, STATUS } from './vocabulary.js';
+import { STATUS } from './vocabulary.js';
 
 /**
  * Badge text, colour, label and words (message keys) per status: every status of the core and
@@ -58,39 +58,4 @@ export async function refreshBadge(tabId, tab = null) {
   tab ??= await api.tabs.get(tabId).catch(() => null);
   if (!tab) return;
   await showBadge(tabId, verdicts.worst(await verdicts.tabViewFor(tab)));
-}
-
-export async function notify(record, tabId) {
-  if (!features.notifications) return;
-  if (record.status === STATUS.localRoot) return notifyLocalRoot(record, tabId);
-  if (!(await verdicts.firstNotice(tabId, record.host))) return;
-  // A check that ran out of time claims no mismatch: it says what it could not do.
-  const late = record.reasonCode === REASON_CODE.notCheckedInTime;
-  await api.notifications.create(`pinwatch-${tabId}-${record.host}`, {
-    type: 'basic',
-    iconUrl: api.runtime.getURL('icons/icon-96.png'),
-    title: t(late ? 'notify_not_checked_title' : 'notify_mismatch_title', record.host),
-    message: late
-      ? t('notify_not_checked_message', record.host, String(record.reasonParams?.seconds ?? ''))
-      : t('notify_mismatch_message', record.host),
-  });
-}
-
-/**
- * A root added to this computer: in notice mode (`report`) once per root per day, whatever the
- * tab; in warn mode once per tab and host, as a mismatch.
- */
-async function notifyLocalRoot(record, tabId) {
-  const once = record.mode === MODE.warn
-    ? await verdicts.firstNotice(tabId, record.host)
-    : await verdicts.firstRootNoticeToday(record.matched?.pin);
-  if (!once) return;
-  const root = record.chain?.[record.matched?.certIndex]?.subject ?? record.subjects?.[record.matched?.certIndex]
-    ?? record.addedRoot?.subject ?? t('notify_root_unnamed');
-  await api.notifications.create(`pinwatch-root-${tabId}-${record.host}`, {
-    type: 'basic',
-    iconUrl: api.runtime.getURL('icons/icon-96.png'),
-    title: t('notify_local_root_title'),
-    message: t('notify_local_root_message', record.host, String(root).slice(0, 200)),
-  });
 }

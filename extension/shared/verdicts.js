@@ -6,10 +6,10 @@
 //       `override:<id>` ["host chainKey"…]  chains the person chose to proceed past in that tab
 //       `boots`         [{at, wasmMs, buildMs}]  the last wakes of the background
 
-import { api, features, ownOrigin } from './compat.js';
+import { api, ownOrigin } from './compat.js';
 import { serialQueue } from './serial.js';
 import { hostOf } from './url.js';
-import { REASON_CODE, REASON_ENGLISH, STATUS } from './vocabulary.js';
+import { STATUS } from './vocabulary.js';
 
 const session = () => api.storage.session;
 
@@ -31,78 +31,6 @@ const serial = serialQueue();
 
 async function get(key) {
   return (await session().get(key))[key];
-}
-
-/** The verdict as stored: everything the popup and the warning page show, nothing more. */
-export function makeRecord(verdict, details, capture) {
-  return {
-    status: verdict.status,
-    reason: verdict.reason,
-    // The reason as the core's code and parameters, rendered in the reader's language (ui.reasonText).
-    reasonCode: verdict.reasonCode ?? null,
-    reasonParams: verdict.reasonParams ?? null,
-    host: verdict.host,
-    url: details.url,
-    type: details.type,
-    action: verdict.action ?? null,
-    mode: verdict.mode ?? null,
-    unreadable: verdict.unreadable === true,
-    chainKey: verdict.chainKey ?? '',
-    entry: verdict.entry ?? null,
-    pinset: verdict.pinset ?? null,
-    matched: verdict.matched ?? null,
-    chain: verdict.chain ?? [],
-    leafOnly: Boolean(verdict.leafOnly),
-    list: verdict.list ?? null,
-    // How the chain was linked by signatures, when no browser built it (leaf tier).
-    path: verdict.path ?? null,
-    // The companion's look (companion.js): how long, whether cached, what it could verify, and
-    // whether its leaf differed from the browser's; or why it could not look.
-    companion: capture?.companion ? { ...capture.companion, companionLeaf: undefined } : null,
-    companionError: capture?.companionError ?? null,
-    companionMissing: capture?.companionMissing === true,
-    tier: capture?.tier ?? null,
-    captureError: capture?.error ?? null,
-    // No tier could read anything because the browser offers none (popup: how to enable one).
-    cannotVerify: capture?.cannotVerify === true,
-    // The browser let the response through before the verdict (Chromium: no blocking webRequest).
-    afterTheFact: !features.blockingWebRequest,
-    builtInRoot: typeof capture?.builtInRoot === 'boolean' ? capture.builtInRoot : null,
-    // Firefox's subjects of the chain, leaf first (capped: attacker-written text).
-    subjects: Array.isArray(capture?.subjects) ? capture.subjects.slice(0, 8).map((t) => String(t).slice(0, 300)) : null,
-    // Firefox's Certificate Transparency status of the connection, when it gives one.
-    ctStatus: capture?.ctStatus ?? null,
-    // The browser's own rating of the connection ('secure', 'weak', 'broken', …), when it gives
-    // one; anything but 'secure' is shown in the popup and put into reports.
-    securityState: capture?.state ?? null,
-    time: Date.now(),
-  };
-}
-
-/**
- * Gives a record made without a verdict its reason as the core's code (`REASON_CODE`), with the
- * core's English beside it as a verdict's record has it; the pages render the code.
- */
-export function withReason(record, code, params) {
-  record.reasonCode = code;
-  record.reasonParams = params;
-  record.reason = REASON_ENGLISH[code].replace(/\{(\w+)\}/g, (_, name) => params[name] ?? '');
-  return record;
-}
-
-/** A record for an internal error: the page was let through. */
-export function errorRecord(details, error) {
-  // As the engine writes a verdict's host, so that the tab's view finds this record too.
-  const host = hostOf(details.url) ?? '';
-  return withReason({
-    status: ERROR_STATUS,
-    host,
-    url: details.url,
-    type: details.type,
-    action: null, entry: null, pinset: null, matched: null, chain: [], leafOnly: false, list: null,
-    tier: null, captureError: null,
-    time: Date.now(),
-  }, REASON_CODE.ownError, { error: String(error?.message ?? error).slice(0, 300) });
 }
 
 // What an interceptor can send is bounded on the way into storage: certificate facts are capped
@@ -332,47 +260,10 @@ export function addOverride(tabId, host, chainKey) {
   });
 }
 
-/** Hosts per tab whose warn-mode notification is remembered (`notified:<id>`). */
-export const MAX_NOTIFIED = 100;
-
-/** Whether a warn-mode notification for this tab and host was already shown; marks it shown. */
-export function firstNotice(tabId, host) {
-  return serial(async () => {
-    const key = `notified:${tabId}`;
-    const hosts = (await get(key)) ?? [];
-    if (hosts.includes(host)) return false;
-    hosts.push(host);
-    // Capped, oldest out: an interceptor that makes one tab meet many hosts cannot grow it
-    // without bound (a host pushed out may be noticed once more, nothing worse).
-    await session().set({ [key]: hosts.slice(-MAX_NOTIFIED) });
-    return true;
-  });
-}
-
-/** Roots whose notice was shown, with when: `{[pin]: ms}` in storage.local, at most this many. */
-const ROOT_NOTICES_KEY = 'rootNotices';
-const MAX_ROOT_NOTICES = 64;
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/**
- * Whether the notice about the added root `pin` may be shown now: once per root per day, across
- * tabs and restarts (the badge and the popup line say it on every page).
- */
-export function firstRootNoticeToday(pin, now = Date.now()) {
-  return serial(async () => {
-    const seen = (await api.storage.local.get(ROOT_NOTICES_KEY))[ROOT_NOTICES_KEY] ?? {};
-    if (typeof pin !== 'string' || (Number.isFinite(seen[pin]) && now - seen[pin] < DAY_MS && seen[pin] <= now)) return false;
-    seen[pin] = now;
-    const kept = Object.entries(seen).filter(([, at]) => Number.isFinite(at)).sort((a, b) => a[1] - b[1]).slice(-MAX_ROOT_NOTICES);
-    await api.storage.local.set({ [ROOT_NOTICES_KEY]: Object.fromEntries(kept) });
-    return true;
-  });
-}
-
 export function forgetTab(tabId) {
   pending.delete(tabId);
   tabBytes?.delete(tabId);
-  return serial(() => session().remove([`tab:${tabId}`, `warning:${tabId}`, `override:${tabId}`, `notified:${tabId}`]));
+  return serial(() => session().remove([`tab:${tabId}`, `warning:${tabId}`, `override:${tabId}`]));
 }
 
 export function noteBoot(entry) {

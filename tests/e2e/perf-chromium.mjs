@@ -19,13 +19,12 @@
 // nothing could stop it. Each load is a navigation of the same tab, timed by Navigation Timing;
 // figures are medians of the paired differences against "without". The last line is one JSON object.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:https';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from './lib/chromium.mjs';
 import { forceInstall, launchForced, makeExtensionKey } from './lib/force-install.mjs';
-import { fmt, line, median, pairedDiff, pairedLoads, round } from './lib/paired-loads.mjs';
+import { fmt, line, median, pairedDiff, pairedLoads, round, startDelayedSite, thirtyParts } from './lib/paired-loads.mjs';
 import { issue, subject } from './lib/pki.mjs';
 import { HOSTS, prepare } from './lib/scenario.mjs';
 
@@ -37,35 +36,9 @@ const WARMUP = 3;
 const HOST = 'www.unpinned-site.test';
 const DELAY_MS = 20;
 const VARIANTS = ['without', 'floor', 'stock', 'policy'];
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
-const TYPES = { js: 'text/javascript', css: 'text/css', png: 'image/png' };
-
-function page() {
-  const styles = Array.from({ length: 5 }, (_, i) => `<link rel="stylesheet" href="/r/c${i}.css">`).join('');
-  const scripts = Array.from({ length: 10 }, (_, i) => `<script src="/r/s${i}.js"></script>`).join('');
-  const images = Array.from({ length: 15 }, (_, i) => `<img src="/r/i${i}.png" alt="" width="1" height="1">`).join('');
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>unpinned</title>${styles}${scripts}</head><body><h1>unpinned</h1>${images}</body></html>`;
-}
-
 async function startSite(leaf, inter) {
-  const server = createServer({ key: readFileSync(leaf.key), cert: leaf.pemText + inter.pemText }, (req, res) => {
-    const path = req.url.split('?')[0];
-    const ext = path.split('.').pop();
-    setTimeout(() => {
-      if (path === '/') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(page());
-      } else if (path.startsWith('/r/')) {
-        res.writeHead(200, { 'content-type': TYPES[ext] ?? 'text/plain', 'cache-control': 'no-store' });
-        res.end(ext === 'png' ? PNG : '');
-      } else {
-        res.writeHead(404);
-        res.end();
-      }
-    }, DELAY_MS);
-  });
-  const port = await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
-  return { url: `https://${HOST}:${port}/`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  const site = await startDelayedSite(leaf, inter, { delayMs: DELAY_MS, page: () => thirtyParts('unpinned', (_, file) => `/r/${file}`) });
+  return { url: `https://${HOST}:${site.port}/`, close: site.close };
 }
 
 /** The floor: every https response reported to a worker that does nothing with it. */

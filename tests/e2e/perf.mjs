@@ -28,15 +28,14 @@
 // took on each wake. The last line is one JSON object.
 
 import { cpus, loadavg } from 'node:os';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createServer } from 'node:https';
 import { HOSTS, prepare } from './lib/scenario.mjs';
 import { issue, subject } from './lib/pki.mjs';
 import { Inspector, launchFirefox, sleep, waitFor } from './lib/firefox.mjs';
 import { floorExtension } from './lib/floor-extension.mjs';
-import { fmt, line, median, pairedDiff, pairedLoads, pct, round } from './lib/paired-loads.mjs';
+import { fmt, line, median, pairedDiff, pairedLoads, pct, round, startDelayedSite, thirtyParts } from './lib/paired-loads.mjs';
 
 const LOADS = Number(process.argv[2] ?? 40);
 const WAKES = Number(process.argv[3] ?? 10);
@@ -90,42 +89,15 @@ const none = { times: {}, base: NaN, diff: NaN, hold: NaN, read: NaN, beyondRead
 const SITE = 'corp-mail.test';
 const SITE_HOSTS = ['www', 'apis', 'ogs', 'play', 'ssl', 'lh3'].map((h) => `${h}.${SITE}`);
 const SITE_DELAY_MS = 20;
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
-const TYPES = { js: 'text/javascript', css: 'text/css', png: 'image/png' };
-
 /** The document: 30 sub-resources, round-robin over the site's hosts, on the server's port. */
 function sitePage(port) {
-  const at = (i, file) => `https://${SITE_HOSTS[i % SITE_HOSTS.length]}:${port}/r/${file}`;
-  const styles = Array.from({ length: 5 }, (_, i) => `<link rel="stylesheet" href="${at(i, `c${i}.css`)}">`).join('');
-  const scripts = Array.from({ length: 10 }, (_, i) => `<script src="${at(i + 5, `s${i}.js`)}"></script>`).join('');
-  const images = Array.from({ length: 15 }, (_, i) => `<img src="${at(i + 15, `i${i}.png`)}" alt="" width="1" height="1">`).join('');
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>site</title>${styles}${scripts}</head><body><h1>site</h1>${images}</body></html>`;
+  return thirtyParts('site', (i, file) => `https://${SITE_HOSTS[i % SITE_HOSTS.length]}:${port}/r/${file}`);
 }
 
 /** One server for every host of the site (a leaf for the domain and `*.` under it). */
 async function startSite(leaf, inter) {
-  let port;
-  const server = createServer({ key: readFileSync(leaf.key), cert: leaf.pemText + inter.pemText }, (req, res) => {
-    const path = req.url.split('?')[0];
-    const ext = path.split('.').pop();
-    setTimeout(() => {
-      if (path === '/') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(sitePage(port));
-      } else if (path.startsWith('/r/')) {
-        res.writeHead(200, { 'content-type': TYPES[ext] ?? 'text/plain', 'cache-control': 'no-store' });
-        res.end(ext === 'png' ? PNG : '');
-      } else {
-        res.writeHead(404);
-        res.end();
-      }
-    }, SITE_DELAY_MS);
-  });
-  port = await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server.address().port));
-  });
-  return { url: `https://${SITE_HOSTS[0]}:${port}/`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  const site = await startDelayedSite(leaf, inter, { delayMs: SITE_DELAY_MS, page: sitePage });
+  return { url: `https://${SITE_HOSTS[0]}:${site.port}/`, close: site.close };
 }
 
 // As the bundled list ships: no block list, so nothing can stop an unpinned page.

@@ -24,7 +24,7 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 const POLICY = cleanPolicy({});
 
-/** A main-frame record as verdicts.makeRecord writes it: leaf, issuing CA, root. */
+/** A main-frame record as background/record.js writes it: leaf, issuing CA, root. */
 function record(overrides = {}) {
   return {
     status: STATUS.unpinned, host: 'watched.example.test', type: 'main_frame', entry: null, matched: null,

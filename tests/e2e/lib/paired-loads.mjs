@@ -3,7 +3,52 @@
 // that whatever else runs on the machine falls on all alike; figures are medians of the paired
 // differences.
 
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
 import { waitFor } from './inspector.mjs';
+
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const TYPES = { js: 'text/javascript', css: 'text/css', png: 'image/png' };
+
+/**
+ * A page of 30 sub-resources, 5 styles, 10 scripts and 15 images, each at `at(i, file)`, and
+ * `title` its title and heading.
+ */
+export function thirtyParts(title, at) {
+  const styles = Array.from({ length: 5 }, (_, i) => `<link rel="stylesheet" href="${at(i, `c${i}.css`)}">`).join('');
+  const scripts = Array.from({ length: 10 }, (_, i) => `<script src="${at(i + 5, `s${i}.js`)}"></script>`).join('');
+  const images = Array.from({ length: 15 }, (_, i) => `<img src="${at(i + 15, `i${i}.png`)}" alt="" width="1" height="1">`).join('');
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>${styles}${scripts}</head><body><h1>${title}</h1>${images}</body></html>`;
+}
+
+/**
+ * A site on loopback with `leaf`'s chain: `/` is `page(port)` and `/r/…` its parts, every
+ * answer after `delayMs` of server time, none cached. Returns {port, close}.
+ */
+export async function startDelayedSite(leaf, inter, { delayMs, page }) {
+  let port;
+  const server = createServer({ key: readFileSync(leaf.key), cert: leaf.pemText + inter.pemText }, (req, res) => {
+    const path = req.url.split('?')[0];
+    const ext = path.split('.').pop();
+    setTimeout(() => {
+      if (path === '/') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(page(port));
+      } else if (path.startsWith('/r/')) {
+        res.writeHead(200, { 'content-type': TYPES[ext] ?? 'text/plain', 'cache-control': 'no-store' });
+        res.end(ext === 'png' ? PNG : '');
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    }, delayMs);
+  });
+  port = await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server.address().port));
+  });
+  return { port, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}
 
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
