@@ -102,7 +102,11 @@ build_wasm() {
   wasm-pack build "$crate" --mode no-install --release --target "$target" --out-dir "$out" --out-name pinwatch "${features[@]}" >&2
   local wasm=$out/pinwatch_bg.wasm
   # SIMD128: a verdict hashes its chain four messages at once (crate/core/src/x509/pin/sha256x4.rs).
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  # -ocimfs=20: a function with one caller is inlined only up to 20 (by default whatever its
+  # size, which measured larger after gzip); --flatten --rereloop: -Oz then rebuilds the control
+  # flow. Together −5.2 KB gzip on the module every wake loads and no slower (README "Where the
+  # module's bytes go"); −2.0 KB on the list module, −34.7 KB on the options page's.
+  wasm-opt -ocimfs=20 --flatten --rereloop -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-simd "$wasm" -o "$wasm.opt"
   mv "$wasm.opt" "$wasm"
 }

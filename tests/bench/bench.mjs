@@ -276,16 +276,17 @@ console.log('\n-- digest-only verdict (chains the browser built, described by SH
 
 console.log('\n-- path by signatures (chains no browser built): the same chain, pinned at the root, median');
 {
+  // A name the leaf carries (its SAN): a path is judged for the host it was served for.
   const rootPin = wasm.spkiPin(CHAIN[2]);
-  const rootList = payloadText(1000, 'root.bench.example', rootPin);
+  const rootList = payloadText(1000, 'accounts.bench.example', rootPin);
   const pathEngine = () => new wasm.Engine([{ origin: 'bench', payload: rootList }], {});
   const warm = pathEngine();
-  const v = warm.checkPath('root.bench.example', CHAIN, [], 'served', NOW);
+  const v = warm.checkPath('accounts.bench.example', CHAIN, [], 'served', NOW);
   if (v.status !== 'pinned' || v.path.checks !== 2) throw new Error(`path bench: ${v.status} ${v.reason}`);
   // Cold: a new engine (and so an empty signature cache) per call; its build is measured apart.
   const buildUs = measure(pathEngine);
-  out.pathUsCold = measure(() => pathEngine().checkPath('root.bench.example', CHAIN, [], 'served', NOW)) - buildUs;
-  out.pathUsWarm = measure(() => warm.checkPath('root.bench.example', CHAIN, [], 'served', NOW));
+  out.pathUsCold = measure(() => pathEngine().checkPath('accounts.bench.example', CHAIN, [], 'served', NOW)) - buildUs;
+  out.pathUsWarm = measure(() => warm.checkPath('accounts.bench.example', CHAIN, [], 'served', NOW));
   line('WASM engine.checkPath, 3 links, cold (2 signatures verified)', out.pathUsCold);
   line('WASM engine.checkPath, 3 links, warm (signatures cached)', out.pathUsWarm);
 }

@@ -114,16 +114,24 @@ pub(crate) fn template_params(text: &'static str) -> Vec<&'static str> {
     out
 }
 
-/// A template with its parameters filled in (a missing one reads as empty).
+/// A template with its parameters filled in (a missing one reads as empty). One pass over the
+/// template: a value is never searched for `{name}`s, and no substring search is compiled in.
 pub(crate) fn fill_template(
     template: &'static str,
     params: &BTreeMap<&'static str, String>,
 ) -> String {
-    let mut text = template.to_string();
-    for name in template_params(template) {
-        let value = params.get(name).map_or("", String::as_str);
-        text = text.replacen(&format!("{{{name}}}"), value, 1);
+    let mut text = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(len) = rest[open..].find('}') else {
+            break;
+        };
+        text.push_str(&rest[..open]);
+        let name = &rest[open + 1..open + len];
+        text.push_str(params.get(name).map_or("", String::as_str));
+        rest = &rest[open + len + 1..];
     }
+    text.push_str(rest);
     text
 }
 
@@ -202,6 +210,24 @@ mod tests {
                 .with("origin", "policy")
                 .english(),
             "The connection uses a key that policy marks as bad for this host."
+        );
+    }
+
+    #[test]
+    fn a_value_is_copied_as_it_is_even_when_it_holds_a_parameter_name() {
+        let text = Reason::new(ReasonCode::ExtraBadPin)
+            .with("origin", "{origin} {x")
+            .english();
+        assert_eq!(
+            text,
+            "The connection uses a key that {origin} {x marks as bad for this host."
+        );
+        let mut params = BTreeMap::new();
+        params.insert("a", "{b}".to_string());
+        params.insert("b", "1".to_string());
+        assert_eq!(
+            fill_template("{a}{b}-{a}{c} {open", &params),
+            "{b}1-{b} {open"
         );
     }
 }

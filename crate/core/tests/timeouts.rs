@@ -125,14 +125,14 @@ fn the_decision_table_for_time_outs() {
 
 /// A table's answer for `host`, read as its documentation says the extension reads it.
 fn look_up(t: &Standing, host: &str) -> Exposure {
-    if let Some(x) = t.exact.get(host) {
-        return *x;
+    if let Some(x) = t.exact(host) {
+        return x;
     }
     let mut rest = host;
     while let Some(dot) = rest.find('.') {
         rest = &rest[dot + 1..];
-        if let Some(x) = t.below.get(rest) {
-            return *x;
+        if let Some(x) = t.below(rest) {
+            return x;
         }
     }
     t.elsewhere

@@ -19,7 +19,6 @@ use crate::reason::{Reason, ReasonCode};
 use crate::x509::cert::{check_chain_len, read_chain, Cert, CertError, CertFacts};
 use crate::x509::pin::{next_pin, Pin, PinError};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 
 /// One list the engine merges, with where it came from and the hosts it may pin.
 #[derive(Debug, Clone)]
@@ -81,7 +80,8 @@ pub struct ExtraBad {
     pub origin: String,
     pub host: String,
     pub include_subdomains: bool,
-    pub pins: HashSet<Pin>,
+    /// A few pins, looked up by a scan: a set of them cost its own hash table code.
+    pub pins: Vec<Pin>,
     pub mode: Mode,
 }
 

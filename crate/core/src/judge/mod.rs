@@ -637,11 +637,8 @@ impl Judge {
         // The browser's own leaf is the session's; the companion's certificates only complete it.
         match self.chain.first().cloned() {
             None => self.chain = theirs,
-            Some(leaf) if leaf == theirs[0] => {
-                self.chain = std::iter::once(leaf)
-                    .chain(theirs.into_iter().skip(1))
-                    .collect();
-            }
+            // The same bytes as the browser's leaf: their chain is the browser's leaf completed.
+            Some(leaf) if leaf == theirs[0] => self.chain = theirs,
             Some(leaf) => {
                 view.leaf_differs = true;
                 view.companion_leaf = crate::x509::cert::Cert::from_der(&theirs[0])

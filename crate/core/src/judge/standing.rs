@@ -11,7 +11,6 @@ use crate::judge::engine::Engine;
 use crate::judge::local_root::LocalRootMode;
 use crate::list::Mode;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// What a time-out on a host must still do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -31,11 +30,39 @@ pub struct Exposure {
 /// subdomains and that no nearer entry governs (`below`), and of every other host (`elsewhere`).
 /// A host's exposure is `exact[host]`, else `below[p]` for its nearest parent `p` there, else
 /// `elsewhere` (host names as `host::normalize` writes them).
+///
+/// `exact` and `below` are sorted by host, each host once, and leave as JSON objects; they are
+/// lists rather than maps because `pinned_hosts` already gives the hosts sorted, and a map of
+/// its own cost the module ~1 KB gzip of tree code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Standing {
-    pub exact: BTreeMap<String, Exposure>,
-    pub below: BTreeMap<String, Exposure>,
+    #[serde(serialize_with = "as_object")]
+    pub exact: Vec<(String, Exposure)>,
+    #[serde(serialize_with = "as_object")]
+    pub below: Vec<(String, Exposure)>,
     pub elsewhere: Exposure,
+}
+
+fn as_object<S: serde::Serializer>(rows: &[(String, Exposure)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(rows.iter().map(|(host, x)| (host, x)))
+}
+
+impl Standing {
+    /// `exact[host]`: a binary search, the rows being sorted.
+    pub fn exact(&self, host: &str) -> Option<Exposure> {
+        find(&self.exact, host)
+    }
+
+    /// `below[host]`.
+    pub fn below(&self, host: &str) -> Option<Exposure> {
+        find(&self.below, host)
+    }
+}
+
+fn find(rows: &[(String, Exposure)], host: &str) -> Option<Exposure> {
+    rows.binary_search_by(|(h, _)| h.as_str().cmp(host))
+        .ok()
+        .map(|i| rows[i].1)
 }
 
 /// Whether a verdict on a host no entry governs may warn or report.
@@ -61,12 +88,17 @@ pub fn exposure(engine: &Engine, host: &str) -> Exposure {
 
 /// The table of every host's exposure under `engine`, for the next wake.
 pub fn standing(engine: &Engine) -> Standing {
-    let mut exact = BTreeMap::new();
-    let mut below = BTreeMap::new();
+    let mut exact: Vec<(String, Exposure)> = Vec::new();
+    let mut below = Vec::new();
+    // Sorted by (host, covers subdomains), without repeats: a host comes at most twice, in a row,
+    // and at most once with subdomains.
     for (host, subdomains) in engine.pinned_hosts() {
-        exact.insert(host.clone(), exposure(engine, &host));
         if subdomains {
-            below.insert(host.clone(), exposure_of(engine, engine.mode_below(&host)));
+            below.push((host.clone(), exposure_of(engine, engine.mode_below(&host))));
+        }
+        if exact.last().is_none_or(|(h, _)| *h != host) {
+            let x = exposure(engine, &host);
+            exact.push((host, x));
         }
     }
     Standing {

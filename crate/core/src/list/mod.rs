@@ -23,7 +23,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use core::fmt;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// The payload format version this build reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -246,8 +246,10 @@ pub struct PinList {
     pub pinsets: Vec<PinSet>,
     pub entries: Vec<Entry>,
     index: HashMap<String, usize>,
-    pub blocked_spki: HashSet<Pin>,
-    pub blocked_certs: HashSet<Pin>,
+    /// As listed: the engine's tables (`LookupSet`) are where they are looked up, so a set here
+    /// would only add its own copy of the hash table's code to the module.
+    pub blocked_spki: Vec<Pin>,
+    pub blocked_certs: Vec<Pin>,
     pub next_signers: Option<SignerSetSpec>,
 }
 
@@ -333,12 +335,8 @@ impl PinList {
             pinsets,
             entries,
             index,
-            blocked_spki: pins(&p.blocklist.spki, "blocklist.spki")?
-                .into_iter()
-                .collect(),
-            blocked_certs: pins(&p.blocklist.certificates, "blocklist.certificates")?
-                .into_iter()
-                .collect(),
+            blocked_spki: pins(&p.blocklist.spki, "blocklist.spki")?,
+            blocked_certs: pins(&p.blocklist.certificates, "blocklist.certificates")?,
             next_signers: p.next_signers.clone(),
         })
     }
