@@ -227,7 +227,6 @@ export function pinnedFilterCovers(host) {
   });
 }
 
-/** Whether the blocking listener (Chromium installed by policy) is registered. */
 /**
  * Whether the blocking listener (Chromium installed by policy) receives `host`'s responses too:
  * it is registered, its filter covers the host, and the browser granted it blocking.
