@@ -50,8 +50,10 @@ export async function stopTab(details, warningUrl, nonce, record, decision) {
   try {
     if (details.tabId >= 0) {
       const tab = details.type === 'main_frame' ? null : await api.tabs.get(details.tabId).catch(() => null);
-      // A tab that already shows a warning stays on it: its first stop is the one it explains.
-      if (!tab?.url?.startsWith(ownOrigin)) {
+      // A tab that already shows a warning, or is on its way to one (Chromium names a navigation
+      // not yet committed `pendingUrl`), stays on it: its first stop is the one it explains, and
+      // a second warning page in its history would be where "Go back" lands.
+      if (!tab?.url?.startsWith(ownOrigin) && !tab?.pendingUrl?.startsWith(ownOrigin)) {
         await api.tabs.update(details.tabId, { url: warningUrl });
         await verdicts.putWarning(details.tabId, nonce, record, decision, tab?.url ?? null);
       }
