@@ -96,9 +96,10 @@ build_wasm() {
   local target=$1 name=${2:-$1} crate=${3:-crate/wasm}
   local out=$ROOT/target/pkg-$name
   say "wasm-pack build $crate --target $target ($name)"
-  # The node package also carries the judge's tables and the vocabulary for the generators (feature `docs`).
+  # The node package also carries the judge's tables and the vocabulary for the generators (feature
+  # `docs`), and `check`/`checkPath` with the signature arithmetic for tests (`direct-checks`).
   local features=()
-  [ "$target" = nodejs ] && [ "$crate" = crate/wasm ] && features=(-- --features docs)
+  [ "$target" = nodejs ] && [ "$crate" = crate/wasm ] && features=(-- --features docs,direct-checks)
   wasm-pack build "$crate" --mode no-install --release --target "$target" --out-dir "$out" --out-name pinwatch "${features[@]}" >&2
   local wasm=$out/pinwatch_bg.wasm
   # SIMD128: a verdict hashes its chain four messages at once (crate/core/src/x509/pin/sha256x4.rs).
@@ -113,7 +114,8 @@ build_wasm() {
 
 # Instantiates the optimised module and computes one pin, so a broken wasm-opt never ships.
 load_test() {
-  node tests/wasm/load-test.mjs "$ROOT/target/pkg-nodejs" "$ROOT/target/pkg-web" "$ROOT/target/pkg-web-cold" "$ROOT/target/pkg-web-lists"
+  node tests/wasm/load-test.mjs "$ROOT/target/pkg-nodejs" "$ROOT/target/pkg-web" "$ROOT/target/pkg-web-cold" "$ROOT/target/pkg-web-lists" \
+    "$ROOT/target/pkg-web-signatures"
 }
 
 build_native() {
@@ -134,6 +136,9 @@ build_all() {
   build_wasm web web-cold crate/wasm-cold
   # The signed-list module (crate/wasm-lists): loaded by the background only when a channel's list arrives.
   build_wasm web web-lists crate/wasm-lists
+  # The signature module (crate/wasm-signatures): loaded by the background only when a judge asks
+  # for signatures (a chain no browser built: Chromium's leaf and companion tiers).
+  build_wasm web web-signatures crate/wasm-signatures
   build_wasm nodejs
   load_test
   # extension/shared/vocabulary.js: the core's words (statuses, modes, …) as the extension imports them.
@@ -179,7 +184,7 @@ package_linux() {
 WASM_FORBIDDEN=(clap rustls rand_core getrandom ed25519-dalek)
 check_wasm_tree() {
   local tree crate found=()
-  tree=$(cargo tree -p pinwatch-wasm -p pinwatch-wasm-lists --target wasm32-unknown-unknown -e normal --prefix none)
+  tree=$(cargo tree -p pinwatch-wasm -p pinwatch-wasm-lists -p pinwatch-wasm-signatures --target wasm32-unknown-unknown -e normal --prefix none)
   for crate in "${WASM_FORBIDDEN[@]}"; do
     grep -q "^$crate v" <<<"$tree" && found+=("$crate")
   done
@@ -193,7 +198,8 @@ test_rust() {
   check_wasm_tree
   say "cargo clippy (native core and CLI, wasm32 core and bindings)"
   cargo clippy --all-targets -- -D warnings
-  cargo clippy -p pinwatch-core -p pinwatch-wasm -p pinwatch-wasm-cold -p pinwatch-wasm-lists --lib --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy -p pinwatch-core -p pinwatch-wasm -p pinwatch-wasm-cold -p pinwatch-wasm-lists -p pinwatch-wasm-signatures --lib --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy -p pinwatch-wasm --features docs,direct-checks --lib --target wasm32-unknown-unknown -- -D warnings
   say "cargo test (native)"
   cargo test --all-targets
   say "cargo test (wasm32 under node, wasm-bindgen-test)"

@@ -1,12 +1,13 @@
 // Runs the core's judge for one response (crate/core/src/judge): asks it what it needs, has the
 // adapter for that need do the I/O (capture.js, companion.js, aia.js, the override record
-// in verdicts.js), and feeds the answer back, until the judge hands over its outcome. Every
+// in verdicts.js, the signature module), and feeds the answer back, until the judge hands over its outcome. Every
 // answer may be a failure code; a need that is not met by the judge's deadline is fed as
 // `timed-out`. Nothing here decides what an answer means: the core's table does.
 
 import * as capture from './capture.js';
 import * as companion from './companion.js';
 import { fetchIssuer } from './aia.js';
+import { verifySignatures } from './signatures-wasm.js';
 import * as verdicts from '../shared/verdicts.js';
 import { OVERRIDE_FAILURE } from '../shared/vocabulary.js';
 
@@ -73,6 +74,11 @@ const io = {
     const got = await byDeadline(reading, step.deadline);
     if (got.timedOut) return judge.feedFailure(TIMED_OUT);
     return judge.feedOverride(got.value.overridden === true, got.value.failure);
+  },
+  async signatures(judge, step) {
+    const got = await byDeadline(verifySignatures(judge.askedSignatures()), step.deadline);
+    if (got.timedOut) return judge.feedFailure(TIMED_OUT);
+    return got.value.failure ? judge.feedFailure(got.value.failure) : judge.feedSignatures(got.value.verified);
   },
 };
 

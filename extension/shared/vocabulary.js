@@ -165,8 +165,9 @@ export const NEED = Object.freeze({
   companion: 'companion',
   issuer: 'issuer',
   override: 'override',
+  signatures: 'signatures',
 });
-export const NEEDS = Object.freeze(['chain', 'companion', 'issuer', 'override']);
+export const NEEDS = Object.freeze(['chain', 'companion', 'issuer', 'override', 'signatures']);
 
 /** How a verdict was reached (pinwatch_core::judge::JudgedFrom). */
 export const JUDGED_FROM = Object.freeze({
@@ -183,8 +184,9 @@ export const FAILURE_SOURCE = Object.freeze({
   companion: 'companion',
   issuer: 'issuer',
   override: 'override',
+  signatures: 'signatures',
 });
-export const FAILURE_SOURCES = Object.freeze(['capture', 'companion', 'issuer', 'override']);
+export const FAILURE_SOURCES = Object.freeze(['capture', 'companion', 'issuer', 'override', 'signatures']);
 
 /** Why the browser gave no chain (pinwatch_core::judge::failure::CaptureFailure). */
 export const CAPTURE_FAILURE = Object.freeze({
@@ -240,6 +242,14 @@ export const OVERRIDE_FAILURE = Object.freeze({
   timedOut: 'timed-out',
 });
 export const OVERRIDE_FAILURES = Object.freeze(['storage', 'timed-out']);
+
+/** Why the signatures a path needs were not verified (pinwatch_core::judge::failure::SignatureFailure). */
+export const SIGNATURE_FAILURE = Object.freeze({
+  unavailable: 'unavailable',
+  stopped: 'stopped',
+  timedOut: 'timed-out',
+});
+export const SIGNATURE_FAILURES = Object.freeze(['unavailable', 'stopped', 'timed-out']);
 
 /** What a failure means (pinwatch_core::judge::failure::Meaning). */
 export const MEANING = Object.freeze({

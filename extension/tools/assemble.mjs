@@ -1,7 +1,8 @@
 // Assembles an unpacked extension: dist/<browser>/ = manifest.json (patched for the browser) +
 // extension/ (without tools/) + the web WASM package in wasm/ + the cold one in wasm/cold/ (the
 // options page's, with the Public Suffix List) + the signed-list one in wasm/lists/ (loaded by
-// the background only when a channel's list arrives).
+// the background only when a channel's list arrives) + the signature one in wasm/signatures/
+// (loaded only when a chain no browser built is linked by signatures).
 //
 //   node extension/tools/assemble.mjs <root>                  dist/firefox and dist/chromium
 //   import { assemble } from '…/assemble.mjs'                 tests: a test build with its own list
@@ -18,8 +19,9 @@ export const BROWSERS = ['firefox', 'chromium', 'chromium-full-chain'];
 /** Host permissions used only by the upgrade of plain requests (a blocking onBeforeRequest). */
 const PLAIN_HOST_PERMISSIONS = ['ws://*/*'];
 const WASM_FILES = ['pinwatch.js', 'pinwatch_bg.wasm'];
-/** target/<package> → <build>/<folder>: the background's module, the options page's cold one, the signed-list one. */
-const WASM_PACKAGES = [['pkg-web', 'wasm'], ['pkg-web-cold', join('wasm', 'cold')], ['pkg-web-lists', join('wasm', 'lists')]];
+/** target/<package> → <build>/<folder>: the background's module, the options page's cold one, the signed-list one, the signature one. */
+const WASM_PACKAGES = [['pkg-web', 'wasm'], ['pkg-web-cold', join('wasm', 'cold')], ['pkg-web-lists', join('wasm', 'lists')],
+  ['pkg-web-signatures', join('wasm', 'signatures')]];
 const SKIP = new Set(['tools']);
 
 /** What differs per browser, and why. Each patch edits a copy of the manifest. */

@@ -44,6 +44,7 @@ export const LISTS = {
   companionFailures: { object: 'COMPANION_FAILURE', array: 'COMPANION_FAILURES', doc: 'Why the companion gave no chain (pinwatch_core::judge::failure::CompanionFailure).' },
   issuerFailures: { object: 'ISSUER_FAILURE', array: 'ISSUER_FAILURES', doc: 'Why an AIA fetch gave no certificate (pinwatch_core::judge::failure::IssuerFailure).' },
   overrideFailures: { object: 'OVERRIDE_FAILURE', array: 'OVERRIDE_FAILURES', doc: 'Why the override could not be read (pinwatch_core::judge::failure::OverrideFailure).' },
+  signatureFailures: { object: 'SIGNATURE_FAILURE', array: 'SIGNATURE_FAILURES', doc: 'Why the signatures a path needs were not verified (pinwatch_core::judge::failure::SignatureFailure).' },
   meanings: { object: 'MEANING', array: 'MEANINGS', doc: 'What a failure means (pinwatch_core::judge::failure::Meaning).' },
 };
 

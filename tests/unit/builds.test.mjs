@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { assemble, BROWSERS } from '../../extension/tools/assemble.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const built = ['pkg-web', 'pkg-web-cold', 'pkg-web-lists'].every((p) => existsSync(join(ROOT, 'target', p, 'pinwatch_bg.wasm')));
+const built = ['pkg-web', 'pkg-web-cold', 'pkg-web-lists', 'pkg-web-signatures'].every((p) => existsSync(join(ROOT, 'target', p, 'pinwatch_bg.wasm')));
 
 function manifestOf(browser) {
   const out = assemble({ root: ROOT, browser, out: join(mkdtempSync(join(tmpdir(), 'pinwatch-build-')), browser) });
@@ -65,4 +65,19 @@ test('the signed-list module ships in wasm/lists/, only background/lists-wasm.js
   const lists = readFileSync(join(out, 'wasm', 'lists', 'pinwatch.js'), 'utf8');
   assert.ok(!/export function acceptList/.test(hot), 'acceptList is not in the per-response module');
   assert.match(lists, /export function acceptList/);
+});
+
+test('the signature module ships in wasm/signatures/, only background/signatures-wasm.js loads it, and the per-response module carries no signature arithmetic', { skip: !built && 'no WASM package: run ./build.sh' }, () => {
+  const out = assemble({ root: ROOT, browser: 'chromium', out: join(mkdtempSync(join(tmpdir(), 'pinwatch-build-')), 'chromium') });
+  for (const f of ['pinwatch.js', 'pinwatch_bg.wasm']) assert.ok(existsSync(join(out, 'wasm', 'signatures', f)), `wasm/signatures/${f}`);
+  const walk = (dir) => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
+  const importers = walk(out).filter((f) => f.endsWith('.js') && !f.includes(join('wasm', 'signatures')))
+    .filter((f) => readFileSync(f, 'utf8').includes('wasm/signatures/')).map((f) => relative(out, f));
+  assert.deepEqual(importers, [join('background', 'signatures-wasm.js')]);
+  assert.match(readFileSync(join(out, 'wasm', 'signatures', 'pinwatch.js'), 'utf8'), /export function verifySignatures/);
+  // The P-256 generator's x, as the core's curve table (crypto/ec.rs) holds it: ECDSA's
+  // arithmetic is in the signature module, and nowhere in the module every wake loads.
+  const p256 = Buffer.from('6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296');
+  assert.ok(readFileSync(join(out, 'wasm', 'signatures', 'pinwatch_bg.wasm')).includes(p256), 'the signature module has ECDSA');
+  assert.ok(!readFileSync(join(out, 'wasm', 'pinwatch_bg.wasm')).includes(p256), 'the per-response module has no ECDSA');
 });

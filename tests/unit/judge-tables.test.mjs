@@ -21,6 +21,7 @@ test('the table has one row per code of each source, and each meaning is a word 
   const { failures } = tool.readTables(ROOT);
   const lists = {
     capture: vocab.CAPTURE_FAILURES, companion: vocab.COMPANION_FAILURES, issuer: vocab.ISSUER_FAILURES, override: vocab.OVERRIDE_FAILURES,
+    signatures: vocab.SIGNATURE_FAILURES,
   };
   assert.deepEqual(Object.keys(lists).sort(), [...vocab.FAILURE_SOURCES].sort());
   for (const [source, codes] of Object.entries(lists)) {
@@ -32,13 +33,15 @@ test('the table has one row per code of each source, and each meaning is a word 
 test('every failure code an adapter sends is one of the core\'s', () => {
   const objects = {
     CAPTURE_FAILURE: vocab.CAPTURE_FAILURE, COMPANION_FAILURE: vocab.COMPANION_FAILURE, ISSUER_FAILURE: vocab.ISSUER_FAILURE, OVERRIDE_FAILURE: vocab.OVERRIDE_FAILURE,
+    SIGNATURE_FAILURE: vocab.SIGNATURE_FAILURE,
   };
-  const all = new Set([...vocab.CAPTURE_FAILURES, ...vocab.COMPANION_FAILURES, ...vocab.ISSUER_FAILURES, ...vocab.OVERRIDE_FAILURES]);
+  const all = new Set([...vocab.CAPTURE_FAILURES, ...vocab.COMPANION_FAILURES, ...vocab.ISSUER_FAILURES, ...vocab.OVERRIDE_FAILURES,
+    ...vocab.SIGNATURE_FAILURES]);
   let seen = 0;
   for (const file of readdirSync(join(ROOT, 'extension'), { recursive: true }).filter((f) => f.endsWith('.js') && !f.startsWith('tools'))) {
     const text = readFileSync(join(ROOT, 'extension', file), 'utf8');
     // Codes named through the generated words: each must exist there.
-    for (const [, object, name] of text.matchAll(/\b(CAPTURE_FAILURE|COMPANION_FAILURE|ISSUER_FAILURE|OVERRIDE_FAILURE)\.([A-Za-z]+)/g)) {
+    for (const [, object, name] of text.matchAll(/\b(CAPTURE_FAILURE|COMPANION_FAILURE|ISSUER_FAILURE|OVERRIDE_FAILURE|SIGNATURE_FAILURE)\.([A-Za-z]+)/g)) {
       assert.ok(objects[object][name], `${file}: ${object}.${name} is not a code of the core`);
       seen += 1;
     }

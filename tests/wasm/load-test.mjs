@@ -8,7 +8,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const [nodePkg, webPkg, coldPkg, listsPkg] = process.argv.slice(2);
+import { signatureCheck, signaturesModule } from './signatures-module.mjs';
+
+const [nodePkg, webPkg, coldPkg, listsPkg, signaturesPkg] = process.argv.slice(2);
 const dir = mkdtempSync(join(tmpdir(), 'pinwatch-load-'));
 execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
   '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-subj', '/CN=load-test', '-days', '1'], { stdio: 'ignore' });
@@ -42,5 +44,16 @@ if (listsPkg) {
   const r = JSON.parse(lists.acceptList(new TextEncoder().encode('{}'), JSON.stringify({ keys: [key], threshold: 1 }),
     JSON.stringify({ name: 'https://lists.example/list.json' }), 1));
   if (r.accepted !== false || r.code !== 'not-an-envelope') throw new Error(`lists package: ${JSON.stringify(r)}`);
+}
+// The signature module (the background, when a judge asks for signatures): the self-signed
+// test certificate verifies under its own key, and not once its signature is altered.
+if (signaturesPkg) {
+  const sigs = await signaturesModule(signaturesPkg);
+  const spki = x509.publicKey.export({ type: 'spki', format: 'der' });
+  const good = signatureCheck(x509.raw, spki);
+  const bad = signatureCheck(x509.raw, spki);
+  bad[3][bad[3].length - 1] ^= 1;
+  const got = Array.from(sigs.verify([good, bad]));
+  if (got.join() !== '1,0') throw new Error(`signatures package: ${got}`);
 }
 console.error(`load test: the WASM packages instantiate and pin correctly (${expected})`);

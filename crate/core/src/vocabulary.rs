@@ -32,6 +32,7 @@ pub struct Vocabulary {
     pub companion_failures: &'static [&'static str],
     pub issuer_failures: &'static [&'static str],
     pub override_failures: &'static [&'static str],
+    pub signature_failures: &'static [&'static str],
     pub meanings: &'static [&'static str],
     /// Every reason code of a verdict with its English and parameters (reason.rs).
     pub reasons: Vec<crate::reason::ReasonEntry>,
@@ -64,6 +65,7 @@ pub fn vocabulary() -> Vocabulary {
         companion_failures: crate::judge::failure::CompanionFailure::NAMES,
         issuer_failures: crate::judge::failure::IssuerFailure::NAMES,
         override_failures: crate::judge::failure::OverrideFailure::NAMES,
+        signature_failures: crate::judge::failure::SignatureFailure::NAMES,
         meanings: crate::judge::failure::Meaning::NAMES,
         reasons: crate::reason::table(),
         problems: crate::problem::table(),

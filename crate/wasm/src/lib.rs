@@ -11,6 +11,7 @@ mod text;
 
 use pinwatch_core::crypto::key::PublicKey;
 use pinwatch_core::judge::engine;
+#[cfg(feature = "direct-checks")]
 use pinwatch_core::judge::path::{CertOrigin, Given, SignatureCache};
 use pinwatch_core::judge::{self, memory::Memory};
 use pinwatch_core::list::accept;
@@ -43,6 +44,7 @@ pub struct Engine {
     /// What the judge keeps between responses, for the life of this engine (one wake at most).
     memory: Rc<RefCell<Memory>>,
     /// Signature results for `checkPath`, for the life of this engine (one wake at most).
+    #[cfg(feature = "direct-checks")]
     signatures: SignatureCache,
 }
 
@@ -116,6 +118,35 @@ impl Judge {
         )
     }
 
+    /// The signatures asked for (`need: "signatures"`), each as `[algorithm, signerSpki,
+    /// message, signature]` (`Uint8Array`s: the signed certificate's `signatureAlgorithm`, the
+    /// signer's SubjectPublicKeyInfo, the TBS bytes, the signature), for the signature module.
+    #[wasm_bindgen(js_name = askedSignatures)]
+    pub fn asked_signatures(&self) -> js_sys::Array {
+        self.judge
+            .asked_signatures()
+            .iter()
+            .map(|c| {
+                let parts = [&c.algorithm, &c.signer_spki, &c.message, &c.signature];
+                parts
+                    .iter()
+                    .map(|b| js_sys::Uint8Array::from(b.as_slice()))
+                    .collect::<js_sys::Array>()
+            })
+            .collect()
+    }
+
+    /// Whether each signature asked for verified (one byte each, 1 = verified), in order.
+    #[wasm_bindgen(js_name = feedSignatures)]
+    pub fn feed_signatures(&mut self, verified: &[u8]) -> Result<JsValue, JsError> {
+        let verified: Vec<bool> = verified.iter().map(|&b| b == 1).collect();
+        let mut memory = self.memory.borrow_mut();
+        step_js(
+            self.judge
+                .feed_signatures(&self.engine, &mut memory, &verified),
+        )
+    }
+
     /// A failure code for whatever is needed now (`timed-out` when the deadline passed).
     #[wasm_bindgen(js_name = feedFailure)]
     pub fn feed_failure(&mut self, code: &str) -> Result<JsValue, JsError> {
@@ -150,7 +181,9 @@ impl Engine {
             inner: Rc::new(inner),
             problems,
             policy_mode: settings.policy_mode,
-            memory: Rc::new(RefCell::new(Memory::new(kept))),
+            // The judges ask for signatures: their arithmetic is the signature module's.
+            memory: Rc::new(RefCell::new(Memory::asking(kept))),
+            #[cfg(feature = "direct-checks")]
             signatures: SignatureCache::new(),
         })
     }
@@ -184,6 +217,7 @@ impl Engine {
 
     /// The verdict for `host` and its chain (`Uint8Array[]`, leaf first) at `nowSecs`;
     /// `rootBuiltIn`: whether the browser ships the chain's root (`Engine::with_root`).
+    #[cfg(feature = "direct-checks")]
     pub fn check(
         &self,
         host: &str,
@@ -232,9 +266,12 @@ impl Engine {
         }
     }
 
-    /// The verdict for a chain no browser built (`Engine::check_path`): `served`
+    /// The verdict for a chain no browser built (`Engine::check_path`), its signatures verified
+    /// here (tests and benchmarks: the node package only; the extension's judges ask the
+    /// signature module): `served`
     /// (`Uint8Array[]`, leaf first), `extra` = `[{der: Uint8Array, origin: "fetched"|"cached"}]`,
     /// `given` = "leaf" | "leaf-completed" | "served" (`path::Given`).
+    #[cfg(feature = "direct-checks")]
     #[wasm_bindgen(js_name = checkPath)]
     pub fn check_path(
         &mut self,

@@ -446,14 +446,27 @@ impl Engine {
             given,
             cache,
         };
-        self.check_with(host, served, Some(request), now)
+        self.check_with(host, served, Request::Path(request), now)
     }
 
     /// The verdict for a connection to `host` whose chain (DER, leaf first) the browser built
     /// and verified, at `now` (Unix seconds): a pin counts anywhere in it. Never fails: what
     /// cannot be checked is `unverifiable`.
     pub fn check<B: AsRef<[u8]>>(&self, host: &str, chain: &[B], now: i64) -> Verdict {
-        self.check_with(host, chain, None, now)
+        self.check_built(host, chain, &mut SignatureCache::new(), now)
+    }
+
+    /// [`check`](Engine::check) with the signature results of `cache`, which serves the one
+    /// signature a browser-built chain may need: a leaf alone proven by an issuer key. An
+    /// asking cache leaves that proof open and notes the signature (the judge asks for it).
+    pub fn check_built<B: AsRef<[u8]>>(
+        &self,
+        host: &str,
+        chain: &[B],
+        cache: &mut SignatureCache,
+        now: i64,
+    ) -> Verdict {
+        self.check_with(host, chain, Request::Built(cache), now)
     }
 
     /// A verdict with what every check knows first: the host, its entry and mode; `Err` with
@@ -576,7 +589,7 @@ impl Engine {
         &self,
         host_input: &str,
         chain: &[B],
-        path: Option<PathRequest>,
+        request: Request,
         now: i64,
     ) -> Verdict {
         let (mut v, entry) = match self.start(host_input, chain.len(), Detail::Full) {
@@ -617,10 +630,14 @@ impl Engine {
         }
         let certs: Vec<Cert> = read.into_iter().filter_map(|(_, c)| c.ok()).collect();
         let mut linked = None;
-        let certs = match path {
-            None => certs,
-            Some(request) => {
-                let set = entry.map(|(source, e)| &source.list.pinsets[e.pinset]);
+        let set = entry.map(|(source, e)| &source.list.pinsets[e.pinset]);
+        let mut built_cache = None;
+        let certs = match request {
+            Request::Built(cache) => {
+                built_cache = Some(cache);
+                certs
+            }
+            Request::Path(request) => {
                 let found = self.link(set, certs, request);
                 v.path = Some(found.view);
                 // Fetched and cached certificates are judged like served ones once linked.
@@ -644,17 +661,20 @@ impl Engine {
         // Only a leaf alone, in a chain the browser built, is proven by issuer key here; a
         // path's anchors did that in `link`.
         let leaf = (certs.len() == 1 && linked.is_none()).then(|| certs.remove(0));
-        let facts: Vec<CertFacts> = match &leaf {
-            Some(leaf) => vec![leaf.facts.clone()],
-            None => certs.into_iter().map(|c| c.facts).collect(),
+        let (facts, proof) = match (leaf, built_cache) {
+            (Some(leaf), Some(cache)) => {
+                let proof = leaf_proof(set, &leaf, &v.host, cache);
+                (vec![leaf.facts], Some(proof))
+            }
+            _ => (certs.into_iter().map(|c| c.facts).collect(), None),
         };
-        let (leaf, linked) = (leaf.as_ref(), linked.as_ref());
-        self.finish(v, entry, &keys, facts, leaf, linked, now, Detail::Full)
+        let (proof, linked) = (proof.as_ref(), linked.as_ref());
+        self.finish(v, entry, &keys, facts, proof, linked, now, Detail::Full)
     }
 
     /// The rest of every check, on the chain's keys: bad pins from extra entries, the pin set,
-    /// declared proxies, staleness. `facts` become the verdict's chain; `leaf` is given for a
-    /// browser-built chain of one certificate (the issuer-key proof); `linked` for a path.
+    /// declared proxies, staleness. `facts` become the verdict's chain; `leaf` is the issuer-key
+    /// proof of a browser-built chain of one certificate; `linked` what a path found.
     #[allow(clippy::too_many_arguments)]
     fn finish(
         &self,
@@ -662,7 +682,7 @@ impl Engine {
         entry: Governing<'_>,
         keys: &[Keys],
         facts: Vec<CertFacts>,
-        leaf: Option<&Cert>,
+        leaf: Option<&LeafProof>,
         linked: Option<&LinkOutcome>,
         now: i64,
         detail: Detail,
@@ -877,6 +897,49 @@ impl Engine {
     }
 }
 
+/// What a check is asked about.
+enum Request<'a, 'c> {
+    /// A chain the browser built; the cache serves a leaf alone's issuer-key proof.
+    Built(&'c mut SignatureCache),
+    /// A chain no browser built, linked by signatures.
+    Path(PathRequest<'a, 'c>),
+}
+
+/// The issuer-key proof of a leaf alone in a chain the browser built (`judge`).
+struct LeafProof {
+    /// The pin set's issuer key whose signature the leaf carries, if one's does.
+    signer: Option<Pin>,
+    /// The leaf's names cover the host.
+    covers: bool,
+    /// An issuer key's signature is not known yet (an asking cache noted it).
+    asked: bool,
+}
+
+fn leaf_proof(
+    set: Option<&PinSet>,
+    leaf: &Cert,
+    host: &str,
+    cache: &mut SignatureCache,
+) -> LeafProof {
+    let mut proof = LeafProof {
+        signer: None,
+        covers: false,
+        asked: false,
+    };
+    for (pin, key) in set.into_iter().flat_map(|set| &set.issuer_keys) {
+        match cache.verified(leaf, *pin, key) {
+            Some(true) => {
+                proof.signer = Some(*pin);
+                proof.covers = proof::names_cover(leaf, host);
+                break;
+            }
+            Some(false) => {}
+            None => proof.asked = true,
+        }
+    }
+    proof
+}
+
 /// What a path request brings besides the served chain.
 struct PathRequest<'a, 'c> {
     extra: &'a [(&'a [u8], CertOrigin)],
@@ -935,8 +998,8 @@ impl From<ReasonCode> for Reason {
     }
 }
 
-/// `leaf`: the certificate of a one-certificate chain, for the issuer-key proof (on `host`).
-fn judge(set: &PinSet, keys: &[Keys], leaf: Option<&Cert>, host: &str) -> Judgement {
+/// `leaf`: the issuer-key proof of a one-certificate chain (on `host`).
+fn judge(set: &PinSet, keys: &[Keys], leaf: Option<&LeafProof>, host: &str) -> Judgement {
     for (i, k) in keys.iter().enumerate() {
         if set.bad.contains(&k.spki) {
             return Judgement::Bad(i, k.spki);
@@ -957,13 +1020,15 @@ fn judge(set: &PinSet, keys: &[Keys], leaf: Option<&Cert>, host: &str) -> Judgem
     let Some(leaf) = leaf else {
         return miss(false, false, ReasonCode::LeafSignatureMissing);
     };
-    for (pin, key) in &set.issuer_keys {
-        if proof::signed_by(leaf, key) {
-            if !proof::names_cover(leaf, host) {
-                return not_for_host(host);
-            }
-            return Judgement::Good(MatchKind::IssuerKey, None, *pin);
+    if let Some(pin) = leaf.signer {
+        if !leaf.covers {
+            return not_for_host(host);
         }
+        return Judgement::Good(MatchKind::IssuerKey, None, pin);
+    }
+    if leaf.asked {
+        // Until the judge has the signature: never a mismatch, never a pass.
+        return miss(false, false, ReasonCode::LeafSignatureMissing);
     }
     miss(true, false, ReasonCode::LeafNotSignedByIssuerKey)
 }

@@ -22,6 +22,8 @@ crate::named_enum::named_enum! {
         Issuer = "issuer",
         /// Reading whether the person chose "proceed anyway" for this chain.
         Override = "override",
+        /// Verifying the signatures a path needs (the extension's signature module).
+        Signatures = "signatures",
     }
 }
 
@@ -125,6 +127,18 @@ crate::named_enum::named_enum! {
 }
 
 crate::named_enum::named_enum! {
+    /// Why the signatures a path needs were not verified.
+    pub enum SignatureFailure {
+        /// The signature module could not be loaded.
+        Unavailable = "unavailable",
+        /// The signature module stopped (a trap) on the certificates it was given.
+        Stopped = "stopped",
+        /// No answer before the judge's deadline.
+        TimedOut = "timed-out",
+    }
+}
+
+crate::named_enum::named_enum! {
     /// What a failure means for the response.
     pub enum Meaning {
         /// The network or the server can cause it: an enforced host stops ("could not be
@@ -172,6 +186,13 @@ pub fn meaning(source: FailureSource, code: &str) -> Meaning {
         FailureSource::Override => match OverrideFailure::from_name(code) {
             Some(_) | None => NotGranted,
         },
+        FailureSource::Signatures => match SignatureFailure::from_name(code) {
+            // A module of the extension's own that does not load is no connection's doing.
+            Some(SignatureFailure::Unavailable) => OwnFault,
+            // The signatures and keys it stopped or spent its time on are the certificates'
+            // (the attacker's) bytes: what they would have linked stays unlinked.
+            Some(SignatureFailure::Stopped | SignatureFailure::TimedOut) | None => PathOpen,
+        },
     }
 }
 
@@ -182,6 +203,7 @@ pub fn codes(source: FailureSource) -> &'static [&'static str] {
         FailureSource::Companion => CompanionFailure::NAMES,
         FailureSource::Issuer => IssuerFailure::NAMES,
         FailureSource::Override => OverrideFailure::NAMES,
+        FailureSource::Signatures => SignatureFailure::NAMES,
     }
 }
 

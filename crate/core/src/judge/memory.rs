@@ -122,8 +122,20 @@ impl Default for Memory {
 }
 
 impl Memory {
-    /// A memory that starts with the CA certificates kept in storage (bounded, newest last).
-    pub fn new(mut kept: Vec<KeptCa>) -> Memory {
+    /// A memory that starts with the CA certificates kept in storage (bounded, newest last),
+    /// and verifies the signatures a path needs itself.
+    pub fn new(kept: Vec<KeptCa>) -> Memory {
+        Memory::with_signatures(kept, SignatureCache::new())
+    }
+
+    /// A memory whose judges ask their caller for the signatures a path needs
+    /// ([`NeedKind::Signatures`](super::NeedKind::Signatures)): the extension's per-response
+    /// module, which carries no signature arithmetic.
+    pub fn asking(kept: Vec<KeptCa>) -> Memory {
+        Memory::with_signatures(kept, SignatureCache::asking())
+    }
+
+    fn with_signatures(mut kept: Vec<KeptCa>, signatures: SignatureCache) -> Memory {
         if kept.len() > MAX_KEPT {
             kept.drain(..kept.len() - MAX_KEPT);
         }
@@ -134,7 +146,7 @@ impl Memory {
             kept_changed: false,
             fetched: Bounded::new(MAX_FETCHED_URLS),
             looks: Bounded::new(MAX_VERDICTS),
-            signatures: SignatureCache::new(),
+            signatures,
             counts: Counts::default(),
         }
     }

@@ -30,7 +30,7 @@ pub mod verdict;
 use crate::judge::decision::{decide, Act, Decision, Failure, Situation};
 use crate::judge::engine::{CertDigests, Engine};
 use crate::judge::local_root::AddedRoot;
-use crate::judge::path::{CertOrigin, Given};
+use crate::judge::path::{CertOrigin, Given, SignatureCheck};
 use crate::judge::verdict::{Status, Verdict};
 use crate::list::Mode;
 use crate::x509::cert::{parse_chain, MAX_CHAIN_LEN};
@@ -57,6 +57,8 @@ pub const COMPANION_MS: i64 = 3500;
 /// a reconnect after the page loaded carry the rest of the session, so its new connections are
 /// sampled, at a rate that keeps the companion's second connections few.
 pub const SUBRESOURCE_LOOK_MS: i64 = 2000;
+/// The signatures a path needs, verified by the caller's signature module (loading it first).
+pub const SIGNATURES_MS: i64 = 2000;
 /// AIA fetches for one response, in all.
 pub const FETCH_BUDGET_MS: i64 = 4000;
 /// AIA fetches for one response.
@@ -131,6 +133,8 @@ crate::named_enum::named_enum! {
         Issuer = "issuer",
         /// Whether the person chose "proceed anyway" for `chainKey` in this tab.
         Override = "override",
+        /// The signatures [`Judge::asked_signatures`] lists, verified (the signature module).
+        Signatures = "signatures",
     }
 }
 
@@ -355,6 +359,8 @@ pub enum JudgeError {
     NotAsked(&'static str),
     /// The judge is done; nothing more is needed.
     Done,
+    /// So many answers for so many signatures asked: every one is answered, in order.
+    Answers { asked: usize, given: usize },
 }
 
 impl std::fmt::Display for JudgeError {
@@ -362,6 +368,9 @@ impl std::fmt::Display for JudgeError {
         match self {
             JudgeError::NotAsked(what) => write!(f, "the judge did not ask for {what}"),
             JudgeError::Done => f.write_str("the judge is done"),
+            JudgeError::Answers { asked, given } => {
+                write!(f, "{given} answers for {asked} signatures asked")
+            }
         }
     }
 }
@@ -403,6 +412,11 @@ pub struct Judge {
     fetched_now: Vec<(String, Vec<u8>)>,
     fetches: usize,
     fetch_budget_spent: bool,
+    /// Signature checks spent on this response's path, in all its rounds.
+    signature_checks: usize,
+    /// The signatures asked for now, and the verdict reached while they were unknown.
+    asked: Vec<SignatureCheck>,
+    provisional: Option<Verdict>,
     failures: Vec<FailureView>,
     companion_view: Option<CompanionView>,
     verdict: Option<Verdict>,
@@ -455,6 +469,9 @@ impl Judge {
             fetched_now: Vec::new(),
             fetches: 0,
             fetch_budget_spent: false,
+            signature_checks: 0,
+            asked: Vec::new(),
+            provisional: None,
             failures: Vec::new(),
             companion_view: None,
             verdict: None,
@@ -723,6 +740,57 @@ impl Judge {
         Ok(&self.step)
     }
 
+    /// The signatures asked for now ([`Judge::asked_signatures`]), in order.
+    pub fn asked_signatures(&self) -> &[SignatureCheck] {
+        if self.step.need == Some(NeedKind::Signatures) {
+            &self.asked
+        } else {
+            &[]
+        }
+    }
+
+    /// Whether each signature asked for verified, in the order asked.
+    pub fn feed_signatures(
+        &mut self,
+        engine: &Engine,
+        memory: &mut Memory,
+        verified: &[bool],
+    ) -> Result<&Step, JudgeError> {
+        self.expect(NeedKind::Signatures, "signatures")?;
+        if verified.len() != self.asked.len() {
+            return Err(JudgeError::Answers {
+                asked: self.asked.len(),
+                given: verified.len(),
+            });
+        }
+        for (check, &ok) in self.asked.iter().zip(verified) {
+            memory.signatures.put(check.signed, check.signer, ok);
+        }
+        self.asked.clear();
+        self.provisional = None;
+        if self.browser_built() {
+            self.judge_built(engine, memory);
+        } else {
+            self.complete(engine, memory);
+        }
+        Ok(&self.step)
+    }
+
+    /// The signatures asked for could not be verified (`code`, a `SignatureFailure`): what
+    /// they would have linked stays unlinked, as the table says.
+    fn signatures_failed(&mut self, engine: &Engine, memory: &mut Memory, code: &str) {
+        self.asked.clear();
+        let provisional = self.provisional.take();
+        self.verdict = match self.fail(FailureSource::Signatures, code) {
+            // Unknown signatures only leave links out, so a blocked key already linked stays
+            // blocked whatever they say; any other verdict could change, and our own failure
+            // is no verdict.
+            Meaning::OwnFault => provisional.filter(|v| v.status == Status::Blocked),
+            _ => provisional,
+        };
+        self.after_verdict(engine, memory)
+    }
+
     /// The failure `code` for whatever is needed now (the caller's adapter failed, or the
     /// deadline passed: `timed-out`).
     pub fn feed_failure(
@@ -753,6 +821,10 @@ impl Judge {
                     return Ok(self.timed_out(engine));
                 }
                 self.feed_override(engine, memory, false, Some(code))
+            }
+            Some(NeedKind::Signatures) => {
+                self.signatures_failed(engine, memory, code);
+                Ok(&self.step)
             }
         }
     }
@@ -794,7 +866,7 @@ impl Judge {
     /// Judges what is at hand, or asks for what the verdict needs.
     fn judge_chain(&mut self, engine: &Engine, memory: &mut Memory) {
         let now = now_secs(self.now);
-        let built = self.tier.is_some_and(Tier::browser_built) && !self.from_server;
+        let built = self.browser_built();
         if built && !self.digests.is_empty() && !self.unverified {
             let hashes: Vec<Pin> = self.digests.iter().map(|d| d.cert_sha256).collect();
             if let Some(key) = Memory::chain_key(&self.host, &hashes) {
@@ -851,20 +923,48 @@ impl Judge {
         self.judged_from = JudgedFrom::Der;
         if built || self.chain.is_empty() {
             memory.counts.der += 1;
-            let v = unverified::judged(
-                engine.check(&self.host, &self.chain, now),
-                self.browser_facts(),
-            );
-            self.verdict = Some(engine.with_root(v, self.built_in_root));
-            return self.after_verdict(engine, memory);
+            return self.judge_built(engine, memory);
         }
         self.complete(engine, memory)
+    }
+
+    /// A chain the browser built (or none), from its certificates.
+    fn judge_built(&mut self, engine: &Engine, memory: &mut Memory) {
+        let now = now_secs(self.now);
+        let v = engine.check_built(&self.host, &self.chain, &mut memory.signatures, now);
+        let v = unverified::judged(v, self.browser_facts());
+        let v = engine.with_root(v, self.built_in_root);
+        if let Some(v) = self.unless_signatures_asked(memory, v) {
+            self.verdict = Some(v);
+            self.after_verdict(engine, memory);
+        }
+    }
+
+    /// The verdict of the check just made, unless it needed signatures the memory does not
+    /// know: those are asked for first (the verdict is kept until they are answered), since
+    /// nothing may be concluded without them, not even a pass (a blocked key above a pinned
+    /// one must still be seen).
+    fn unless_signatures_asked(&mut self, memory: &mut Memory, v: Verdict) -> Option<Verdict> {
+        let asked = memory.signatures.take_asked();
+        if asked.is_empty() {
+            return Some(v);
+        }
+        self.asked = asked;
+        self.provisional = Some(v);
+        self.step = Step::need(NeedKind::Signatures, self.deadline(SIGNATURES_MS));
+        None
+    }
+
+    /// The chain at hand is one the browser built and verified (not a server's, as the
+    /// companion saw it).
+    fn browser_built(&self) -> bool {
+        self.tier.is_some_and(Tier::browser_built) && !self.from_server
     }
 
     /// What the browser said of its own verification of the chain at hand.
     fn browser_facts(&self) -> unverified::BrowserFacts {
         unverified::BrowserFacts {
-            built: self.tier.is_some_and(Tier::browser_built) && !self.from_server,
+            built: self.browser_built(),
             len: self.digests.len().max(self.chain.len()),
             unverified: self.unverified,
         }
@@ -884,6 +984,7 @@ impl Judge {
         loop {
             let extra: Vec<(&[u8], CertOrigin)> =
                 self.extra.iter().map(|(d, o)| (d.as_slice(), *o)).collect();
+            memory.signatures.spent_before = self.signature_checks;
             let v = engine.check_path(
                 &self.host,
                 &self.chain,
@@ -892,7 +993,14 @@ impl Judge {
                 &mut memory.signatures,
                 now,
             );
+            memory.signatures.spent_before = 0;
             let v = engine.with_root(v, self.built_in_root);
+            if let Some(path) = &v.path {
+                self.signature_checks = self.signature_checks.max(path.checks);
+            }
+            let Some(v) = self.unless_signatures_asked(memory, v) else {
+                return;
+            };
             let open = v
                 .path
                 .as_ref()
@@ -1038,8 +1146,7 @@ impl Judge {
     fn finish_with(&mut self, engine: &Engine, memory: &mut Memory, overridden: bool) {
         let decision = decide(&self.situation(engine, overridden));
         self.overridden = overridden && engine.allows_user_override();
-        let built = self.tier.is_some_and(Tier::browser_built) && !self.from_server;
-        if let (true, Some(v)) = (built, &self.verdict) {
+        if let (true, Some(v)) = (self.browser_built(), &self.verdict) {
             let hashes: Vec<Pin> = self.digests.iter().map(|d| d.cert_sha256).collect();
             if let (Some(key), JudgedFrom::Digests | JudgedFrom::Der) =
                 (Memory::chain_key(&self.host, &hashes), self.judged_from)
@@ -1074,7 +1181,7 @@ impl Judge {
             record,
             judged_from: self.judged_from,
             tier: self.tier_name.take(),
-            browser_built: self.tier.is_some_and(Tier::browser_built) && !self.from_server,
+            browser_built: self.browser_built(),
             built_in_root: self.built_in_root,
             chain_offered: self.chain_offered,
             cannot_verify: self.cannot_verify,
@@ -1154,6 +1261,7 @@ pub fn tables() -> Tables {
         Limit { name: "LIMIT_MS", value: LIMIT_MS, rule: "a response is held at most this long; then `timed-out` is fed and the table decides" },
         Limit { name: "COMPANION_MS", value: COMPANION_MS, rule: "the companion's look; past it, `timed-out` (attacker-inducible)" },
         Limit { name: "SUBRESOURCE_LOOK_MS", value: SUBRESOURCE_LOOK_MS, rule: "an enforced host's sub-resources are looked at by the companion at most once in this long per host (afresh); a rogue chain seen for one stops the tab" },
+        Limit { name: "SIGNATURES_MS", value: SIGNATURES_MS, rule: "the signatures a path needs, verified by the signature module; past it, what they would have linked stays unlinked" },
         Limit { name: "FETCH_BUDGET_MS", value: FETCH_BUDGET_MS, rule: "all AIA fetches of one response; past it, the path stays open" },
         Limit { name: "MAX_FETCHES", value: MAX_FETCHES as i64, rule: "AIA fetches of one response" },
         Limit { name: "MAX_ISSUER_BYTES", value: MAX_ISSUER_BYTES as i64, rule: "the largest AIA body read" },

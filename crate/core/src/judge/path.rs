@@ -78,16 +78,76 @@ pub struct Anchor<'a> {
 /// Signature results by (signed certificate's hash, signer's SPKI pin): a result depends on
 /// nothing else, so one wake checks each pair once. Bounded: emptied when full (an interceptor
 /// who fills it only costs re-checks).
-#[derive(Debug, Default, Clone)]
+///
+/// A cache made with [`SignatureCache::new`] verifies a missing pair itself. One made with
+/// [`SignatureCache::asking`] never does: it notes the pair as a [`SignatureCheck`] for its
+/// caller (the judge asks for them as a step, and the extension's signature module answers), and
+/// the search counts it as neither verified nor refused until the answer is [`put`]. Only `new`
+/// names the signature arithmetic, so a build that only asks leaves it out.
+///
+/// [`put`]: SignatureCache::put
+#[derive(Debug, Clone)]
 pub struct SignatureCache {
     results: HashMap<(Pin, Pin), bool>,
+    verify_here: Option<fn(&Cert, &[u8]) -> bool>,
+    asked: Vec<SignatureCheck>,
+    /// Checks already spent on the response being judged before this search (the judge's
+    /// rounds): the search's bound is for the response, not for each round.
+    pub(crate) spent_before: usize,
+}
+
+/// A signature the search needs and an asking cache does not know: `signer_spki` over the
+/// `signed` certificate's TBS bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureCheck {
+    /// The signed certificate's SHA-256, and the signer's SPKI pin: the cache's key.
+    pub signed: Pin,
+    pub signer: Pin,
+    /// The signed certificate's `signatureAlgorithm` (DER AlgorithmIdentifier).
+    pub algorithm: Vec<u8>,
+    pub signer_spki: Vec<u8>,
+    /// The signed certificate's TBSCertificate (DER).
+    pub message: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+impl SignatureCheck {
+    /// Verifies the check here (what the signature module does with each one it is given).
+    pub fn verify(&self) -> bool {
+        proof::verify_signature(
+            &self.algorithm,
+            &self.signer_spki,
+            &self.message,
+            &self.signature,
+        )
+    }
+}
+
+impl Default for SignatureCache {
+    fn default() -> SignatureCache {
+        SignatureCache::new()
+    }
 }
 
 impl SignatureCache {
     pub const MAX_ENTRIES: usize = 4096;
 
+    /// A cache that verifies what it does not know.
     pub fn new() -> SignatureCache {
-        SignatureCache::default()
+        SignatureCache {
+            verify_here: Some(proof::signed_by),
+            ..SignatureCache::asking()
+        }
+    }
+
+    /// A cache that asks its caller for what it does not know (see the type's comment).
+    pub fn asking() -> SignatureCache {
+        SignatureCache {
+            results: HashMap::new(),
+            verify_here: None,
+            asked: Vec::new(),
+            spent_before: 0,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -102,11 +162,55 @@ impl SignatureCache {
         self.results.get(&(signed.cert_hash, *signer)).copied()
     }
 
-    fn put(&mut self, signed: &Cert, signer: Pin, verified: bool) {
+    /// Whether `signer` (its key `signer_spki`) verifies `signed`: known, or verified now, or
+    /// (`None`) asked of the caller.
+    pub(crate) fn verified(
+        &mut self,
+        signed: &Cert,
+        signer: Pin,
+        signer_spki: &[u8],
+    ) -> Option<bool> {
+        if let Some(known) = self.get(signed, &signer) {
+            return Some(known);
+        }
+        let Some(verify_here) = self.verify_here else {
+            self.ask(signed, signer, signer_spki);
+            return None;
+        };
+        let verified = verify_here(signed, signer_spki);
+        self.put(signed.cert_hash, signer, verified);
+        Some(verified)
+    }
+
+    /// The answer to an asked check (or a check's result, for a cache that verifies).
+    pub fn put(&mut self, signed: Pin, signer: Pin, verified: bool) {
         if self.results.len() >= Self::MAX_ENTRIES {
             self.results.clear();
         }
-        self.results.insert((signed.cert_hash, signer), verified);
+        self.results.insert((signed, signer), verified);
+    }
+
+    /// The checks the searches since the last call needed and could not answer.
+    pub fn take_asked(&mut self) -> Vec<SignatureCheck> {
+        std::mem::take(&mut self.asked)
+    }
+
+    fn ask(&mut self, signed: &Cert, signer: Pin, signer_spki: &[u8]) {
+        if self
+            .asked
+            .iter()
+            .any(|c| c.signed == signed.cert_hash && c.signer == signer)
+        {
+            return;
+        }
+        self.asked.push(SignatureCheck {
+            signed: signed.cert_hash,
+            signer,
+            algorithm: signed.signature_algorithm_der().to_vec(),
+            signer_spki: signer_spki.to_vec(),
+            message: signed.tbs_der().to_vec(),
+            signature: signed.signature().to_vec(),
+        });
     }
 }
 
@@ -192,7 +296,10 @@ impl Path {
 /// name (RFC 5280 name chaining, as browsers do); anchors are tried only where no candidate
 /// verified, since they have no name.
 pub fn build(certs: &[Cert], anchors: &[Anchor], cache: &mut SignatureCache) -> Path {
-    let mut path = Path::default();
+    let mut path = Path {
+        checks: cache.spent_before,
+        ..Path::default()
+    };
     if certs.is_empty() {
         return path;
     }
@@ -231,12 +338,13 @@ pub fn build(certs: &[Cert], anchors: &[Anchor], cache: &mut SignatureCache) -> 
                 cache,
                 &mut path,
             ) {
-                Some(true) => {}
-                Some(false) => {
+                Check::Verified => {}
+                Check::Refused => {
                     path.named_but_unsigned.push(here.cert);
                     continue;
                 }
-                None => return path,
+                Check::Asked => continue,
+                Check::Spent => return path,
             }
             parent_found = true;
             path.links.push(Link {
@@ -250,9 +358,9 @@ pub fn build(certs: &[Cert], anchors: &[Anchor], cache: &mut SignatureCache) -> 
         }
         for (a, anchor) in anchors.iter().enumerate() {
             match verify(child, &anchor.pin, anchor.spki_der, cache, &mut path) {
-                Some(true) => {}
-                Some(false) => continue,
-                None => return path,
+                Check::Verified => {}
+                Check::Refused | Check::Asked => continue,
+                Check::Spent => return path,
             }
             path.anchors.push(AnchorLink {
                 anchor: a,
@@ -263,24 +371,38 @@ pub fn build(certs: &[Cert], anchors: &[Anchor], cache: &mut SignatureCache) -> 
     path
 }
 
-/// Whether `signer` verifies `signed`, from the cache or by one check; `None` once the
-/// search's budget is spent (the limit is then set).
+/// What became of one (certificate, signer) pair in a search.
+enum Check {
+    Verified,
+    Refused,
+    /// An asking cache did not know it: it links nothing and proves no forgery until answered.
+    Asked,
+    /// The search's budget is spent (the limit is then set).
+    Spent,
+}
+
+/// Whether `signer` verifies `signed`, from the cache or by one check (verified here, or asked
+/// of the caller).
 fn verify(
     signed: &Cert,
     signer: &Pin,
     signer_spki: &[u8],
     cache: &mut SignatureCache,
     path: &mut Path,
-) -> Option<bool> {
-    if let Some(known) = cache.get(signed, signer) {
-        return Some(known);
+) -> Check {
+    match cache.get(signed, signer) {
+        Some(true) => return Check::Verified,
+        Some(false) => return Check::Refused,
+        None => {}
     }
-    if path.checks == MAX_SIGNATURE_CHECKS {
+    if path.checks >= MAX_SIGNATURE_CHECKS {
         path.limit = Some(PathLimit::TooManyChecks);
-        return None;
+        return Check::Spent;
     }
     path.checks += 1;
-    let verified = proof::signed_by(signed, signer_spki);
-    cache.put(signed, *signer, verified);
-    Some(verified)
+    match cache.verified(signed, *signer, signer_spki) {
+        Some(true) => Check::Verified,
+        Some(false) => Check::Refused,
+        None => Check::Asked,
+    }
 }

@@ -140,11 +140,28 @@ fn small_integer(content: &[u8], tag: u8) -> Option<usize> {
     Some(content.iter().fold(0, |acc, &b| acc << 8 | b as usize))
 }
 
+/// True when the key in `spki_der` verifies `signature` over `message` with the algorithm
+/// `algorithm_der` names (a certificate's `signatureAlgorithm`). Any unsupported or malformed
+/// input is simply "does not verify".
+pub fn verify_signature(
+    algorithm_der: &[u8],
+    spki_der: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    Scheme::from_algorithm_der(algorithm_der)
+        .is_some_and(|scheme| scheme.verify(spki_der, message, signature))
+}
+
 /// True when `issuer_spki_der` verifies the leaf's signature over its TBS bytes.
 /// Any unsupported or malformed input is simply "does not verify".
 pub fn signed_by(leaf: &Cert, issuer_spki_der: &[u8]) -> bool {
-    Scheme::from_algorithm_der(leaf.signature_algorithm_der())
-        .is_some_and(|scheme| scheme.verify(issuer_spki_der, leaf.tbs_der(), leaf.signature()))
+    verify_signature(
+        leaf.signature_algorithm_der(),
+        issuer_spki_der,
+        leaf.tbs_der(),
+        leaf.signature(),
+    )
 }
 
 /// Whether one of `leaf`'s SAN dNSNames covers `host` (already normalised: lower case, no
