@@ -405,21 +405,6 @@ pub fn vocabulary() -> Result<JsValue, JsError> {
     to_js(&pinwatch_core::vocabulary::vocabulary())
 }
 
-#[derive(Serialize)]
-struct CheckedEntries {
-    entries: Vec<pinwatch_core::list::ExtraEntry>,
-    errors: Vec<pinwatch_core::problem::Problem>,
-}
-
-/// Extra entries checked one by one: `{entries, errors}` (see `sources::check_extra_entries`).
-#[wasm_bindgen(js_name = checkExtraEntries)]
-pub fn check_extra_entries(values: JsValue) -> Result<JsValue, JsError> {
-    let values = read::json_texts(&values)
-        .ok_or_else(|| JsError::new("extra entries: expected an array of plain data"))?;
-    let (entries, errors) = sources::check_extra_entries(&values);
-    to_js(&CheckedEntries { entries, errors })
-}
-
 /// Whether two `{keys, threshold}` objects name the same signer set (`accept::same_signer_texts`).
 #[wasm_bindgen(js_name = sameSigners)]
 pub fn same_signers(a: JsValue, b: JsValue) -> bool {
