@@ -1,6 +1,6 @@
 // The signed-list module (crate/wasm-lists, shipped in wasm/lists/): accepting a channel's list
 // (envelope, signatures, rotation) is needed only when a list arrives, and checking extra
-// entries only when the options page saves, so their code stays out of the module every wake
+// entries and channels' keys only when the options page saves, so their code stays out of the module every wake
 // loads and every response crosses. The glue is imported with the background (a service worker
 // cannot import() later); the module itself is instantiated on first use and kept for the wake.
 
@@ -59,6 +59,11 @@ export function acceptList(envelope, trust, channel, nowSecs) {
  */
 export function checkExtraEntries(values) {
   return inModule(() => JSON.parse(glue.checkExtraEntries(JSON.stringify(Array.isArray(values) ? values : null))));
+}
+
+/** A pasted public key read by the core: `{keyId, publicKey}` (canonical text); throws the reason. */
+export function parsePublicKey(text) {
+  return inModule(() => JSON.parse(glue.parsePublicKey(text)));
 }
 
 /** Our own failure, told apart from a malformed argument by its `code`. */

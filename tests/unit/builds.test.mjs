@@ -11,7 +11,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const built = ['pkg-web', 'pkg-web-cold', 'pkg-web-lists'].every((p) => existsSync(join(ROOT, 'target', p, 'pinwatch_bg.wasm')));
 
 /** The signed-list module's entry points (crate/wasm-lists): none of them is asked at a wake. */
-const LIST_MODULE_EXPORTS = ['acceptList', 'readPayload', 'checkExtraEntries'];
+const LIST_MODULE_EXPORTS = ['acceptList', 'readPayload', 'checkExtraEntries', 'parsePublicKey'];
 
 function manifestOf(browser) {
   const out = assemble({ root: ROOT, browser, out: join(mkdtempSync(join(tmpdir(), 'pinwatch-build-')), browser) });

@@ -1,11 +1,12 @@
 //! The signed-list module: what the background needs only when a channel's list arrives
 //! (envelope, signatures, rotation, acceptance) or when the options page saves settings (their
-//! extra entries), kept out of the module every wake loads and every response crosses.
+//! extra entries and channels' keys), kept out of the module every wake loads and every response crosses.
 //! Conversion only; the rules are `pinwatch_core::list::accept` and `list::sources`. Arguments
 //! and results are JSON text (the extension's `background/lists-wasm.js` converts).
 
 #![cfg(target_arch = "wasm32")]
 
+use pinwatch_core::crypto::key::PublicKey;
 use pinwatch_core::list::accept::{self, ChannelBinding, TrustSpec, TrustState};
 use pinwatch_core::list::{channel_name_ok, sources, ExtraEntry, ListInfo, PinList};
 use pinwatch_core::problem::Problem;
@@ -120,4 +121,22 @@ pub fn check_extra_entries(values: &str) -> Result<String, JsError> {
     let texts: Vec<String> = values.iter().map(|v| v.get().to_string()).collect();
     let (entries, errors) = sources::check_extra_entries(&texts);
     to_text(&CheckedEntries { entries, errors })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PublicKeyJs {
+    key_id: String,
+    public_key: String,
+}
+
+/// Validates a pasted public key: the JSON text of `{keyId, publicKey}` (the canonical text), or
+/// throws the reason. Asked when the options page saves a channel's keys.
+#[wasm_bindgen(js_name = parsePublicKey)]
+pub fn parse_public_key(text: &str) -> Result<String, JsError> {
+    let key = PublicKey::from_text(text).map_err(|e| JsError::new(&e.to_string()))?;
+    to_text(&PublicKeyJs {
+        key_id: key.id().to_string(),
+        public_key: key.to_text(),
+    })
 }

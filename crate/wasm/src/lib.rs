@@ -9,7 +9,6 @@ mod inputs;
 mod read;
 mod text;
 
-use pinwatch_core::crypto::key::PublicKey;
 use pinwatch_core::judge::engine;
 use pinwatch_core::judge::path::{CertOrigin, Given, SignatureCache};
 use pinwatch_core::judge::{self, memory::Memory};
@@ -425,29 +424,4 @@ pub fn cert_facts(der: &[u8]) -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = spkiPin)]
 pub fn spki_pin(der: &[u8]) -> Result<String, JsError> {
     cert::spki_pin(der).map(|p| p.to_base64()).map_err(error)
-}
-
-/// The key id of a public key in its text form; throws when the text is not a key.
-#[wasm_bindgen(js_name = keyId)]
-pub fn key_id(text: &str) -> Result<String, JsError> {
-    PublicKey::from_text(text)
-        .map(|k| k.id().to_string())
-        .map_err(error)
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PublicKeyJs {
-    key_id: String,
-    public_key: String,
-}
-
-/// Validates a pasted public key: `{keyId, publicKey}` (the canonical text), or throws the reason.
-#[wasm_bindgen(js_name = parsePublicKey)]
-pub fn parse_public_key(text: &str) -> Result<JsValue, JsError> {
-    let key = PublicKey::from_text(text).map_err(error)?;
-    to_js(&PublicKeyJs {
-        key_id: key.id().to_string(),
-        public_key: key.to_text(),
-    })
 }
