@@ -65,15 +65,6 @@ export async function sameSigners(a, b) {
   return wasm.sameSigners(a, b);
 }
 
-/** Facts of one DER certificate (synchronous, as `decide`); null when they cannot be read. */
-export function certFacts(der) {
-  try {
-    return wasm.certFacts(der);
-  } catch {
-    return null;
-  }
-}
-
 /** What a verdict does (the core's `decision::decide`). Synchronous: the engine that produced the
  * verdict has loaded the module; throws when it never loaded (our own failure). */
 export function decide(situation) {

@@ -12,6 +12,8 @@ const built = ['pkg-web', 'pkg-web-cold', 'pkg-web-lists'].every((p) => existsSy
 
 /** The signed-list module's entry points (crate/wasm-lists): none of them is asked at a wake. */
 const LIST_MODULE_EXPORTS = ['acceptList', 'readPayload', 'checkExtraEntries', 'parsePublicKey'];
+/** Entry points no part of the extension asks: in no shipped module (`certFacts` stays in the node package, for benchmarks and the fuzzer). */
+const SHIPPED_NOWHERE = ['keyId', 'certFacts'];
 
 function manifestOf(browser) {
   const out = assemble({ root: ROOT, browser, out: join(mkdtempSync(join(tmpdir(), 'pinwatch-build-')), browser) });
@@ -71,4 +73,12 @@ test('the signed-list module ships in wasm/lists/, only background/lists-wasm.js
     assert.ok(!new RegExp(`export function ${name}\\b`).test(hot), `${name} is not in the per-response module`);
     assert.match(lists, new RegExp(`export function ${name}\\b`), `${name} is in the list module`);
   }
+  for (const name of SHIPPED_NOWHERE) {
+    for (const [which, glue] of [['per-response', hot], ['list', lists]]) {
+      assert.ok(!new RegExp(`export function ${name}\\b`).test(glue), `${name} is not in the ${which} module`);
+    }
+  }
+  // The module every wake loads still has what each wake asks of it (not an empty file passing the checks above).
+  for (const name of ['decide', 'sameSigners', 'spkiPin']) assert.match(hot, new RegExp(`export function ${name}\\b`), name);
+  assert.match(hot, /export class Engine\b/);
 });

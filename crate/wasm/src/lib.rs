@@ -413,7 +413,10 @@ pub fn same_signers(a: JsValue, b: JsValue) -> bool {
     }
 }
 
-/// Facts of one DER certificate.
+/// Facts of one DER certificate. No part of the extension asks it (a verdict carries the facts of
+/// its chain): only in the node package (feature `docs`), for the benchmarks and the fuzzer of
+/// this boundary (`tests/wasm/fuzz-wasm.mjs`), not in the module every wake loads.
+#[cfg(feature = "docs")]
 #[wasm_bindgen(js_name = certFacts)]
 pub fn cert_facts(der: &[u8]) -> Result<JsValue, JsError> {
     let cert = cert::Cert::from_der(der).map_err(error)?;
