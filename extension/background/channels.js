@@ -32,7 +32,7 @@
 // `expiresAt` alone, and a 304 or "unchanged" answer for a list that has expired is a failed check.
 
 import { api } from '../shared/compat.js';
-import { invalidate, loadWasm, nowSecs, sameSigners } from './engine.js';
+import { invalidate, nowSecs, sameSigners } from './engine.js';
 import { activeChannels, CHANNEL_LISTS_KEY, loadPolicy, loadUser } from './settings.js';
 import { cleanChannel, DEFAULT_UPDATE_HOURS } from './policy.js';
 import { HOUR, MINUTE, nextCheckDelay } from './schedule.js';
@@ -40,10 +40,7 @@ import { serialQueue } from '../shared/serial.js';
 import { readBody } from './bounded-body.js';
 import { problem } from '../shared/problem.js';
 import { PROBLEM_CODE } from '../shared/vocabulary.js';
-import { acceptList } from './lists-wasm.js';
-// A namespace import: the key reader is looked up when used, so a WASM build without it fails a
-// channel's configuration check, never the background's start.
-import * as wasm from '../wasm/pinwatch.js';
+import { acceptList, parsePublicKey } from './lists-wasm.js';
 
 export const ALARM = 'pinwatch-channels';
 export const STATE_KEY = 'channelState';
@@ -322,29 +319,31 @@ export async function statusView(policy, user, now = Date.now()) {
 
 /**
  * What is wrong with channels as the user typed them (raw values): URL, threshold, and every
- * key checked by the WASM core, as problems (`shared/problem.js`). An empty list when they are fine.
+ * key checked by the WASM core (the signed-list module), as problems (`shared/problem.js`). An
+ * empty list when they are fine. Throws (`not-checked`) when the module cannot answer.
  */
 export async function configurationProblems(raw) {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) return [problem(PROBLEM_CODE.policyNotList, { key: 'channels' })];
   const problems = [];
   const seen = new Set();
-  await loadWasm();
-  raw.forEach((value, i) => {
+  for (const [i, value] of raw.entries()) {
     const { channel, error } = cleanChannel(value, i + 1);
     if (error) {
       problems.push(error);
-      return;
+      continue;
     }
     if (seen.has(channel.url)) problems.push(problem(PROBLEM_CODE.channelTwice, { channel: i + 1, url: channel.url }));
     seen.add(channel.url);
     for (const key of channel.keys) {
       try {
-        wasm.parsePublicKey(key);
+        await parsePublicKey(key);
       } catch (e) {
+        // The module not answering is our failure, not a wrong key: the save is refused as such.
+        if (e?.code === 'not-checked') throw e;
         problems.push(problem(PROBLEM_CODE.channelBadKey, { channel: i + 1, key: JSON.stringify(key.slice(0, 80)), error: e?.message ?? e }));
       }
     }
-  });
+  }
   return problems;
 }

@@ -10,7 +10,7 @@ import { core, isTrap, loadWasm, renewInstance, timings } from './wasm-core.js';
 /** Where the CA certificates the judge keeps for completion are stored between wakes. */
 export const KEPT_CAS_KEY = 'caCertificates';
 
-export { checkExtraEntries, isTrap, loadWasm, sameSigners, timings, WASM_PATH } from './wasm-core.js';
+export { isTrap, loadWasm, sameSigners, timings, WASM_PATH } from './wasm-core.js';
 
 /**
  * Rebuilds for changes in storage: at most `REBUILDS` start within `REBUILD_WINDOW_MS`; the

@@ -1,8 +1,8 @@
 // The signed-list module (crate/wasm-lists, shipped in wasm/lists/): accepting a channel's list
-// (envelope, signatures, rotation) is needed only when a list arrives, so its code stays out of
-// the module every wake loads and every response crosses. The glue is imported with the
-// background (a service worker cannot import() later); the module itself is instantiated on the
-// first list and kept for the wake.
+// (envelope, signatures, rotation) is needed only when a list arrives, and checking extra
+// entries and channels' keys only when the options page saves, so their code stays out of the module every wake
+// loads and every response crosses. The glue is imported with the background (a service worker
+// cannot import() later); the module itself is instantiated on first use and kept for the wake.
 
 import init, * as glue from '../wasm/lists/pinwatch.js';
 import { api } from '../shared/compat.js';
@@ -23,12 +23,11 @@ function load() {
 }
 
 /**
- * The core's decision on a fetched envelope (`acceptList`): `{accepted: true, payload, trust,
- * info, signedBy, rotated}` or `{accepted: false, code, reason}`. Throws for malformed arguments,
- * and (with `code: "not-checked"`) for a module that did not load or stopped: a trap is our bug,
- * the list in force stays, and the next wake has a fresh instance.
+ * Runs `call` on the loaded module. Throws (with `code: "not-checked"`) for a module that did not
+ * load or stopped: a trap is our bug, and the next wake has a fresh instance. Other errors (a
+ * malformed argument) pass through.
  */
-export async function acceptList(envelope, trust, channel, nowSecs) {
+async function inModule(call) {
   if (stopped) throw notChecked('the signed-list module stopped in this wake; the next wake reads lists again');
   try {
     await load();
@@ -36,12 +35,35 @@ export async function acceptList(envelope, trust, channel, nowSecs) {
     throw notChecked(`the signed-list module did not load (${e?.message ?? e})`);
   }
   try {
-    return JSON.parse(glue.acceptList(envelope, JSON.stringify(trust), JSON.stringify(channel ?? null), nowSecs));
+    return call();
   } catch (e) {
     if (!isTrap(e)) throw e;
     stopped = true;
     throw notChecked(`the signed-list module stopped (${e.message})`);
   }
+}
+
+/**
+ * The core's decision on a fetched envelope (`acceptList`): `{accepted: true, payload, trust,
+ * info, signedBy, rotated}` or `{accepted: false, code, reason}`. Throws for malformed arguments,
+ * and (`not-checked`) when the module cannot answer: the list in force stays.
+ */
+export function acceptList(envelope, trust, channel, nowSecs) {
+  return inModule(() => JSON.parse(glue.acceptList(envelope, JSON.stringify(trust), JSON.stringify(channel ?? null), nowSecs)));
+}
+
+/**
+ * Extra entries (raw values, as the user or policy wrote them) checked one by one by the core:
+ * `{entries, errors}`, the entries normalised (host, canonical pins, mode). Throws for a value
+ * that is not an array, and (`not-checked`) when the module cannot answer: nothing is saved.
+ */
+export function checkExtraEntries(values) {
+  return inModule(() => JSON.parse(glue.checkExtraEntries(JSON.stringify(Array.isArray(values) ? values : null))));
+}
+
+/** A pasted public key read by the core: `{keyId, publicKey}` (canonical text); throws the reason. */
+export function parsePublicKey(text) {
+  return inModule(() => JSON.parse(glue.parsePublicKey(text)));
 }
 
 /** Our own failure, told apart from a malformed argument by its `code`. */

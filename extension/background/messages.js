@@ -9,6 +9,7 @@ import { MATCH_KIND } from '../shared/vocabulary.js';
 import * as channels from './channels.js';
 import * as companion from './companion.js';
 import * as engine from './engine.js';
+import { checkExtraEntries } from './lists-wasm.js';
 import { warm } from './listeners.js';
 import * as reports from './reports.js';
 import { cleanUser, saveUser } from './settings.js';
@@ -98,12 +99,13 @@ async function updateNow() {
 
 /**
  * Checks the user's settings before saving them; returns what was wrong. The core checks the
- * extra entries (`checkExtraEntries`) and the normalised ones are saved; what the engine then
- * refuses (an entry that would replace one of the bundled list or of policy) is in its problems.
+ * extra entries (`checkExtraEntries`, in the signed-list module: only a save needs it) and the
+ * normalised ones are saved; what the engine then refuses (an entry that would replace one of
+ * the bundled list or of policy) is in its problems.
  */
 async function saveUserSettings(input) {
   const user = cleanUser(input);
-  const checked = await engine.checkExtraEntries(user.extraEntries);
+  const checked = await checkExtraEntries(user.extraEntries);
   const errors = [...checked.errors, ...(await channels.configurationProblems(input?.channels))];
   if (errors.length) return { saved: false, errors };
   user.extraEntries = checked.entries;

@@ -59,28 +59,10 @@ export function loadWasm() {
   return wasmReady;
 }
 
-/**
- * Extra entries (raw values, as the user or policy wrote them) checked one by one by the core:
- * `{entries, errors}`, the entries normalised (host, canonical pins, mode).
- */
-export async function checkExtraEntries(values) {
-  await loadWasm();
-  return wasm.checkExtraEntries(values);
-}
-
 /** Whether two `{keys, threshold}` objects are the same signer set (the core decides; other fields are ignored). */
 export async function sameSigners(a, b) {
   await loadWasm();
   return wasm.sameSigners(a, b);
-}
-
-/** Facts of one DER certificate (synchronous, as `decide`); null when they cannot be read. */
-export function certFacts(der) {
-  try {
-    return wasm.certFacts(der);
-  } catch {
-    return null;
-  }
 }
 
 /** What a verdict does (the core's `decision::decide`). Synchronous: the engine that produced the

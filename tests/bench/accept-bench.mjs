@@ -59,7 +59,7 @@ const privateKey = createPrivateKey({
 const rawPublic = createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(-32);
 const keyText = `pinwatch-ed25519:${rawPublic.toString('base64')}`;
 const keyId = createHash('sha256').update(keyText).digest('hex');
-if (wasm.keyId(keyText) !== keyId) throw new Error('key id differs between node and the core');
+if (lists.parsePublicKey(keyText).keyId !== keyId) throw new Error('key id differs between node and the core');
 
 const pin = (label) => createHash('sha256').update(label).digest('base64');
 

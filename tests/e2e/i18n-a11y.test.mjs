@@ -191,6 +191,11 @@ function suite(name, b, { localRoot }) {
           const settings = userSettings(s.pki);
           const refused = { host: 'mail.example.test', includeSubdomains: false, pins: [s.pki.rogueRoot.spkiPin], badPins: [], mode: 'report' };
           const user = { ...settings.user, extraEntries: [...settings.user.extraEntries, refused] };
+          // A malformed entry is refused at the save itself (the signed-list module's check), nothing saved.
+          const malformed = { ...user, extraEntries: [...user.extraEntries, { host: 'x.example.test', pins: ['not-a-pin'] }] };
+          const bad = await page.evaluate((u) => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: 'save-user', user: u }), malformed);
+          assert.ok(bad?.ok && bad.value.saved === false, `refused: ${JSON.stringify(bad)}`);
+          assert.deepEqual(bad.value.errors.map((e) => e.code), ['entry-bad-pin']);
           const saved = await page.evaluate((u) => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: 'save-user', user: u }), user);
           assert.ok(saved?.ok && saved.value.saved, `saved; the engine refuses it when built: ${JSON.stringify(saved)}`);
           await page.close();

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backoffMs, HOUR, jittered, MINUTE, nextCheckDelay } from '../../extension/background/schedule.js';
+import { listsModule } from '../wasm/lists-module.mjs';
 import { buildReport, dedupe, DEDUPE_MAX, DEDUPE_WINDOW_MS, dedupeKey, endpointAllowed, pem, rfc3339 } from '../../extension/background/report-format.js';
 
 globalThis.chrome = { runtime: { getManifest: () => ({ permissions: [] }), getURL: (p) => `chrome-extension://test/${p}` } };
@@ -22,6 +23,9 @@ const { MODE, MODES, SOURCE_KIND } = await import('../../extension/shared/vocabu
 const NODE_PKG = join(import.meta.dirname, '..', '..', 'target', 'pkg-nodejs', 'pinwatch.js');
 const core = existsSync(NODE_PKG) ? createRequire(import.meta.url)(NODE_PKG) : null;
 const needsCore = { skip: !core && 'target/pkg-nodejs is not built' };
+// Extra entries are checked in the signed-list module (crate/wasm-lists), as the options page's save does.
+const lists = await listsModule();
+const needsLists = { skip: (!core && 'target/pkg-nodejs is not built') || (!lists && 'target/pkg-web-lists is not built') };
 /** A well-formed SHA-256 pin (base64 of 32 bytes). */
 const PIN = Buffer.alloc(32, 7).toString('base64');
 
@@ -189,9 +193,9 @@ test('policy: valid keys are taken and locked, wrong ones dropped and named', ()
   assert.equal(p.problems.filter((x) => x.key === 'channels').length, 3);
 });
 
-test('policy extra entries: the core takes the good ones, normalised, and names each refused one', needsCore, () => {
+test('policy extra entries: the core takes the good ones, normalised, and names each refused one', needsLists, () => {
   const p = cleanPolicy({ extraEntries: [{ host: 'Intranet.Corp.Example', pins: [PIN] }, { host: '', pins: [] }] });
-  const checked = core.checkExtraEntries(p.extraEntries);
+  const checked = lists.checkExtraEntries(p.extraEntries);
   assert.deepEqual(checked.entries, [{ host: 'intranet.corp.example', includeSubdomains: false, pins: [PIN], mode: MODE.warn }]);
   assert.equal(checked.errors.length, 1);
   assert.equal(checked.errors[0].code, 'entry-bad-host');
@@ -204,7 +208,7 @@ test('policy extra entries: the core takes the good ones, normalised, and names 
   } finally {
     engine.free();
   }
-  const bad = core.checkExtraEntries([
+  const bad = lists.checkExtraEntries([
     { host: 'a.example', pins: [] },
     { host: 'b.example', pins: ['AAAA'] },
     { host: 'c.example', pins: [PIN], mode: 'block' },

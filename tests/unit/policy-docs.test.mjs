@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { listsModule } from '../wasm/lists-module.mjs';
 
 globalThis.chrome = { runtime: { getManifest: () => ({ permissions: [] }), getURL: (p) => `chrome-extension://test/${p}` } };
 const { cleanPolicy, POLICY_KEYS } = await import('../../extension/background/policy.js');
@@ -18,6 +19,8 @@ const { SOURCE_KIND } = await import('../../extension/shared/vocabulary.js');
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const NODE_PKG = join(ROOT, 'target', 'pkg-nodejs', 'pinwatch.js');
 const core = existsSync(NODE_PKG) ? createRequire(import.meta.url)(NODE_PKG) : null;
+// The core checks extra entries in the signed-list module (crate/wasm-lists), as the options page's save does.
+const lists = await listsModule();
 const DOCS = join(ROOT, 'docs', 'policy');
 const manifest = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8'));
 const schema = JSON.parse(readFileSync(join(ROOT, 'extension', manifest.storage.managed_schema), 'utf8'));
@@ -51,11 +54,11 @@ function assertClean(t, settings, where) {
   assert.deepEqual(policy.problems, [], `${where}: ${JSON.stringify(policy.problems)}`);
   assert.deepEqual([...policy.managed].sort(), Object.keys(settings).sort(), `${where}: every key is taken`);
   if (!policy.extraEntries.length) return policy;
-  if (!core) {
-    t.diagnostic(`${where}: target/pkg-nodejs is not built; its extra entries were not checked by the core`);
+  if (!core || !lists) {
+    t.diagnostic(`${where}: target/pkg-nodejs or target/pkg-web-lists is not built; its extra entries were not checked by the core`);
     return policy;
   }
-  const checked = core.checkExtraEntries(policy.extraEntries);
+  const checked = lists.checkExtraEntries(policy.extraEntries);
   assert.deepEqual(checked.errors, [], `${where}: extra entries`);
   assert.equal(checked.entries.length, policy.extraEntries.length, `${where}: every extra entry is taken`);
   const engine = new core.Engine([{ origin: SOURCE_KIND.policy, kind: SOURCE_KIND.policy, extraEntries: policy.extraEntries }],

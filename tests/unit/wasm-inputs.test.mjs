@@ -115,10 +115,18 @@ test('list acceptance: trust and channel refuse unknown keys; sameSigners reads 
   assert.equal(core.sameSigners(undefined, undefined), false);
 });
 
-test('extra entries are checked as JSON, each on its own', { skip }, () => {
-  const { entries, errors } = core.checkExtraEntries([{ host: 'A.example', pins: ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='] }, { host: 7 }]);
+test('extra entries are checked as JSON, each on its own (in the signed-list module)', { skip: !lists && 'target/pkg-web-lists is not built' }, () => {
+  const { entries, errors } = lists.checkExtraEntries([{ host: 'A.example', pins: ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='] }, { host: 7 }]);
   assert.equal(entries.length, 1);
   assert.equal(entries[0].host, 'a.example');
   assert.equal(errors.length, 1);
-  assert.throws(() => core.checkExtraEntries({ host: 'a.example' }), /extra entries: expected an array/);
+  assert.throws(() => lists.checkExtraEntries({ host: 'a.example' }), /extra entries: expected an array/);
+});
+
+test('a pasted channel key is read in the signed-list module: its id and canonical text, or the reason', { skip: !lists && 'target/pkg-web-lists is not built' }, () => {
+  const { createHash, generateKeyPairSync } = createRequire(import.meta.url)('node:crypto');
+  const text = `pinwatch-ed25519:${generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }).subarray(12).toString('base64')}`;
+  assert.deepEqual(lists.parsePublicKey(`  ${text}\n`), { keyId: createHash('sha256').update(text).digest('hex'), publicKey: text });
+  assert.throws(() => lists.parsePublicKey('pinwatch-ed25519:AAAA'), /decodes to 3 bytes, an Ed25519 key has 32/);
+  assert.throws(() => lists.parsePublicKey(text.replace('pinwatch-ed25519:', 'ssh-ed25519 ')), /pinwatch-ed25519:/);
 });

@@ -1,5 +1,6 @@
 // The signed-list module (crate/wasm-lists, target/pkg-web-lists) for node tests and benchmarks,
 // called as the background's lists-wasm.js calls it: objects in, JSON text across, objects out.
+// It also checks extra entries and channels' keys (the options page's save).
 //
 //   const lists = await listsModule();   // null when the package is not built
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,6 +17,8 @@ export async function listsModule(pkg = LISTS_PKG) {
     acceptList: (bytes, trust, channel, nowSecs) =>
       JSON.parse(glue.acceptList(bytes, JSON.stringify(trust), JSON.stringify(channel ?? null), nowSecs)),
     readPayload: (text) => JSON.parse(glue.readPayload(text)),
+    parsePublicKey: (text) => JSON.parse(glue.parsePublicKey(text)),
+    checkExtraEntries: (values) => JSON.parse(glue.checkExtraEntries(JSON.stringify(Array.isArray(values) ? values : null))),
     memoryBytes: () => exports.memory.buffer.byteLength,
   };
 }

@@ -1,13 +1,17 @@
 //! The signed-list module: what the background needs only when a channel's list arrives
-//! (envelope, signatures, rotation, acceptance), kept out of the module every wake loads and
-//! every response crosses. Conversion only; the rules are `pinwatch_core::list::accept`.
-//! Arguments and results are JSON text (the extension's `background/lists-wasm.js` converts).
+//! (envelope, signatures, rotation, acceptance) or when the options page saves settings (their
+//! extra entries and channels' keys), kept out of the module every wake loads and every response crosses.
+//! Conversion only; the rules are `pinwatch_core::list::accept` and `list::sources`. Arguments
+//! and results are JSON text (the extension's `background/lists-wasm.js` converts).
 
 #![cfg(target_arch = "wasm32")]
 
+use pinwatch_core::crypto::key::PublicKey;
 use pinwatch_core::list::accept::{self, ChannelBinding, TrustSpec, TrustState};
-use pinwatch_core::list::{channel_name_ok, ListInfo, PinList};
+use pinwatch_core::list::{channel_name_ok, sources, ExtraEntry, ListInfo, PinList};
+use pinwatch_core::problem::Problem;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 
 fn to_text<T: Serialize>(value: &T) -> Result<String, JsError> {
@@ -99,4 +103,40 @@ pub fn accept_list(
 pub fn read_payload(text: &str) -> Result<String, JsError> {
     let list = PinList::from_json(text.as_bytes()).map_err(|e| JsError::new(&e.to_string()))?;
     to_text(&list.info)
+}
+
+#[derive(Serialize)]
+struct CheckedEntries {
+    entries: Vec<ExtraEntry>,
+    errors: Vec<Problem>,
+}
+
+/// Extra entries as the user or policy wrote them (JSON text of an array), checked one by one
+/// (`sources::check_extra_entries`): the JSON text of `{entries, errors}`. Throws when the text
+/// is not an array. Only the options page's save asks it, so it rides here, not in every wake.
+#[wasm_bindgen(js_name = checkExtraEntries)]
+pub fn check_extra_entries(values: &str) -> Result<String, JsError> {
+    let values: Vec<Box<RawValue>> = serde_json::from_str(values)
+        .map_err(|_| JsError::new("extra entries: expected an array of plain data"))?;
+    let texts: Vec<String> = values.iter().map(|v| v.get().to_string()).collect();
+    let (entries, errors) = sources::check_extra_entries(&texts);
+    to_text(&CheckedEntries { entries, errors })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PublicKeyJs {
+    key_id: String,
+    public_key: String,
+}
+
+/// Validates a pasted public key: the JSON text of `{keyId, publicKey}` (the canonical text), or
+/// throws the reason. Asked when the options page saves a channel's keys.
+#[wasm_bindgen(js_name = parsePublicKey)]
+pub fn parse_public_key(text: &str) -> Result<String, JsError> {
+    let key = PublicKey::from_text(text).map_err(|e| JsError::new(&e.to_string()))?;
+    to_text(&PublicKeyJs {
+        key_id: key.id().to_string(),
+        public_key: key.to_text(),
+    })
 }

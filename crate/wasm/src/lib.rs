@@ -9,7 +9,6 @@ mod inputs;
 mod read;
 mod text;
 
-use pinwatch_core::crypto::key::PublicKey;
 use pinwatch_core::judge::engine;
 #[cfg(feature = "direct-checks")]
 use pinwatch_core::judge::path::{CertOrigin, Given, SignatureCache};
@@ -442,21 +441,6 @@ pub fn vocabulary() -> Result<JsValue, JsError> {
     to_js(&pinwatch_core::vocabulary::vocabulary())
 }
 
-#[derive(Serialize)]
-struct CheckedEntries {
-    entries: Vec<pinwatch_core::list::ExtraEntry>,
-    errors: Vec<pinwatch_core::problem::Problem>,
-}
-
-/// Extra entries checked one by one: `{entries, errors}` (see `sources::check_extra_entries`).
-#[wasm_bindgen(js_name = checkExtraEntries)]
-pub fn check_extra_entries(values: JsValue) -> Result<JsValue, JsError> {
-    let values = read::json_texts(&values)
-        .ok_or_else(|| JsError::new("extra entries: expected an array of plain data"))?;
-    let (entries, errors) = sources::check_extra_entries(&values);
-    to_js(&CheckedEntries { entries, errors })
-}
-
 /// Whether two `{keys, threshold}` objects name the same signer set (`accept::same_signer_texts`).
 #[wasm_bindgen(js_name = sameSigners)]
 pub fn same_signers(a: JsValue, b: JsValue) -> bool {
@@ -466,7 +450,10 @@ pub fn same_signers(a: JsValue, b: JsValue) -> bool {
     }
 }
 
-/// Facts of one DER certificate.
+/// Facts of one DER certificate. No part of the extension asks it (a verdict carries the facts of
+/// its chain): only in the node package (feature `docs`), for the benchmarks and the fuzzer of
+/// this boundary (`tests/wasm/fuzz-wasm.mjs`), not in the module every wake loads.
+#[cfg(feature = "docs")]
 #[wasm_bindgen(js_name = certFacts)]
 pub fn cert_facts(der: &[u8]) -> Result<JsValue, JsError> {
     let cert = cert::Cert::from_der(der).map_err(error)?;
@@ -477,29 +464,4 @@ pub fn cert_facts(der: &[u8]) -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = spkiPin)]
 pub fn spki_pin(der: &[u8]) -> Result<String, JsError> {
     cert::spki_pin(der).map(|p| p.to_base64()).map_err(error)
-}
-
-/// The key id of a public key in its text form; throws when the text is not a key.
-#[wasm_bindgen(js_name = keyId)]
-pub fn key_id(text: &str) -> Result<String, JsError> {
-    PublicKey::from_text(text)
-        .map(|k| k.id().to_string())
-        .map_err(error)
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PublicKeyJs {
-    key_id: String,
-    public_key: String,
-}
-
-/// Validates a pasted public key: `{keyId, publicKey}` (the canonical text), or throws the reason.
-#[wasm_bindgen(js_name = parsePublicKey)]
-pub fn parse_public_key(text: &str) -> Result<JsValue, JsError> {
-    let key = PublicKey::from_text(text).map_err(error)?;
-    to_js(&PublicKeyJs {
-        key_id: key.id().to_string(),
-        public_key: key.to_text(),
-    })
 }
