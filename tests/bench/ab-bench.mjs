@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { signaturesModule } from '../wasm/signatures-module.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIX = join(ROOT, 'crate', 'core', 'benches', 'fixtures');
@@ -59,6 +60,10 @@ function measure(fn) {
   return per.sort((a, b) => a - b)[15];
 }
 
+// A build whose judges ask for signatures has them verified by the signature module, as
+// judge-loop.js does; an older build verifies them inside its judge.
+const sigs = await signaturesModule();
+
 /** The figures of one build, each a function that runs one call (checked once first). */
 function figures(dir) {
   const wasm = createRequire(import.meta.url)(join(resolve(dir), 'pinwatch.js'));
@@ -77,7 +82,22 @@ function figures(dir) {
     return step;
   };
   const pathEngine = new wasm.Engine([{ origin: 'bench', payload: payload('accounts.bench.example', wasm.spkiPin(CHAIN[2])) }], {});
+  // The companion's look at a chain pinned at its root, as judge-loop.js runs it.
+  const served = CHAIN.map((d) => Buffer.from(d).toString('base64'));
+  const smallList = payload('accounts.bench.example', wasm.spkiPin(CHAIN[2])).replace(/"entries":\[.*\],"blocklist"/, () =>
+    '"entries":[{"host":"accounts.bench.example","include_subdomains":true,"pinset":"bench","mode":"enforce"}],"blocklist"');
+  const judgePath = (eng) => {
+    const judge = eng.judge({ host: 'accounts.bench.example', type: 'main_frame', held: true, companion: 'pinned', now: NOW * 1000 });
+    judge.feedChain({ tier: 'securityInfoRawDer', state: 'secure', failure: 'not-delivered' }, []);
+    let step = judge.feedCompanion({ chain: served });
+    while (step.need === 'signatures') step = judge.feedSignatures(sigs.verify(judge.askedSignatures()));
+    judge.free();
+    return step;
+  };
+  const warmPath = new wasm.Engine([{ origin: 'bench', payload: smallList }], {});
   const checks = {
+    judgePathCold: [() => judgePath(new wasm.Engine([{ origin: 'bench', payload: smallList }], {})), (v) => v.outcome?.verdict?.status === 'pinned'],
+    judgePathWarm: [() => judgePath(warmPath), (v) => v.outcome?.verdict?.status === 'pinned'],
     checkDigests: [() => engine.checkDigests('mail.bench.example', digests, NOW), (v) => v.status === 'pinned'],
     judgeDigests: [() => judgeOnce(`h${n++}.mail.bench.example`), (v) => v.outcome?.verdict?.status === 'pinned'],
     judgeQuiet: [() => judgeOnce('a.mail.bench.example'), (v) => v.outcome?.record === false],

@@ -16,6 +16,7 @@ import { gzipSync, brotliCompressSync, constants as zlibConstants } from 'node:z
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { signaturesModule } from '../wasm/signatures-module.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -289,6 +290,34 @@ console.log('\n-- path by signatures (chains no browser built): the same chain, 
   out.pathUsWarm = measure(() => warm.checkPath('accounts.bench.example', CHAIN, [], 'served', NOW));
   line('WASM engine.checkPath, 3 links, cold (2 signatures verified)', out.pathUsCold);
   line('WASM engine.checkPath, 3 links, warm (signatures cached)', out.pathUsWarm);
+
+  // The same chain as the extension judges it (judge-loop.js): the companion's look, then the
+  // signatures the judge asks for, verified by the signature module, then the outcome.
+  const sigs = await signaturesModule();
+  if (sigs) {
+    const served = CHAIN.map((der) => Buffer.from(der).toString('base64'));
+    const judgePath = (engine) => {
+      const judge = engine.judge({ host: 'accounts.bench.example', type: 'main_frame', held: true, companion: 'pinned', now: NOW * 1000 });
+      let step = judge.feedChain({ tier: 'securityInfoRawDer', state: 'secure', failure: 'not-delivered' }, []);
+      step = judge.feedCompanion({ chain: served });
+      let asked = 0;
+      while (step.need === 'signatures') {
+        const checks = judge.askedSignatures();
+        asked += checks.length;
+        step = judge.feedSignatures(sigs.verify(checks));
+      }
+      judge.free();
+      return { step, asked };
+    };
+    const got = judgePath(pathEngine());
+    if (got.step.outcome?.verdict?.status !== 'pinned' || got.asked !== 2) throw new Error(`judge path bench: ${JSON.stringify(got)}`);
+    out.judgePathUsCold = measure(() => judgePath(pathEngine())) - buildUs;
+    const warmJudge = pathEngine();
+    judgePath(warmJudge);
+    out.judgePathUsWarm = measure(() => judgePath(warmJudge));
+    line('WASM judge, the companion\'s 3 certificates, cold (2 signatures asked, the signature module verifies)', out.judgePathUsCold);
+    line('WASM judge, the same, warm (the judge\'s memory knows them)', out.judgePathUsWarm);
+  }
 }
 
 console.log('\n-- lookup in a 100,000-entry list, median');
