@@ -4,7 +4,7 @@
 
 import { features } from '../shared/compat.js';
 import { ERROR_STATUS } from '../shared/verdicts.js';
-import { ACT, COMPANION_FAILURE, FAILURE, FAILURE_SOURCE, REASON_CODE, REASON_ENGLISH, STATUS } from '../shared/vocabulary.js';
+import { ACT, COMPANION_FAILURE, FAILURE, FAILURE_SOURCE, MEANING, REASON_CODE, REASON_ENGLISH, STATUS } from '../shared/vocabulary.js';
 
 /**
  * A response is never held longer than this because of us (responses.js): past it the core
@@ -33,7 +33,9 @@ export function judgedRecord(outcome, details, host, cap, note) {
   if (outcome.verdict) {
     record = { ...fromVerdict(outcome.verdict, seenCap), url: details.url, type: details.type };
   } else {
-    record = errorRecord(details, host, `no verdict within ${CHECK_LIMIT_MS} ms`);
+    // The failure that left no verdict (our own, such as a module that did not load), or the time limit.
+    const own = outcome.failures.findLast((f) => f.meaning === MEANING.ownFault);
+    record = errorRecord(details, host, own ? `${own.source}: ${own.code}` : `no verdict within ${CHECK_LIMIT_MS} ms`);
     if (outcome.decision.act !== ACT.pass) {
       record.status = STATUS.unverifiable;
       withReason(record, REASON_CODE.notCheckedInTime, { seconds: String(CHECK_LIMIT_MS / 1000) });

@@ -16,7 +16,7 @@ import { gzipSync, brotliCompressSync, constants as zlibConstants } from 'node:z
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { signaturesModule } from '../wasm/signatures-module.mjs';
+import { signatureCheck, signaturesModule } from '../wasm/signatures-module.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -317,6 +317,11 @@ console.log('\n-- path by signatures (chains no browser built): the same chain, 
     out.judgePathUsWarm = measure(() => judgePath(warmJudge));
     line('WASM judge, the companion\'s 3 certificates, cold (2 signatures asked, the signature module verifies)', out.judgePathUsCold);
     line('WASM judge, the same, warm (the judge\'s memory knows them)', out.judgePathUsWarm);
+    const spkiOf = (der) => new NodeX509(der).publicKey.export({ type: 'spki', format: 'der' });
+    const checks = [signatureCheck(CHAIN[0], spkiOf(CHAIN[1])), signatureCheck(CHAIN[1], spkiOf(CHAIN[2]))];
+    if (Array.from(sigs.verify(checks)).join() !== '1,1') throw new Error('signature module: the chain\'s signatures do not verify');
+    out.signatureModuleUs = measure(() => sigs.verify(checks));
+    line('  of which the signature module verifying those 2 signatures', out.signatureModuleUs);
   }
 }
 

@@ -11,6 +11,7 @@
 //   BROWSER=chromium node --test --test-concurrency=1 tests/e2e/chromium.test.mjs   (after ./build.sh)
 
 import assert from 'node:assert/strict';
+import { cpSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Inspector, launchChromium, sleep, visit, waitFor } from './lib/chromium.mjs';
 import { issue, spkiDer, subject } from './lib/pki.mjs';
@@ -86,11 +87,11 @@ describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t ver
     await sc?.cleanup();
   });
 
-  /** One Chromium with the test build installed and an inspector page. */
-  async function start(securityInfo) {
+  /** One Chromium with the test build (or `build`) installed and an inspector page. */
+  async function start(securityInfo, build = dist) {
     const cr = await launchChromium({ roots: sc.pki.roots, hosts: HOSTS, securityInfo });
     const since = Date.now();
-    await cr.install(dist);
+    await cr.install(build);
     const insp = await Inspector.open(cr);
     const booted = await waitFor(async () => (await insp.session('boots'))?.some((b) => b.at >= since), { timeout: 15_000 });
     assert.ok(booted, 'the service worker started and built the engine');
@@ -251,6 +252,38 @@ describe('Chromium: leaf-only tier, issuer-key proof, debugger tier, "can\'t ver
       assert.ok(detached, 'the debugger detached when the tab left the pinned host');
       await v.page.close();
     });
+  });
+
+  describe('A\'. with WebRequestSecurityInfo, and a build whose signature module does not load', () => {
+    // The judge asks the signature module (wasm/signatures/) for the issuer key's signature on
+    // the leaf. Its module file is removed from a copy of the build (the glue stays, so the
+    // background starts): our own failure, so the page goes on with the error badge and a
+    // record that names it, and nothing is called "pinned" or "mismatch" without the signature.
+    let env;
+    let copy;
+    before(async () => {
+      copy = `${dist}-no-signatures`;
+      cpSync(dist, copy, { recursive: true });
+      rmSync(`${copy}/wasm/signatures/pinwatch_bg.wasm`);
+      env = await start(true, copy);
+    });
+    after(async () => {
+      await env?.cr.close();
+      if (copy) rmSync(copy, { recursive: true, force: true });
+    });
+
+    for (const [key, name] of [['renewed', 'a leaf proven only by the issuer key\'s signature'], ['forged', 'a leaf that signature would refuse']]) {
+      it(`a7. ${name}: the page goes on with the error badge, the record names the signature module`, async () => {
+        const v = await visitServer(env, servers[key], 'page');
+        assert.equal(v.outcome, 'page', `expected the served page, got ${v.outcome} at ${v.href}`);
+        const r = await env.insp.waitRecord(v.tabId, v.url);
+        assert.equal(r.status, 'error', r.reason);
+        assert.equal(r.reasonCode, 'own-error');
+        assert.equal(r.reasonParams.error, 'signatures: unavailable');
+        assert.equal((await env.insp.waitBadge(v.tabId, 'ERR')).text, 'ERR');
+        await v.page.close();
+      });
+    }
   });
 
   describe('B. without WebRequestSecurityInfo', () => {

@@ -3,7 +3,7 @@
 // seeds and the corpus of the `cert`, `sct` and `payload` targets, then mutations of them
 // (bit flips, cuts, splices, repeated bytes), to the module's entry points: certificate facts,
 // a list payload (read alone, as an envelope by the signed-list module, and by an engine), an engine's verdicts (chain, digests, path) and the judge fed the bytes as
-// the browser's chain. A thrown error is an answer; a trap (`WebAssembly.RuntimeError`) is a
+// the browser's chain or the companion's (its signatures verified by the signature module). A thrown error is an answer; a trap (`WebAssembly.RuntimeError`) is a
 // failure, printed with its input (base64) and entry point.
 //
 //   node tests/wasm/fuzz-wasm.mjs target/pkg-nodejs [seconds]      (default 30, at most 60)
@@ -13,6 +13,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { listsModule } from './lists-module.mjs';
+import { signaturesModule } from './signatures-module.mjs';
 
 const pkg = resolve(process.argv[2] ?? 'target/pkg-nodejs');
 const seconds = Math.min(60, Number(process.argv[3] ?? process.env.WASM_FUZZ_SECONDS ?? 30));
@@ -21,6 +22,9 @@ const wasm = createRequire(import.meta.url)(join(pkg, 'pinwatch.js'));
 // background reads a channel's list.
 const lists = await listsModule();
 if (!lists) throw new Error('the signed-list module (target/pkg-web-lists) is not built');
+// The signatures a judge asks for are verified by the signature module, as the background does.
+const sigs = await signaturesModule();
+if (!sigs) throw new Error('the signature module (target/pkg-web-signatures) is not built');
 const rawKey = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }).subarray(12);
 const TRUST = { keys: [`pinwatch-ed25519:${rawKey.toString('base64')}`], threshold: 1, sequence: 0 };
 const CHANNEL = { name: 'https://lists.example/list.json', allowUnbound: true };
@@ -80,12 +84,32 @@ function digestsOf(chain) {
   });
 }
 
-/** The judge, fed `chain` as Firefox's full chain would come, answering every need with a failure. */
+/** Feeds a judge until it is done: the signatures it asks for verified by the signature module,
+ * no override, and every other need a failure. */
+function finish(j, step) {
+  for (let i = 0; step.need && i < 16; i += 1) {
+    if (step.need === 'signatures') step = j.feedSignatures(sigs.verify(j.askedSignatures()));
+    else step = step.need === 'override' ? j.feedOverride(false, undefined) : j.feedFailure('timed-out');
+  }
+}
+
+/** The judge, fed `chain` as Firefox's full chain would come. */
 function judge(chain, digests) {
   const j = engine.judge({ host: HOST, type: 'main_frame', held: true, canFetch: true, now: NOW * 1000 });
   try {
-    let step = j.feedChain({ tier: 'getSecurityInfo', state: 'secure', digests: digests.every(Boolean) ? digests.join(' ') : undefined }, chain);
-    for (let i = 0; step.need && i < 8; i += 1) step = step.need === 'override' ? j.feedOverride(false, undefined) : j.feedFailure('timed-out');
+    finish(j, j.feedChain({ tier: 'getSecurityInfo', state: 'secure', digests: digests.every(Boolean) ? digests.join(' ') : undefined }, chain));
+  } finally {
+    j.free();
+  }
+}
+
+/** The judge, fed `chain` as the companion's look at the server (a chain no browser built, whose
+ * signatures the judge asks the signature module for). */
+function judgeServed(chain) {
+  const j = engine.judge({ host: HOST, type: 'main_frame', held: true, companion: 'pinned', canFetch: true, now: NOW * 1000 });
+  try {
+    j.feedChain({ tier: 'securityInfoRawDer', state: 'secure', failure: 'not-delivered' }, []);
+    finish(j, j.feedCompanion({ chain: chain.map((der) => Buffer.from(der).toString('base64')) }));
   } finally {
     j.free();
   }
@@ -163,6 +187,7 @@ const ENTRY_POINTS = {
     quietly(() => engine.checkPath(HOST, chain.slice(0, 1), chain.slice(1).map((der) => ({ der, origin: 'fetched' })), 'leaf-completed', NOW, undefined));
     quietly(() => engine.checkPath(HOST, chain, [], 'served', NOW, undefined));
     quietly(() => judge(chain, digests));
+    quietly(() => judgeServed(chain));
   },
   sct(bytes) {
     const cert = withSct(bytes);
