@@ -6,24 +6,11 @@ mod common;
 
 use common::*;
 use pinwatch_core::judge::decision::Act;
-use pinwatch_core::judge::engine::{Engine, Settings};
+use pinwatch_core::judge::engine::Engine;
 use pinwatch_core::judge::memory::Memory;
 use pinwatch_core::judge::verdict::Status;
 use pinwatch_core::judge::{Capture, Judge, NeedKind, Outcome, Start};
 use wasm_bindgen_test::wasm_bindgen_test;
-
-fn pinning_legit() -> (Fixtures, Engine) {
-    let f = Fixtures::embedded();
-    let good = vec![
-        pin_of_spki(&f.legit_issuer_spki),
-        pin_of_spki(&f.legit_root_spki),
-    ];
-    let e = engine(
-        &payload(&good, &[], &[], "enforce", &[], &[]),
-        &Settings::default(),
-    );
-    (f, e)
-}
 
 /// A Chromium page judged from the debugger's chain for its origin, with `own_leaf` beside it;
 /// AIA fetches fail, an override is never granted.
@@ -58,7 +45,7 @@ fn debugger_run(e: &Engine, chain: &[Vec<u8>], own_leaf: Option<&[u8]>) -> Outco
 
 #[wasm_bindgen_test(unsupported = test)]
 fn a_genuine_chain_of_another_connection_does_not_answer_for_a_rogue_leaf() {
-    let (f, e) = pinning_legit();
+    let (f, e) = pinning_legit("enforce");
     let done = debugger_run(&e, &f.legit_chain, Some(&f.rogue_chain[0]));
     assert_eq!(done.decision.act, Act::Stop, "{:?}", done.verdict);
     let verdict = done.verdict.unwrap();
@@ -72,7 +59,7 @@ fn a_genuine_chain_of_another_connection_does_not_answer_for_a_rogue_leaf() {
 
 #[wasm_bindgen_test(unsupported = test)]
 fn the_same_leaf_is_the_browser_built_chain_and_a_renewed_leaf_links_by_signature() {
-    let (f, e) = pinning_legit();
+    let (f, e) = pinning_legit("enforce");
     let same = debugger_run(&e, &f.legit_chain, Some(&f.legit_chain[0]));
     assert_eq!(same.verdict.as_ref().unwrap().status, Status::Pinned);
     assert!(same.browser_built);

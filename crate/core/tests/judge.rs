@@ -15,7 +15,6 @@ use pinwatch_core::judge::verdict::Status;
 use pinwatch_core::judge::{
     Capture, CompanionAnswer, CompanionScope, Judge, JudgedFrom, NeedKind, Outcome, Start, Step,
 };
-use pinwatch_core::Cert;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const NOW_MS: i64 = NOW * 1000;
@@ -34,51 +33,12 @@ fn leaf_tier_start(host: &str, kind: &str, companion: CompanionScope) -> Start {
     }
 }
 
-/// What Firefox's `getSecurityInfo` says of a chain it built: its digests.
-fn firefox(chain: &[Vec<u8>]) -> Capture {
-    let words: Vec<String> = chain
-        .iter()
-        .map(|der| {
-            let c = Cert::from_der(der).unwrap();
-            format!("{} {}", c.facts.spki_sha256, c.facts.sha256)
-        })
-        .collect();
-    Capture {
-        tier: Some("getSecurityInfo".into()),
-        state: Some("secure".into()),
-        digests: Some(words.join(" ")),
-        built_in_root: Some(true),
-        ..Capture::default()
-    }
-}
-
-fn leaf_tier() -> Capture {
-    Capture {
-        tier: Some("securityInfoRawDer".into()),
-        state: Some("secure".into()),
-        ..Capture::default()
-    }
-}
-
 fn outcome(step: &Step) -> &Outcome {
     step.outcome().expect("the judge is done")
 }
 
 fn need(step: &Step) -> NeedKind {
     step.need.expect("the judge needs something")
-}
-
-fn pinning_legit(mode: &str) -> (Fixtures, Engine) {
-    let f = Fixtures::embedded();
-    let good = vec![
-        pin_of_spki(&f.legit_issuer_spki),
-        pin_of_spki(&f.legit_root_spki),
-    ];
-    let e = engine(
-        &payload(&good, &[], &[], mode, &[], &[]),
-        &Settings::default(),
-    );
-    (f, e)
 }
 
 /// Drives a Firefox response to its end: the capture (with DER when asked), then the override.
@@ -105,7 +65,7 @@ fn firefox_run(
                 } else {
                     Vec::new()
                 };
-                judge.feed_chain(e, m, firefox(chain), der).unwrap();
+                judge.feed_chain(e, m, firefox_capture(chain), der).unwrap();
             }
             NeedKind::Override => {
                 judge.feed_override(e, m, overridden, None).unwrap();
@@ -147,7 +107,12 @@ fn a_mismatch_asks_for_the_override_of_that_chain_and_a_failed_read_grants_nothi
     let mut judge = Judge::new(&e, &mut m, start("Mail.Example.Test.", "main_frame"));
     assert_eq!(need(judge.step()), NeedKind::Chain);
     let step = judge
-        .feed_chain(&e, &mut m, firefox(&f.rogue_chain), f.rogue_chain.clone())
+        .feed_chain(
+            &e,
+            &mut m,
+            firefox_capture(&f.rogue_chain),
+            f.rogue_chain.clone(),
+        )
         .unwrap()
         .clone();
     assert_eq!(need(&step), NeedKind::Override);
@@ -229,7 +194,7 @@ fn companion_run(e: &Engine, m: &mut Memory, answer: CompanionAnswer) -> Outcome
     );
     let capture = Capture {
         failure: Some("not-delivered".into()),
-        ..leaf_tier()
+        ..leaf_capture()
     };
     let step = judge.feed_chain(e, m, capture, Vec::new()).unwrap().clone();
     assert_eq!(need(&step), NeedKind::Companion);
@@ -341,7 +306,7 @@ fn leaf_run(
     let e = &a.engine;
     let mut judge = Judge::new(e, m, start("mail.example.test", "main_frame"));
     let mut step = judge
-        .feed_chain(e, m, leaf_tier(), vec![leaf.to_vec()])
+        .feed_chain(e, m, leaf_capture(), vec![leaf.to_vec()])
         .unwrap()
         .clone();
     let mut asked = Vec::new();
@@ -479,7 +444,7 @@ fn a_page_already_let_through_is_judged_from_its_one_description() {
     let mut judge = Judge::new(&e, &mut m, released);
     let capture = Capture {
         built_in_root: Some(false),
-        ..firefox(&f.legit_chain)
+        ..firefox_capture(&f.legit_chain)
     };
     let step = judge.feed_chain(&e, &mut m, capture, Vec::new()).unwrap();
     assert_eq!(need(step), NeedKind::Override, "not the DER again");
@@ -499,7 +464,7 @@ fn subresource_step(e: &Engine, m: &mut Memory, host: &str, now: i64) -> (Judge,
     let mut judge = Judge::new(e, m, start);
     let capture = Capture {
         failure: Some("not-delivered".into()),
-        ..leaf_tier()
+        ..leaf_capture()
     };
     let step = judge.feed_chain(e, m, capture, Vec::new()).unwrap().clone();
     (judge, step)

@@ -57,31 +57,6 @@ struct Run {
     rounds: Vec<usize>,
 }
 
-fn firefox_capture(chain: &[Vec<u8>]) -> Capture {
-    let words: Vec<String> = chain
-        .iter()
-        .map(|der| {
-            let c = Cert::from_der(der).unwrap();
-            format!("{} {}", c.facts.spki_sha256, c.facts.sha256)
-        })
-        .collect();
-    Capture {
-        tier: Some("getSecurityInfo".into()),
-        state: Some("secure".into()),
-        digests: Some(words.join(" ")),
-        built_in_root: Some(true),
-        ..Capture::default()
-    }
-}
-
-fn leaf_capture() -> Capture {
-    Capture {
-        tier: Some("securityInfoRawDer".into()),
-        state: Some("secure".into()),
-        ..Capture::default()
-    }
-}
-
 fn run(e: &Engine, m: &mut Memory, given: &Given, answer: &Answer) -> Run {
     let companion = match given {
         Given::Companion(_) => CompanionScope::Pinned,
@@ -156,20 +131,6 @@ fn run(e: &Engine, m: &mut Memory, given: &Given, answer: &Answer) -> Run {
     }
 }
 
-/// The legit and rogue fixtures' chains, and an engine pinning the legit issuing CA and root.
-fn pinning_legit() -> (Fixtures, Engine) {
-    let f = Fixtures::embedded();
-    let good = vec![
-        pin_of_spki(&f.legit_issuer_spki),
-        pin_of_spki(&f.legit_root_spki),
-    ];
-    let e = engine(
-        &payload(&good, &[], &[], "enforce", &[], &[]),
-        &Settings::default(),
-    );
-    (f, e)
-}
-
 /// root → issuing CA → leaf over AIA; the pin set holds the root's key as an issuer key
 /// (`engine`), or the issuing CA's (`issuer_keyed`, for a leaf alone).
 struct Aia {
@@ -212,7 +173,7 @@ fn summary(o: &Outcome) -> (Option<Status>, Act, Option<StopReason>) {
 
 #[wasm_bindgen_test(unsupported = test)]
 fn an_asking_judge_reaches_the_verdict_a_verifying_one_does() {
-    let (f, e) = pinning_legit();
+    let (f, e) = pinning_legit("enforce");
     let a = aia();
     let issuer = a.issuer_cert.clone();
     let fetch_issuer = move |_: &str| Some(issuer.clone());
@@ -307,7 +268,7 @@ fn an_asking_judge_reaches_the_verdict_a_verifying_one_does() {
 
 #[wasm_bindgen_test(unsupported = test)]
 fn answers_are_kept_so_the_next_response_asks_nothing() {
-    let (f, e) = pinning_legit();
+    let (f, e) = pinning_legit("enforce");
     let mut m = Memory::asking(Vec::new());
     let first = run(
         &e,
@@ -328,7 +289,7 @@ fn answers_are_kept_so_the_next_response_asks_nothing() {
 
 #[wasm_bindgen_test(unsupported = test)]
 fn signatures_not_verified_link_nothing_and_the_table_decides() {
-    let (f, e) = pinning_legit();
+    let (f, e) = pinning_legit("enforce");
     for code in failure::codes(FailureSource::Signatures)
         .iter()
         .chain(&["a-code-from-a-newer-module"])
@@ -407,7 +368,7 @@ fn a_pinned_leaf_waits_for_the_signatures_above_it() {
 
 #[wasm_bindgen_test(unsupported = test)]
 fn the_answers_must_match_the_checks_asked() {
-    let (f, e) = pinning_legit();
+    let (f, e) = pinning_legit("enforce");
     let mut m = Memory::asking(Vec::new());
     let mut judge = Judge::new(&e, &mut m, start(CompanionScope::Pinned));
     let capture = Capture {

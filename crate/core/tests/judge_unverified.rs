@@ -29,20 +29,11 @@ fn start() -> Start {
 
 /// What Firefox's `getSecurityInfo` says of `chain`: its digests, and its own doubts.
 fn firefox(chain: &[Vec<u8>], untrusted: bool, overridden: Option<&str>) -> Capture {
-    let words: Vec<String> = chain
-        .iter()
-        .map(|der| {
-            let c = Cert::from_der(der).unwrap();
-            format!("{} {}", c.facts.spki_sha256, c.facts.sha256)
-        })
-        .collect();
     Capture {
-        tier: Some("getSecurityInfo".into()),
-        state: Some("secure".into()),
-        digests: (!words.is_empty()).then(|| words.join(" ")),
         untrusted,
         overridden_error: overridden.map(str::to_string),
-        ..Capture::default()
+        built_in_root: None,
+        ..firefox_capture(chain)
     }
 }
 

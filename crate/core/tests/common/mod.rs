@@ -5,9 +5,10 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use pinwatch_core::judge::engine::{Engine, Settings, Source};
+use pinwatch_core::judge::Capture;
 use pinwatch_core::list::sources::SourceInput;
 use pinwatch_core::SourceKind;
-use pinwatch_core::{parse_chain, PinList};
+use pinwatch_core::{parse_chain, Cert, PinList};
 
 pub struct Fixtures {
     pub legit_chain: Vec<Vec<u8>>,
@@ -166,5 +167,47 @@ pub fn bundled_source(pin: &str) -> SourceInput {
         origin: "bundled".into(),
         payload: Some(payload(&[pin.to_string()], &[], &[], "enforce", &[], &[])),
         ..SourceInput::default()
+    }
+}
+
+/// An engine pinning mail.example.test (with subdomains) to the legit fixtures' issuing CA and
+/// root, in `mode`.
+pub fn pinning_legit(mode: &str) -> (Fixtures, Engine) {
+    let f = Fixtures::embedded();
+    let good = vec![
+        pin_of_spki(&f.legit_issuer_spki),
+        pin_of_spki(&f.legit_root_spki),
+    ];
+    let e = engine(
+        &payload(&good, &[], &[], mode, &[], &[]),
+        &Settings::default(),
+    );
+    (f, e)
+}
+
+/// What Firefox's `getSecurityInfo` says of a chain it built: its digests, and a built-in root.
+pub fn firefox_capture(chain: &[Vec<u8>]) -> Capture {
+    let words: Vec<String> = chain
+        .iter()
+        .map(|der| {
+            let c = Cert::from_der(der).unwrap();
+            format!("{} {}", c.facts.spki_sha256, c.facts.sha256)
+        })
+        .collect();
+    Capture {
+        tier: Some("getSecurityInfo".into()),
+        state: Some("secure".into()),
+        digests: (!words.is_empty()).then(|| words.join(" ")),
+        built_in_root: Some(true),
+        ..Capture::default()
+    }
+}
+
+/// Chromium's leaf tier, as the browser describes the connection (the leaf comes beside it).
+pub fn leaf_capture() -> Capture {
+    Capture {
+        tier: Some("securityInfoRawDer".into()),
+        state: Some("secure".into()),
+        ..Capture::default()
     }
 }
