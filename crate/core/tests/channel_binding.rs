@@ -158,3 +158,63 @@ fn the_channel_is_signed_an_edited_one_does_not_verify() {
         "bad-signature"
     );
 }
+
+/// A key's text, from a seed (ed25519-dalek makes the point).
+fn key_text(seed: u8) -> String {
+    let point = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]).verifying_key();
+    pinwatch_core::crypto::key::PublicKey::from_bytes(point.as_bytes())
+        .unwrap()
+        .to_text()
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_stored_list_belongs_to_the_signer_set_with_the_same_keys_and_threshold() {
+    use pinwatch_core::list::accept::{same_signer_texts, same_signers};
+    let (a, b, c) = (key_text(1), key_text(2), key_text(3));
+    let set = |keys: &[&String]| keys.iter().map(|k| k.to_string()).collect::<Vec<String>>();
+    // (keys, threshold) against (keys, threshold): the same set?
+    type Case = (Vec<String>, u32, Vec<String>, u32, bool);
+    let cases: &[Case] = &[
+        (set(&[&a, &b]), 1, set(&[&b, &a]), 1, true),
+        (set(&[&a, &b]), 1, set(&[&a, &b]), 2, false),
+        (set(&[&a]), 1, set(&[&a, &b]), 1, false),
+        (set(&[&a, &b]), 2, set(&[&a, &c]), 2, false),
+        (vec![format!("  {a}\n")], 1, set(&[&a]), 1, true),
+        // Not well-formed: the same as nothing, itself included.
+        (set(&[&a, &a]), 1, set(&[&a, &a]), 1, false),
+        (set(&[&a]), 0, set(&[&a]), 0, false),
+        (set(&[&a]), 2, set(&[&a]), 2, false),
+        (vec![], 1, vec![], 1, false),
+        (
+            vec!["pinwatch-ed25519:AAAA".into()],
+            1,
+            vec!["pinwatch-ed25519:AAAA".into()],
+            1,
+            false,
+        ),
+        (
+            vec![a.replace("pinwatch-ed25519:", "")],
+            1,
+            set(&[&a]),
+            1,
+            false,
+        ),
+    ];
+    for (x, xt, y, yt, same) in cases {
+        assert_eq!(
+            same_signer_texts((x, *xt), (y, *yt)),
+            *same,
+            "{x:?}/{xt} vs {y:?}/{yt}"
+        );
+        // Where both are sets acceptance takes, the texts' answer is the sets' answer.
+        if let (Ok(sx), Ok(sy)) = (SignerSet::from_texts(x, *xt), SignerSet::from_texts(y, *yt)) {
+            assert_eq!(same_signers(&sx, &sy), *same, "{x:?} vs {y:?}");
+        }
+    }
+    // 32 bytes that are no usable point compare by their bytes: acceptance, not this
+    // comparison, refuses them, and no list is ever accepted under such a set.
+    let not_a_point = format!("pinwatch-ed25519:{}", "A".repeat(42) + "A=");
+    assert!(SignerSet::from_texts(std::slice::from_ref(&not_a_point), 1).is_err());
+    let one = std::slice::from_ref(&not_a_point);
+    assert!(same_signer_texts((one, 1), (one, 1)));
+}

@@ -109,12 +109,16 @@ pub struct PublicKey {
 impl PublicKey {
     /// Reads the one-line text form; surrounding whitespace (a trailing newline) is ignored.
     pub fn from_text(text: &str) -> Result<PublicKey, KeyError> {
+        PublicKey::from_bytes(&PublicKey::bytes_of_text(text)?)
+    }
+
+    /// The 32 bytes a key's text carries, not yet checked to be a usable point (`from_bytes`).
+    pub fn bytes_of_text(text: &str) -> Result<[u8; 32], KeyError> {
         let body = text
             .trim()
             .strip_prefix(PUBLIC_PREFIX)
             .ok_or(KeyError::WrongPrefix(PUBLIC_PREFIX))?;
-        let bytes = decode_32(body)?;
-        PublicKey::from_bytes(&bytes)
+        decode_32(body)
     }
 
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<PublicKey, KeyError> {

@@ -8,7 +8,7 @@
 //! rotation steps (`rotation.rs`), which are followed first, so a client that missed rotations
 //! still reaches the set that signs the list.
 
-use crate::crypto::key::{KeyError, KeyId, SignerSet};
+use crate::crypto::key::{KeyError, KeyId, PublicKey, SignerSet, MAX_SIGNER_KEYS};
 use crate::list::envelope::{EnvelopeError, EnvelopeSignature, Opened, PAYLOAD_TYPE};
 use crate::list::rotation::{self, StepError, StepRejection};
 use crate::list::{ListError, PinList};
@@ -348,25 +348,50 @@ pub struct Accepted {
 /// The same keys and threshold, in any order: the one rule for whether a stored list still
 /// belongs to a channel's configured signer set (the extension asks it through `sameSigners`).
 pub fn same_signers(a: &SignerSet, b: &SignerSet) -> bool {
-    // Signer sets never list a key twice (`SignerSet::new`) and hold a handful of keys, so
-    // equal lengths plus containment is set equality; a sort here cost ~10 KB of WASM.
     let ids = |s: &SignerSet| s.keys().iter().map(|k| k.id()).collect::<Vec<KeyId>>();
-    let (a_ids, b_ids) = (ids(a), ids(b));
-    a.threshold() == b.threshold()
-        && a_ids.len() == b_ids.len()
-        && a_ids.iter().all(|id| b_ids.contains(id))
+    a.threshold() == b.threshold() && same_keys(&ids(a), &ids(b))
+}
+
+/// Signer sets never list a key twice and hold a handful of keys, so equal lengths plus
+/// containment is set equality; a sort here cost ~10 KB of WASM.
+fn same_keys<K: PartialEq>(a: &[K], b: &[K]) -> bool {
+    a.len() == b.len() && a.iter().all(|k| b.contains(k))
 }
 
 /// [`same_signers`] for signer sets given as key texts and thresholds (stored and configured
-/// channel settings); a set that is not valid is the same as no other.
+/// channel settings). A set that is not well-formed (a text that is not a public key's, a key
+/// twice, no key, too many, a threshold of 0 or above its keys) is the same as no other.
+///
+/// Whether each key is a usable Ed25519 point is not asked here: it is acceptance's question
+/// ([`SignerSet::from_texts`]), and a configuration is only ever compared with the one a list
+/// was accepted under, which acceptance checked, so two sets with the same key bytes answer it
+/// alike. Not asking keeps the curve arithmetic out of the module every wake loads.
 pub fn same_signer_texts(a: (&[String], u32), b: (&[String], u32)) -> bool {
-    match (
-        SignerSet::from_texts(a.0, a.1),
-        SignerSet::from_texts(b.0, b.1),
-    ) {
-        (Ok(a), Ok(b)) => same_signers(&a, &b),
+    match (key_bytes(a), key_bytes(b)) {
+        (Some((a, a_threshold)), Some((b, b_threshold))) => {
+            a_threshold == b_threshold && same_keys(&a, &b)
+        }
         _ => false,
     }
+}
+
+/// The keys' bytes of a well-formed set given as texts, with its threshold.
+fn key_bytes((texts, threshold): (&[String], u32)) -> Option<(Vec<[u8; 32]>, u32)> {
+    if texts.is_empty() || texts.len() > MAX_SIGNER_KEYS || threshold == 0 {
+        return None;
+    }
+    if threshold as usize > texts.len() {
+        return None;
+    }
+    let mut keys: Vec<[u8; 32]> = Vec::with_capacity(texts.len());
+    for text in texts {
+        let key = PublicKey::bytes_of_text(text).ok()?;
+        if keys.contains(&key) {
+            return None;
+        }
+        keys.push(key);
+    }
+    Some((keys, threshold))
 }
 
 /// Accepts `envelope` when every rule of `docs/pinlist-format.md` "Acceptance" holds at `now`
