@@ -99,7 +99,7 @@ build_wasm() {
   # The node package also carries the judge's tables and the vocabulary for the generators (feature
   # `docs`), and `check`/`checkPath` with the signature arithmetic for tests (`direct-checks`).
   local features=()
-  [ "$target" = nodejs ] && [ "$crate" = crate/wasm ] && features=(-- --features docs,direct-checks)
+  [ "$target" = nodejs ] && [ "$crate" = crate/wasm ] && features=(-- --features docs,direct-checks,json-sources)
   wasm-pack build "$crate" --mode no-install --release --target "$target" --out-dir "$out" --out-name pinwatch "${features[@]}" >&2
   local wasm=$out/pinwatch_bg.wasm
   # SIMD128: a verdict hashes its chain four messages at once (crate/core/src/x509/pin/sha256x4.rs).
@@ -199,7 +199,7 @@ test_rust() {
   say "cargo clippy (native core and CLI, wasm32 core and bindings)"
   cargo clippy --all-targets -- -D warnings
   cargo clippy -p pinwatch-core -p pinwatch-wasm -p pinwatch-wasm-cold -p pinwatch-wasm-lists -p pinwatch-wasm-signatures --lib --target wasm32-unknown-unknown -- -D warnings
-  cargo clippy -p pinwatch-wasm --features docs,direct-checks --lib --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy -p pinwatch-wasm --features docs,direct-checks,json-sources --lib --target wasm32-unknown-unknown -- -D warnings
   say "cargo test (native)"
   cargo test --all-targets
   say "cargo test (wasm32 under node, wasm-bindgen-test)"

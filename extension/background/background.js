@@ -61,6 +61,7 @@ const woken = warm().then(() => verdicts.noteBoot({
   at: Date.now(),
   wasmMs: engine.timings.wasmMs,
   buildMs: engine.timings.buildMs,
+  compiles: engine.timings.compiles, // 0 when the sources compiled in an earlier wake still held
   readyMs: performance.now(), // since this page started: script load + WASM + lists
 })).catch(() => {});
 

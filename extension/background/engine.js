@@ -1,14 +1,20 @@
 // The WASM engine: instantiated once per wake, built from the state in storage (settings.js),
-// rebuilt when that state changes. Nothing here outlives an unload. Loading the module and the
+// its sources compiled once by the signed-list module and kept, rebuilt when that state changes. Nothing here outlives an unload. Loading the module and the
 // core's free functions live in wasm-core.js; they are re-exported here for the background.
 
 import { api } from '../shared/compat.js';
 import { remember } from './known-exposure.js';
+import { compileSources } from './lists-wasm.js';
 import { engineInputs } from './settings.js';
 import { core, isTrap, loadWasm, renewInstance, timings } from './wasm-core.js';
 
 /** Where the CA certificates the judge keeps for completion are stored between wakes. */
 export const KEPT_CAS_KEY = 'caCertificates';
+/**
+ * Where the engine's sources are kept compiled between wakes (`list::compiled` in the core):
+ * the form names the sources it was made from, and the per-wake module refuses it for others.
+ */
+export const COMPILED_KEY = 'compiledSources';
 
 export { isTrap, loadWasm, sameSigners, timings, WASM_PATH } from './wasm-core.js';
 
@@ -109,9 +115,21 @@ async function build() {
   if (buildStarts.length > REBUILDS) buildStarts.shift();
   timings.builds += 1;
   await loadWasm();
-  const [inputs, kept] = await Promise.all([engineInputs(), storedKept()]);
+  const [inputs, kept, stored] = await Promise.all([engineInputs(), storedKept(), storedCompiled()]);
   const t0 = performance.now();
-  const engine = new (core().Engine)(inputs.sources, inputs.engineSettings, kept);
+  const fromCompiled = (form) => core().Engine.fromCompiled(inputs.sources, form?.compiled ?? '', inputs.engineSettings, kept);
+  let compiled = stored;
+  let engine = fromCompiled(compiled);
+  if (!engine) {
+    // Made from other sources (a list arrived, an entry was saved, the extension updated) or
+    // never made: read once by the signed-list module, kept for the next wakes.
+    compiled = await compileSources(inputs.sources);
+    timings.compiles += 1;
+    engine = fromCompiled(compiled);
+    if (!engine) throw new Error('the per-wake module refused the sources the signed-list module compiled for it');
+    api.storage.local.set({ [COMPILED_KEY]: compiled })
+      .catch((e) => console.warn('Pinwatch: could not keep the compiled sources', e));
+  }
   timings.buildMs = performance.now() - t0;
   try {
     remember(engine.standing());
@@ -122,7 +140,7 @@ async function build() {
     engine,
     policy: inputs.policy,
     user: inputs.user,
-    problems: [...inputs.problems, ...engine.problems()],
+    problems: [...inputs.problems, ...(compiled.problems ?? []), ...engine.problems()],
     pinnedHosts: engine.pinnedHosts(),
     hasBlockList: engine.hasBlockList(),
     localRootMode: engine.localRootMode(),
@@ -136,6 +154,16 @@ async function storedKept() {
     return Array.isArray(kept) ? kept : [];
   } catch {
     return [];
+  }
+}
+
+/** The sources as last compiled, `{compiled, problems}`; the core tells whether they still hold. */
+async function storedCompiled() {
+  try {
+    const form = (await api.storage.local.get(COMPILED_KEY))[COMPILED_KEY];
+    return typeof form?.compiled === 'string' && Array.isArray(form.problems) ? form : null;
+  } catch {
+    return null;
   }
 }
 

@@ -1,6 +1,7 @@
 // The signed-list module (crate/wasm-lists, shipped in wasm/lists/): accepting a channel's list
-// (envelope, signatures, rotation) is needed only when a list arrives, and checking extra
-// entries and channels' keys only when the options page saves, so their code stays out of the module every wake
+// (envelope, signatures, rotation) is needed only when a list arrives, reading the engine's
+// sources only when they changed, and checking extra entries and channels' keys only when the
+// options page saves, so their code stays out of the module every wake
 // loads and every response crosses. The glue is imported with the background (a service worker
 // cannot import() later); the module itself is instantiated on first use and kept for the wake.
 
@@ -59,6 +60,17 @@ export function acceptList(envelope, trust, channel, nowSecs) {
  */
 export function checkExtraEntries(values) {
   return inModule(() => JSON.parse(glue.checkExtraEntries(JSON.stringify(Array.isArray(values) ? values : null))));
+}
+
+/**
+ * The engine's sources (as `Engine.fromCompiled` takes them) read once by the core:
+ * `{compiled, problems}`. Each extra entry crosses as its JSON text, as the per-wake module reads
+ * it, since the compiled form names the texts it was made from. Throws (`not-checked`) when the
+ * module cannot answer: no engine is built in this wake.
+ */
+export function compileSources(sources) {
+  const asTexts = sources.map((s) => (s.extraEntries ? { ...s, extraEntries: s.extraEntries.map((v) => JSON.stringify(v)) } : s));
+  return inModule(() => JSON.parse(glue.compileSources(JSON.stringify(asTexts))));
 }
 
 /** A pasted public key read by the core: `{keyId, publicKey}` (canonical text); throws the reason. */

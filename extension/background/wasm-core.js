@@ -48,7 +48,7 @@ export function renewInstance() {
 }
 
 /** Milliseconds spent in this wake, for the options page and perf measurements. */
-export const timings = { wasmMs: null, buildMs: null, builds: 0 };
+export const timings = { wasmMs: null, buildMs: null, builds: 0, compiles: 0 };
 
 export function loadWasm() {
   wasmReady ??= (async () => {

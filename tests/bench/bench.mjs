@@ -16,6 +16,7 @@ import { gzipSync, brotliCompressSync, constants as zlibConstants } from 'node:z
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listsModule } from '../wasm/lists-module.mjs';
 import { signatureCheck, signaturesModule } from '../wasm/signatures-module.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -364,6 +365,35 @@ line('JS Map lookup, a.b.<host>', out.lookupUsJs100k);
 line('payload size of the 100,000-entry list', out.list100kBytes, 'bytes');
 line('WASM new Engine() for the 100,000-entry list (once)', out.engineBuildMs100k, 'ms');
 line('JS peer engine for the same list (once)', out.engineBuildMsJs100k, 'ms');
+
+// The extension's engine build: the sources compiled once by the signed-list module when they
+// change, and at each wake only decoded (`Engine.fromCompiled`) from the stored form.
+{
+  const lists = await listsModule();
+  if (lists) {
+    console.log('\n-- engine build at a wake, median');
+    const bundled = [{ origin: 'bundled', kind: 'bundled', payload: readFileSync(join(HERE, '..', '..', 'extension', 'lists', 'default.json'), 'utf8') }];
+    const { compiled } = lists.compileSources(bundled);
+    if (!wasm.Engine.fromCompiled(bundled, compiled, {}, [])) throw new Error('the compiled bundled list was refused');
+    out.wakeBuildJsonUs = measure(() => new wasm.Engine(bundled, {}, []).free(), { samples: QUICK ? 9 : 31 });
+    out.wakeBuildCompiledUs = measure(() => wasm.Engine.fromCompiled(bundled, compiled, {}, []).free(), { samples: QUICK ? 9 : 31 });
+    out.compileBundledUs = measure(() => lists.compileSources(bundled), { samples: QUICK ? 9 : 31 });
+    line('bundled list: new Engine from its JSON (no longer at a wake)', out.wakeBuildJsonUs);
+    line('bundled list: Engine.fromCompiled from the stored form (each wake)', out.wakeBuildCompiledUs);
+    line('bundled list: compileSources in the signed-list module (when a source changed)', out.compileBundledUs);
+    line('bundled list: stored form (base64)', compiled.length, 'bytes');
+    const big = [{ origin: 'bench', payload: list100k }];
+    t0 = now();
+    const compiled100k = lists.compileSources(big).compiled;
+    out.compileMs100k = Number(now() - t0) / 1e6;
+    t0 = now();
+    wasm.Engine.fromCompiled(big, compiled100k, {}, []).free();
+    out.fromCompiledMs100k = Number(now() - t0) / 1e6;
+    line('100,000-entry list: compileSources (once)', out.compileMs100k, 'ms');
+    line('100,000-entry list: Engine.fromCompiled (once)', out.fromCompiledMs100k, 'ms');
+    line('100,000-entry list: stored form (base64)', compiled100k.length, 'bytes');
+  }
+}
 
 console.log('\n-- size');
 if (existsSync(webWasm)) {

@@ -109,6 +109,28 @@ describe('Firefox ESR: a wake after a pinned host was removed', { skip }, () => 
     await page.page.close();
   });
 
+  it('a wake uses the sources compiled before it, and never a stored form made from other sources', async () => {
+    const bootAfter = async (since) => (await insp.session('boots')).find((b) => b.at > since);
+    await saveEntries([], false);
+    const withoutEntry = await insp.local('compiledSources');
+    assert.equal(typeof withoutEntry?.compiled, 'string', 'the build kept its compiled sources');
+    await saveEntries([{ host: 'plain.example.test', pins: [s.pki.rogueRoot.spkiPin], mode: 'enforce' }], true);
+    // The form of the sources before the entry, put back while the entry is in force: as a
+    // stale form would be after a change its wake never saw.
+    await insp.eval((form) => browser.storage.local.set({ compiledSources: form }), withoutEntry);
+    let since = await idle();
+    let v = await visit(ff, s.servers.plain.url);
+    assert.equal(v.outcome, 'warning', 'the entry in force pins the host: the stale form was refused');
+    assert.equal((await bootAfter(since))?.compiles, 1, 'the wake compiled its sources again');
+    await v.page.close();
+    since = await idle();
+    v = await visit(ff, s.servers.plain.url);
+    assert.equal(v.outcome, 'warning', 'the entry still pins the host');
+    assert.equal((await bootAfter(since))?.compiles, 0, 'the next wake decoded the form the last one kept');
+    await v.page.close();
+    await saveEntries([], false);
+  });
+
   it('an entry added in one wake: a rogue sub-resource of a pinned host that wakes the next is cancelled', async () => {
     const page = await visit(ff, s.servers.mailLegit.url);
     assert.equal(page.outcome, 'page');

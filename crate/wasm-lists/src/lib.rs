@@ -6,9 +6,12 @@
 
 #![cfg(target_arch = "wasm32")]
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use pinwatch_core::crypto::key::PublicKey;
 use pinwatch_core::list::accept::{self, ChannelBinding, TrustSpec, TrustState};
-use pinwatch_core::list::{channel_name_ok, sources, ExtraEntry, ListInfo, PinList};
+use pinwatch_core::list::sources::{SourceInput, SourceKind, SourceProblem};
+use pinwatch_core::list::{channel_name_ok, compiled, sources, ExtraEntry, ListInfo, PinList};
 use pinwatch_core::problem::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -121,6 +124,51 @@ pub fn check_extra_entries(values: &str) -> Result<String, JsError> {
     let texts: Vec<String> = values.iter().map(|v| v.get().to_string()).collect();
     let (entries, errors) = sources::check_extra_entries(&texts);
     to_text(&CheckedEntries { entries, errors })
+}
+
+/// One source as `Engine.fromCompiled` reads it, extra entries already as their JSON texts
+/// (`background/lists-wasm.js` stringifies each, as the per-wake module does): the fingerprint
+/// is of these texts, so both modules must see the same ones.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SourceArg {
+    origin: String,
+    #[serde(default)]
+    kind: SourceKind,
+    payload: Option<String>,
+    extra_entries: Option<Vec<String>>,
+    scope: Option<Vec<String>>,
+}
+
+#[derive(Serialize)]
+struct CompiledJs {
+    /// Base64 of the compiled form (`list::compiled`), for storage and `Engine.fromCompiled`.
+    compiled: String,
+    problems: Vec<SourceProblem>,
+}
+
+/// The engine's sources (JSON text of the array `Engine.fromCompiled` takes) read once: the JSON
+/// text of `{compiled, problems}`. Asked when the stored form was made from other sources.
+#[wasm_bindgen(js_name = compileSources)]
+pub fn compile_sources(sources: &str) -> Result<String, JsError> {
+    let args: Vec<SourceArg> =
+        serde_json::from_str(sources).map_err(|e| JsError::new(&format!("sources: {e}")))?;
+    let inputs = args
+        .into_iter()
+        .map(|a| SourceInput {
+            origin: a.origin,
+            kind: a.kind,
+            payload: a.payload,
+            extra_entries: a.extra_entries,
+            scope: a.scope,
+            list: None,
+        })
+        .collect();
+    let (form, problems) = compiled::compile(inputs).map_err(|e| JsError::new(&e.to_string()))?;
+    to_text(&CompiledJs {
+        compiled: STANDARD.encode(form),
+        problems,
+    })
 }
 
 #[derive(Serialize)]

@@ -9,11 +9,14 @@ mod inputs;
 mod read;
 mod text;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use pinwatch_core::judge::engine;
 #[cfg(feature = "direct-checks")]
 use pinwatch_core::judge::path::{CertOrigin, Given, SignatureCache};
 use pinwatch_core::judge::{self, memory::Memory};
 use pinwatch_core::list::accept;
+use pinwatch_core::list::compiled;
 use pinwatch_core::list::json_tree::Json;
 use pinwatch_core::list::sources;
 use pinwatch_core::list::Mode;
@@ -164,19 +167,17 @@ fn der_of(v: JsValue) -> Vec<u8> {
     }
 }
 
-#[wasm_bindgen]
 impl Engine {
-    /// `sources`: `[{origin, kind, payload?, extraEntries?, scope?}]`, lowest precedence first;
-    /// `settings`: `{allowedInterceptionSpkis, policyMode, userMode}`. What could not be used is
-    /// listed by `problems()`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(sources: JsValue, settings: JsValue, kept: JsValue) -> Result<Engine, JsError> {
-        let inputs = read::list(sources, "sources", inputs::source)?;
-        let settings = inputs::settings(settings)?;
+    fn from_read(
+        sources: Vec<engine::Source>,
+        extra_bad: Vec<engine::ExtraBad>,
+        settings: engine::Settings,
+        kept: JsValue,
+    ) -> Engine {
         // Kept CA certificates as stored; ones that cannot be read are dropped, not fatal.
         let kept = read::list(kept, "kept", inputs::kept_ca).unwrap_or_default();
-        let (inner, problems) = engine::Engine::from_inputs(inputs, &settings);
-        Ok(Engine {
+        let (inner, problems) = engine::Engine::from_read(sources, extra_bad, &settings);
+        Engine {
             inner: Rc::new(inner),
             problems,
             policy_mode: settings.policy_mode,
@@ -184,7 +185,46 @@ impl Engine {
             memory: Rc::new(RefCell::new(Memory::asking(kept))),
             #[cfg(feature = "direct-checks")]
             signatures: SignatureCache::new(),
-        })
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// `sources`: `[{origin, kind, payload?, extraEntries?, scope?}]`, lowest precedence first;
+    /// `settings`: `{allowedInterceptionSpkis, policyMode, userMode}`. What could not be used is
+    /// listed by `problems()`. The node package only: the extension's engines are built
+    /// `fromCompiled`, and the lists' reading this needs is the signed-list module's.
+    #[cfg(feature = "json-sources")]
+    #[wasm_bindgen(constructor)]
+    pub fn new(sources: JsValue, settings: JsValue, kept: JsValue) -> Result<Engine, JsError> {
+        let inputs = read::list(sources, "sources", inputs::source)?;
+        let settings = inputs::settings(settings)?;
+        let read = sources::read_sources(inputs);
+        let mut engine = Engine::from_read(read.sources, read.extra_bad, settings, kept);
+        engine.problems.splice(0..0, read.problems);
+        Ok(engine)
+    }
+
+    /// The engine from `compiled` (base64), the signed-list module's `compileSources` of these
+    /// same `sources`; `undefined` when it was made from other sources (or is not one), and
+    /// the caller compiles them again. `settings` and `kept` as `new`'s. `problems()` lists
+    /// what the settings refused; what reading the sources found came with the compiled form.
+    #[wasm_bindgen(js_name = fromCompiled)]
+    pub fn from_compiled(
+        sources: JsValue,
+        compiled: &str,
+        settings: JsValue,
+        kept: JsValue,
+    ) -> Result<Option<Engine>, JsError> {
+        let inputs = read::list(sources, "sources", inputs::source)?;
+        let settings = inputs::settings(settings)?;
+        let Ok(form) = STANDARD.decode(compiled) else {
+            return Ok(None);
+        };
+        Ok(compiled::decode(&form, &inputs)
+            .ok()
+            .map(|(sources, extra_bad)| Engine::from_read(sources, extra_bad, settings, kept)))
     }
 
     /// A judge for one response: `start` = `{host, type, held, companion, canFetch, read, now}`

@@ -126,7 +126,7 @@ pub struct Engine {
     /// Roots the user marked as known (`LocalRootSettings::known_roots`).
     pub(crate) known_roots: LookupSet<Pin>,
     pub(crate) local_root_mode: LocalRootMode,
-    /// Set by `Engine::from_inputs` from extra entries.
+    /// Set by `Engine::from_read` from extra entries.
     pub(crate) extra_bad: Vec<ExtraBad>,
 }
 

@@ -5,6 +5,7 @@
 //! `json_tree`, `json_read`; the serde derives below are its reference and the writers').
 
 pub mod accept;
+pub mod compiled;
 #[cfg(feature = "cookie-scope")]
 pub mod cookie_scope;
 pub mod envelope;
@@ -338,6 +339,34 @@ impl PinList {
             blocked_spki: pins(&p.blocklist.spki, "blocklist.spki")?,
             blocked_certs: pins(&p.blocklist.certificates, "blocklist.certificates")?,
             next_signers: p.next_signers.clone(),
+        })
+    }
+
+    /// A list from parts already compiled once (`compiled.rs`): `None` when an entry names a pin
+    /// set that is not there or a host twice, which a compiled list never does.
+    pub(crate) fn from_parts(
+        mut info: ListInfo,
+        pinsets: Vec<PinSet>,
+        entries: Vec<Entry>,
+        blocked: (Vec<Pin>, Vec<Pin>),
+        next_signers: Option<SignerSetSpec>,
+    ) -> Option<PinList> {
+        let mut index = HashMap::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            if e.pinset >= pinsets.len() || index.insert(e.host.clone(), i).is_some() {
+                return None;
+            }
+        }
+        info.entries = entries.len();
+        info.pinsets = pinsets.len();
+        Some(PinList {
+            info,
+            pinsets,
+            entries,
+            index,
+            blocked_spki: blocked.0,
+            blocked_certs: blocked.1,
+            next_signers,
         })
     }
 

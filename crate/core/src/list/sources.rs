@@ -96,52 +96,82 @@ pub fn check_extra_entries(values: &[String]) -> (Vec<ExtraEntry>, Vec<Problem>)
     (entries, errors)
 }
 
+/// What the inputs were read into: the lists and extra entries' bad pins the engine is built
+/// from, and the problems found on the way. `compiled.rs` keeps the first two between wakes.
+#[derive(Debug, Clone)]
+pub struct ReadSources {
+    pub sources: Vec<Source>,
+    pub extra_bad: Vec<ExtraBad>,
+    pub problems: Vec<SourceProblem>,
+}
+
+/// Every source read, lowest precedence first (bundled, channels, the user's entries,
+/// policy's). A source that cannot be read is left out and named in the problems, so the
+/// options page can say why.
+pub fn read_sources(inputs: Vec<SourceInput>) -> ReadSources {
+    let mut problems = Vec::new();
+    let mut sources = Vec::new();
+    let mut extra_bad = Vec::new();
+    for input in inputs {
+        let problem = |problem: Problem| SourceProblem::new(&input.origin, problem);
+        let list = match (input.list.clone(), &input.payload, &input.extra_entries) {
+            (Some(list), _, _) => Ok(list),
+            (None, Some(text), _) => PinList::from_json(text.as_bytes()),
+            (None, None, Some(values)) => {
+                let (entries, errors) = check_extra_entries(values);
+                problems.extend(errors.into_iter().map(problem));
+                extra_bad.extend(
+                    entries
+                        .iter()
+                        .filter(|e| !e.bad_pins.is_empty())
+                        .map(|e| ExtraBad::new(&input.origin, e)),
+                );
+                PinList::from_extra_entries(&input.origin, &entries)
+            }
+            (None, None, None) => continue,
+        };
+        match list {
+            Ok(list) => sources.push(Source {
+                origin: input.origin,
+                kind: input.kind,
+                list,
+                scope: input.scope,
+            }),
+            Err(e) => problems.push(problem(
+                Problem::new(ProblemCode::ListUnreadable).with("error", e),
+            )),
+        }
+    }
+    ReadSources {
+        sources,
+        extra_bad,
+        problems,
+    }
+}
+
 impl Engine {
-    /// The engine from every source, lowest precedence first (bundled, channels, the user's
-    /// entries, policy's), and the problems found. A source that cannot be read is left out;
-    /// an entry that a source may not set (see [`SourceKind::may_replace`]) is left out; both
-    /// are named in the problems, so the options page can say why.
+    /// The engine from every source ([`read_sources`]) and the problems found: those of
+    /// reading, then an entry that a source may not set (see [`SourceKind::may_replace`]).
     pub fn from_inputs(
         inputs: Vec<SourceInput>,
         settings: &Settings,
     ) -> (Engine, Vec<SourceProblem>) {
-        let mut problems = Vec::new();
-        let mut sources = Vec::new();
-        let mut extra_bad = Vec::new();
-        for input in inputs {
-            let problem = |problem: Problem| SourceProblem::new(&input.origin, problem);
-            let list = match (input.list.clone(), &input.payload, &input.extra_entries) {
-                (Some(list), _, _) => Ok(list),
-                (None, Some(text), _) => PinList::from_json(text.as_bytes()),
-                (None, None, Some(values)) => {
-                    let (entries, errors) = check_extra_entries(values);
-                    problems.extend(errors.into_iter().map(problem));
-                    extra_bad.extend(
-                        entries
-                            .iter()
-                            .filter(|e| !e.bad_pins.is_empty())
-                            .map(|e| ExtraBad::new(&input.origin, e)),
-                    );
-                    PinList::from_extra_entries(&input.origin, &entries)
-                }
-                (None, None, None) => continue,
-            };
-            match list {
-                Ok(list) => sources.push(Source {
-                    origin: input.origin,
-                    kind: input.kind,
-                    list,
-                    scope: input.scope,
-                }),
-                Err(e) => problems.push(problem(
-                    Problem::new(ProblemCode::ListUnreadable).with("error", e),
-                )),
-            }
-        }
-        let (mut engine, refused) = Engine::new(sources, settings);
-        engine.extra_bad = extra_bad;
+        let read = read_sources(inputs);
+        let (engine, refused) = Engine::from_read(read.sources, read.extra_bad, settings);
+        let mut problems = read.problems;
         problems.extend(refused);
         (engine, problems)
+    }
+
+    /// The engine from sources already read (here or, kept between wakes, by `compiled.rs`).
+    pub fn from_read(
+        sources: Vec<Source>,
+        extra_bad: Vec<ExtraBad>,
+        settings: &Settings,
+    ) -> (Engine, Vec<SourceProblem>) {
+        let (mut engine, refused) = Engine::new(sources, settings);
+        engine.extra_bad = extra_bad;
+        (engine, refused)
     }
 }
 
