@@ -1,6 +1,7 @@
 // The WASM engine: instantiated once per wake, built from the state in storage (settings.js),
-// its sources compiled once by the signed-list module and kept, rebuilt when that state changes. Nothing here outlives an unload. Loading the module and the
-// core's free functions live in wasm-core.js; they are re-exported here for the background.
+// rebuilt when that state changes; its sources as the signed-list module compiled them, kept
+// between wakes. Nothing else here outlives an unload. Loading the module and the core's free
+// functions live in wasm-core.js; they are re-exported here for the background.
 
 import { api } from '../shared/compat.js';
 import { remember } from './known-exposure.js';

@@ -1,9 +1,9 @@
 // The signed-list module (crate/wasm-lists, shipped in wasm/lists/): accepting a channel's list
 // (envelope, signatures, rotation) is needed only when a list arrives, reading the engine's
 // sources only when they changed, and checking extra entries and channels' keys only when the
-// options page saves, so their code stays out of the module every wake
-// loads and every response crosses. The glue is imported with the background (a service worker
-// cannot import() later); the module itself is instantiated on first use and kept for the wake.
+// options page saves, so their code stays out of the module every wake loads and every response
+// crosses. The glue is imported with the background (a service worker cannot import() later);
+// the module itself is instantiated on first use and kept for the wake.
 
 import init, * as glue from '../wasm/lists/pinwatch.js';
 import { api } from '../shared/compat.js';

@@ -3,10 +3,11 @@
 //! checks, extra entries). The signed-list module compiles; the per-wake module decodes.
 //!
 //! A compiled form names the exact inputs it was made from: the SHA-256 of every source as the
-//! caller hands it over, of this format and of this build's version. [`decode`] takes the
-//! inputs of the wake and refuses a form made from any other, so a stored form can never
-//! stand for lists, extra entries or scopes it was not made from: a changed input only costs a
-//! compile. Settings are not part of it; the engine applies them at every build.
+//! caller hands it over, of this format, of this build's version and of the core's sources
+//! (`build.rs`, so that a form an older build stored is compiled again after an update).
+//! [`decode`] takes the inputs of the wake and refuses a form made from any other, so a stored
+//! form can never stand for lists, extra entries or scopes it was not made from: a changed input
+//! only costs a compile. Settings are not part of it; the engine applies them at every build.
 //!
 //! Inputs that carry an already accepted list (`SourceInput::list`, the CLI's) are not text
 //! and are not compiled: [`compile`] refuses them.
@@ -46,8 +47,9 @@ impl fmt::Display for CompiledError {
 
 impl std::error::Error for CompiledError {}
 
-/// The SHA-256 of the inputs, field by field with their lengths, of this format and of this
-/// build's version: two inputs that differ anywhere have different fingerprints.
+/// The SHA-256 of the inputs, field by field with their lengths, of this format, of this
+/// build's version and of the core's sources: two inputs that differ anywhere have different
+/// fingerprints, and so have the same inputs under two builds.
 pub fn fingerprint(inputs: &[SourceInput]) -> Result<[u8; FINGERPRINT_LEN], CompiledError> {
     let mut h = Sha256::new();
     let mut field = |bytes: Option<&[u8]>| match bytes {
@@ -60,6 +62,7 @@ pub fn fingerprint(inputs: &[SourceInput]) -> Result<[u8; FINGERPRINT_LEN], Comp
     };
     field(Some(MAGIC));
     field(Some(env!("CARGO_PKG_VERSION").as_bytes()));
+    field(Some(env!("PINWATCH_CORE_SOURCE_ID").as_bytes()));
     field(Some(&(inputs.len() as u64).to_le_bytes()));
     for input in inputs {
         if input.list.is_some() {
