@@ -11,7 +11,7 @@ use inspection::*;
 use mint::Ca;
 use pinwatch_core::judge::engine::Engine;
 use pinwatch_core::judge::engine::Settings;
-use pinwatch_core::judge::local_root::AddedRoots;
+use pinwatch_core::judge::local_root::{AddedRoots, AddedRow};
 use pinwatch_core::judge::local_root::{LocalRootMode, LocalRootSettings};
 use pinwatch_core::judge::verdict::MatchKind;
 use pinwatch_core::list::json_tree::Json;
@@ -31,7 +31,9 @@ impl AddedRootsOf for Engine {
         &self,
         rows: &serde_json::Value,
     ) -> Result<AddedRoots, pinwatch_core::judge::local_root::AddedRootsError> {
-        self.added_roots(&Json::parse(&rows.to_string()).expect("JSON"))
+        self.added_roots(&AddedRow::list_from_json(
+            &Json::parse(&rows.to_string()).expect("JSON"),
+        )?)
     }
 }
 

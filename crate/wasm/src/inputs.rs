@@ -3,9 +3,10 @@
 //! `may_warn: o.bool_or("mayWarn", false)?,`). Readers ending in `o.strict(…)` refuse keys
 //! they did not read, as the core types with `deny_unknown_fields` do; the others ignore them.
 
-use crate::read::Obj;
+use crate::read::{self, Obj};
+use js_sys::Array;
 use pinwatch_core::judge::decision::{Failure, Situation};
-use pinwatch_core::judge::local_root::{AddedRoot, LocalRootMode, LocalRootSettings};
+use pinwatch_core::judge::local_root::{AddedRoot, AddedRow, LocalRootMode, LocalRootSettings};
 use pinwatch_core::judge::memory::KeptCa;
 use pinwatch_core::judge::{Capture, CompanionAnswer, CompanionScope, Start, Verified};
 use pinwatch_core::{Mode, Settings, SourceInput, SourceKind, Status};
@@ -41,6 +42,23 @@ fn added_root(value: JsValue) -> Result<AddedRoot, JsError> {
         subject: o.string("subject")?,
         store: o.string("store")?,
     })
+}
+
+/// `local_root::AddedRow`: one row of the companion's `localRoots` as it came. Read leniently,
+/// as the JSON rows were: a row that is not an object, or a field that is not a string, is the
+/// core's to name (`Engine::added_roots`); `error` counts whatever it holds, as a key present.
+pub fn added_row(value: JsValue) -> AddedRow {
+    if !value.is_object() || Array::is_array(&value) {
+        return AddedRow::default();
+    }
+    let text = |key| read::field_of(&value, key).as_string();
+    AddedRow {
+        object: true,
+        spki_sha256: text("spkiSha256"),
+        error: !read::field_of(&value, "error").is_undefined(),
+        subject: text("subject"),
+        store: text("store"),
+    }
 }
 
 /// `judge::Capture` (refuses unknown fields).

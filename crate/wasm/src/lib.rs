@@ -12,12 +12,12 @@ mod text;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use pinwatch_core::judge::engine;
+use pinwatch_core::judge::local_root::AddedRootsError;
 #[cfg(feature = "direct-checks")]
 use pinwatch_core::judge::path::{CertOrigin, Given, SignatureCache};
 use pinwatch_core::judge::{self, memory::Memory};
 use pinwatch_core::list::accept;
 use pinwatch_core::list::compiled;
-use pinwatch_core::list::json_tree::Json;
 use pinwatch_core::list::sources;
 use pinwatch_core::list::Mode;
 use pinwatch_core::x509::cert;
@@ -354,12 +354,16 @@ impl Engine {
     /// read at all throws.
     #[wasm_bindgen(js_name = addedRoots)]
     pub fn added_roots(&self, rows: JsValue) -> Result<JsValue, JsError> {
-        let text = if rows.is_undefined() || rows.is_null() {
-            "[]".to_string()
+        let rows = if rows.is_undefined() || rows.is_null() {
+            Vec::new()
+        } else if js_sys::Array::is_array(&rows) {
+            js_sys::Array::from(&rows)
+                .iter()
+                .map(inputs::added_row)
+                .collect()
         } else {
-            read::json_text(&rows, "rows")?
+            return Err(error(AddedRootsError::NotAList));
         };
-        let rows = Json::parse(&text).map_err(|e| JsError::new(&format!("rows: {e}")))?;
         match self.inner.added_roots(&rows) {
             Ok(roots) => to_js(&roots),
             Err(e) => Err(JsError::new(&e.to_string())),

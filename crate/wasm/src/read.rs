@@ -248,6 +248,16 @@ fn get_static(value: &JsValue, key: &'static str) -> JsValue {
     })
 }
 
+/// `value[key]` of any value, `undefined` where there is none: for inputs read leniently, field
+/// by field, where a field of the wrong type is the core's to judge (`inputs::added_row`).
+pub fn field_of(value: &JsValue, key: &'static str) -> JsValue {
+    if value.is_object() {
+        get_static(value, key)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
 fn get(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
@@ -289,13 +299,4 @@ pub fn list<T>(
         return Err(JsError::new(&format!("{what}: expected an array")));
     }
     Array::from(&value).iter().map(read).collect()
-}
-
-/// `value` as JSON text (`JSON.stringify`), for data the core reads with its own rules through
-/// the lists' JSON tree (no serde parser in this module).
-pub fn json_text(value: &JsValue, what: &str) -> Result<String, JsError> {
-    js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|t| t.as_string())
-        .ok_or_else(|| JsError::new(&format!("{what}: not plain data")))
 }

@@ -192,9 +192,45 @@ impl std::fmt::Display for AddedRootsError {
 
 impl std::error::Error for AddedRootsError {}
 
-fn clipped(text: Option<&Json>, max: usize) -> String {
-    text.and_then(|s| s.as_str())
-        .unwrap_or_default()
+/// One row of the companion's `localRoots`, as the caller read it: only what the core looks at.
+/// The extension reads rows from the objects it got (the per-wake module has no JSON reader);
+/// [`AddedRow::list_from_json`] reads them from JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddedRow {
+    /// Whether the row is an object; a row that is not has nothing else.
+    pub object: bool,
+    /// `spkiSha256`, when it is a string.
+    pub spki_sha256: Option<String>,
+    /// Whether the row has an `error` (whatever it holds): the companion could not read that root.
+    pub error: bool,
+    /// `subject` and `store`, when they are strings.
+    pub subject: Option<String>,
+    pub store: Option<String>,
+}
+
+impl AddedRow {
+    /// The rows of a JSON `localRoots`; [`AddedRootsError::NotAList`] when it is not an array.
+    pub fn list_from_json(rows: &Json) -> Result<Vec<AddedRow>, AddedRootsError> {
+        let rows = rows.as_array().ok_or(AddedRootsError::NotAList)?;
+        let text = |row: &Json, key| row.get(key).and_then(|s| s.as_str()).map(String::from);
+        Ok(rows
+            .iter()
+            .map(|row| match row.as_object() {
+                None => AddedRow::default(),
+                Some(_) => AddedRow {
+                    object: true,
+                    spki_sha256: text(row, "spkiSha256"),
+                    error: row.get("error").is_some(),
+                    subject: text(row, "subject"),
+                    store: text(row, "store"),
+                },
+            })
+            .collect())
+    }
+}
+
+fn clipped(text: Option<&str>, max: usize) -> String {
+    text.unwrap_or_default()
         .chars()
         .filter(|c| !c.is_control())
         .take(max)
@@ -211,8 +247,7 @@ impl Engine {
     /// The roots of the companion's `hello` (`localRoots`) that count (`counts_as_added`), at
     /// most [`MAX_ADDED_ROOTS`]. A row that cannot be read is left out and named; a list that
     /// is not one, or is longer than [`MAX_ADDED_ROWS`], is an error.
-    pub fn added_roots(&self, rows: &Json) -> Result<AddedRoots, AddedRootsError> {
-        let rows = rows.as_array().ok_or(AddedRootsError::NotAList)?;
+    pub fn added_roots(&self, rows: &[AddedRow]) -> Result<AddedRoots, AddedRootsError> {
         if rows.len() > MAX_ADDED_ROWS {
             return Err(AddedRootsError::TooLong(rows.len()));
         }
@@ -224,13 +259,12 @@ impl Engine {
             }
         }
         for (i, row) in rows.iter().enumerate() {
-            if row.as_object().is_none() {
+            if !row.object {
                 left_out(&mut out, i, "not-an-object");
                 continue;
             }
-            let obj = row;
-            let pin = match obj.get("spkiSha256").and_then(|p| p.as_str()) {
-                None if obj.get("error").is_some() => {
+            let pin = match row.spki_sha256.as_deref() {
+                None if row.error => {
                     left_out(&mut out, i, "unread-by-companion");
                     continue;
                 }
@@ -260,8 +294,8 @@ impl Engine {
             }
             out.roots.push(AddedRoot {
                 pin,
-                subject: clipped(obj.get("subject"), MAX_SUBJECT_CHARS),
-                store: clipped(obj.get("store"), MAX_STORE_CHARS),
+                subject: clipped(row.subject.as_deref(), MAX_SUBJECT_CHARS),
+                store: clipped(row.store.as_deref(), MAX_STORE_CHARS),
             });
         }
         Ok(out)
