@@ -245,8 +245,9 @@ impl Engine {
     }
 
     /// The roots of the companion's `hello` (`localRoots`) that count (`counts_as_added`), at
-    /// most [`MAX_ADDED_ROOTS`]. A row that cannot be read is left out and named; a list that
-    /// is not one, or is longer than [`MAX_ADDED_ROWS`], is an error.
+    /// most [`MAX_ADDED_ROOTS`]. A row that cannot be read is left out and named; a list longer
+    /// than [`MAX_ADDED_ROWS`] is an error (one that is not a list is its reader's:
+    /// [`AddedRow::list_from_json`], or the binding's for the extension's objects).
     pub fn added_roots(&self, rows: &[AddedRow]) -> Result<AddedRoots, AddedRootsError> {
         if rows.len() > MAX_ADDED_ROWS {
             return Err(AddedRootsError::TooLong(rows.len()));

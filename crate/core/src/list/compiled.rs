@@ -324,8 +324,14 @@ impl<'a> In<'a> {
         Pin(pin)
     }
 
+    /// Pins are 32 bytes each: a count no form could hold allocates nothing.
     fn pins(&mut self) -> Vec<Pin> {
-        self.each(In::pin)
+        let n = self.count();
+        if n.saturating_mul(32) > self.rest.len() {
+            self.fail();
+            return Vec::new();
+        }
+        (0..n).map(|_| self.pin()).collect()
     }
 
     /// The variant of `all` whose discriminant the byte holds.
